@@ -1,0 +1,35 @@
+#pragma once
+// Shared wiring for subcommands: which space, which table, which columns.
+#include <memory>
+#include <string>
+
+#include "cli.hpp"
+#include "nas/datasets/benchmark.hpp"
+#include "nas/mutation/search_space.hpp"
+
+namespace nas::app {
+
+/// --data-dir, else $NAS_DATA_DIR, else ../shared/datasets from the working directory, else the
+/// one beside the source checkout this binary was built from.
+std::string data_dir(const cli::Args& args);
+
+struct Experiment {
+  std::unique_ptr<SearchSpace> space;
+  std::shared_ptr<const datasets::TabularBenchmark> table;
+  std::string dataset;
+  std::size_t signal_column = 0, reported_column = 0;
+  Direction direction = Direction::maximise;
+  std::string signal_name() const { return table->columns()[signal_column]; }
+  std::string reported_name() const { return table->columns()[reported_column]; }
+  std::unique_ptr<datasets::TableEvaluator> evaluator() const {
+    return std::make_unique<datasets::TableEvaluator>(table, *space, signal_column, reported_column, direction);
+  }
+};
+
+/// Options it reads: space, dataset, data-dir, table, signal, reported.
+Experiment load_experiment(const cli::Args& args);
+
+/// Writes `text` to `path`, creating parent folders; throws with the path on failure.
+void write_file(const std::string& path, const std::string& text);
+
+}  // namespace nas::app

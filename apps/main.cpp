@@ -1,0 +1,39 @@
+// `nas`: the command-line front end. Subcommands are thin wrappers over the library.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+
+namespace {
+constexpr const char* kUsage = R"(usage: nas <command> [options]
+
+commands:
+  search   run architecture searches (random, rea) on a tabular benchmark, many seeds in parallel
+  space    inspect a search space: --list prints index,arch,canonical_hash as CSV
+  bench    measure table loading, child generation (1 vs 2 threads) and REA wall time
+
+`nas <command> --help` lists a command's options.
+)";
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string cmd = argv[1];
+  try {
+    if (cmd == "search") return nas::app::cmd_search(argc, argv);
+    if (cmd == "space") return nas::app::cmd_space(argc, argv);
+    if (cmd == "bench") return nas::app::cmd_bench(argc, argv);
+    fmt::print(stderr, "nas: unknown command '{}'\n\n{}", cmd, kUsage);
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "nas {}: error: {}\n", cmd, e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,86 @@
+#pragma once
+// A tabular benchmark: one row per architecture, loaded once, looked up in O(1) by exact genome.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "nas/engine/evaluator.hpp"
+#include "nas/mutation/search_space.hpp"
+
+namespace nas::datasets {
+
+/// How to read a table.
+struct TableSpec {
+  std::string arch_column = "arch";      // parsed with the space's parse()
+  std::string index_column;              // optional integer id column ("index" for nb201)
+  std::vector<std::string> value_columns;  // numeric columns to load (each must be finite)
+  bool complete = false;                 // the table must hold every architecture of the space
+};
+
+class TabularBenchmark {
+ public:
+  /// Loads `path`. Throws DataError naming file, line, column and value for: missing file, empty
+  /// file, missing column, unparsable architecture, non-numeric/NaN value, duplicate
+  /// architecture, wrong row count for a complete space.
+  static std::shared_ptr<const TabularBenchmark> load(const SearchSpace& space, const std::string& path, const TableSpec& spec);
+
+  const std::string& path() const noexcept { return path_; }
+  std::size_t rows() const noexcept { return genomes_.size(); }
+  bool complete() const noexcept { return complete_; }
+  /// Row of an architecture, or nullopt if the table lacks it. O(1).
+  std::optional<std::size_t> find(const Genome& g) const;
+  const Genome& genome(std::size_t row) const { return genomes_[row]; }
+  /// The index column's value (or the row number if the table has none).
+  long long index(std::size_t row) const { return indices_[row]; }
+  /// Position of a loaded value column; throws OptionError listing the loaded ones.
+  std::size_t column(const std::string& name) const;
+  const std::vector<std::string>& columns() const noexcept { return columns_; }
+  double value(std::size_t row, std::size_t column) const { return values_[column][row]; }
+  const std::vector<double>& values(std::size_t column) const { return values_[column]; }
+  /// Best value of a column under a direction.
+  double optimum(std::size_t column, Direction d) const;
+
+ private:
+  std::string path_;
+  bool complete_ = false;
+  std::vector<Genome> genomes_;
+  std::vector<long long> indices_;
+  std::vector<std::string> columns_;
+  std::vector<std::vector<double>> values_;
+  std::unordered_map<Genome, std::size_t, GenomeHasher> row_of_;
+};
+
+/// Per-run evaluator over a shared table: counts its queries; throws UnknownArchitecture (naming
+/// the architecture and the table) for an architecture the table lacks, never a default value.
+class TableEvaluator final : public Evaluator {
+ public:
+  TableEvaluator(std::shared_ptr<const TabularBenchmark> table, const SearchSpace& space, std::size_t signal_column,
+                 std::size_t reported_column, Direction direction = Direction::maximise);
+  Evaluation evaluate(const Genome& g) override;
+  Direction direction() const override { return direction_; }
+  std::uint64_t queries() const override { return queries_; }
+
+ private:
+  std::shared_ptr<const TabularBenchmark> table_;
+  const SearchSpace& space_;
+  std::size_t signal_, reported_;
+  Direction direction_;
+  std::uint64_t queries_ = 0;
+};
+
+/// NAS-Bench-201 helpers. Datasets: cifar10, cifar100, imagenet16 (alias ImageNet16-120).
+namespace nb201 {
+/// <data_dir>/nasbench201/nb201.csv
+std::string default_path(const std::string& data_dir);
+/// Loads the complete table with all nine accuracy columns.
+std::shared_ptr<const TabularBenchmark> load(const SearchSpace& space, const std::string& path);
+/// Column for a dataset and a metric: `metric` is a full column name ("cifar10_valid_12ep") or a
+/// suffix ("test_200ep", "valid_12ep", "test_12ep"). Throws OptionError otherwise.
+std::string column_name(const std::string& dataset, const std::string& metric);
+}  // namespace nb201
+
+}  // namespace nas::datasets

@@ -1,0 +1,115 @@
+#include "nas/datasets/benchmark.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "nas/datasets/csv.hpp"
+#include "nas/mutation/errors.hpp"
+
+namespace nas::datasets {
+
+std::shared_ptr<const TabularBenchmark> TabularBenchmark::load(const SearchSpace& space, const std::string& path, const TableSpec& spec) {
+  const CsvFile csv = CsvFile::read(path);
+  auto t = std::make_shared<TabularBenchmark>();
+  t->path_ = path;
+  t->complete_ = spec.complete;
+  const std::size_t arch_col = csv.column(spec.arch_column);
+  const bool has_index = !spec.index_column.empty();
+  const std::size_t index_col = has_index ? csv.column(spec.index_column) : 0;
+  std::vector<std::size_t> value_cols;
+  for (const auto& c : spec.value_columns) value_cols.push_back(csv.column(c));
+  t->columns_ = spec.value_columns;
+  t->values_.assign(value_cols.size(), std::vector<double>(csv.rows()));
+  t->genomes_.reserve(csv.rows());
+  t->indices_.reserve(csv.rows());
+  t->row_of_.reserve(csv.rows() * 2);
+  std::unordered_map<long long, std::size_t> index_rows;
+  for (std::size_t r = 0; r < csv.rows(); ++r) {
+    Genome g;
+    try {
+      g = space.parse(csv.field(r, arch_col));
+    } catch (const ParseError& e) {
+      throw DataError(fmt::format("{}: {}", csv.where(r, arch_col), e.what()));
+    }
+    const auto [it, fresh] = t->row_of_.emplace(g, r);
+    if (!fresh)
+      throw DataError(fmt::format("{}: duplicate architecture '{}' (first seen on line {})", csv.where(r, arch_col), csv.field(r, arch_col),
+                                  csv.line(it->second)));
+    t->genomes_.push_back(g);
+    if (has_index) {
+      const long long idx = csv.integer(r, index_col);
+      if (const auto [jt, ok] = index_rows.emplace(idx, r); !ok)
+        throw DataError(fmt::format("{}: duplicate index {} (first seen on line {})", csv.where(r, index_col), idx, csv.line(jt->second)));
+      t->indices_.push_back(idx);
+    } else {
+      t->indices_.push_back(static_cast<long long>(r));
+    }
+    for (std::size_t c = 0; c < value_cols.size(); ++c) t->values_[c][r] = csv.number(r, value_cols[c]);
+  }
+  if (spec.complete) {
+    if (const auto n = space.size(); n && *n != csv.rows())
+      throw DataError(fmt::format("{}: {} data rows, but the {} space has {} architectures and this table must be complete", path,
+                                  csv.rows(), space.name(), *n));
+  }
+  return t;
+}
+
+std::optional<std::size_t> TabularBenchmark::find(const Genome& g) const {
+  const auto it = row_of_.find(g);
+  if (it == row_of_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::size_t TabularBenchmark::column(const std::string& name) const {
+  for (std::size_t i = 0; i < columns_.size(); ++i)
+    if (columns_[i] == name) return i;
+  throw OptionError(fmt::format("unknown column '{}' in {}; available: {}", name, path_, fmt::join(columns_, ", ")));
+}
+
+double TabularBenchmark::optimum(std::size_t column, Direction d) const {
+  const auto& v = values_[column];
+  return d == Direction::maximise ? *std::max_element(v.begin(), v.end()) : *std::min_element(v.begin(), v.end());
+}
+
+TableEvaluator::TableEvaluator(std::shared_ptr<const TabularBenchmark> table, const SearchSpace& space, std::size_t signal_column,
+                               std::size_t reported_column, Direction direction)
+    : table_(std::move(table)), space_(space), signal_(signal_column), reported_(reported_column), direction_(direction) {}
+
+Evaluation TableEvaluator::evaluate(const Genome& g) {
+  const auto row = table_->find(g);
+  if (!row)
+    throw UnknownArchitecture(fmt::format("{} has no row for architecture '{}'{}", table_->path(), space_.format(g),
+                                          table_->complete() ? "" : " (the table is a sample of the space: it cannot evaluate architectures it lacks)"));
+  ++queries_;
+  return {table_->value(*row, signal_), table_->value(*row, reported_)};
+}
+
+namespace nb201 {
+
+std::string default_path(const std::string& data_dir) { return data_dir + "/nasbench201/nb201.csv"; }
+
+std::shared_ptr<const TabularBenchmark> load(const SearchSpace& space, const std::string& path) {
+  TableSpec spec;
+  spec.arch_column = "arch";
+  spec.index_column = "index";
+  spec.complete = true;
+  for (const char* ds : {"cifar10", "cifar100", "imagenet16"})
+    for (const char* m : {"valid_12ep", "test_12ep", "test_200ep"}) spec.value_columns.push_back(fmt::format("{}_{}", ds, m));
+  return TabularBenchmark::load(space, path, spec);
+}
+
+std::string column_name(const std::string& dataset, const std::string& metric) {
+  std::string ds = dataset;
+  if (ds == "ImageNet16-120" || ds == "imagenet16-120") ds = "imagenet16";
+  if (ds != "cifar10" && ds != "cifar100" && ds != "imagenet16")
+    throw OptionError(fmt::format("--dataset: unknown NAS-Bench-201 dataset '{}'; expected cifar10, cifar100 or imagenet16", dataset));
+  for (const char* m : {"valid_12ep", "test_12ep", "test_200ep"}) {
+    if (metric == m) return ds + "_" + metric;
+    if (metric == ds + "_" + m) return metric;
+  }
+  throw OptionError(fmt::format("unknown metric '{}' for {}; expected valid_12ep, test_12ep or test_200ep (or {}_<metric>)", metric, ds, ds));
+}
+
+}  // namespace nb201
+}  // namespace nas::datasets

@@ -1,0 +1,111 @@
+#include "nas/datasets/csv.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "nas/mutation/errors.hpp"
+
+namespace nas::datasets {
+
+CsvFile CsvFile::read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataError(fmt::format("{}: cannot open file (does it exist? pass --data-dir or --table)", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse(std::move(ss).str(), path);
+}
+
+CsvFile CsvFile::parse(std::string text, const std::string& path) {
+  CsvFile f;
+  f.path_ = path;
+  if (text.empty()) throw DataError(fmt::format("{}: empty file; expected a header row and data rows", path));
+  std::vector<std::string> fields;
+  std::string cur;
+  std::size_t line = 1, record_line = 1;
+  bool quoted = false, header_done = false;
+  auto end_record = [&]() {
+    fields.push_back(std::move(cur));
+    cur.clear();
+    if (fields.size() == 1 && fields[0].empty()) { fields.clear(); return; }  // blank line
+    if (!header_done) {
+      f.header_ = std::move(fields);
+      header_done = true;
+    } else {
+      if (fields.size() != f.header_.size())
+        throw DataError(fmt::format("{}:{}: {} fields, expected {} (as in the header)", path, record_line, fields.size(), f.header_.size()));
+      f.rows_.push_back(std::move(fields));
+      f.lines_.push_back(record_line);
+    }
+    fields.clear();
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') { cur += '"'; ++i; }
+        else quoted = false;
+      } else {
+        if (c == '\n') ++line;
+        cur += c;
+      }
+    } else if (c == '"' && cur.empty()) {
+      quoted = true;
+    } else if (c == ',') {
+      fields.push_back(std::move(cur));
+      cur.clear();
+    } else if (c == '\n') {
+      if (!cur.empty() && cur.back() == '\r') cur.pop_back();
+      end_record();
+      ++line;
+      record_line = line;
+    } else {
+      cur += c;
+    }
+  }
+  if (quoted) throw DataError(fmt::format("{}:{}: unterminated quoted field", path, record_line));
+  if (!cur.empty() || !fields.empty()) end_record();
+  if (!header_done) throw DataError(fmt::format("{}: empty file; expected a header row", path));
+  if (f.rows_.empty()) throw DataError(fmt::format("{}: header only, no data rows", path));
+  return f;
+}
+
+std::size_t CsvFile::column(std::string_view name) const {
+  for (std::size_t i = 0; i < header_.size(); ++i)
+    if (header_[i] == name) return i;
+  throw DataError(fmt::format("{}:1: missing column '{}'; the header has: {}", path_, name, fmt::join(header_, ", ")));
+}
+
+bool CsvFile::has_column(std::string_view name) const {
+  for (const auto& h : header_)
+    if (h == name) return true;
+  return false;
+}
+
+std::string CsvFile::where(std::size_t row, std::size_t col) const {
+  return fmt::format("{}:{}: column '{}'", path_, lines_[row], header_[col]);
+}
+
+double CsvFile::number(std::size_t row, std::size_t col) const {
+  const auto s = field(row, col);
+  double v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size())
+    throw DataError(fmt::format("{}: value '{}' is not a number", where(row, col), s));
+  if (!std::isfinite(v)) throw DataError(fmt::format("{}: value '{}' is not a finite number", where(row, col), s));
+  return v;
+}
+
+long long CsvFile::integer(std::size_t row, std::size_t col) const {
+  const auto s = field(row, col);
+  long long v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || v < 0)
+    throw DataError(fmt::format("{}: value '{}' is not a non-negative integer", where(row, col), s));
+  return v;
+}
+
+}  // namespace nas::datasets

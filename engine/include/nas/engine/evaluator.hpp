@@ -1,0 +1,41 @@
+#pragma once
+// What the engine needs from a benchmark (or, later, a trainer): the true performance of one
+// architecture. The engine never knows which benchmark answers.
+#include <cstdint>
+#include <stdexcept>
+
+#include "nas/mutation/genome.hpp"
+
+namespace nas {
+
+/// Whether larger signal values are better (accuracy) or smaller ones (a loss).
+enum class Direction { maximise, minimise };
+
+/// `signal` is what the search optimises (e.g. 12-epoch validation accuracy); `reported` is what
+/// the run reports for the incumbent (e.g. 200-epoch test accuracy). They may be the same column.
+struct Evaluation {
+  double signal = 0;
+  double reported = 0;
+};
+
+/// Thrown when an evaluator cannot answer for an architecture (e.g. a sampled table lacks it).
+class UnknownArchitecture : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// One run's evaluator. Not required to be thread-safe: each run owns its own (cheap) evaluator.
+class Evaluator {
+ public:
+  virtual ~Evaluator() = default;
+  /// Evaluates `g` and counts one query. Throws UnknownArchitecture if it cannot.
+  virtual Evaluation evaluate(const Genome& g) = 0;
+  virtual Direction direction() const { return Direction::maximise; }
+  /// Queries answered so far.
+  virtual std::uint64_t queries() const = 0;
+};
+
+/// True if signal value a is strictly better than b under direction d.
+inline bool better(Direction d, double a, double b) noexcept { return d == Direction::maximise ? a > b : a < b; }
+
+}  // namespace nas

@@ -1,0 +1,106 @@
+#pragma once
+// The search loop: random search and regularised evolution (and, through the same records and
+// observers, predictor-guided evolution). Results depend only on the options and the seed, never
+// on the number of threads.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "nas/engine/evaluator.hpp"
+#include "nas/mutation/search_space.hpp"
+
+namespace nas {
+
+enum class Algorithm { random, rea };
+Algorithm parse_algorithm(std::string_view name);  // throws OptionError
+std::string_view algorithm_name(Algorithm a);
+
+struct SearchOptions {
+  Algorithm algorithm = Algorithm::rea;
+  /// Number of evaluator queries (the currency of NAS). No architecture is charged twice.
+  std::size_t budget = 150;
+  std::uint64_t seed = 0;
+  /// Regularised evolution: population size P (the first P queries are random) and tournament
+  /// size S (parents are the best of S distinct population members drawn uniformly).
+  std::size_t population_size = 20;
+  std::size_t tournament_size = 5;
+  /// Also skip architectures canonically identical to one already evaluated (exact duplicates
+  /// are always skipped).
+  bool skip_canonical_duplicates = false;
+  /// Mutation retries before a duplicate child is replaced by a fresh random architecture.
+  std::size_t max_mutation_retries = 50;
+  /// Throws OptionError naming the offending field.
+  void validate() const;
+};
+
+/// One evaluator query and the incumbent after it. The incumbent is the architecture with the
+/// best signal so far; best_reported is *its* reported value (the NAS protocol).
+struct QueryRecord {
+  std::size_t query = 0;  // 1-based
+  Genome arch;
+  double signal = 0, reported = 0;
+  double best_signal = 0, best_reported = 0;
+};
+
+struct SearchResult {
+  std::vector<QueryRecord> trajectory;
+  double wall_seconds = 0;
+  bool stopped_by_observer = false;
+  bool space_exhausted = false;
+  /// Best reported value after `queries` queries (the last record at or before it).
+  double best_reported_at(std::size_t queries) const;
+  std::string brief() const;
+};
+
+/// Hooks on a running search. Called on the search's own thread.
+class SearchObserver {
+ public:
+  virtual ~SearchObserver() = default;
+  /// After each query; return false to stop the run.
+  virtual bool on_evaluation(const QueryRecord&) { return true; }
+};
+
+/// The set of architectures already evaluated, by exact genome and by canonical hash.
+class EvaluatedSet {
+ public:
+  explicit EvaluatedSet(bool canonical) : canonical_(canonical) {}
+  /// Whether g (or, if canonical, an architecture identical to it) was evaluated.
+  bool contains(const Genome& g, const ArchitectureHash& h) const;
+  void insert(const Genome& g, const ArchitectureHash& h);
+  std::size_t size() const noexcept { return exact_.size(); }
+  bool canonical() const noexcept { return canonical_; }
+
+ private:
+  bool canonical_;
+  std::unordered_set<Genome, GenomeHasher> exact_;
+  std::unordered_set<ArchitectureHash, ArchitectureHashHasher> classes_;
+};
+
+/// Children of `parents`, `per_parent` each, generated in parallel (oneTBB) with per-child seeds
+/// derived from (seed, parent index, child index); then deduplicated in index order against
+/// `seen` and among themselves, so the output is the same for any thread count.
+/// If `hashes` is given it receives the canonical hash of each returned child.
+std::vector<Genome> generate_children(const SearchSpace& space, std::span<const Genome> parents,
+                                      std::size_t per_parent, std::uint64_t seed, const EvaluatedSet& seen,
+                                      std::vector<ArchitectureHash>* hashes = nullptr);
+
+/// Runs one search to its budget (or until the observer stops it or the space is exhausted).
+SearchResult run_search(const SearchSpace& space, Evaluator& evaluator, const SearchOptions& options,
+                        SearchObserver* observer = nullptr);
+
+/// Runs one search per seed, in parallel over seeds on `threads` threads (0 = all cores).
+/// `make_evaluator` is called once per run; `on_done(i)` after run i finishes (any thread,
+/// serialised). Result i belongs to seeds[i].
+std::vector<SearchResult> run_searches(const SearchSpace& space,
+                                       const std::function<std::unique_ptr<Evaluator>()>& make_evaluator,
+                                       const SearchOptions& options, std::span<const std::uint64_t> seeds,
+                                       int threads, const std::function<void(std::size_t)>& on_done = {});
+
+/// Runs `fn` inside a oneTBB arena of `threads` threads (0 = all cores).
+void with_threads(int threads, const std::function<void()>& fn);
+
+}  // namespace nas
