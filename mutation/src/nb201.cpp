@@ -24,8 +24,9 @@ class Reader {
     ++pos_;
   }
   Op op() {
-    const auto end = s_.find('~', pos_);
-    if (end == std::string_view::npos) fail("expected 'op~input' (no '~' follows)");
+    if (pos_ >= s_.size()) fail("unexpected end of string; expected an op");
+    auto end = s_.find_first_of("~|+", pos_);
+    if (end == std::string_view::npos) end = s_.size();
     const auto word = s_.substr(pos_, end - pos_);
     for (int k = 0; k < kNumOps; ++k)
       if (word == kOpNames[static_cast<std::size_t>(k)]) { pos_ = end; return static_cast<Op>(k); }
