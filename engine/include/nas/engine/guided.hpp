@@ -1,0 +1,105 @@
+#pragma once
+// Predictor-guided evolution with online retraining.
+//
+// One iteration: tournament-select parents from an aging population, generate many children in
+// parallel (oneTBB), drop those already evaluated (exact, and canonical if asked), rank all
+// survivors with the surrogate in ONE batch, evaluate the top k, add them to population and
+// history, then let the RetrainSchedule decide whether the surrogate learns now.
+//
+// Defaults (chosen on NAS-Bench-201; see README "Guided search"): n0 = 10 random cells, population
+// 20, tournament 5, 10 parents x 50 children (one-op mutations), top k = 5 evaluated per
+// iteration, retrain after every iteration from scratch (cold) on all history, synchronously.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nas/engine/evaluator.hpp"
+#include "nas/engine/search.hpp"
+#include "nas/engine/surrogate.hpp"
+
+namespace nas {
+
+/// When, how and where the surrogate is retrained as true results arrive.
+struct RetrainSchedule {
+  enum class When {
+    every_iteration,  // after each batch of top-k evaluations
+    every_k,          // when `every` new results have arrived since the last retrain
+    geometric,        // when the history reaches next_size; then next_size *= factor
+    tau_drop,         // when the online tau of results since the last retrain falls below tau_threshold
+  };
+  When when = When::every_iteration;
+  std::size_t every = 10;         // every_k: new results per retrain
+  double factor = 1.5;            // geometric growth of the history size between retrains
+  double tau_threshold = 0.5;     // tau_drop threshold
+  std::size_t tau_min_cells = 5;  // tau_drop: results needed before the online tau is trusted
+
+  // How.
+  bool warm_start = false;        // continue from current weights (true) or retrain from scratch
+  int epochs = 0;                 // 0 = the surrogate's default
+  std::size_t window = 0;         // train on the last `window` results only (0 = all history)
+  double recency_weight = 0;      // sample weight factor exp(recency_weight * (r - 1)), r in [0,1] oldest..newest
+  double top_weight = 0;          // sample weight factor exp(top_weight * (q - 1)), q in [0,1] worst..best
+
+  // Where.
+  bool asynchronous = false;      // train a copy on its own thread while ranking continues with the current model
+
+  void validate() const;          // throws OptionError naming the field
+};
+
+RetrainSchedule::When parse_retrain_when(std::string_view s);  // throws OptionError
+std::string_view retrain_when_name(RetrainSchedule::When w);
+
+struct GuidedOptions {
+  std::size_t budget = 100;
+  std::uint64_t seed = 0;
+  std::size_t initial_samples = 10;       // n0 random evaluated cells before the first fit
+  std::size_t population_size = 20;       // aging population
+  std::size_t tournament_size = 5;
+  std::size_t parents_per_iteration = 10;
+  std::size_t children_per_parent = 50;
+  std::size_t mutation_steps = 1;         // 1: one-op mutations; 2: two successive mutations
+  std::size_t top_k = 5;                  // evaluated per iteration
+  bool rank_whole_space = false;          // enumerable spaces: rank every unevaluated architecture instead of children
+  bool skip_canonical_duplicates = true;
+  RetrainSchedule retrain;
+  void validate() const;                  // throws OptionError naming the field
+};
+
+/// One retrain, as logged.
+struct RetrainRecord {
+  std::size_t at_query = 0;     // history size when training started
+  std::size_t cells = 0;        // training set size (window applied)
+  double seconds = 0;           // training wall time
+  int epochs = 0;
+  bool warm = false, asynchronous = false;
+  std::size_t swapped_at_query = 0;  // when the trained model started ranking
+  /// Online validation: Kendall tau between the model's scores (when it ranked them) and the true
+  /// signals of the cells evaluated since the previous retrain; NaN if fewer than 2.
+  double online_tau = 0;
+  std::size_t online_cells = 0;
+};
+
+struct GuidedResult : SearchResult {
+  std::vector<RetrainRecord> retrains;
+  double seconds_training = 0;    // inside Surrogate::fit (on the search thread, or the async thread)
+  double seconds_scoring = 0;     // inside Surrogate::score
+  double seconds_evaluating = 0;  // inside Evaluator::evaluate (the benchmark)
+  double seconds_engine = 0;      // everything else on the search thread
+  std::size_t candidates_scored = 0;
+};
+
+/// Hooks on a guided search.
+class GuidedObserver : public SearchObserver {
+ public:
+  virtual void on_retrain(const RetrainRecord&) {}
+};
+
+/// Runs predictor-guided evolution to the budget. `model` may be replaced by a retrained copy in
+/// asynchronous mode (never concurrently used by two threads). Synchronous mode is deterministic
+/// for a seed, whatever the thread count; asynchronous mode depends on timing by nature, but never
+/// loses a result: results that arrive while a copy trains go into the next retrain.
+GuidedResult run_guided_search(const SearchSpace& space, Evaluator& evaluator, std::unique_ptr<Surrogate>& model,
+                               const GuidedOptions& options, GuidedObserver* observer = nullptr);
+
+}  // namespace nas
