@@ -1,0 +1,57 @@
+#pragma once
+// Torch-free entry point to the LibTorch surrogates (CARL, TART, GCN ablation, MLP).
+//
+// Every model sees architectures through the space's graph_view() (CARL/GCN/TART) or
+// flat_encoding() (MLP); none knows a particular benchmark. Targets are z-scored inside fit(),
+// so only the order of scores is meaningful.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "nas/engine/surrogate.hpp"
+#include "nas/mutation/search_space.hpp"
+
+namespace nas::predictor {
+
+/// Every hyperparameter of every surrogate, with the defaults measured on NB201 (see the README
+/// table in the closing note). Fields that a kind does not use are ignored by it.
+struct PredictorOptions {
+  // --- common ---
+  std::string kind = "carl";     // carl | tart | gcn | mlp   (gcn = carl with lambda_r = lambda_i = 0)
+  std::string device = "auto";   // auto | cpu | cuda | cuda:N  (auto = CUDA when available)
+  std::uint64_t seed = 0;        // base seed; fit() derives its own from (seed, FitOptions::seed)
+  int torch_threads = 0;         // torch::set_num_threads at construction; 0 = hardware cores
+  int epochs = 100;              // default epochs per fit (FitOptions::epochs overrides)
+  int batch_size = 64;           // minibatch size (ranking pairs are formed inside a minibatch)
+  double learning_rate = 3e-3;   // AdamW
+  double weight_decay = 1e-4;    // AdamW (decoupled)
+  int hidden = 64;               // GCN / MLP width
+  int layers = 3;                // GCN message-passing layers (MLP hidden layers)
+  std::string ranking_loss = "pairwise_logistic";  // pairwise_logistic | hinge
+  double hinge_margin = 0.1;     // margin of the hinge ranking loss (in z-scored target units)
+  double mse_weight = 0.1;       // weight of an MSE term added to every ranking loss (0 = none)
+  // --- CARL ---
+  std::string gcn_mode = "directed";  // directed (separate forward/backward messages) | sym (A+A^T+I normalised)
+  double lambda_r = 0.5;         // weight of L_R (redundant path -> batch mean)
+  double lambda_i = 0.5;         // weight of L_I (ranking of interventional samples)
+  int interventions = 4;         // K in-batch permutations per step
+  // --- TART ---
+  int tart_dp = 3;               // Laplacian eigenvectors per token (d_p)
+  bool tart_onehot = false;      // node features: false = op id as one number (d_f = 1), true = one-hot
+  int tart_d_model = 64;
+  int tart_layers = 6;
+  int tart_heads = 4;
+
+  /// Throws nas::OptionError naming the first bad field and its value.
+  void validate() const;
+};
+
+/// Builds a surrogate for `space` (the space must outlive it). Validates `options`, picks the
+/// torch device once (throws OptionError if CUDA is asked for and absent), sets torch's thread
+/// count. Thread safety: one surrogate per thread (clone() for another).
+std::unique_ptr<Surrogate> make_surrogate(const SearchSpace& space, const PredictorOptions& options);
+
+/// Kinds accepted by PredictorOptions::kind.
+const char* predictor_kinds();
+
+}  // namespace nas::predictor

@@ -1,0 +1,334 @@
+// The surrogate driver shared by every kind: options, device, batching, losses, the training
+// loop, scoring, checkpoints, clone, explain. The networks live in carl.cpp and tart.cpp.
+#include "nas/predictor/factory.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <mutex>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <torch/cuda.h>
+#include <torch/nn/functional/activation.h>
+#include <torch/optim/adamw.h>
+#include <torch/serialize/archive.h>
+#include <torch/utils.h>
+
+#include "net.hpp"
+#include "nas/mutation/errors.hpp"
+#include "nas/predictor/encoding.hpp"
+#include "nas/predictor/explain.hpp"
+
+namespace nas::predictor {
+
+const char* predictor_kinds() { return "carl, tart, gcn, mlp"; }
+
+void PredictorOptions::validate() const {
+  auto bad = [](const char* field, const auto& value, const char* expected) {
+    throw OptionError(fmt::format("predictor option {} = {}: expected {}", field, value, expected));
+  };
+  if (kind != "carl" && kind != "tart" && kind != "gcn" && kind != "mlp") bad("kind", kind, "carl | tart | gcn | mlp");
+  if (!std::regex_match(device, std::regex("auto|cpu|cuda(:[0-9]+)?"))) bad("device", device, "auto | cpu | cuda | cuda:N");
+  if (torch_threads < 0) bad("torch_threads", torch_threads, ">= 0 (0 = hardware cores)");
+  if (epochs < 1) bad("epochs", epochs, ">= 1");
+  if (batch_size < 2) bad("batch_size", batch_size, ">= 2");
+  if (!(learning_rate > 0) || !std::isfinite(learning_rate)) bad("learning_rate", learning_rate, "> 0");
+  if (!(weight_decay >= 0) || !std::isfinite(weight_decay)) bad("weight_decay", weight_decay, ">= 0");
+  if (hidden < 1) bad("hidden", hidden, ">= 1");
+  if (layers < 0) bad("layers", layers, ">= 0");
+  if (ranking_loss != "pairwise_logistic" && ranking_loss != "hinge") bad("ranking_loss", ranking_loss, "pairwise_logistic | hinge");
+  if (!(hinge_margin >= 0)) bad("hinge_margin", hinge_margin, ">= 0");
+  if (!(mse_weight >= 0)) bad("mse_weight", mse_weight, ">= 0");
+  if (gcn_mode != "directed" && gcn_mode != "sym") bad("gcn_mode", gcn_mode, "directed | sym");
+  if (!(lambda_r >= 0)) bad("lambda_r", lambda_r, ">= 0");
+  if (!(lambda_i >= 0)) bad("lambda_i", lambda_i, ">= 0");
+  if (interventions < 0) bad("interventions", interventions, ">= 0");
+  if (tart_dp < 1) bad("tart_dp", tart_dp, ">= 1");
+  if (tart_d_model < 1) bad("tart_d_model", tart_d_model, ">= 1");
+  if (tart_layers < 1) bad("tart_layers", tart_layers, ">= 1");
+  if (tart_heads < 1 || tart_d_model % tart_heads != 0) bad("tart_heads", tart_heads, "a divisor of tart_d_model");
+}
+
+namespace detail {
+
+std::int64_t Inputs::size() const {
+  for (const auto* t : {&x, &tokens, &flat})
+    if (t->defined()) return t->size(0);
+  return 0;
+}
+
+Inputs Inputs::select(const torch::Tensor& idx) const {
+  Inputs r;
+  auto pick = [&](const torch::Tensor& t) { return t.defined() ? t.index_select(0, idx) : t; };
+  r.x = pick(x); r.adj = pick(adj); r.mask = pick(mask);
+  r.tokens = pick(tokens); r.pad = pick(pad); r.flat = pick(flat);
+  return r;
+}
+
+torch::Tensor weighted_mse(const torch::Tensor& s, const torch::Tensor& target, const torch::Tensor& w) {
+  return ((s - target).pow(2) * w).sum() / w.sum().clamp_min(1e-12);
+}
+
+torch::Tensor ranking_loss(const torch::Tensor& s, const torch::Tensor& y, const torch::Tensor& w, const PredictorOptions& o) {
+  const auto ds = s.unsqueeze(1) - s.unsqueeze(0);                  // s_i - s_j
+  const auto better = (y.unsqueeze(1) > y.unsqueeze(0)).to(s.scalar_type());  // y_i > y_j
+  const auto pw = better * (w.unsqueeze(1) + w.unsqueeze(0)) * 0.5;
+  const auto per_pair = o.ranking_loss == "hinge" ? torch::relu(o.hinge_margin - ds) : torch::nn::functional::softplus(-ds);
+  auto L = (per_pair * pw).sum() / pw.sum().clamp_min(1e-12);
+  if (o.mse_weight > 0) L = L + o.mse_weight * weighted_mse(s, y, w);
+  return L;
+}
+
+torch::Tensor permutation(std::int64_t n, Rng& rng, torch::Device device) {
+  std::vector<std::int64_t> p(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) p[static_cast<std::size_t>(i)] = i;
+  for (std::int64_t i = n - 1; i > 0; --i) std::swap(p[static_cast<std::size_t>(i)], p[rng.below(static_cast<std::uint64_t>(i + 1))]);
+  return torch::from_blob(p.data(), {n}, torch::kInt64).to(device, /*non_blocking=*/false, /*copy=*/true);
+}
+
+namespace {
+
+torch::Device resolve_device(const std::string& d) {
+  if (d == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  if (d == "cpu") return torch::Device(torch::kCPU);
+  if (!torch::cuda::is_available()) throw OptionError(fmt::format("predictor option device = {}: CUDA is not available in this LibTorch/machine", d));
+  torch::Device dev(d == "cuda" ? std::string("cuda:0") : d);
+  if (dev.index() >= static_cast<int>(torch::cuda::device_count()))
+    throw OptionError(fmt::format("predictor option device = {}: only {} CUDA device(s)", d, torch::cuda::device_count()));
+  return dev;
+}
+
+// torch::manual_seed and module initialisation use torch's global generator: serialise them so
+// that surrogates built on different threads still get the weights their seed promises.
+std::mutex& init_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+torch::Tensor to_device(std::vector<float>& v, std::vector<std::int64_t> shape, torch::Device dev) {
+  return torch::from_blob(v.data(), shape, torch::kFloat32).to(dev, false, /*copy=*/true);
+}
+
+class TorchSurrogate final : public Surrogate {
+ public:
+  TorchSurrogate(const SearchSpace& space, const PredictorOptions& o, std::shared_ptr<TokenCache> cache)
+      : space_(space), o_(o), device_(resolve_device(o.device)), cache_(std::move(cache)) {
+    if (!cache_ && o_.kind == "tart") cache_ = std::make_shared<TokenCache>(o_.tart_dp, o_.tart_onehot);
+    torch::set_num_threads(o_.torch_threads > 0 ? o_.torch_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    build(o_.seed);
+  }
+
+  std::string name() const override { return o_.kind; }
+  std::string device() const override { return device_.str(); }
+  TrainingStats last_training() const override { return last_; }
+  const PredictorOptions& options() const { return o_; }
+  const SearchSpace& space() const { return space_; }
+  detail::Net& net() { return *net_; }
+
+  TrainingStats fit(std::span<const Genome> archs, std::span<const double> targets, const FitOptions& f) override {
+    if (archs.size() != targets.size()) throw std::invalid_argument(fmt::format("fit: {} architectures but {} targets", archs.size(), targets.size()));
+    if (!f.sample_weights.empty() && f.sample_weights.size() != targets.size())
+      throw std::invalid_argument(fmt::format("fit: {} sample weights for {} targets", f.sample_weights.size(), targets.size()));
+    if (archs.size() < 2) throw std::invalid_argument("fit: needs at least 2 architectures");
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::uint64_t seed = derive_seed(o_.seed, f.seed);
+    if (!f.warm_start || !fitted_) build(seed);
+    const auto n = static_cast<std::int64_t>(archs.size());
+
+    // z-scored targets and weights normalised to mean 1 (only the order of scores matters).
+    double mean = 0, var = 0;
+    for (double t : targets) mean += t;
+    mean /= static_cast<double>(n);
+    for (double t : targets) var += (t - mean) * (t - mean);
+    const double sd = std::sqrt(var / static_cast<double>(n)) + 1e-12;
+    std::vector<float> y(archs.size()), w(archs.size(), 1.0f);
+    for (std::size_t i = 0; i < archs.size(); ++i) y[i] = static_cast<float>((targets[i] - mean) / sd);
+    if (!f.sample_weights.empty()) {
+      double ws = 0;
+      for (double v : f.sample_weights) {
+        if (!(v >= 0) || !std::isfinite(v)) throw std::invalid_argument("fit: sample weights must be finite and >= 0");
+        ws += v;
+      }
+      if (!(ws > 0)) throw std::invalid_argument("fit: sample weights sum to 0");
+      for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(f.sample_weights[i] * static_cast<double>(n) / ws);
+    }
+    const Inputs all = encode(archs);
+    const auto Y = to_device(y, {n}, device_), W = to_device(w, {n}, device_);
+
+    const int epochs = f.epochs > 0 ? f.epochs : o_.epochs;
+    // Near-equal minibatches (never a tiny last one: pairwise losses need pairs).
+    const std::int64_t nb = std::max<std::int64_t>(1, (n + o_.batch_size - 1) / o_.batch_size);
+    Rng rng(derive_seed(seed, 1));
+    net_->train();
+    double last_loss = 0;
+    const int total_steps = epochs * static_cast<int>(nb);
+    int step = 0;
+    for (int e = 0; e < epochs; ++e) {
+      const auto perm = permutation(n, rng, torch::kCPU);
+      double sum = 0;
+      for (std::int64_t b = 0; b < nb; ++b, ++step) {
+        // Cosine decay of the learning rate over the fit (restarted by every fit).
+        const double lr = o_.learning_rate * 0.5 * (1.0 + std::cos(M_PI * step / std::max(1, total_steps)));
+        for (auto& g : opt_->param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+        const auto idx = perm.slice(0, b * n / nb, (b + 1) * n / nb).to(device_);
+        const auto loss = net_->loss(all.select(idx), Y.index_select(0, idx), W.index_select(0, idx), rng);
+        opt_->zero_grad();
+        loss.backward();
+        opt_->step();
+        sum += loss.item<double>();
+      }
+      last_loss = sum / static_cast<double>(nb);
+    }
+    fitted_ = true;
+    last_ = {archs.size(), epochs, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), last_loss};
+    return last_;
+  }
+
+  std::vector<double> score(std::span<const Genome> archs) override {
+    if (!fitted_) throw std::logic_error("score: surrogate " + o_.kind + " has not been fitted or loaded");
+    torch::NoGradGuard no_grad;
+    net_->eval();
+    std::vector<double> out;
+    out.reserve(archs.size());
+    constexpr std::size_t kChunk = 4096;
+    for (std::size_t s = 0; s < archs.size(); s += kChunk) {
+      const auto part = archs.subspan(s, std::min(kChunk, archs.size() - s));
+      const auto sc = net_->score(encode(part)).to(torch::kCPU, torch::kFloat64).contiguous();
+      out.insert(out.end(), sc.data_ptr<double>(), sc.data_ptr<double>() + sc.numel());
+    }
+    return out;
+  }
+
+  std::unique_ptr<Surrogate> clone() const override {
+    std::stringstream buf;
+    write(buf);
+    auto c = std::make_unique<TorchSurrogate>(space_, o_, cache_);
+    c->read(buf);
+    c->last_ = last_;
+    return c;
+  }
+
+  void save(const std::string& path) const override {
+    std::ofstream out(path, std::ios::binary);
+    if (!out) throw std::runtime_error(path + ": cannot open for writing");
+    write(out);
+    if (!out) throw std::runtime_error(path + ": write failed");
+  }
+  void load(const std::string& path) override {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error(path + ": cannot open checkpoint");
+    read(in);
+  }
+
+  Inputs encode(std::span<const Genome> archs) {
+    Inputs in;
+    const auto B = static_cast<std::int64_t>(archs.size());
+    if (o_.kind == "carl" || o_.kind == "gcn") {
+      GraphBatch g = encode_graphs(space_, archs, space_.max_graph_nodes());
+      in.x = to_device(g.x, {B, g.nodes, g.features}, device_);
+      in.adj = to_device(g.adj, {B, g.nodes, g.nodes}, device_);
+      in.mask = to_device(g.node_mask, {B, g.nodes}, device_);
+    } else if (o_.kind == "tart") {
+      const auto seqs = cache_->get(space_, archs);
+      TokenBatch t = pad_tokens(seqs);
+      in.tokens = to_device(t.data, {B, t.tokens, t.width}, device_);
+      in.pad = torch::from_blob(t.pad.data(), {B, t.tokens}, torch::kUInt8).to(device_, torch::kBool, false, true);
+    } else {
+      std::vector<float> f = encode_flat(space_, archs);
+      in.flat = to_device(f, {B, static_cast<std::int64_t>(space_.flat_encoding_size())}, device_);
+    }
+    return in;
+  }
+
+ private:
+  void build(std::uint64_t seed) {
+    {
+      std::lock_guard lock(init_mutex());
+      torch::manual_seed(seed);
+      const int ops = static_cast<int>(space_.graph_op_names().size());
+      if (o_.kind == "carl" || o_.kind == "gcn") {
+        PredictorOptions c = o_;
+        if (o_.kind == "gcn") c.lambda_r = c.lambda_i = 0;  // the ablation
+        net_ = make_carl(c, ops);
+      } else if (o_.kind == "tart") {
+        net_ = make_tart(o_, lap_token_width(o_.tart_dp, o_.tart_onehot, ops), o_.tart_onehot ? ops : 1);
+      } else {
+        net_ = make_mlp(o_, static_cast<int>(space_.flat_encoding_size()));
+      }
+    }
+    net_->to(device_);
+    opt_ = std::make_unique<torch::optim::AdamW>(net_->parameters(), torch::optim::AdamWOptions(o_.learning_rate).weight_decay(o_.weight_decay));
+  }
+
+  void write(std::ostream& os) const {
+    torch::serialize::OutputArchive root, model, optim;
+    net_->save(model);
+    opt_->save(optim);
+    root.write("model", model);
+    root.write("optimizer", optim);
+    root.write("fitted", torch::tensor(fitted_ ? 1 : 0));
+    root.save_to(os);
+  }
+  void read(std::istream& is) {
+    torch::serialize::InputArchive root, model, optim;
+    root.load_from(is, device_);
+    root.read("model", model);
+    root.read("optimizer", optim);
+    net_->load(model);
+    opt_->load(optim);
+    torch::Tensor fitted;
+    root.read("fitted", fitted);
+    fitted_ = fitted.item<int>() != 0;
+  }
+
+  const SearchSpace& space_;
+  PredictorOptions o_;
+  torch::Device device_;
+  std::shared_ptr<TokenCache> cache_;  // shared with clones (it is thread-safe)
+  std::shared_ptr<Net> net_;
+  std::unique_ptr<torch::optim::AdamW> opt_;
+  TrainingStats last_;
+  bool fitted_ = false;
+};
+
+}  // namespace
+}  // namespace detail
+
+std::unique_ptr<Surrogate> make_surrogate(const SearchSpace& space, const PredictorOptions& options) {
+  options.validate();
+  return std::make_unique<detail::TorchSurrogate>(space, options, nullptr);
+}
+
+std::vector<MaskExplanation> explain(Surrogate& s, std::span<const Genome> archs) {
+  auto* t = dynamic_cast<detail::TorchSurrogate*>(&s);
+  if (!t || (t->options().kind != "carl" && t->options().kind != "gcn"))
+    throw std::invalid_argument("explain: needs a CARL or GCN surrogate, got " + s.name());
+  if (archs.empty()) return {};
+  // Validate "fitted" the same way score() does.
+  (void)t->score(archs.first(1));
+  torch::NoGradGuard no_grad;
+  t->net().eval();
+  const auto [a, b] = detail::carl_masks(t->net(), t->encode(archs));
+  const auto A = a.to(torch::kCPU).contiguous(), Bm = b.to(torch::kCPU).contiguous();
+  const auto N = A.size(1);
+  const float* pa = A.data_ptr<float>();
+  const float* pb = Bm.data_ptr<float>();
+  std::vector<MaskExplanation> out(archs.size());
+  for (std::size_t i = 0; i < archs.size(); ++i) {
+    auto& e = out[i];
+    e.graph = t->space().graph_view(archs[i]);
+    const int n = e.graph.num_nodes;
+    const auto base = static_cast<std::int64_t>(i) * N;
+    for (int v = 0; v < n; ++v) e.node_mask.push_back(pa[base + v]);
+    for (int u = 0; u < n; ++u)
+      for (int v = 0; v < n; ++v)
+        if (e.graph.edge(u, v)) e.edges.push_back({u, v, pb[(base + u) * N + v]});
+  }
+  return out;
+}
+
+}  // namespace nas::predictor
