@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -10,7 +11,8 @@
 
 namespace nas::cli {
 
-Args::Args(int argc, char** argv, int first, std::set<std::string> options, std::set<std::string> flags) {
+Args::Args(int argc, char** argv, int first, std::set<std::string> options, std::set<std::string> flags)
+    : options_(options), known_flags_(flags) {
   for (int i = first; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0) throw OptionError(fmt::format("unexpected argument '{}'; options start with --", a));
@@ -102,6 +104,56 @@ std::vector<long long> Args::integers(const std::string& key, const std::string&
     if (pos != p.size()) throw OptionError(fmt::format("--{}: '{}' is not an integer", key, p));
     out.push_back(x);
   }
+  return out;
+}
+
+void Args::set(const std::string& key, const std::string& value) {
+  if (known_flags_.count(key)) {
+    if (value == "true" || value == "1") flags_.insert(key);
+    else if (value == "false" || value == "0") flags_.erase(key);
+    else throw OptionError(fmt::format("--{} is a flag: expected true or false, got '{}'", key, value));
+    return;
+  }
+  if (!options_.count(key)) throw OptionError(fmt::format("unknown option '{}'", key));
+  values_[key] = value;
+}
+
+void Args::merge_config_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw OptionError(fmt::format("{}: cannot open config file", path));
+  std::string line;
+  const std::map<std::string, std::string> cli_values = values_;
+  const std::set<std::string> cli_flags = flags_;
+  for (int n = 1; std::getline(in, line); ++n) {
+    auto trim = [](std::string x) {
+      const auto a = x.find_first_not_of(" \t\r"), b = x.find_last_not_of(" \t\r");
+      return a == std::string::npos ? std::string() : x.substr(a, b - a + 1);
+    };
+    std::string t = line;
+    if (const auto h = t.find('#'); h != std::string::npos && t.find('"') > h) t = t.substr(0, h);
+    t = trim(t);
+    if (t.empty()) continue;
+    const auto eq = t.find('=');
+    if (eq == std::string::npos) throw OptionError(fmt::format("{}:{}: expected 'key = value', got '{}'", path, n, line));
+    const std::string key = trim(t.substr(0, eq));
+    std::string value = trim(t.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    if (cli_values.count(key) || cli_flags.count(key)) continue;  // the command line wins
+    try {
+      set(key, value);
+    } catch (const OptionError& e) {
+      throw OptionError(fmt::format("{}:{}: {}", path, n, e.what()));
+    }
+  }
+}
+
+std::string Args::to_toml() const {
+  std::string out;
+  for (const auto& [k, v] : values_) {
+    const bool number = !v.empty() && v.find_first_not_of("0123456789.-+eE") == std::string::npos;
+    out += fmt::format("{} = {}\n", k, number ? v : "\"" + v + "\"");
+  }
+  for (const auto& f : flags_) out += fmt::format("{} = true\n", f);
   return out;
 }
 

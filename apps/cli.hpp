@@ -22,7 +22,17 @@ class Args {
   std::vector<long long> integers(const std::string& key, const std::string& def) const;
   std::vector<std::string> list(const std::string& key, const std::string& def) const;
 
+  /// Sets an option (or, for a flag, "true"/"false" sets or clears it); throws for unknown keys.
+  void set(const std::string& key, const std::string& value);
+  /// Reads a TOML-subset config file: `key = value` lines (keys are option names without --,
+  /// values numbers, true/false or "strings"), `#` comments, blank lines. Options already given
+  /// on the command line win. Throws OptionError naming file and line.
+  void merge_config_file(const std::string& path);
+  /// Every option and flag that is set, as TOML lines (re-readable with merge_config_file).
+  std::string to_toml() const;
+
  private:
+  std::set<std::string> options_, known_flags_;
   std::map<std::string, std::string> values_;
   std::set<std::string> flags_;
 };

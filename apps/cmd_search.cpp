@@ -1,5 +1,4 @@
 // nas search: many seeds of one algorithm on one benchmark; trajectories, summary.json, a table.
-#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +11,7 @@
 #include "experiment.hpp"
 #include "json.hpp"
 #include "nas/engine/statistics.hpp"
+#include "run_options.hpp"
 
 namespace nas::app {
 namespace {
@@ -19,24 +19,21 @@ namespace {
 constexpr const char* kHelp = R"(usage: nas search [options]
   --space nb201            search space
   --dataset cifar10        cifar10 | cifar100 | imagenet16
-  --algo rea               random | rea
-  --budget 150             queries per run (no architecture is charged twice)
   --seeds 100              number of runs; seeds are seed-base, seed-base+1, ...
   --seed-base 0
   --threads 0              oneTBB threads (0 = all cores); results do not depend on it
-  --population 20          REA population size P
-  --tournament 5           REA tournament size S
-  --canonical-dedup        also skip architectures identical (canonical hash) to an evaluated one
+  --parallel-runs 1        guided: searches run at once (each then uses 1 torch thread)
   --signal test_200ep      column the search optimises: test_200ep | valid_12ep | test_12ep | full name
   --reported test_200ep    column reported for the incumbent
   --data-dir DIR           default ../shared/datasets
   --table FILE             the benchmark CSV (default <data-dir>/nasbench201/nb201.csv)
   --out DIR                default runs/<space>-<dataset>-<algo>
+  --config FILE            TOML-subset file of these options (key = value); the command line wins
 )";
 
 std::vector<std::size_t> report_budgets(std::size_t budget) {
   std::vector<std::size_t> b;
-  for (std::size_t x : {10, 25, 50, 100, 150})
+  for (std::size_t x : {10, 25, 50, 80, 100, 150})
     if (x <= budget) b.push_back(x);
   if (b.empty() || b.back() != budget) b.push_back(budget);
   return b;
@@ -46,60 +43,93 @@ std::vector<std::size_t> report_budgets(std::size_t budget) {
 
 int cmd_search(int argc, char** argv) {
   for (int i = 2; i < argc; ++i)
-    if (!std::strcmp(argv[i], "--help")) { std::fputs(kHelp, stdout); return 0; }
-  const cli::Args args(argc, argv, 2,
-                       {"space", "dataset", "algo", "budget", "seeds", "seed-base", "threads", "population", "tournament", "signal",
-                        "reported", "data-dir", "table", "out"},
-                       {"canonical-dedup"});
+    if (!std::strcmp(argv[i], "--help")) {
+      std::fputs(kHelp, stdout);
+      std::fputs(run_options_help(), stdout);
+      return 0;
+    }
+  auto names = run_option_names();
+  names.insert({"space", "dataset", "seeds", "seed-base", "threads", "parallel-runs", "signal", "reported", "data-dir", "table", "out", "config"});
+  cli::Args args(argc, argv, 2, names, run_flag_names());
+  if (auto c = args.get("config")) args.merge_config_file(*c);
+
   const auto t_load = std::chrono::steady_clock::now();
   const Experiment x = load_experiment(args);
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load).count();
-
-  SearchOptions o;
-  o.algorithm = parse_algorithm(args.str("algo", "rea"));
-  o.budget = static_cast<std::size_t>(args.integer("budget", 150, 1, 1'000'000));
-  o.population_size = static_cast<std::size_t>(args.integer("population", 20, 2, 1'000'000));
-  o.tournament_size = static_cast<std::size_t>(args.integer("tournament", 5, 1, 1'000'000));
-  o.skip_canonical_duplicates = args.flag("canonical-dedup");
-  o.validate();
-  const auto n_seeds = static_cast<std::size_t>(args.integer("seeds", 100, 1, 1'000'000));
+  const std::string algo = args.str("algo", "rea");
+  const bool guided = algo == "guided";
+  const auto n_seeds = static_cast<std::size_t>(args.integer("seeds", guided ? 10 : 100, 1, 1'000'000));
   const auto seed_base = static_cast<std::uint64_t>(args.integer("seed-base", 0, 0, 1LL << 62));
   const int threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
-  const std::string out = args.str("out", fmt::format("runs/{}-{}-{}", x.space->name(), x.dataset, algorithm_name(o.algorithm)));
-
+  const int parallel = static_cast<int>(args.integer("parallel-runs", 1, 1, 1024));
+  std::string label = algo;
+  if (guided) label += "-" + args.str("predictor", "carl");
+  const std::string out = args.str("out", fmt::format("runs/{}-{}-{}", x.space->name(), x.dataset, label));
   std::vector<std::uint64_t> seeds(n_seeds);
   std::iota(seeds.begin(), seeds.end(), seed_base);
-  fmt::print(stderr, "nas search: {} {} on {} ({} rows, loaded in {:.1f} ms), signal {}, reported {}, {} seeds x {} queries\n",
-             algorithm_name(o.algorithm), x.space->name(), x.table->path(), x.table->rows(), load_s * 1e3, x.signal_name(),
-             x.reported_name(), n_seeds, o.budget);
-  const auto t0 = std::chrono::steady_clock::now();
+
   std::vector<SearchResult> runs;
-  {
+  std::vector<GuidedResult> guided_runs;
+  std::size_t budget = 0;
+  json::Writer config;
+  config.begin_object();
+  const auto t0 = std::chrono::steady_clock::now();
+  if (guided) {
+    const GuidedOptions go = guided_options(args);
+    const auto po = predictor_options(args, parallel > 1 ? 1 : 0);
+    budget = go.budget;
+    fmt::print(stderr, "nas search: guided/{} on {} ({} rows, loaded in {:.1f} ms), signal {}, reported {}, {} seeds x {} queries\n",
+               po.kind, x.table->path(), x.table->rows(), load_s * 1e3, x.signal_name(), x.reported_name(), n_seeds, go.budget);
+    cli::Progress bar("seeds", n_seeds);
+    with_threads(threads, [&] {
+      guided_runs = run_guided_searches(
+          *x.space, [&] { return x.evaluator(); }, [&] { return predictor::make_surrogate(*x.space, po); }, go, seeds, parallel,
+          [&](std::size_t) { bar.tick(); });
+    });
+    runs.assign(guided_runs.begin(), guided_runs.end());
+    config.field("predictor", po.kind).field("device", po.device).field("initial", go.initial_samples)
+        .field("population", go.population_size).field("tournament", go.tournament_size).field("parents", go.parents_per_iteration)
+        .field("children", go.children_per_parent).field("mutation_steps", go.mutation_steps).field("top_k", go.top_k)
+        .field("whole_space", go.rank_whole_space).field("canonical_dedup", go.skip_canonical_duplicates)
+        .field("retrain", retrain_when_name(go.retrain.when)).field("retrain_every", go.retrain.every)
+        .field("retrain_factor", go.retrain.factor).field("retrain_tau", go.retrain.tau_threshold)
+        .field("retrain_epochs", go.retrain.epochs).field("warm_start", go.retrain.warm_start).field("window", go.retrain.window)
+        .field("recency_weight", go.retrain.recency_weight).field("top_weight", go.retrain.top_weight)
+        .field("async", go.retrain.asynchronous).field("predictor_epochs", po.epochs);
+  } else {
+    const SearchOptions o = search_options(args);
+    budget = o.budget;
+    fmt::print(stderr, "nas search: {} on {} ({} rows, loaded in {:.1f} ms), signal {}, reported {}, {} seeds x {} queries\n", algo,
+               x.table->path(), x.table->rows(), load_s * 1e3, x.signal_name(), x.reported_name(), n_seeds, o.budget);
     cli::Progress bar("seeds", n_seeds);
     runs = run_searches(*x.space, [&] { return x.evaluator(); }, o, seeds, threads, [&](std::size_t) { bar.tick(); });
+    config.field("population", o.population_size).field("tournament", o.tournament_size)
+        .field("canonical_dedup", o.skip_canonical_duplicates).field("max_mutation_retries", o.max_mutation_retries);
   }
+  config.end_object();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  // Trajectories: one CSV per seed.
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    std::string csv = "query,arch,signal,reported,best_signal,best_reported\n";
-    for (const auto& r : runs[i].trajectory)
-      csv += fmt::format("{},{},{},{},{},{}\n", r.query, x.space->format(r.arch), r.signal, r.reported, r.best_signal, r.best_reported);
-    write_file(fmt::format("{}/trajectories/seed_{}.csv", out, seeds[i]), csv);
+    write_trajectory(out, seeds[i], runs[i], *x.space);
+    if (guided) write_retrains(out, seeds[i], guided_runs[i]);
   }
+  // The effective options, re-runnable with `nas search --config <out>/config.toml`.
+  cli::Args replay = args;
+  replay.set("out", out);
+  write_file(out + "/config.toml", "# nas search, as run; replay: nas search --config " + out + "/config.toml\n" + replay.to_toml());
 
   const double optimum = x.table->optimum(x.reported_column, x.direction);
   const double hit = hit_fraction(runs, optimum, x.direction);
-  const bool closed_form = o.algorithm == Algorithm::random && x.signal_column == x.reported_column && x.table->complete() &&
-                           !o.skip_canonical_duplicates;
+  const bool closed_form = algo == "random" && x.signal_column == x.reported_column && x.table->complete() &&
+                           args.str("dedup", "exact") == "exact";
   json::Writer j;
   j.begin_object()
       .field("space", x.space->name())
       .field("dataset", x.dataset)
-      .field("algo", algorithm_name(o.algorithm))
+      .field("algo", algo)
       .field("seeds", n_seeds)
       .field("seed_base", static_cast<long long>(seed_base))
-      .field("budget", o.budget)
+      .field("budget", budget)
       .field("signal", x.signal_name())
       .field("reported", x.reported_name())
       .field("table", x.table->path())
@@ -107,16 +137,12 @@ int cmd_search(int argc, char** argv) {
       .field("hit_optimum_fraction", hit)
       .field("wall_seconds", wall)
       .field("threads", threads);
-  j.key("config").begin_object()
-      .field("population_size", o.population_size)
-      .field("tournament_size", o.tournament_size)
-      .field("canonical_dedup", o.skip_canonical_duplicates)
-      .field("max_mutation_retries", o.max_mutation_retries)
-      .end_object();
-  j.key("best_at").begin_object();
-  fmt::print("\n{} on {} / {} ({} seeds, reported = {})\n", algorithm_name(o.algorithm), x.space->name(), x.dataset, n_seeds, x.reported_name());
+  j.key("config");
+  j.raw(config.str());
+  fmt::print("\n{} on {} / {} ({} seeds, reported = {})\n", label, x.space->name(), x.dataset, n_seeds, x.reported_name());
   fmt::print("{:>8}  {:>18}{}\n", "queries", "best (mean ± std)", closed_form ? "   closed-form E[best]   z" : "");
-  for (std::size_t b : report_budgets(o.budget)) {
+  j.key("best_at").begin_object();
+  for (std::size_t b : report_budgets(budget)) {
     const MeanStd m = best_reported_at(runs, b);
     j.key(std::to_string(b)).begin_object().field("mean", m.mean).field("std", m.std).field("n", m.n);
     std::string extra;
@@ -129,7 +155,21 @@ int cmd_search(int argc, char** argv) {
     j.end_object();
     fmt::print("{:>8}  {:>9.4f} ± {:<6.4f}{}\n", b, m.mean, m.std, extra);
   }
-  j.end_object().end_object();
+  j.end_object();
+  if (guided) {
+    double tr = 0, sc = 0, ev = 0, en = 0, w = 0, nre = 0;
+    for (const auto& g : guided_runs) {
+      tr += g.seconds_training; sc += g.seconds_scoring; ev += g.seconds_evaluating; en += g.seconds_engine; w += g.wall_seconds;
+      nre += static_cast<double>(g.retrains.size());
+    }
+    const double n = static_cast<double>(guided_runs.size());
+    j.key("seconds_per_run").begin_object().field("wall", w / n).field("training", tr / n).field("scoring", sc / n)
+        .field("benchmark", ev / n).field("engine", en / n).end_object();
+    j.field("retrains_per_run", nre / n);
+    fmt::print("per run: {:.2f} s wall = training {:.2f} + scoring {:.2f} + benchmark {:.4f} + engine {:.3f}; {:.1f} retrains\n", w / n,
+               tr / n, sc / n, ev / n, en / n, nre / n);
+  }
+  j.end_object();
   write_file(out + "/summary.json", j.str() + "\n");
   fmt::print("optimum {:.4f}; reached by {:.1f}% of seeds; wall {:.2f} s on {} thread(s); outputs in {}\n", optimum, 100 * hit, wall,
              threads == 0 ? std::string("all") : std::to_string(threads), out);

@@ -4,6 +4,7 @@ namespace nas::app {
 int cmd_search(int argc, char** argv);
 int cmd_space(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
+int cmd_sweep(int argc, char** argv);
 int cmd_predict_eval(int argc, char** argv);  // apps/cmd_predict.cpp
 int cmd_explain(int argc, char** argv);       // apps/cmd_predict.cpp
 }  // namespace nas::app

@@ -69,6 +69,15 @@ Writer& Writer::value(double x) {
   return *this;
 }
 Writer& Writer::value(long long x) { separator(); out_ += fmt::format("{}", x); return *this; }
+Writer& Writer::raw(const std::string& json) {
+  separator();
+  // Re-indent nested lines to the current depth.
+  for (char c : json) {
+    out_ += c;
+    if (c == '\n') out_.append(first_.size() * 2, ' ');
+  }
+  return *this;
+}
 Writer& Writer::value(bool b) { separator(); out_ += b ? "true" : "false"; return *this; }
 
 }  // namespace nas::json

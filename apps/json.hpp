@@ -23,6 +23,8 @@ class Writer {
   Writer& value(bool b);
   template <class T>
   Writer& field(std::string_view k, const T& v) { key(k); return value(v); }
+  /// Inserts already-formatted JSON (e.g. another Writer's str()) as the next value.
+  Writer& raw(const std::string& json);
   const std::string& str() const { return out_; }
 
  private:

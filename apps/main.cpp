@@ -12,7 +12,8 @@ namespace {
 constexpr const char* kUsage = R"(usage: nas <command> [options]
 
 commands:
-  search   run architecture searches (random, rea) on a tabular benchmark, many seeds in parallel
+  search   run architecture searches (random, rea, guided) on a tabular benchmark, many seeds
+  sweep    a grid of retraining schedules / predictors x seeds: table, AUC, time split, SVG plot
   space    inspect a search space: --list prints index,arch,canonical_hash as CSV
   bench    measure table loading, child generation (1 vs 2 threads) and REA wall time
   predict-eval  train a surrogate on n cells, rank all the others: Kendall tau, Spearman, top-1% precision
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
     if (cmd == "search") return nas::app::cmd_search(argc, argv);
     if (cmd == "space") return nas::app::cmd_space(argc, argv);
     if (cmd == "bench") return nas::app::cmd_bench(argc, argv);
+    if (cmd == "sweep") return nas::app::cmd_sweep(argc, argv);
     if (cmd == "predict-eval") return nas::app::cmd_predict_eval(argc, argv);
     if (cmd == "explain") return nas::app::cmd_explain(argc, argv);
     fmt::print(stderr, "nas: unknown command '{}'\n\n{}", cmd, kUsage);

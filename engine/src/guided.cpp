@@ -7,7 +7,10 @@
 #include <deque>
 #include <limits>
 #include <numeric>
+#include <mutex>
 #include <thread>
+
+#include <tbb/parallel_for.h>
 
 #include <fmt/format.h>
 
@@ -365,6 +368,33 @@ GuidedResult run_guided_search(const SearchSpace& space, Evaluator& evaluator, s
   options.validate();
   if (!model) throw OptionError("guided search: no surrogate given");
   return GuidedRun(space, evaluator, model, options, observer).go();
+}
+
+std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const std::function<std::unique_ptr<Evaluator>()>& make_evaluator,
+                                              const std::function<std::unique_ptr<Surrogate>()>& make_surrogate,
+                                              const GuidedOptions& options, std::span<const std::uint64_t> seeds, int parallel_runs,
+                                              const std::function<void(std::size_t)>& on_done) {
+  options.validate();
+  if (parallel_runs < 1) throw OptionError(fmt::format("parallel_runs: {} must be >= 1", parallel_runs));
+  std::vector<GuidedResult> results(seeds.size());
+  std::mutex m;
+  auto one = [&](std::size_t i) {
+    GuidedOptions o = options;
+    o.seed = seeds[i];
+    auto ev = make_evaluator();
+    auto model = make_surrogate();
+    results[i] = run_guided_search(space, *ev, model, o);
+    if (on_done) {
+      std::lock_guard lock(m);
+      on_done(i);
+    }
+  };
+  if (parallel_runs == 1) {
+    for (std::size_t i = 0; i < seeds.size(); ++i) one(i);
+  } else {
+    with_threads(parallel_runs, [&] { tbb::parallel_for(std::size_t{0}, seeds.size(), one); });
+  }
+  return results;
 }
 
 }  // namespace nas

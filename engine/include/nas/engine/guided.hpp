@@ -10,6 +10,8 @@
 // 20, tournament 5, 10 parents x 50 children (one-op mutations), top k = 5 evaluated per
 // iteration, retrain after every iteration from scratch (cold) on all history, synchronously.
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <memory>
 #include <string>
 #include <vector>
@@ -101,5 +103,14 @@ class GuidedObserver : public SearchObserver {
 /// loses a result: results that arrive while a copy trains go into the next retrain.
 GuidedResult run_guided_search(const SearchSpace& space, Evaluator& evaluator, std::unique_ptr<Surrogate>& model,
                                const GuidedOptions& options, GuidedObserver* observer = nullptr);
+
+/// Runs one guided search per seed. `parallel_runs` searches run at once (oneTBB); each gets its
+/// own evaluator and surrogate from the factories (called on the worker thread). With
+/// synchronous retraining every result depends only on its seed. `on_done(i)` is serialised.
+std::vector<GuidedResult> run_guided_searches(const SearchSpace& space,
+                                              const std::function<std::unique_ptr<Evaluator>()>& make_evaluator,
+                                              const std::function<std::unique_ptr<Surrogate>()>& make_surrogate,
+                                              const GuidedOptions& options, std::span<const std::uint64_t> seeds,
+                                              int parallel_runs, const std::function<void(std::size_t)>& on_done = {});
 
 }  // namespace nas

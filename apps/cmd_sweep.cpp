@@ -1,0 +1,273 @@
+// nas sweep: a grid of configurations (schedules and/or predictors) x seeds, resumable, with one
+// results table, per-configuration time split, and an SVG of mean best-so-far vs queries.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <tbb/parallel_for_each.h>
+
+#include "commands.hpp"
+#include "experiment.hpp"
+#include "json.hpp"
+#include "nas/engine/statistics.hpp"
+#include "nas/mutation/errors.hpp"
+#include "run_options.hpp"
+
+namespace nas::app {
+namespace {
+namespace fs = std::filesystem;
+
+constexpr const char* kHelp = R"(usage: nas sweep --grid SPEC [options of nas search]
+  --grid "retrain-every=1|5|10;warm-start=false|true"
+                      ';'-separated axes, each an option name and '|'-separated values; the sweep
+                      runs the cartesian product (flags take true|false). Options outside the grid
+                      are shared by every configuration (default --algo guided --predictor carl).
+  --seeds 5           seeds per configuration (seed-base, seed-base+1, ...)
+  --parallel-runs 1   configurations x seeds run at once (each then uses 1 torch thread)
+  --out DIR           default runs/sweep; a finished (configuration, seed) is never rerun
+)";
+
+struct Config {
+  std::string name;                                   // "retrain-every=5,warm-start=true"
+  std::vector<std::pair<std::string, std::string>> settings;
+};
+
+std::vector<Config> parse_grid(const std::string& spec) {
+  std::vector<Config> configs{{}};
+  std::stringstream axes(spec);
+  std::string axis;
+  while (std::getline(axes, axis, ';')) {
+    if (axis.empty()) continue;
+    const auto eq = axis.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == axis.size())
+      throw OptionError(fmt::format("--grid: axis '{}' is not name=v1|v2|...", axis));
+    const std::string key = axis.substr(0, eq);
+    std::vector<std::string> values;
+    std::stringstream vs(axis.substr(eq + 1));
+    std::string v;
+    while (std::getline(vs, v, '|')) {
+      if (v.empty()) throw OptionError(fmt::format("--grid: empty value in axis '{}'", axis));
+      values.push_back(v);
+    }
+    std::vector<Config> next;
+    for (const auto& c : configs)
+      for (const auto& val : values) {
+        Config d = c;
+        d.settings.emplace_back(key, val);
+        d.name += (d.name.empty() ? "" : ",") + key + "=" + val;
+        next.push_back(d);
+      }
+    configs = std::move(next);
+  }
+  if (configs.size() == 1 && configs[0].settings.empty()) throw OptionError("--grid: no axes given");
+  return configs;
+}
+
+std::string slug(const std::string& s) {
+  std::string o;
+  for (char c : s) o += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '_';
+  return o;
+}
+
+// One finished run, as stored on disk (and reloaded on resume).
+struct RunRecord {
+  std::vector<double> best;  // best reported after each query
+  double training = 0, scoring = 0, benchmark = 0, engine = 0, wall = 0;
+  std::size_t retrains = 0;
+};
+
+void save_run(const std::string& path, const RunRecord& r) {
+  std::string s = fmt::format("{} {} {} {} {} {}\n", r.wall, r.training, r.scoring, r.benchmark, r.engine, r.retrains);
+  for (double b : r.best) s += fmt::format("{}\n", b);
+  write_file(path + ".tmp", s);
+  fs::rename(path + ".tmp", path);  // atomic: a half-written run is never taken as finished
+}
+
+std::optional<RunRecord> load_run(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  RunRecord r;
+  if (!(in >> r.wall >> r.training >> r.scoring >> r.benchmark >> r.engine >> r.retrains)) return std::nullopt;
+  for (double b; in >> b;) r.best.push_back(b);
+  return r;
+}
+
+std::string svg_plot(const std::vector<std::string>& names, const std::vector<std::vector<double>>& curves, double optimum,
+                     const std::string& title) {
+  constexpr double W = 760, H = 440, L = 70, R = 250, T = 40, B = 50;
+  double lo = optimum, hi = optimum;
+  std::size_t n = 0;
+  for (const auto& c : curves) {
+    n = std::max(n, c.size());
+    // Skip the first 10% of queries for the y-range: that is where curves differ least usefully.
+    for (std::size_t i = c.size() / 10; i < c.size(); ++i) lo = std::min(lo, c[i]);
+  }
+  lo -= 0.05 * (hi - lo + 1e-9);
+  hi += 0.05 * (hi - lo + 1e-9);
+  auto X = [&](double q) { return L + (W - L - R) * (q - 1) / std::max<double>(1, static_cast<double>(n) - 1); };
+  auto Y = [&](double v) { return T + (H - T - B) * (1 - (std::clamp(v, lo, hi) - lo) / (hi - lo)); };
+  static const char* colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+  std::string s = fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" font-family="sans-serif" font-size="12">)", W, H);
+  s += fmt::format(R"(<rect width="{}" height="{}" fill="white"/><text x="{}" y="22" font-size="14">{}</text>)", W, H, L, title);
+  s += fmt::format(R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="black"/><line x1="{0}" y1="{2}" x2="{3}" y2="{2}" stroke="black"/>)", L, T,
+                   H - B, W - R);
+  for (int k = 0; k <= 5; ++k) {
+    const double v = lo + (hi - lo) * k / 5;
+    s += fmt::format(R"(<text x="{}" y="{}" text-anchor="end">{:.2f}</text>)", L - 6, Y(v) + 4, v);
+    const double q = 1 + (static_cast<double>(n) - 1) * k / 5;
+    s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">{:.0f}</text>)", X(q), H - B + 18, q);
+  }
+  s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">queries</text>)", (L + W - R) / 2, H - 12);
+  s += fmt::format(R"(<line x1="{0}" y1="{2}" x2="{1}" y2="{2}" stroke="gray" stroke-dasharray="4 3"/><text x="{3}" y="{4}" fill="gray">optimum {5:.2f}</text>)",
+                   L, W - R, Y(optimum), L + 4, Y(optimum) - 4, optimum);
+  for (std::size_t c = 0; c < curves.size(); ++c) {
+    std::string pts;
+    for (std::size_t i = 0; i < curves[c].size(); ++i) pts += fmt::format("{:.1f},{:.1f} ", X(static_cast<double>(i + 1)), Y(curves[c][i]));
+    const char* col = colours[c % 10];
+    s += fmt::format(R"(<polyline fill="none" stroke="{}" stroke-width="1.6" points="{}"/>)", col, pts);
+    s += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="3"/><text x="{}" y="{}">{}</text>)", W - R + 10,
+                     T + 16 * c + 10, W - R + 30, T + 16 * c + 10, col, W - R + 35, T + 16 * c + 14, names[c]);
+  }
+  return s + "</svg>\n";
+}
+
+}  // namespace
+
+int cmd_sweep(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--help")) {
+      std::fputs(kHelp, stdout);
+      std::fputs(run_options_help(), stdout);
+      return 0;
+    }
+  auto names = run_option_names();
+  names.insert({"space", "dataset", "seeds", "seed-base", "threads", "parallel-runs", "signal", "reported", "data-dir", "table", "out",
+                "grid", "config"});
+  cli::Args base(argc, argv, 2, names, run_flag_names());
+  if (auto c = base.get("config")) base.merge_config_file(*c);
+  if (!base.get("algo")) base.set("algo", "guided");
+  const auto grid = parse_grid(base.str("grid", ""));
+  const Experiment x = load_experiment(base);
+  const auto n_seeds = static_cast<std::size_t>(base.integer("seeds", 5, 1, 100000));
+  const auto seed_base = static_cast<std::uint64_t>(base.integer("seed-base", 0, 0, 1LL << 62));
+  const int parallel = static_cast<int>(base.integer("parallel-runs", 1, 1, 1024));
+  const std::string out = base.str("out", "runs/sweep");
+
+  // Validate every configuration before running any.
+  std::vector<cli::Args> args;
+  for (const auto& c : grid) {
+    cli::Args a = base;
+    for (const auto& [k, v] : c.settings) {
+      if (k == "seeds" || k == "out" || k == "grid") throw OptionError(fmt::format("--grid: '{}' cannot be swept", k));
+      a.set(k, v);
+    }
+    if (a.str("algo", "guided") == "guided") (void)guided_options(a), (void)predictor_options(a);
+    else (void)search_options(a);
+    args.push_back(a);
+  }
+  struct Task { std::size_t config; std::uint64_t seed; std::string path; };
+  std::vector<Task> todo;
+  for (std::size_t c = 0; c < grid.size(); ++c)
+    for (std::size_t s = 0; s < n_seeds; ++s) {
+      const std::string path = fmt::format("{}/runs/{}/seed_{}.run", out, slug(grid[c].name), seed_base + s);
+      if (!load_run(path)) todo.push_back({c, seed_base + s, path});
+    }
+  fmt::print(stderr, "nas sweep: {} configurations x {} seeds; {} runs to do ({} already finished in {})\n", grid.size(), n_seeds,
+             todo.size(), grid.size() * n_seeds - todo.size(), out);
+  {
+    cli::Progress bar("runs", todo.size());
+    std::mutex m;
+    auto run_one = [&](const Task& t) {
+      const cli::Args& a = args[t.config];
+      const std::uint64_t seeds[1] = {t.seed};
+      RunRecord rec;
+      if (a.str("algo", "guided") == "guided") {
+        const auto go = guided_options(a);
+        const auto po = predictor_options(a, parallel > 1 ? 1 : 0);
+        const auto r = run_guided_searches(*x.space, [&] { return x.evaluator(); }, [&] { return predictor::make_surrogate(*x.space, po); },
+                                           go, seeds, 1)[0];
+        for (const auto& q : r.trajectory) rec.best.push_back(q.best_reported);
+        rec = RunRecord{rec.best, r.seconds_training, r.seconds_scoring, r.seconds_evaluating, r.seconds_engine, r.wall_seconds, r.retrains.size()};
+      } else {
+        const auto r = run_searches(*x.space, [&] { return x.evaluator(); }, search_options(a), seeds, 1)[0];
+        for (const auto& q : r.trajectory) rec.best.push_back(q.best_reported);
+        rec.wall = r.wall_seconds;
+        rec.engine = r.wall_seconds;
+      }
+      save_run(t.path, rec);
+      std::lock_guard lock(m);
+      bar.tick();
+    };
+    if (parallel == 1) {
+      for (const auto& t : todo) run_one(t);
+    } else {
+      with_threads(parallel, [&] { tbb::parallel_for_each(todo.begin(), todo.end(), run_one); });
+    }
+  }
+
+  // Aggregate (finished runs only; all are finished here unless a run failed, which throws).
+  const double optimum = x.table->optimum(x.reported_column, x.direction);
+  std::vector<std::string> labels;
+  std::vector<std::vector<double>> curves;
+  json::Writer j;
+  j.begin_object().field("space", x.space->name()).field("dataset", x.dataset).field("seeds", n_seeds).field("optimum", optimum);
+  j.key("configs").begin_array();
+  fmt::print("\n{:<44} {:>16} {:>16} {:>16} {:>8} {:>7} {:>7} {:>7} {:>6}\n", "configuration", "best@50", "best@80", "best@100", "AUC",
+             "train s", "score s", "wall s", "hit%");
+  for (std::size_t c = 0; c < grid.size(); ++c) {
+    std::vector<RunRecord> runs;
+    for (std::size_t s = 0; s < n_seeds; ++s)
+      if (auto r = load_run(fmt::format("{}/runs/{}/seed_{}.run", out, slug(grid[c].name), seed_base + s))) runs.push_back(*r);
+    std::size_t len = runs.empty() ? 0 : runs[0].best.size();
+    for (const auto& r : runs) len = std::min(len, r.best.size());
+    std::vector<double> mean(len, 0);
+    for (const auto& r : runs)
+      for (std::size_t i = 0; i < len; ++i) mean[i] += r.best[i] / static_cast<double>(runs.size());
+    auto at = [&](std::size_t q) {
+      std::vector<double> v;
+      for (const auto& r : runs)
+        if (q <= r.best.size()) v.push_back(r.best[q - 1]);
+      return mean_std(v);
+    };
+    // Area under the mean best-so-far curve, as the mean over queries (same units as accuracy).
+    const double auc = len ? std::accumulate(mean.begin(), mean.end(), 0.0) / static_cast<double>(len) : 0;
+    double tr = 0, sc = 0, wall = 0, hits = 0;
+    for (const auto& r : runs) {
+      tr += r.training; sc += r.scoring; wall += r.wall;
+      hits += !r.best.empty() && r.best.back() >= optimum - 1e-9;
+    }
+    const double n = std::max<double>(1, static_cast<double>(runs.size()));
+    j.begin_object().field("name", grid[c].name).field("runs", runs.size()).field("auc", auc).field("seconds_training", tr / n)
+        .field("seconds_scoring", sc / n).field("seconds_wall", wall / n).field("hit_optimum_fraction", hits / n);
+    j.key("best_at").begin_object();
+    std::string cells;
+    for (std::size_t q : {25, 50, 80, 100, 150}) {
+      if (q > len) continue;
+      const auto m = at(q);
+      j.key(std::to_string(q)).begin_object().field("mean", m.mean).field("std", m.std).field("n", m.n).end_object();
+    }
+    j.end_object().end_object();
+    auto cell = [&](std::size_t q) { return q <= len ? fmt::format("{:.3f}±{:.3f}", at(q).mean, at(q).std) : std::string("-"); };
+    fmt::print("{:<44} {:>16} {:>16} {:>16} {:>8.3f} {:>7.2f} {:>7.2f} {:>7.2f} {:>6.0f}\n", grid[c].name, cell(50), cell(80), cell(100), auc,
+               tr / n, sc / n, wall / n, 100 * hits / n);
+    labels.push_back(grid[c].name);
+    curves.push_back(mean);
+  }
+  j.end_array().end_object();
+  write_file(out + "/summary.json", j.str() + "\n");
+  write_file(out + "/best_so_far.svg",
+             svg_plot(labels, curves, optimum, fmt::format("mean best-so-far, {} {} ({} seeds)", x.space->name(), x.dataset, n_seeds)));
+  fmt::print("table: {}/summary.json; plot: {}/best_so_far.svg\n", out, out);
+  return 0;
+}
+
+}  // namespace nas::app

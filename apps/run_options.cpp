@@ -1,0 +1,132 @@
+#include "run_options.hpp"
+
+#include <fmt/format.h>
+
+#include "experiment.hpp"
+#include "nas/mutation/errors.hpp"
+
+namespace nas::app {
+
+std::set<std::string> run_option_names() {
+  return {"algo", "budget", "population", "tournament", "dedup",
+          // guided
+          "predictor", "initial", "parents", "children", "mutation-steps", "top-k", "retrain", "retrain-every", "retrain-factor",
+          "retrain-tau", "retrain-epochs", "window", "recency-weight", "top-weight",
+          // predictor
+          "device", "epochs", "torch-threads", "hidden", "layers", "lr", "lambda-r", "lambda-i", "interventions", "ranking-loss",
+          "mse-weight", "batch-size"};
+}
+
+std::set<std::string> run_flag_names() { return {"warm-start", "async", "whole-space"}; }
+
+const char* run_options_help() {
+  return R"(  --algo rea               random | rea | guided
+  --budget 150             queries per run (no architecture is charged twice)
+  --dedup exact            exact | canonical: also skip cells identical to an evaluated one
+                           (default canonical for guided)
+  --population 20          population size (REA: P; guided: aging population)
+  --tournament 5           tournament size S
+ guided (predictor-guided evolution):
+  --predictor carl         carl | tart | gcn | mlp
+  --initial 10             n0 random cells before the first fit
+  --parents 10             parents per iteration     --children 50   children per parent
+  --mutation-steps 1       1 or 2 mutations per child
+  --top-k 5                cells evaluated per iteration
+  --whole-space            rank every unevaluated cell instead of children (enumerable spaces)
+ retraining schedule:
+  --retrain every-iteration  every-iteration | every-k | geometric | tau-drop
+  --retrain-every 10       every-k: new results per retrain
+  --retrain-factor 1.5     geometric: history growth factor between retrains
+  --retrain-tau 0.5        tau-drop: retrain when online tau on new results < this
+  --retrain-epochs 0       epochs per retrain (0 = predictor default)
+  --warm-start             continue from current weights instead of retraining from scratch
+  --window 0               train on the last N results only (0 = all)
+  --recency-weight 0       sample weights favouring recent results
+  --top-weight 0           sample weights favouring high-accuracy results
+  --async                  train a copy on its own thread; rank with the current model meanwhile
+ predictor:
+  --device auto            auto | cpu | cuda | cuda:N
+  --epochs, --torch-threads, --hidden, --layers, --lr, --lambda-r, --lambda-i, --interventions,
+  --ranking-loss pairwise_logistic|hinge, --mse-weight, --batch-size
+)";
+}
+
+SearchOptions search_options(const cli::Args& args) {
+  SearchOptions o;
+  const std::string algo = args.str("algo", "rea");
+  o.algorithm = parse_algorithm(algo);
+  o.budget = static_cast<std::size_t>(args.integer("budget", 150, 1, 1'000'000));
+  o.population_size = static_cast<std::size_t>(args.integer("population", 20, 2, 1'000'000));
+  o.tournament_size = static_cast<std::size_t>(args.integer("tournament", 5, 1, 1'000'000));
+  const std::string dedup = args.str("dedup", "exact");
+  if (dedup != "exact" && dedup != "canonical") throw OptionError(fmt::format("--dedup: '{}'; expected exact or canonical", dedup));
+  o.skip_canonical_duplicates = dedup == "canonical";
+  o.validate();
+  return o;
+}
+
+GuidedOptions guided_options(const cli::Args& args) {
+  GuidedOptions o;
+  auto sz = [&](const char* k, std::size_t def) { return static_cast<std::size_t>(args.integer(k, static_cast<long long>(def), 0, 100'000'000)); };
+  o.budget = sz("budget", 100);
+  o.initial_samples = sz("initial", o.initial_samples);
+  o.population_size = sz("population", o.population_size);
+  o.tournament_size = sz("tournament", o.tournament_size);
+  o.parents_per_iteration = sz("parents", o.parents_per_iteration);
+  o.children_per_parent = sz("children", o.children_per_parent);
+  o.mutation_steps = sz("mutation-steps", o.mutation_steps);
+  o.top_k = sz("top-k", o.top_k);
+  o.rank_whole_space = args.flag("whole-space");
+  const std::string dedup = args.str("dedup", "canonical");
+  if (dedup != "exact" && dedup != "canonical") throw OptionError(fmt::format("--dedup: '{}'; expected exact or canonical", dedup));
+  o.skip_canonical_duplicates = dedup == "canonical";
+  auto& r = o.retrain;
+  r.when = parse_retrain_when(args.str("retrain", "every-iteration"));
+  r.every = sz("retrain-every", r.every);
+  r.factor = args.real("retrain-factor", r.factor);
+  r.tau_threshold = args.real("retrain-tau", r.tau_threshold);
+  r.epochs = static_cast<int>(args.integer("retrain-epochs", 0, 0, 1'000'000));
+  r.warm_start = args.flag("warm-start");
+  r.window = sz("window", 0);
+  r.recency_weight = args.real("recency-weight", 0);
+  r.top_weight = args.real("top-weight", 0);
+  r.asynchronous = args.flag("async");
+  o.validate();
+  return o;
+}
+
+predictor::PredictorOptions predictor_options(const cli::Args& args, int torch_threads) {
+  predictor::PredictorOptions p;
+  p.kind = args.str("predictor", p.kind);
+  p.device = args.str("device", p.device);
+  p.epochs = static_cast<int>(args.integer("epochs", p.epochs, 1, 1'000'000));
+  p.torch_threads = torch_threads > 0 ? torch_threads : static_cast<int>(args.integer("torch-threads", p.torch_threads, 0, 1024));
+  p.hidden = static_cast<int>(args.integer("hidden", p.hidden, 1, 1 << 16));
+  p.layers = static_cast<int>(args.integer("layers", p.layers, 1, 64));
+  p.learning_rate = args.real("lr", p.learning_rate);
+  p.lambda_r = args.real("lambda-r", p.lambda_r);
+  p.lambda_i = args.real("lambda-i", p.lambda_i);
+  p.interventions = static_cast<int>(args.integer("interventions", p.interventions, 0, 1024));
+  p.ranking_loss = args.str("ranking-loss", p.ranking_loss);
+  p.mse_weight = args.real("mse-weight", p.mse_weight);
+  p.batch_size = static_cast<int>(args.integer("batch-size", p.batch_size, 2, 1 << 20));
+  p.validate();
+  return p;
+}
+
+void write_trajectory(const std::string& out, std::uint64_t seed, const SearchResult& r, const SearchSpace& space) {
+  std::string csv = "query,arch,signal,reported,best_signal,best_reported\n";
+  for (const auto& q : r.trajectory)
+    csv += fmt::format("{},{},{},{},{},{}\n", q.query, space.format(q.arch), q.signal, q.reported, q.best_signal, q.best_reported);
+  write_file(fmt::format("{}/trajectories/seed_{}.csv", out, seed), csv);
+}
+
+void write_retrains(const std::string& out, std::uint64_t seed, const GuidedResult& r) {
+  std::string csv = "at_query,cells,seconds,epochs,warm,async,swapped_at_query,online_tau,online_cells\n";
+  for (const auto& x : r.retrains)
+    csv += fmt::format("{},{},{:.6f},{},{},{},{},{},{}\n", x.at_query, x.cells, x.seconds, x.epochs, x.warm, x.asynchronous,
+                       x.swapped_at_query, x.online_tau, x.online_cells);
+  write_file(fmt::format("{}/trajectories/seed_{}_retrains.csv", out, seed), csv);
+}
+
+}  // namespace nas::app

@@ -1,0 +1,28 @@
+#pragma once
+// Command-line options shared by `nas search` and `nas sweep`, and the per-run output files.
+#include <set>
+#include <string>
+
+#include "cli.hpp"
+#include "nas/engine/guided.hpp"
+#include "nas/engine/search.hpp"
+#include "nas/predictor/factory.hpp"
+
+namespace nas::app {
+
+/// Option and flag names understood by search_options / guided_options / predictor_options.
+std::set<std::string> run_option_names();
+std::set<std::string> run_flag_names();
+/// The help text for those options.
+const char* run_options_help();
+
+SearchOptions search_options(const cli::Args& args);
+GuidedOptions guided_options(const cli::Args& args);
+/// `torch_threads` overrides --torch-threads when > 0 (parallel runs use 1 each).
+predictor::PredictorOptions predictor_options(const cli::Args& args, int torch_threads = 0);
+
+/// <out>/trajectories/seed_<s>.csv (and, for guided runs, seed_<s>_retrains.csv).
+void write_trajectory(const std::string& out, std::uint64_t seed, const SearchResult& r, const SearchSpace& space);
+void write_retrains(const std::string& out, std::uint64_t seed, const GuidedResult& r);
+
+}  // namespace nas::app
