@@ -1,6 +1,7 @@
 #include "nas/datasets/benchmark.hpp"
 
 #include <algorithm>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -25,17 +26,29 @@ std::shared_ptr<const TabularBenchmark> TabularBenchmark::load(const SearchSpace
   t->indices_.reserve(csv.rows());
   t->row_of_.reserve(csv.rows() * 2);
   std::unordered_map<long long, std::size_t> index_rows;
+  const bool filtered = !spec.filter_column.empty();
+  const std::size_t filter_col = filtered ? csv.column(spec.filter_column) : 0;
+  std::vector<std::string> filter_values_seen;
+  std::size_t kept = 0;
   for (std::size_t r = 0; r < csv.rows(); ++r) {
+    if (filtered && csv.field(r, filter_col) != spec.filter_value) {
+      if (filter_values_seen.size() < 20 &&
+          std::find(filter_values_seen.begin(), filter_values_seen.end(), csv.field(r, filter_col)) == filter_values_seen.end())
+        filter_values_seen.emplace_back(csv.field(r, filter_col));
+      continue;
+    }
+    const std::size_t k = kept++;
     Genome g;
     try {
       g = space.parse(csv.field(r, arch_col));
     } catch (const ParseError& e) {
       throw DataError(fmt::format("{}: {}", csv.where(r, arch_col), e.what()));
     }
-    const auto [it, fresh] = t->row_of_.emplace(g, r);
+    const auto [it, fresh] = t->row_of_.emplace(g, k);
     if (!fresh)
       throw DataError(fmt::format("{}: duplicate architecture '{}' (first seen on line {})", csv.where(r, arch_col), csv.field(r, arch_col),
-                                  csv.line(it->second)));
+                                  t->lines_[it->second]));
+    t->lines_.push_back(csv.line(r));
     t->genomes_.push_back(g);
     if (has_index) {
       const long long idx = csv.integer(r, index_col);
@@ -45,13 +58,20 @@ std::shared_ptr<const TabularBenchmark> TabularBenchmark::load(const SearchSpace
     } else {
       t->indices_.push_back(static_cast<long long>(r));
     }
-    for (std::size_t c = 0; c < value_cols.size(); ++c) t->values_[c][r] = csv.number(r, value_cols[c]);
+    for (std::size_t c = 0; c < value_cols.size(); ++c) t->values_[c][k] = csv.number(r, value_cols[c]);
   }
+  const std::string selection = filtered ? fmt::format(" with {} = {}", spec.filter_column, spec.filter_value) : "";
+  if (filtered && kept == 0)
+    throw DataError(fmt::format("{}: no row has {} = '{}'; values present include: {}", path, spec.filter_column, spec.filter_value,
+                                fmt::join(filter_values_seen, ", ")));
+  for (auto& v : t->values_) v.resize(kept);
   if (spec.complete) {
-    if (const auto n = space.size(); n && *n != csv.rows())
-      throw DataError(fmt::format("{}: {} data rows, but the {} space has {} architectures and this table must be complete", path,
-                                  csv.rows(), space.name(), *n));
+    if (const auto n = space.size(); n && *n != kept)
+      throw DataError(fmt::format("{}: {} data rows{}, but the {} space has {} architectures and this table must be complete", path,
+                                  kept, selection, space.name(), *n));
   }
+  if (spec.expected_rows && spec.expected_rows != kept)
+    throw DataError(fmt::format("{}: {} data rows{}, expected {}", path, kept, selection, spec.expected_rows));
   return t;
 }
 

@@ -19,6 +19,12 @@ struct TableSpec {
   std::string index_column;              // optional integer id column ("index" for nb201)
   std::vector<std::string> value_columns;  // numeric columns to load (each must be finite)
   bool complete = false;                 // the table must hold every architecture of the space
+  /// Optional selection: only rows whose `filter_column` equals `filter_value` are loaded (e.g.
+  /// dataset = cora). Throws DataError if no row matches, listing the values present.
+  std::string filter_column, filter_value;
+  /// Optional expected row count after filtering (0 = no check); for complete spaces whose size
+  /// the space itself does not know.
+  std::size_t expected_rows = 0;
 };
 
 class TabularBenchmark {
@@ -34,6 +40,8 @@ class TabularBenchmark {
   /// Row of an architecture, or nullopt if the table lacks it. O(1).
   std::optional<std::size_t> find(const Genome& g) const;
   const Genome& genome(std::size_t row) const { return genomes_[row]; }
+  /// 1-based line of the row in the file (for messages).
+  std::size_t line(std::size_t row) const { return lines_[row]; }
   /// The index column's value (or the row number if the table has none).
   long long index(std::size_t row) const { return indices_[row]; }
   /// Position of a loaded value column; throws OptionError listing the loaded ones.
@@ -49,6 +57,7 @@ class TabularBenchmark {
   bool complete_ = false;
   std::vector<Genome> genomes_;
   std::vector<long long> indices_;
+  std::vector<std::size_t> lines_;
   std::vector<std::string> columns_;
   std::vector<std::vector<double>> values_;
   std::unordered_map<Genome, std::size_t, GenomeHasher> row_of_;
