@@ -39,10 +39,10 @@ struct GraphLayerImpl : torch::nn::Module {
   bool directed;
   torch::nn::Linear self{nullptr}, in{nullptr}, out{nullptr};
   GraphLayerImpl(int din, int dout, bool directed_) : directed(directed_) {
-    self = register_module("self", torch::nn::Linear(din, dout));
+    self = register_module("w_self", torch::nn::Linear(din, dout));
     if (directed) {
-      in = register_module("in", torch::nn::Linear(torch::nn::LinearOptions(din, dout).bias(false)));
-      out = register_module("out", torch::nn::Linear(torch::nn::LinearOptions(din, dout).bias(false)));
+      in = register_module("w_in", torch::nn::Linear(torch::nn::LinearOptions(din, dout).bias(false)));
+      out = register_module("w_out", torch::nn::Linear(torch::nn::LinearOptions(din, dout).bias(false)));
     }
   }
   torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& w, const torch::Tensor& a, const torch::Tensor& mask) {
@@ -87,9 +87,13 @@ class Carl final : public Net {
     auto h = torch::relu(lift_(in.x)) * m.unsqueeze(-1);
     for (auto& layer : enc_) h = (h + torch::relu(layer(h, in.adj, in.adj, m))) * m.unsqueeze(-1);
     const auto a = torch::sigmoid(node_mask_->forward(h).squeeze(-1)) * m;
-    // MLP_e([h_i, h_j]) with its first layer split: W [h_i,h_j] = W_u h_i + W_v h_j.
-    const auto e = torch::relu(edge_u_(h).unsqueeze(2) + edge_v_(h).unsqueeze(1));
-    const auto b = torch::sigmoid(edge_out_(e).squeeze(-1)) * in.adj;
+    // MLP_e([h_i, h_j]) with its first layer split: W [h_i,h_j] = W_u h_i + W_v h_j, evaluated
+    // on existing edges only (a cell has far fewer edges than node pairs; this is most of the
+    // scoring cost otherwise), then scattered back into a dense [B,N,N] mask.
+    const auto nz = in.adj.nonzero();  // [E,3]: (graph, from, to)
+    const auto gb = nz.select(1, 0), gi = nz.select(1, 1), gj = nz.select(1, 2);
+    const auto e = torch::relu(edge_u_(h).index({gb, gi}) + edge_v_(h).index({gb, gj}));
+    const auto b = torch::zeros_like(in.adj).index_put({gb, gi, gj}, torch::sigmoid(edge_out_(e).squeeze(-1)));
     return {h, a, b};
   }
 
@@ -111,6 +115,18 @@ class Carl final : public Net {
     const auto zc = critical(in, p);
     auto L = ranking_loss(f_c_->forward(zc).squeeze(-1), y, w, o_);
     const bool use_r = o_.lambda_r > 0, use_i = o_.lambda_i > 0 && o_.interventions > 0;
+    if (o_.lambda_mask > 0) {
+      // Mask budget: without it the extractor collapses to a = b = 1 (the critical path wants
+      // everything, and an empty redundant view satisfies L_R trivially). Per graph, the mean
+      // node mask and the mean edge mask are pulled to mask_budget, so the masks must choose.
+      const auto n_nodes = in.mask.sum(1).clamp_min(1.0);
+      const auto n_edges = in.adj.sum({1, 2});
+      const auto node_mean = p.a.sum(1) / n_nodes;
+      const auto edge_mean = p.b.sum({1, 2}) / n_edges.clamp_min(1.0);
+      const auto has_edges = (n_edges > 0).to(y.scalar_type());
+      const auto pen = (node_mean - o_.mask_budget).pow(2) + has_edges * (edge_mean - o_.mask_budget).pow(2);
+      L = L + o_.lambda_mask * (pen * w).mean();
+    }
     if (!use_r && !use_i) return L;
     const auto zr = redundant(in, p);
     if (use_r) {

@@ -35,6 +35,8 @@ struct PredictorOptions {
   double lambda_r = 0.5;         // weight of L_R (redundant path -> batch mean)
   double lambda_i = 0.5;         // weight of L_I (ranking of interventional samples)
   int interventions = 4;         // K in-batch permutations per step
+  double mask_budget = 0.5;      // target per-graph mean of the node and edge masks (CARL only)
+  double lambda_mask = 1.0;      // weight of the mask-budget penalty (0 = off; masks then collapse to 1)
   // --- TART ---
   int tart_dp = 3;               // Laplacian eigenvectors per token (d_p)
   bool tart_onehot = false;      // node features: false = op id as one number (d_f = 1), true = one-hot
