@@ -4,6 +4,8 @@
 
 #include "nas/mutation/errors.hpp"
 #include "nas/mutation/hash.hpp"
+#include "nas/mutation/darts.hpp"
+#include "nas/mutation/nb101.hpp"
 #include "nas/mutation/nb201.hpp"
 #include "nas/mutation/search_space.hpp"
 
@@ -28,10 +30,12 @@ Genome SearchSpace::at(std::uint64_t) const {
   throw std::logic_error(fmt::format("search space '{}' cannot be enumerated", name()));
 }
 
-std::vector<std::string> space_names() { return {"nb201"}; }
+std::vector<std::string> space_names() { return {"nb201", "nb101", "darts"}; }
 
 std::unique_ptr<SearchSpace> make_space(std::string_view name) {
   if (name == "nb201") return std::make_unique<nb201::Space>();
+  if (name == "nb101") return std::make_unique<nb101::Space>();
+  if (name == "darts") return std::make_unique<darts::Space>();
   throw OptionError(fmt::format("unknown search space '{}'; expected one of: {}", name,
                                 fmt::join(space_names(), ", ")));
 }
