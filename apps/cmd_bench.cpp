@@ -5,11 +5,14 @@
 #include <cstring>
 #include <numeric>
 
+#include <tbb/parallel_for.h>
+
 #include <fmt/format.h>
 
 #include "commands.hpp"
 #include "experiment.hpp"
 #include "nas/engine/statistics.hpp"
+#include "nas/mutation/nb101.hpp"
 
 namespace nas::app {
 namespace {
@@ -21,23 +24,42 @@ double seconds(F&& f) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// Random valid NB101 cells sampled (rejection sampling, as the benchmark does) and hashed with
+// the benchmark's hash: `n` cells in blocks of 1,000, block b seeded by derive_seed(seed, b), so
+// the cells (and the checksum) do not depend on the thread count. Returns a checksum of the hashes.
+std::uint64_t nb101_sample_and_hash(std::size_t n, std::uint64_t seed) {
+  static const nb101::Space space;
+  constexpr std::size_t kBlock = 1000;
+  const std::size_t blocks = (n + kBlock - 1) / kBlock;
+  std::vector<std::uint64_t> sums(blocks, 0);
+  tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t b) {
+    Rng rng(derive_seed(seed, b));
+    std::uint64_t sum = 0;
+    for (std::size_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i) sum += space.canonical_hash(space.sample(rng)).lo;
+    sums[b] = sum;
+  });
+  return std::accumulate(sums.begin(), sums.end(), std::uint64_t{0});
+}
+
 }  // namespace
 
 int cmd_bench(int argc, char** argv) {
   for (int i = 2; i < argc; ++i)
     if (!std::strcmp(argv[i], "--help")) {
-      std::fputs("usage: nas bench [--data-dir DIR] [--dataset cifar10] [--seeds 100] [--budget 150] [--threads 2]\n"
+      std::fputs("usage: nas bench [--space nb201] [--data-dir DIR] [--dataset cifar10] [--seeds 100] [--budget 150] [--threads 2]\n"
+                 "                 [--nb101-cells 20000]\n"
                  "prints: table load time (median of 7), children generated+deduplicated per second at 1 and\n"
-                 "N threads (ratio), and the wall time of <seeds> x <budget> REA runs at 1 and N threads\n",
+                 "N threads (ratio), random valid NB101 cells sampled+hashed per second at 1 and N threads, and\n"
+                 "the wall time of <seeds> x <budget> REA runs at 1 and N threads (complete tables only)\n",
                  stdout);
       return 0;
     }
-  const cli::Args args(argc, argv, 2, {"data-dir", "dataset", "seeds", "budget", "threads", "space", "table"}, {});
+  const cli::Args args(argc, argv, 2, {"data-dir", "dataset", "seeds", "budget", "threads", "space", "table", "nb101-cells"}, {});
   const int threads = static_cast<int>(args.integer("threads", 2, 1, 1024));
   Experiment x = load_experiment(args);
 
   std::vector<double> loads;
-  for (int i = 0; i < 7; ++i) loads.push_back(seconds([&] { (void)datasets::nb201::load(*x.space, x.table->path()); }));
+  for (int i = 0; i < 7; ++i) loads.push_back(seconds([&] { (void)load_experiment(args); }));
   std::sort(loads.begin(), loads.end());
   fmt::print("table load      : {:.1f} ms median of 7 ({} rows, {})\n", loads[3] * 1e3, x.table->rows(), x.table->path());
 
@@ -62,6 +84,25 @@ int cmd_bench(int argc, char** argv) {
   fmt::print("children+dedup  : {:.3g}/s at 1 thread, {:.3g}/s at {} threads, ratio {:.2f}x ({} of {} kept after canonical dedup)\n",
              rate[0], rate[1], threads, rate[1] / rate[0], kept, parents.size() * 100);
 
+  // NB101 cell sampling + benchmark hashing (the cost of exploring a space by its identity).
+  const auto nb101_cells = static_cast<std::size_t>(args.integer("nb101-cells", 20000, 1000, 100000000));
+  double cells_rate[2] = {0, 0};
+  std::uint64_t checksum[2] = {0, 0};
+  for (int k = 0; k < 2; ++k) {
+    double best = 1e30;
+    for (int rep = 0; rep < 3; ++rep)
+      with_threads(thread_counts[k], [&] { best = std::min(best, seconds([&] { checksum[k] = nb101_sample_and_hash(nb101_cells, 13); })); });
+    cells_rate[k] = static_cast<double>(nb101_cells) / best;
+  }
+  fmt::print("nb101 sample+hash: {:.3g} cells/s at 1 thread, {:.3g} cells/s at {} threads, ratio {:.2f}x ({} cells, best of 3{})\n",
+             cells_rate[0], cells_rate[1], threads, cells_rate[1] / cells_rate[0], nb101_cells,
+             checksum[0] == checksum[1] ? ", same cells at both thread counts" : ", CELLS DIFFER BETWEEN THREAD COUNTS");
+
+  if (!x.table->complete()) {
+    // A sample table cannot answer the architectures REA proposes (UnknownArchitecture).
+    fmt::print("REA: skipped, {} is a sample of the {} space\n", x.table->path(), x.space->name());
+    return 0;
+  }
   SearchOptions o;
   o.algorithm = Algorithm::rea;
   o.budget = static_cast<std::size_t>(args.integer("budget", 150, 1, 100000));

@@ -7,42 +7,40 @@
 
 #include "commands.hpp"
 #include "experiment.hpp"
-#include "nas/datasets/csv.hpp"
 #include "nas/mutation/errors.hpp"
 
 namespace nas::app {
+namespace {
+// RFC 4180 quoting for strings that hold commas (NB101 ops lists, DARTS genotypes).
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + '"';
+}
+}  // namespace
 
 int cmd_space(int argc, char** argv) {
   for (int i = 2; i < argc; ++i)
     if (!std::strcmp(argv[i], "--help")) {
-      std::fputs("usage: nas space --space nb201 [--table FILE] [--list]\n"
-                 "  --list        print index,arch,canonical_hash for every architecture of the space, or of FILE\n"
-                 "  --table FILE  a table in the benchmark's format (its index and arch columns are used)\n"
+      std::fputs("usage: nas space --space nb201|nb101|darts|... [--table FILE] [--data-dir DIR] [--dataset D] [--list]\n"
+                 "  --list        print index,arch,canonical_hash for every architecture of the space, or of the table\n"
+                 "  --table FILE  a table in the format `nas search --space S` reads (its index column, or the row\n"
+                 "                number, and its architecture); spaces that cannot be enumerated use their\n"
+                 "                default table under --data-dir when no --table is given\n"
                  "without --list: print the number of architectures and of canonical classes\n",
                  stdout);
       return 0;
     }
-  const cli::Args args(argc, argv, 2, {"space", "table"}, {"list"});
+  const cli::Args args(argc, argv, 2, {"space", "table", "data-dir", "dataset", "task"}, {"list"});
   const auto space = make_space(args.str("space", "nb201"));
   std::vector<std::pair<long long, Genome>> items;
-  if (auto table = args.get("table")) {
-    const auto csv = datasets::CsvFile::read(*table);
-    const std::size_t arch = csv.column("arch");
-    const bool has_index = csv.has_column("index");
-    const std::size_t index = has_index ? csv.column("index") : 0;
-    for (std::size_t r = 0; r < csv.rows(); ++r) {
-      Genome g;
-      try {
-        g = space->parse(csv.field(r, arch));
-      } catch (const std::exception& e) {
-        throw DataError(fmt::format("{}: {}", csv.where(r, arch), e.what()));
-      }
-      items.emplace_back(has_index ? csv.integer(r, index) : static_cast<long long>(r), g);
-    }
-  } else if (auto n = space->size()) {
-    for (std::uint64_t i = 0; i < *n; ++i) items.emplace_back(static_cast<long long>(i), space->at(i));
+  if (args.get("table") || !space->size()) {
+    // The same loader as search/predict-eval, so every space's table (and its errors) works here.
+    const Experiment x = load_experiment(args);
+    for (std::size_t r = 0; r < x.table->rows(); ++r) items.emplace_back(x.table->index(r), x.table->genome(r));
   } else {
-    throw OptionError(fmt::format("--space {} cannot be enumerated; pass --table FILE", space->name()));
+    for (std::uint64_t i = 0; i < *space->size(); ++i) items.emplace_back(static_cast<long long>(i), space->at(i));
   }
   std::unordered_set<ArchitectureHash, ArchitectureHashHasher> classes;
   std::string out;
@@ -50,7 +48,7 @@ int cmd_space(int argc, char** argv) {
   for (const auto& [idx, g] : items) {
     const auto h = space->canonical_hash(g);
     classes.insert(h);
-    if (args.flag("list")) out += fmt::format("{},{},{}\n", idx, space->format(g), h.hex());
+    if (args.flag("list")) out += fmt::format("{},{},{}\n", idx, csv_field(space->format(g)), h.hex());
   }
   if (args.flag("list")) std::fwrite(out.data(), 1, out.size(), stdout);
   else fmt::print("{}: {} architectures, {} canonical classes\n", space->name(), items.size(), classes.size());
