@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "nas/datasets/columns.hpp"
 #include "nas/datasets/csv.hpp"
 #include "nas/mutation/errors.hpp"
 
@@ -15,38 +16,44 @@ std::shared_ptr<const TabularBenchmark> TabularBenchmark::load(const SearchSpace
   auto t = std::make_shared<TabularBenchmark>();
   t->path_ = path;
   t->complete_ = spec.complete;
-  const std::size_t arch_col = csv.column(spec.arch_column);
+  const ArchSource arch =
+      ArchSource::resolve(csv, spec.arch_columns.empty() ? std::vector<std::string>{spec.arch_column} : spec.arch_columns, spec.arch_separator);
   const bool has_index = !spec.index_column.empty();
   const std::size_t index_col = has_index ? csv.column(spec.index_column) : 0;
-  std::vector<std::size_t> value_cols;
-  for (const auto& c : spec.value_columns) value_cols.push_back(csv.column(c));
+  std::vector<ValueColumn> value_cols;
+  for (const auto& c : spec.value_columns) value_cols.push_back(ValueColumn::resolve(csv, c));
   t->columns_ = spec.value_columns;
   t->values_.assign(value_cols.size(), std::vector<double>(csv.rows()));
   t->genomes_.reserve(csv.rows());
   t->indices_.reserve(csv.rows());
   t->row_of_.reserve(csv.rows() * 2);
   std::unordered_map<long long, std::size_t> index_rows;
-  const bool filtered = !spec.filter_column.empty();
-  const std::size_t filter_col = filtered ? csv.column(spec.filter_column) : 0;
+  RowFilter filter;
+  if (!spec.filter_column.empty()) filter.add(csv, spec.filter_column, spec.filter_value);
+  for (const auto& [c, v] : spec.filters) filter.add(csv, c, v);
+  const bool filtered = !filter.empty();
+  // For the "no row" message: values of the first condition each rejected row fails.
   std::vector<std::string> filter_values_seen;
   std::size_t kept = 0;
   for (std::size_t r = 0; r < csv.rows(); ++r) {
-    if (filtered && csv.field(r, filter_col) != spec.filter_value) {
+    if (const auto fail = filter.first_failure(csv, r)) {
+      const std::size_t last = filter.column(*fail);
       if (filter_values_seen.size() < 20 &&
-          std::find(filter_values_seen.begin(), filter_values_seen.end(), csv.field(r, filter_col)) == filter_values_seen.end())
-        filter_values_seen.emplace_back(csv.field(r, filter_col));
+          std::find(filter_values_seen.begin(), filter_values_seen.end(), csv.field(r, last)) == filter_values_seen.end())
+        filter_values_seen.emplace_back(csv.field(r, last));
       continue;
     }
     const std::size_t k = kept++;
     Genome g;
+    const std::string text = arch.text(csv, r);
     try {
-      g = space.parse(csv.field(r, arch_col));
+      g = space.parse(text);
     } catch (const ParseError& e) {
-      throw DataError(fmt::format("{}: {}", csv.where(r, arch_col), e.what()));
+      throw DataError(fmt::format("{}: {}", arch.where(csv, r), e.what()));
     }
     const auto [it, fresh] = t->row_of_.emplace(g, k);
     if (!fresh)
-      throw DataError(fmt::format("{}: duplicate architecture '{}' (first seen on line {})", csv.where(r, arch_col), csv.field(r, arch_col),
+      throw DataError(fmt::format("{}: duplicate architecture '{}' (first seen on line {})", arch.where(csv, r), text,
                                   t->lines_[it->second]));
     t->lines_.push_back(csv.line(r));
     t->genomes_.push_back(g);
@@ -58,11 +65,11 @@ std::shared_ptr<const TabularBenchmark> TabularBenchmark::load(const SearchSpace
     } else {
       t->indices_.push_back(static_cast<long long>(r));
     }
-    for (std::size_t c = 0; c < value_cols.size(); ++c) t->values_[c][k] = csv.number(r, value_cols[c]);
+    for (std::size_t c = 0; c < value_cols.size(); ++c) t->values_[c][k] = value_cols[c].read(csv, r);
   }
-  const std::string selection = filtered ? fmt::format(" with {} = {}", spec.filter_column, spec.filter_value) : "";
+  const std::string selection = filtered ? fmt::format(" with {}", filter.describe()) : "";
   if (filtered && kept == 0)
-    throw DataError(fmt::format("{}: no row has {} = '{}'; values present include: {}", path, spec.filter_column, spec.filter_value,
+    throw DataError(fmt::format("{}: no row has {}; values present include: {}", path, filter.describe(),
                                 fmt::join(filter_values_seen, ", ")));
   for (auto& v : t->values_) v.resize(kept);
   if (spec.complete) {

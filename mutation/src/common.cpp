@@ -7,6 +7,9 @@
 #include "nas/mutation/darts.hpp"
 #include "nas/mutation/nb101.hpp"
 #include "nas/mutation/nb201.hpp"
+#include "nas/mutation/macro.hpp"
+#include "nas/mutation/nbgraph.hpp"
+#include "nas/mutation/transnas.hpp"
 #include "nas/mutation/search_space.hpp"
 
 namespace nas {
@@ -30,12 +33,16 @@ Genome SearchSpace::at(std::uint64_t) const {
   throw std::logic_error(fmt::format("search space '{}' cannot be enumerated", name()));
 }
 
-std::vector<std::string> space_names() { return {"nb201", "nb101", "darts"}; }
+std::vector<std::string> space_names() { return {"nb201", "nb101", "darts", "macro", "graph", "graph-proteins", "transnas-micro"}; }
 
 std::unique_ptr<SearchSpace> make_space(std::string_view name) {
   if (name == "nb201") return std::make_unique<nb201::Space>();
   if (name == "nb101") return std::make_unique<nb101::Space>();
   if (name == "darts") return std::make_unique<darts::Space>();
+  if (name == "macro") return std::make_unique<macro::Space>();
+  if (name == "graph") return std::make_unique<nbgraph::Space>();
+  if (name == "graph-proteins") return std::make_unique<nbgraph::Space>(nbgraph::OpSet::proteins);
+  if (name == "transnas-micro") return std::make_unique<transnas::MicroSpace>();
   throw OptionError(fmt::format("unknown search space '{}'; expected one of: {}", name,
                                 fmt::join(space_names(), ", ")));
 }

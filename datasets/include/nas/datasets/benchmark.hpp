@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "nas/engine/evaluator.hpp"
@@ -16,12 +17,20 @@ namespace nas::datasets {
 /// How to read a table.
 struct TableSpec {
   std::string arch_column = "arch";      // parsed with the space's parse()
+  /// Optional: the architecture string is these columns' fields joined by `arch_separator`
+  /// (e.g. {"link", "ops"} and "|" give "0-1-2-3|gcn-gat-sage-gin"); overrides arch_column.
+  std::vector<std::string> arch_columns;
+  std::string arch_separator{'|'};  // "|"; a char list because GCC 12 warns falsely (-Wrestrict) on = "|"
   std::string index_column;              // optional integer id column ("index" for nb201)
-  std::vector<std::string> value_columns;  // numeric columns to load (each must be finite)
+  /// Numeric columns to load (each must be finite). "-name" loads column `name` negated, under
+  /// the name "-name" (for a loss a file stores as -loss); see datasets/columns.hpp.
+  std::vector<std::string> value_columns;
   bool complete = false;                 // the table must hold every architecture of the space
   /// Optional selection: only rows whose `filter_column` equals `filter_value` are loaded (e.g.
   /// dataset = cora). Throws DataError if no row matches, listing the values present.
   std::string filter_column, filter_value;
+  /// More `column == value` conditions, all of which must hold too (e.g. space = micro).
+  std::vector<std::pair<std::string, std::string>> filters;
   /// Optional expected row count after filtering (0 = no check); for complete spaces whose size
   /// the space itself does not know.
   std::size_t expected_rows = 0;
