@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "nas/datasets/tables.hpp"
 #include "nas/mutation/errors.hpp"
 
 #ifndef NAS_SOURCE_DIR
@@ -33,6 +34,48 @@ Experiment load_experiment(const cli::Args& args) {
     x.table = datasets::nb201::load(*x.space, path);
     x.signal_column = x.table->column(datasets::nb201::column_name(x.dataset, args.str("signal", "test_200ep")));
     x.reported_column = x.table->column(datasets::nb201::column_name(x.dataset, args.str("reported", "test_200ep")));
+  } else if (space == "macro") {
+    // NAS-Bench-Macro, CIFAR-10 (complete). Signal and reported: any loaded column; "mean" and
+    // "seed0".."seed2" are short for test_acc_mean and test_acc_seedK.
+    x.dataset = args.str("dataset", "cifar10");
+    if (x.dataset != "cifar10") throw OptionError(fmt::format("--dataset {}: NAS-Bench-Macro has CIFAR-10 results only; expected cifar10", x.dataset));
+    x.table = datasets::macro::load(*x.space, args.str("table", datasets::macro::default_path(data_dir(args))));
+    const auto column = [&](const std::string& option) {
+      const std::string v = args.str(option, "test_acc_mean");
+      if (v == "seed")
+        throw OptionError(fmt::format("--{} seed: the per-seed noisy mode needs each run's seed at evaluator construction, which "
+                                      "the search commands do not pass yet (datasets::NoisyTableEvaluator implements it); use "
+                                      "seed0, seed1, seed2 or mean",
+                                      option));
+      if (v == "mean") return x.table->column("test_acc_mean");
+      if (v == "seed0" || v == "seed1" || v == "seed2") return x.table->column("test_acc_" + v);
+      return x.table->column(v);
+    };
+    x.signal_column = column("signal");
+    x.reported_column = column("reported");
+  } else if (space == "graph" || space == "graph-proteins") {
+    // NAS-Bench-Graph (complete per dataset): validation performance drives the search, test
+    // performance is reported. Proteins was trained on 5 ops only, so it has its own space.
+    x.dataset = args.str("dataset", "cora");
+    datasets::nbgraph::check_dataset(x.dataset);
+    if ((x.dataset == "proteins") != (space == "graph-proteins")) {
+      if (space == "graph-proteins")
+        throw OptionError(fmt::format("--space graph-proteins is the 5-op space of --dataset proteins, not of {}", x.dataset));
+      x.space = make_space("graph-proteins");
+    }
+    x.table = datasets::nbgraph::load(*x.space, args.str("table", datasets::nbgraph::default_path(data_dir(args))), x.dataset);
+    x.signal_column = x.table->column(args.str("signal", "valid_perf"));
+    x.reported_column = x.table->column(args.str("reported", "test_perf"));
+  } else if (space == "transnas-micro") {
+    // TransNAS-Bench-101 micro sample (~711 cells per task): --task (or --dataset) picks the task;
+    // room_layout's metric is a loss, loaded as the loss itself ("-val_metric") and minimised.
+    const auto task = args.get("task");
+    x.dataset = task ? *task : args.str("dataset", "class_scene");
+    x.direction = datasets::transnas::direction(x.dataset);
+    const std::string metric = datasets::transnas::metric_column(x.dataset);
+    x.table = datasets::transnas::load_micro(*x.space, args.str("table", datasets::transnas::default_path(data_dir(args))), x.dataset);
+    x.signal_column = x.table->column(args.str("signal", metric));
+    x.reported_column = x.table->column(args.str("reported", metric));
   } else {
     throw OptionError(fmt::format("--space {}: no benchmark table is wired for this space yet", space));
   }

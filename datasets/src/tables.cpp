@@ -77,7 +77,9 @@ std::string metric_column(const std::string& task) { return direction(task) == D
 std::shared_ptr<const TabularBenchmark> load_micro(const SearchSpace& space, const std::string& path, const std::string& task) {
   TableSpec spec;
   spec.arch_column = "arch_str";
-  spec.value_columns = {metric_column(task)};
+  // Always the file's column; for room_layout also the loss itself (the default signal there).
+  spec.value_columns = {"val_metric"};
+  if (direction(task) == Direction::minimise) spec.value_columns.push_back(metric_column(task));
   spec.filter_column = "task";
   spec.filter_value = task;
   spec.filters = {{"space", "micro"}};

@@ -43,8 +43,10 @@ Direction direction(const std::string& task);
 /// Name of the loaded metric column: "val_metric", or "-val_metric" (the loss itself) for
 /// room_layout, whose file column holds -loss.
 std::string metric_column(const std::string& task);
-/// Rows with space = micro and task = `task` (a sample: ~711 of the 4,096 cells), one column
-/// metric_column(task). Throws OptionError for an unknown task.
+/// Rows with space = micro and task = `task` (a sample: ~711 of the 4,096 cells), with the
+/// column val_metric and, for room_layout, also "-val_metric" (the loss, to be minimised; the
+/// maximise view val_metric = -loss remains for tools that assume "higher is better").
+/// Throws OptionError for an unknown task.
 std::shared_ptr<const TabularBenchmark> load_micro(const SearchSpace& space, const std::string& path, const std::string& task);
 }  // namespace transnas
 
