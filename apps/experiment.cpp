@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "nas/datasets/samples.hpp"
 #include "nas/datasets/tables.hpp"
 #include "nas/mutation/errors.hpp"
 
@@ -34,6 +35,17 @@ Experiment load_experiment(const cli::Args& args) {
     x.table = datasets::nb201::load(*x.space, path);
     x.signal_column = x.table->column(datasets::nb201::column_name(x.dataset, args.str("signal", "test_200ep")));
     x.reported_column = x.table->column(datasets::nb201::column_name(x.dataset, args.str("reported", "test_200ep")));
+  } else if (space == "nb101" || space == "darts") {
+    // NASLib's samples (CIFAR-10 validation accuracy only): 500 NB101 cells, 725 DARTS genotypes.
+    x.dataset = args.str("dataset", "cifar10");
+    if (x.dataset != "cifar10")
+      throw OptionError(fmt::format("--dataset {}: the {} sample has CIFAR-10 results only; expected cifar10", x.dataset, space));
+    const bool nb101 = space == "nb101";
+    const std::string dir = data_dir(args);
+    const std::string path = args.str("table", nb101 ? datasets::nb101::default_path(dir) : datasets::darts::default_path(dir));
+    x.table = nb101 ? datasets::nb101::load(*x.space, path) : datasets::darts::load(*x.space, path);
+    x.signal_column = x.table->column(args.str("signal", "val_accuracy"));
+    x.reported_column = x.table->column(args.str("reported", "val_accuracy"));
   } else if (space == "macro") {
     // NAS-Bench-Macro, CIFAR-10 (complete). Signal and reported: any loaded column; "mean" and
     // "seed0".."seed2" are short for test_acc_mean and test_acc_seedK.
