@@ -110,7 +110,7 @@ int cmd_bench(int argc, char** argv) {
   std::iota(seeds.begin(), seeds.end(), 0);
   double wall[2];
   for (int k = 0; k < 2; ++k)
-    wall[k] = seconds([&] { (void)run_searches(*x.space, [&] { return x.evaluator(); }, o, seeds, thread_counts[k]); });
+    wall[k] = seconds([&] { (void)run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, o, seeds, thread_counts[k]); });
   fmt::print("REA {} seeds x {} queries: {:.3f} s at 1 thread, {:.3f} s at {} threads, ratio {:.2f}x\n", seeds.size(), o.budget,
              wall[0], wall[1], threads, wall[0] / wall[1]);
   return 0;

@@ -32,14 +32,15 @@ constexpr const char* kModelHelp = R"(  --device auto           auto | cpu | cud
   --loss pairwise_logistic  pairwise_logistic | hinge     --mse-weight 0.1
   --gcn-mode directed       directed | sym (CARL/GCN encoder)
   --lambda-r 0.5   --lambda-i 0.5   --interventions 4   --mask-budget 0.5   --lambda-mask 1   (CARL)
-  --tart-dp 3   --tart-d-model 64   --tart-layers 6   --tart-heads 4   --tart-onehot   (TART)
+  --tart-dp 3   --tart-d-model 64   --tart-layers 6   --tart-heads 4   --tart-lr 0.001
+  --tart-scalar-ops        TART node feature = op id as one number (paper, d_f = 1) instead of one-hot
   --space nb201   --dataset cifar10   --data-dir DIR   --table FILE
   --signal test_200ep      column trained on;  --reported test_200ep: column ranked against
 )";
 
 const std::set<std::string> kModelOptions{"device", "threads", "epochs", "batch-size", "lr", "weight-decay", "hidden", "layers", "loss",
                                           "mse-weight", "gcn-mode", "lambda-r", "lambda-i", "interventions", "mask-budget", "lambda-mask", "tart-dp", "tart-d-model",
-                                          "tart-layers", "tart-heads", "space", "dataset", "data-dir", "table", "signal", "reported", "out"};
+                                          "tart-layers", "tart-heads", "tart-lr", "space", "dataset", "data-dir", "table", "signal", "reported", "out"};
 
 predictor::PredictorOptions model_options(const cli::Args& a, const std::string& kind) {
   predictor::PredictorOptions o;
@@ -64,7 +65,8 @@ predictor::PredictorOptions model_options(const cli::Args& a, const std::string&
   o.tart_d_model = static_cast<int>(a.integer("tart-d-model", o.tart_d_model, 1, 65536));
   o.tart_layers = static_cast<int>(a.integer("tart-layers", o.tart_layers, 1, 64));
   o.tart_heads = static_cast<int>(a.integer("tart-heads", o.tart_heads, 1, 64));
-  o.tart_onehot = a.flag("tart-onehot");
+  if (a.flag("tart-scalar-ops")) o.tart_onehot = false;
+  o.tart_learning_rate = a.real("tart-lr", o.tart_learning_rate);
   o.validate();
   return o;
 }
@@ -131,7 +133,7 @@ int cmd_predict_eval(int argc, char** argv) {
     }
   auto opts = kModelOptions;
   for (const char* k : {"predictor", "train-sizes", "seeds", "seed-base"}) opts.insert(k);
-  const cli::Args args(argc, argv, 2, opts, {"tart-onehot", "bench-tokens"});
+  const cli::Args args(argc, argv, 2, opts, {"tart-scalar-ops", "bench-tokens"});
   const Experiment x = load_experiment(args);
   const auto kinds = args.list("predictor", "carl");
   const auto sizes = args.integers("train-sizes", "50,100,200,500,1000");
@@ -247,7 +249,7 @@ int cmd_predict_eval(int argc, char** argv) {
       .field("gcn_mode", o.gcn_mode).field("lambda_r", o.lambda_r).field("lambda_i", o.lambda_i).field("interventions", o.interventions)
       .field("mask_budget", o.mask_budget).field("lambda_mask", o.lambda_mask)
       .field("tart_dp", o.tart_dp).field("tart_onehot", o.tart_onehot).field("tart_d_model", o.tart_d_model).field("tart_layers", o.tart_layers)
-      .field("tart_heads", o.tart_heads);
+      .field("tart_heads", o.tart_heads).field("tart_learning_rate", o.tart_learning_rate);
   j.end_object().end_object();
   write_file(out + "/summary.json", j.str() + "\n");
   fmt::print("outputs in {}\n", out);
@@ -340,7 +342,7 @@ int cmd_explain(int argc, char** argv) {
     }
   auto opts = kModelOptions;
   for (const char* k : {"predictor", "train-size", "seed", "fraction"}) opts.insert(k);
-  const cli::Args args(argc, argv, 2, opts, {"tart-onehot"});
+  const cli::Args args(argc, argv, 2, opts, {"tart-scalar-ops"});
   const Experiment x = load_experiment(args);
   const std::string kind = args.str("predictor", "carl");
   if (kind != "carl" && kind != "gcn") throw OptionError(fmt::format("--predictor {}: explain needs carl or gcn (the models with masks)", kind));

@@ -193,12 +193,12 @@ int cmd_sweep(int argc, char** argv) {
       if (a.str("algo", "guided") == "guided") {
         const auto go = guided_options(a);
         const auto po = predictor_options(a, parallel > 1 ? 1 : 0);
-        const auto r = run_guided_searches(*x.space, [&] { return x.evaluator(); }, [&] { return predictor::make_surrogate(*x.space, po); },
+        const auto r = run_guided_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, [&] { return predictor::make_surrogate(*x.space, po); },
                                            go, seeds, 1)[0];
         for (const auto& q : r.trajectory) rec.best.push_back(q.best_reported);
         rec = RunRecord{rec.best, r.seconds_training, r.seconds_scoring, r.seconds_evaluating, r.seconds_engine, r.wall_seconds, r.retrains.size()};
       } else {
-        const auto r = run_searches(*x.space, [&] { return x.evaluator(); }, search_options(a), seeds, 1)[0];
+        const auto r = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, search_options(a), seeds, 1)[0];
         for (const auto& q : r.trajectory) rec.best.push_back(q.best_reported);
         rec.wall = r.wall_seconds;
         rec.engine = r.wall_seconds;

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "nas/datasets/noisy.hpp"
 #include "nas/datasets/samples.hpp"
 #include "nas/datasets/tables.hpp"
 #include "nas/mutation/errors.hpp"
@@ -48,17 +49,18 @@ Experiment load_experiment(const cli::Args& args) {
     x.reported_column = x.table->column(args.str("reported", "val_accuracy"));
   } else if (space == "macro") {
     // NAS-Bench-Macro, CIFAR-10 (complete). Signal and reported: any loaded column; "mean" and
-    // "seed0".."seed2" are short for test_acc_mean and test_acc_seedK.
+    // "seed0".."seed2" are short for test_acc_mean and test_acc_seedK; --signal seed is the noisy
+    // mode: each query draws one seed's result (from the run's seed and the query index).
     x.dataset = args.str("dataset", "cifar10");
     if (x.dataset != "cifar10") throw OptionError(fmt::format("--dataset {}: NAS-Bench-Macro has CIFAR-10 results only; expected cifar10", x.dataset));
     x.table = datasets::macro::load(*x.space, args.str("table", datasets::macro::default_path(data_dir(args))));
     const auto column = [&](const std::string& option) {
       const std::string v = args.str(option, "test_acc_mean");
-      if (v == "seed")
-        throw OptionError(fmt::format("--{} seed: the per-seed noisy mode needs each run's seed at evaluator construction, which "
-                                      "the search commands do not pass yet (datasets::NoisyTableEvaluator implements it); use "
-                                      "seed0, seed1, seed2 or mean",
-                                      option));
+      if (v == "seed") {
+        if (option != "signal") throw OptionError("--reported seed: the noisy mode is for the signal only; report mean or seedK");
+        for (const char* c : {"test_acc_seed0", "test_acc_seed1", "test_acc_seed2"}) x.noisy_signal_columns.push_back(x.table->column(c));
+        return x.table->column("test_acc_mean");
+      }
       if (v == "mean") return x.table->column("test_acc_mean");
       if (v == "seed0" || v == "seed1" || v == "seed2") return x.table->column("test_acc_" + v);
       return x.table->column(v);
@@ -92,6 +94,12 @@ Experiment load_experiment(const cli::Args& args) {
     throw OptionError(fmt::format("--space {}: no benchmark table is wired for this space yet", space));
   }
   return x;
+}
+
+std::unique_ptr<Evaluator> Experiment::evaluator(std::uint64_t run_seed) const {
+  if (!noisy_signal_columns.empty())
+    return std::make_unique<datasets::NoisyTableEvaluator>(table, *space, noisy_signal_columns, reported_column, run_seed, direction);
+  return std::make_unique<datasets::TableEvaluator>(table, *space, signal_column, reported_column, direction);
 }
 
 void write_file(const std::string& path, const std::string& text) {

@@ -21,9 +21,10 @@ struct Experiment {
   Direction direction = Direction::maximise;
   std::string signal_name() const { return table->columns()[signal_column]; }
   std::string reported_name() const { return table->columns()[reported_column]; }
-  std::unique_ptr<datasets::TableEvaluator> evaluator() const {
-    return std::make_unique<datasets::TableEvaluator>(table, *space, signal_column, reported_column, direction);
-  }
+  /// Non-empty in a noisy mode: each query's signal is drawn from one of these columns.
+  std::vector<std::size_t> noisy_signal_columns;
+  /// One run's evaluator; `run_seed` drives the noisy mode's draws.
+  std::unique_ptr<Evaluator> evaluator(std::uint64_t run_seed = 0) const;
 };
 
 /// Options it reads: space, dataset, data-dir, table, signal, reported.

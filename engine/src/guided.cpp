@@ -370,7 +370,7 @@ GuidedResult run_guided_search(const SearchSpace& space, Evaluator& evaluator, s
   return GuidedRun(space, evaluator, model, options, observer).go();
 }
 
-std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const std::function<std::unique_ptr<Evaluator>()>& make_evaluator,
+std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator,
                                               const std::function<std::unique_ptr<Surrogate>()>& make_surrogate,
                                               const GuidedOptions& options, std::span<const std::uint64_t> seeds, int parallel_runs,
                                               const std::function<void(std::size_t)>& on_done) {
@@ -381,7 +381,7 @@ std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const st
   auto one = [&](std::size_t i) {
     GuidedOptions o = options;
     o.seed = seeds[i];
-    auto ev = make_evaluator();
+    auto ev = make_evaluator(o.seed);
     auto model = make_surrogate();
     results[i] = run_guided_search(space, *ev, model, o);
     if (on_done) {

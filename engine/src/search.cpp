@@ -197,7 +197,7 @@ void with_threads(int threads, const std::function<void()>& fn) {
   arena.execute(fn);
 }
 
-std::vector<SearchResult> run_searches(const SearchSpace& space, const std::function<std::unique_ptr<Evaluator>()>& make_evaluator,
+std::vector<SearchResult> run_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator,
                                        const SearchOptions& options, std::span<const std::uint64_t> seeds, int threads,
                                        const std::function<void(std::size_t)>& on_done) {
   options.validate();
@@ -207,7 +207,7 @@ std::vector<SearchResult> run_searches(const SearchSpace& space, const std::func
     tbb::parallel_for(std::size_t{0}, seeds.size(), [&](std::size_t i) {
       SearchOptions o = options;
       o.seed = seeds[i];
-      auto ev = make_evaluator();
+      auto ev = make_evaluator(o.seed);
       results[i] = run_search(space, *ev, o);
       if (on_done) {
         std::lock_guard lock(done_mutex);

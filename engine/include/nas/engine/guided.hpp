@@ -108,7 +108,7 @@ GuidedResult run_guided_search(const SearchSpace& space, Evaluator& evaluator, s
 /// own evaluator and surrogate from the factories (called on the worker thread). With
 /// synchronous retraining every result depends only on its seed. `on_done(i)` is serialised.
 std::vector<GuidedResult> run_guided_searches(const SearchSpace& space,
-                                              const std::function<std::unique_ptr<Evaluator>()>& make_evaluator,
+                                              const EvaluatorFactory& make_evaluator,
                                               const std::function<std::unique_ptr<Surrogate>()>& make_surrogate,
                                               const GuidedOptions& options, std::span<const std::uint64_t> seeds,
                                               int parallel_runs, const std::function<void(std::size_t)>& on_done = {});

@@ -3,6 +3,7 @@
 // observers, predictor-guided evolution). Results depend only on the options and the seed, never
 // on the number of threads.
 #include <cstdint>
+#include <concepts>
 #include <functional>
 #include <memory>
 #include <span>
@@ -64,6 +65,22 @@ class SearchObserver {
   virtual bool on_evaluation(const QueryRecord&) { return true; }
 };
 
+/// Makes one run's evaluator, given the run's seed (a noisy benchmark draws from it). Accepts
+/// callables taking the seed, or taking nothing.
+class EvaluatorFactory {
+ public:
+  template <class F>
+    requires std::invocable<F&, std::uint64_t>
+  EvaluatorFactory(F f) : f_(std::move(f)) {}  // NOLINT: implicit by design
+  template <class F>
+    requires(std::invocable<F&> && !std::invocable<F&, std::uint64_t>)
+  EvaluatorFactory(F f) : f_([f = std::move(f)](std::uint64_t) mutable -> std::unique_ptr<Evaluator> { return f(); }) {}  // NOLINT
+  std::unique_ptr<Evaluator> operator()(std::uint64_t run_seed) const { return f_(run_seed); }
+
+ private:
+  std::function<std::unique_ptr<Evaluator>(std::uint64_t)> f_;
+};
+
 /// The set of architectures already evaluated, by exact genome and by canonical hash.
 class EvaluatedSet {
  public:
@@ -93,10 +110,9 @@ SearchResult run_search(const SearchSpace& space, Evaluator& evaluator, const Se
                         SearchObserver* observer = nullptr);
 
 /// Runs one search per seed, in parallel over seeds on `threads` threads (0 = all cores).
-/// `make_evaluator` is called once per run; `on_done(i)` after run i finishes (any thread,
+/// `make_evaluator(seed)` is called once per run; `on_done(i)` after run i finishes (any thread,
 /// serialised). Result i belongs to seeds[i].
-std::vector<SearchResult> run_searches(const SearchSpace& space,
-                                       const std::function<std::unique_ptr<Evaluator>()>& make_evaluator,
+std::vector<SearchResult> run_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator,
                                        const SearchOptions& options, std::span<const std::uint64_t> seeds,
                                        int threads, const std::function<void(std::size_t)>& on_done = {});
 
