@@ -31,7 +31,8 @@ constexpr const char* kModelHelp = R"(  --device auto           auto | cpu | cud
   --batch-size 64   --lr 0.003   --weight-decay 1e-4   --hidden 64   --layers 3
   --loss pairwise_logistic  pairwise_logistic | hinge     --mse-weight 0.1
   --gcn-mode directed       directed | sym (CARL/GCN encoder)
-  --lambda-r 0.5   --lambda-i 0.5   --interventions 4   --mask-budget 0.5   --lambda-mask 1   (CARL)
+  --lambda-r 0.5   --lambda-i 0.5   --interventions 4   --mask-budget 0.5   --lambda-mask 1
+  --combine concat         concat | sum: how z_C and a permuted z_R form an interventional sample (CARL)
   --tart-dp 3   --tart-d-model 64   --tart-layers 6   --tart-heads 4   --tart-lr 0.001
   --tart-scalar-ops        TART node feature = op id as one number (paper, d_f = 1) instead of one-hot
   --space nb201   --dataset cifar10   --data-dir DIR   --table FILE
@@ -39,7 +40,7 @@ constexpr const char* kModelHelp = R"(  --device auto           auto | cpu | cud
 )";
 
 const std::set<std::string> kModelOptions{"device", "threads", "epochs", "batch-size", "lr", "weight-decay", "hidden", "layers", "loss",
-                                          "mse-weight", "gcn-mode", "lambda-r", "lambda-i", "interventions", "mask-budget", "lambda-mask", "tart-dp", "tart-d-model",
+                                          "mse-weight", "gcn-mode", "lambda-r", "lambda-i", "interventions", "combine", "mask-budget", "lambda-mask", "tart-dp", "tart-d-model",
                                           "tart-layers", "tart-heads", "tart-lr", "space", "dataset", "data-dir", "table", "signal", "reported", "out"};
 
 predictor::PredictorOptions model_options(const cli::Args& a, const std::string& kind) {
@@ -58,6 +59,7 @@ predictor::PredictorOptions model_options(const cli::Args& a, const std::string&
   o.gcn_mode = a.str("gcn-mode", o.gcn_mode);
   o.lambda_r = a.real("lambda-r", o.lambda_r);
   o.lambda_i = a.real("lambda-i", o.lambda_i);
+  o.intervention_combine = a.str("combine", o.intervention_combine);
   o.mask_budget = a.real("mask-budget", o.mask_budget);
   o.lambda_mask = a.real("lambda-mask", o.lambda_mask);
   o.interventions = static_cast<int>(a.integer("interventions", o.interventions, 0, 1024));
@@ -247,7 +249,7 @@ int cmd_predict_eval(int argc, char** argv) {
   j.field("epochs", o.epochs).field("batch_size", o.batch_size).field("learning_rate", o.learning_rate).field("weight_decay", o.weight_decay)
       .field("hidden", o.hidden).field("layers", o.layers).field("ranking_loss", o.ranking_loss).field("mse_weight", o.mse_weight)
       .field("gcn_mode", o.gcn_mode).field("lambda_r", o.lambda_r).field("lambda_i", o.lambda_i).field("interventions", o.interventions)
-      .field("mask_budget", o.mask_budget).field("lambda_mask", o.lambda_mask)
+      .field("intervention_combine", o.intervention_combine).field("mask_budget", o.mask_budget).field("lambda_mask", o.lambda_mask)
       .field("tart_dp", o.tart_dp).field("tart_onehot", o.tart_onehot).field("tart_d_model", o.tart_d_model).field("tart_layers", o.tart_layers)
       .field("tart_heads", o.tart_heads).field("tart_learning_rate", o.tart_learning_rate);
   j.end_object().end_object();

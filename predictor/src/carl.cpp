@@ -77,7 +77,7 @@ class Carl final : public Net {
     // Built for every kind so a gcn checkpoint has the same layout as a carl one.
     g_r_ = register_module("g_r", GraphLayer(H, H, directed));
     f_r_ = register_module("f_r", mlp2(H, H));
-    f_i_ = register_module("f_i", mlp2(2 * H, H));
+    f_i_ = register_module("f_i", mlp2(o.intervention_combine == "concat" ? 2 * H : H, H));
   }
 
   struct Parts { torch::Tensor h, a, b; };
@@ -134,14 +134,15 @@ class Carl final : public Net {
       L = L + o_.lambda_r * weighted_mse(yr, (y * w).mean().expand_as(yr), w);
     }
     if (use_i) {
-      torch::Tensor Li;
-      for (int k = 0; k < o_.interventions; ++k) {
-        const auto pi = permutation(zr.size(0), rng, zr.device());
-        const auto yi = f_i_->forward(torch::cat({zc, zr.index_select(0, pi)}, 1)).squeeze(-1);
-        const auto lk = ranking_loss(yi, y, w, o_);
-        Li = k == 0 ? lk : Li + lk;
-      }
-      L = L + (o_.lambda_i / o_.interventions) * Li;
+      // All K interventions in one pass: z_C of every graph paired with z_R of K permuted batches.
+      const auto B = zr.size(0);
+      std::vector<torch::Tensor> perms;
+      for (int k = 0; k < o_.interventions; ++k) perms.push_back(permutation(B, rng, zr.device()));
+      const auto zrp = zr.index_select(0, torch::cat(perms));
+      const auto zcr = zc.repeat({o_.interventions, 1});
+      const auto zi = o_.intervention_combine == "concat" ? torch::cat({zcr, zrp}, 1) : zcr + zrp;
+      const auto yi = f_i_->forward(zi).view({o_.interventions, B});
+      L = L + o_.lambda_i * ranking_loss(yi, y, w, o_);
     }
     return L;
   }

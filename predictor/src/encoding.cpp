@@ -97,19 +97,22 @@ std::vector<std::shared_ptr<const Matrix>> TokenCache::get(const SearchSpace& sp
   std::vector<std::shared_ptr<const Matrix>> out(archs.size());
   std::vector<ArchitectureHash> keys(archs.size());
   tbb::parallel_for(std::size_t{0}, archs.size(), [&](std::size_t i) { keys[i] = space.canonical_hash(archs[i]); });
-  std::vector<std::size_t> missing;
+  // Look up; among the misses keep one representative per canonical class (the first).
+  std::vector<std::size_t> missing, rep(archs.size());
   {
+    std::unordered_map<ArchitectureHash, std::size_t, ArchitectureHashHasher> first;
     std::lock_guard lock(mu_);
     for (std::size_t i = 0; i < archs.size(); ++i) {
-      auto it = map_.find(keys[i]);
-      if (it != map_.end()) out[i] = it->second;
-      else missing.push_back(i);
+      if (auto it = map_.find(keys[i]); it != map_.end()) { out[i] = it->second; continue; }
+      auto [f, inserted] = first.emplace(keys[i], i);
+      if (inserted) missing.push_back(i);
+      rep[i] = f->second;
     }
   }
   if (missing.empty()) return out;
   const int num_ops = static_cast<int>(space.graph_op_names().size());
-  // The eigen-solves run in parallel outside the lock; duplicates inside `missing` are computed
-  // more than once but the first inserted copy wins, so results never depend on scheduling.
+  // The eigen-solves run in parallel outside the lock. Another thread may insert the same class
+  // meanwhile; the first inserted copy wins, so results never depend on scheduling.
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, missing.size(), 64), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t k = r.begin(); k != r.end(); ++k) {
       const std::size_t i = missing[k];
@@ -117,10 +120,9 @@ std::vector<std::shared_ptr<const Matrix>> TokenCache::get(const SearchSpace& sp
     }
   });
   std::lock_guard lock(mu_);
-  for (std::size_t i : missing) {
-    auto [it, inserted] = map_.emplace(keys[i], out[i]);
-    out[i] = it->second;
-  }
+  for (std::size_t i : missing) out[i] = map_.emplace(keys[i], out[i]).first->second;
+  for (std::size_t i = 0; i < archs.size(); ++i)
+    if (!out[i]) out[i] = out[rep[i]];
   return out;
 }
 

@@ -48,7 +48,9 @@ void PredictorOptions::validate() const {
   if (!(lambda_i >= 0)) bad("lambda_i", lambda_i, ">= 0");
   if (!(mask_budget > 0 && mask_budget < 1)) bad("mask_budget", mask_budget, "in (0, 1)");
   if (!(lambda_mask >= 0)) bad("lambda_mask", lambda_mask, ">= 0");
+  if (intervention_combine != "concat" && intervention_combine != "sum") bad("intervention_combine", intervention_combine, "concat | sum");
   if (interventions < 0) bad("interventions", interventions, ">= 0");
+  if (!(tart_learning_rate > 0) || !std::isfinite(tart_learning_rate)) bad("tart_learning_rate", tart_learning_rate, "> 0");
   if (tart_dp < 1) bad("tart_dp", tart_dp, ">= 1");
   if (tart_d_model < 1) bad("tart_d_model", tart_d_model, ">= 1");
   if (tart_layers < 1) bad("tart_layers", tart_layers, ">= 1");
@@ -72,15 +74,18 @@ Inputs Inputs::select(const torch::Tensor& idx) const {
 }
 
 torch::Tensor weighted_mse(const torch::Tensor& s, const torch::Tensor& target, const torch::Tensor& w) {
-  return ((s - target).pow(2) * w).sum() / w.sum().clamp_min(1e-12);
+  return ((s - target).pow(2) * w).sum() / (w.sum().clamp_min(1e-12) * static_cast<double>(s.numel() / std::max<std::int64_t>(1, w.numel())));
 }
 
 torch::Tensor ranking_loss(const torch::Tensor& s, const torch::Tensor& y, const torch::Tensor& w, const PredictorOptions& o) {
-  const auto ds = s.unsqueeze(1) - s.unsqueeze(0);                  // s_i - s_j
+  // s is [B] or [K,B] (K score vectors against the same targets, e.g. K interventions): the
+  // loss is the mean over the K rows, computed in one broadcast pass.
+  const auto ds = s.unsqueeze(-1) - s.unsqueeze(-2);                          // s_i - s_j
   const auto better = (y.unsqueeze(1) > y.unsqueeze(0)).to(s.scalar_type());  // y_i > y_j
   const auto pw = better * (w.unsqueeze(1) + w.unsqueeze(0)) * 0.5;
   const auto per_pair = o.ranking_loss == "hinge" ? torch::relu(o.hinge_margin - ds) : torch::nn::functional::softplus(-ds);
-  auto L = (per_pair * pw).sum() / pw.sum().clamp_min(1e-12);
+  const double rows = static_cast<double>(s.numel() / std::max<std::int64_t>(1, y.numel()));
+  auto L = (per_pair * pw).sum() / (pw.sum().clamp_min(1e-12) * rows);
   if (o.mse_weight > 0) L = L + o.mse_weight * weighted_mse(s, y, w);
   return L;
 }
@@ -162,6 +167,7 @@ class TorchSurrogate final : public Surrogate {
     const auto Y = to_device(y, {n}, device_), W = to_device(w, {n}, device_);
 
     const int epochs = f.epochs > 0 ? f.epochs : o_.epochs;
+    const double base_lr = o_.kind == "tart" ? o_.tart_learning_rate : o_.learning_rate;
     // Near-equal minibatches (never a tiny last one: pairwise losses need pairs).
     const std::int64_t nb = std::max<std::int64_t>(1, (n + o_.batch_size - 1) / o_.batch_size);
     Rng rng(derive_seed(seed, 1));
@@ -174,7 +180,7 @@ class TorchSurrogate final : public Surrogate {
       double sum = 0;
       for (std::int64_t b = 0; b < nb; ++b, ++step) {
         // Cosine decay of the learning rate over the fit (restarted by every fit).
-        const double lr = o_.learning_rate * 0.5 * (1.0 + std::cos(M_PI * step / std::max(1, total_steps)));
+        const double lr = base_lr * 0.5 * (1.0 + std::cos(M_PI * step / std::max(1, total_steps)));
         for (auto& g : opt_->param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
         const auto idx = perm.slice(0, b * n / nb, (b + 1) * n / nb).to(device_);
         const auto loss = net_->loss(all.select(idx), Y.index_select(0, idx), W.index_select(0, idx), rng);
