@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "loop_common.hpp"
 #include "nas/engine/metrics.hpp"
 #include "nas/mutation/errors.hpp"
 
@@ -150,21 +151,12 @@ class GuidedRun {
  private:
   const std::vector<QueryRecord>& history() const { return r_.trajectory; }
   bool done() const { return history().size() >= o_.budget || r_.stopped_by_observer || r_.space_exhausted; }
-  ArchitectureHash hash(const Genome& g) const { return o_.skip_canonical_duplicates ? space_.canonical_hash(g) : ArchitectureHash{}; }
+  ArchitectureHash hash(const Genome& g) const { return detail::identity(space_, seen_, g); }
 
   std::optional<Genome> fresh_random() {
-    for (int attempt = 0; attempt < 10000; ++attempt) {
-      Genome g = space_.sample(rng_);
-      if (!seen_.contains(g, hash(g))) return g;
-    }
-    if (auto n = space_.size()) {
-      for (std::uint64_t i = 0, start = rng_.below(*n); i < *n; ++i) {
-        Genome g = space_.at((start + i) % *n);
-        if (!seen_.contains(g, hash(g))) return g;
-      }
-    }
-    r_.space_exhausted = true;
-    return std::nullopt;
+    auto g = detail::fresh_random(space_, seen_, rng_);
+    if (!g) r_.space_exhausted = true;
+    return g;
   }
 
   void evaluate(const Genome& g, double predicted) {
@@ -172,14 +164,7 @@ class GuidedRun {
     const Evaluation e = ev_.evaluate(g);
     r_.seconds_evaluating += since(te);
     seen_.insert(g, hash(g));
-    QueryRecord q;
-    q.query = history().size() + 1;
-    q.arch = g;
-    q.signal = e.signal;
-    q.reported = e.reported;
-    const bool improves = history().empty() || better(ev_.direction(), e.signal, history().back().best_signal);
-    q.best_signal = improves ? e.signal : history().back().best_signal;
-    q.best_reported = improves ? e.reported : history().back().best_reported;
+    const QueryRecord q = detail::next_record(history(), g, e, ev_.direction());
     r_.trajectory.push_back(q);
     predicted_.push_back(predicted);
     population_.push_back(history().size() - 1);

@@ -10,6 +10,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "loop_common.hpp"
 #include "nas/mutation/errors.hpp"
 
 namespace nas {
@@ -80,6 +81,38 @@ std::vector<Genome> generate_children(const SearchSpace& space, std::span<const 
   return out;
 }
 
+namespace detail {
+
+std::optional<Genome> fresh_random(const SearchSpace& space, const EvaluatedSet& seen, Rng& rng) {
+  for (int attempt = 0; attempt < 10000; ++attempt) {
+    Genome g = space.sample(rng);
+    if (!seen.contains(g, identity(space, seen, g))) return g;
+  }
+  if (auto n = space.size()) {
+    std::vector<Genome> left;
+    for (std::uint64_t i = 0; i < *n; ++i) {
+      Genome g = space.at(i);
+      if (!seen.contains(g, identity(space, seen, g))) left.push_back(g);
+    }
+    if (!left.empty()) return left[rng.below(left.size())];
+  }
+  return std::nullopt;
+}
+
+QueryRecord next_record(const std::vector<QueryRecord>& history, const Genome& g, const Evaluation& e, Direction d) {
+  QueryRecord r;
+  r.query = history.size() + 1;
+  r.arch = g;
+  r.signal = e.signal;
+  r.reported = e.reported;
+  const bool improves = history.empty() || better(d, e.signal, history.back().best_signal);
+  r.best_signal = improves ? e.signal : history.back().best_signal;
+  r.best_reported = improves ? e.reported : history.back().best_reported;
+  return r;
+}
+
+}  // namespace detail
+
 namespace {
 
 class Run {
@@ -105,41 +138,20 @@ class Run {
  private:
   bool done() const { return result_.trajectory.size() >= o_.budget || result_.stopped_by_observer || result_.space_exhausted; }
 
-  ArchitectureHash hash(const Genome& g) const { return o_.skip_canonical_duplicates ? space_.canonical_hash(g) : ArchitectureHash{}; }
+  ArchitectureHash hash(const Genome& g) const { return detail::identity(space_, seen_, g); }
 
-  // A uniformly random architecture not evaluated yet; nullopt when the space is exhausted.
   std::optional<Genome> fresh_random() {
-    for (int attempt = 0; attempt < 10000; ++attempt) {
-      Genome g = space_.sample(rng_);
-      if (!seen_.contains(g, hash(g))) return g;
-    }
-    // Rejection keeps failing: the space is nearly exhausted. Enumerate what is left if we can.
-    if (auto n = space_.size()) {
-      std::vector<Genome> left;
-      for (std::uint64_t i = 0; i < *n; ++i) {
-        Genome g = space_.at(i);
-        if (!seen_.contains(g, hash(g))) left.push_back(g);
-      }
-      if (!left.empty()) return left[rng_.below(left.size())];
-    }
-    result_.space_exhausted = true;
-    return std::nullopt;
+    auto g = detail::fresh_random(space_, seen_, rng_);
+    if (!g) result_.space_exhausted = true;
+    return g;
   }
 
   void evaluate(const Genome& g) {
     const Evaluation e = ev_.evaluate(g);
     seen_.insert(g, hash(g));
-    QueryRecord r;
-    r.query = result_.trajectory.size() + 1;
-    r.arch = g;
-    r.signal = e.signal;
-    r.reported = e.reported;
-    const bool improves = result_.trajectory.empty() || better(ev_.direction(), e.signal, result_.trajectory.back().best_signal);
-    r.best_signal = improves ? e.signal : result_.trajectory.back().best_signal;
-    r.best_reported = improves ? e.reported : result_.trajectory.back().best_reported;
-    result_.trajectory.push_back(r);
+    result_.trajectory.push_back(detail::next_record(result_.trajectory, g, e, ev_.direction()));
     population_.push_back(result_.trajectory.size() - 1);
-    if (obs_ && !obs_->on_evaluation(r)) result_.stopped_by_observer = true;
+    if (obs_ && !obs_->on_evaluation(result_.trajectory.back())) result_.stopped_by_observer = true;
   }
 
   void rea() {

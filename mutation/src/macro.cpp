@@ -1,3 +1,4 @@
+#include "nas/mutation/categorical.hpp"
 #include "nas/mutation/macro.hpp"
 
 #include <algorithm>
@@ -78,18 +79,9 @@ Arch Space::to_arch(const Genome& g) {
 
 Genome Space::sample(Rng& rng) const { return at(rng.below(kNumArchs)); }
 
-Genome Space::mutate(const Genome& parent, Rng& rng) const {
-  Genome child = parent;
-  const auto layer = static_cast<std::size_t>(rng.below(kNumLayers));
-  auto k = static_cast<std::uint8_t>(rng.below(kNumChoices - 1));
-  if (k >= child[layer]) ++k;  // skip the current choice
-  child[layer] = k;
-  return child;
-}
+Genome Space::mutate(const Genome& parent, Rng& rng) const { return mutate_one_choice(parent, rng, kNumChoices); }
 
-bool Space::valid(const Genome& g) const {
-  return g.size() == kNumLayers && std::all_of(g.bytes().begin(), g.bytes().end(), [](std::uint8_t b) { return b < kNumChoices; });
-}
+bool Space::valid(const Genome& g) const { return valid_choices(g, kNumLayers, kNumChoices); }
 
 ArchitectureHash Space::canonical_hash(const Genome& g) const { return md5("macro:" + to_arch(g).canonical().str()); }
 

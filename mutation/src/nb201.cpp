@@ -1,3 +1,4 @@
+#include "nas/mutation/categorical.hpp"
 #include "nas/mutation/nb201.hpp"
 
 #include <algorithm>
@@ -175,20 +176,9 @@ Cell Space::to_cell(const Genome& g) {
 
 Genome Space::sample(Rng& rng) const { return at(rng.below(kNumCells)); }
 
-Genome Space::mutate(const Genome& parent, Rng& rng) const {
-  Genome child = parent;
-  const auto e = static_cast<std::size_t>(rng.below(kNumEdges));
-  // Draw among the 4 other ops: skip over the current one.
-  auto k = static_cast<std::uint8_t>(rng.below(kNumOps - 1));
-  if (k >= child[e]) ++k;
-  child[e] = k;
-  return child;
-}
+Genome Space::mutate(const Genome& parent, Rng& rng) const { return mutate_one_choice(parent, rng, kNumOps); }
 
-bool Space::valid(const Genome& g) const {
-  if (g.size() != kNumEdges) return false;
-  return std::all_of(g.bytes().begin(), g.bytes().end(), [](std::uint8_t b) { return b < kNumOps; });
-}
+bool Space::valid(const Genome& g) const { return valid_choices(g, kNumEdges, kNumOps); }
 
 ArchitectureHash Space::canonical_hash(const Genome& g) const { return md5(to_cell(g).canonical_string()); }
 

@@ -1,3 +1,4 @@
+#include "nas/mutation/categorical.hpp"
 #include "nas/mutation/transnas.hpp"
 
 #include <algorithm>
@@ -27,18 +28,9 @@ nb201::Cell MicroSpace::to_cell(const Genome& g) {
 
 Genome MicroSpace::sample(Rng& rng) const { return at(rng.below(kNumCells)); }
 
-Genome MicroSpace::mutate(const Genome& parent, Rng& rng) const {
-  Genome child = parent;
-  const auto e = static_cast<std::size_t>(rng.below(kNumEdges));
-  auto k = static_cast<std::uint8_t>(rng.below(kNumOps - 1));
-  if (k >= child[e]) ++k;
-  child[e] = k;
-  return child;
-}
+Genome MicroSpace::mutate(const Genome& parent, Rng& rng) const { return mutate_one_choice(parent, rng, kNumOps); }
 
-bool MicroSpace::valid(const Genome& g) const {
-  return g.size() == kNumEdges && std::all_of(g.bytes().begin(), g.bytes().end(), [](std::uint8_t b) { return b < kNumOps; });
-}
+bool MicroSpace::valid(const Genome& g) const { return valid_choices(g, kNumEdges, kNumOps); }
 
 ArchitectureHash MicroSpace::canonical_hash(const Genome& g) const { return md5(to_cell(g).canonical_string()); }
 
