@@ -29,10 +29,10 @@ constexpr const char* kModelHelp = R"(  --device auto           auto | cpu | cud
   --threads 0              torch and oneTBB threads (0 = hardware cores)
   --epochs N               training epochs (default: the predictor's own, 100)
   --batch-size 64   --lr 0.003   --weight-decay 1e-4   --hidden 64   --layers 3
-  --loss pairwise_logistic  pairwise_logistic | hinge     --mse-weight 0.1
+  --loss hinge             hinge | pairwise_logistic     --mse-weight 0.1
   --gcn-mode directed       directed | sym (CARL/GCN encoder)
-  --lambda-r 0.5   --lambda-i 0.5   --interventions 4   --mask-budget 0.5   --lambda-mask 1
-  --combine concat         concat | sum: how z_C and a permuted z_R form an interventional sample (CARL)
+  --lambda-r 0.5   --lambda-i 0.5   --interventions 4   --mask-budget 0.5   --lambda-mask 1   --lambda-binary 0
+  --combine sum            sum | concat: how z_C and a permuted z_R form an interventional sample (CARL)
   --tart-dp 3   --tart-d-model 64   --tart-layers 6   --tart-heads 4   --tart-lr 0.001
   --tart-scalar-ops        TART node feature = op id as one number (paper, d_f = 1) instead of one-hot
   --space nb201   --dataset cifar10   --data-dir DIR   --table FILE
@@ -40,7 +40,7 @@ constexpr const char* kModelHelp = R"(  --device auto           auto | cpu | cud
 )";
 
 const std::set<std::string> kModelOptions{"device", "threads", "epochs", "batch-size", "lr", "weight-decay", "hidden", "layers", "loss",
-                                          "mse-weight", "gcn-mode", "lambda-r", "lambda-i", "interventions", "combine", "mask-budget", "lambda-mask", "tart-dp", "tart-d-model",
+                                          "mse-weight", "gcn-mode", "lambda-r", "lambda-i", "interventions", "combine", "mask-budget", "lambda-mask", "lambda-binary", "tart-dp", "tart-d-model",
                                           "tart-layers", "tart-heads", "tart-lr", "space", "dataset", "data-dir", "table", "signal", "reported", "out"};
 
 predictor::PredictorOptions model_options(const cli::Args& a, const std::string& kind) {
@@ -62,6 +62,7 @@ predictor::PredictorOptions model_options(const cli::Args& a, const std::string&
   o.intervention_combine = a.str("combine", o.intervention_combine);
   o.mask_budget = a.real("mask-budget", o.mask_budget);
   o.lambda_mask = a.real("lambda-mask", o.lambda_mask);
+  o.lambda_binary = a.real("lambda-binary", o.lambda_binary);
   o.interventions = static_cast<int>(a.integer("interventions", o.interventions, 0, 1024));
   o.tart_dp = static_cast<int>(a.integer("tart-dp", o.tart_dp, 1, 64));
   o.tart_d_model = static_cast<int>(a.integer("tart-d-model", o.tart_d_model, 1, 65536));
@@ -249,7 +250,7 @@ int cmd_predict_eval(int argc, char** argv) {
   j.field("epochs", o.epochs).field("batch_size", o.batch_size).field("learning_rate", o.learning_rate).field("weight_decay", o.weight_decay)
       .field("hidden", o.hidden).field("layers", o.layers).field("ranking_loss", o.ranking_loss).field("mse_weight", o.mse_weight)
       .field("gcn_mode", o.gcn_mode).field("lambda_r", o.lambda_r).field("lambda_i", o.lambda_i).field("interventions", o.interventions)
-      .field("intervention_combine", o.intervention_combine).field("mask_budget", o.mask_budget).field("lambda_mask", o.lambda_mask)
+      .field("intervention_combine", o.intervention_combine).field("mask_budget", o.mask_budget).field("lambda_mask", o.lambda_mask).field("lambda_binary", o.lambda_binary)
       .field("tart_dp", o.tart_dp).field("tart_onehot", o.tart_onehot).field("tart_d_model", o.tart_d_model).field("tart_layers", o.tart_layers)
       .field("tart_heads", o.tart_heads).field("tart_learning_rate", o.tart_learning_rate);
   j.end_object().end_object();
@@ -335,6 +336,7 @@ int cmd_explain(int argc, char** argv) {
                  "  --seed 0\n"
                  "  --fraction 0.05          best and worst fraction of the table (by --reported) to explain\n"
                  "  --out DIR                default runs/explain-<space>-<dataset>; writes masks.txt, masks.svg\n"
+                 "  (defaults here: --lambda-binary 0.5 --lambda-mask 10, for near-binary masks)\n"
                  "Masks are aggregated per op type (node mask a) and per (source op -> target op) pair (edge mask b)\n"
                  "of the graph view: for nb201 a graph node is an edge of the cell, but pruning renumbers nodes,\n"
                  "so positions are not comparable across cells while ops are.\n",
@@ -359,6 +361,9 @@ int cmd_explain(int argc, char** argv) {
   if (threads > 0) gc.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
 
   auto o = model_options(args, kind);
+  // Explanation defaults: near-binary masks under a firm budget (see PredictorOptions).
+  if (!args.get("lambda-binary")) o.lambda_binary = 0.5;
+  if (!args.get("lambda-mask")) o.lambda_mask = 10;
   o.seed = seed;
   auto model = predictor::make_surrogate(*x.space, o);
   std::vector<Genome> tg;

@@ -127,6 +127,13 @@ class Carl final : public Net {
       const auto pen = (node_mean - o_.mask_budget).pow(2) + has_edges * (edge_mean - o_.mask_budget).pow(2);
       L = L + o_.lambda_mask * (pen * w).mean();
     }
+    if (o_.lambda_binary > 0) {
+      // Push masks towards 0/1 so that, under the budget, they must pick a critical subset
+      // instead of settling at a uniform 0.5 (which carries no explanation).
+      const auto nb = (4 * p.a * (in.mask - p.a)).sum() / in.mask.sum().clamp_min(1.0);
+      const auto eb = (4 * p.b * (in.adj - p.b)).sum() / in.adj.sum().clamp_min(1.0);
+      L = L + o_.lambda_binary * (nb + eb);
+    }
     if (!use_r && !use_i) return L;
     const auto zr = redundant(in, p);
     if (use_r) {

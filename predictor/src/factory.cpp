@@ -47,6 +47,7 @@ void PredictorOptions::validate() const {
   if (!(lambda_r >= 0)) bad("lambda_r", lambda_r, ">= 0");
   if (!(lambda_i >= 0)) bad("lambda_i", lambda_i, ">= 0");
   if (!(mask_budget > 0 && mask_budget < 1)) bad("mask_budget", mask_budget, "in (0, 1)");
+  if (!(lambda_binary >= 0)) bad("lambda_binary", lambda_binary, ">= 0");
   if (!(lambda_mask >= 0)) bad("lambda_mask", lambda_mask, ">= 0");
   if (intervention_combine != "concat" && intervention_combine != "sum") bad("intervention_combine", intervention_combine, "concat | sum");
   if (interventions < 0) bad("interventions", interventions, ">= 0");
@@ -260,7 +261,7 @@ class TorchSurrogate final : public Surrogate {
       const int ops = static_cast<int>(space_.graph_op_names().size());
       if (o_.kind == "carl" || o_.kind == "gcn") {
         PredictorOptions c = o_;
-        if (o_.kind == "gcn") c.lambda_r = c.lambda_i = c.lambda_mask = 0;  // the ablation: a plain GCN ranker
+        if (o_.kind == "gcn") c.lambda_r = c.lambda_i = c.lambda_mask = c.lambda_binary = 0;  // the ablation: a plain GCN ranker
         net_ = make_carl(c, ops);
       } else if (o_.kind == "tart") {
         net_ = make_tart(o_, lap_token_width(o_.tart_dp, o_.tart_onehot, ops), o_.tart_onehot ? ops : 1);
