@@ -8,6 +8,8 @@
 #include <map>
 #include <numeric>
 
+#include <unordered_set>
+
 #include <fmt/format.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
@@ -96,6 +98,7 @@ struct Run {
   std::size_t size = 0;
   std::uint64_t seed = 0;
   double tau = 0, rho = 0, top1 = 0, train_s = 0, score_s = 0, loss = 0;
+  std::size_t test_cells = 0;
 };
 
 void bench_tokens(const Experiment& x, int d_p) {
@@ -129,17 +132,22 @@ int cmd_predict_eval(int argc, char** argv) {
                  "  --seeds 5                runs per (predictor, size); seeds seed-base.. seed-base+seeds-1\n"
                  "  --seed-base 0\n"
                  "  --bench-tokens           also time LAP tokenisation of the whole table at 1 and 2 threads\n"
+                 "  --holdout canonical      canonical: test on rows not identical (canonical hash) to a training cell;\n"
+                 "                           exact: test on every row not in the training set\n"
                  "  --out DIR                default runs/predict-<space>-<dataset>\n",
                  stdout);
       std::fputs(kModelHelp, stdout);
       return 0;
     }
   auto opts = kModelOptions;
-  for (const char* k : {"predictor", "train-sizes", "seeds", "seed-base"}) opts.insert(k);
+  for (const char* k : {"predictor", "train-sizes", "seeds", "seed-base", "holdout"}) opts.insert(k);
   const cli::Args args(argc, argv, 2, opts, {"tart-scalar-ops", "bench-tokens"});
   const Experiment x = load_experiment(args);
   const auto kinds = args.list("predictor", "carl");
   const auto sizes = args.integers("train-sizes", "50,100,200,500,1000");
+  const std::string holdout = args.str("holdout", "canonical");
+  if (holdout != "canonical" && holdout != "exact") throw OptionError(fmt::format("--holdout: '{}'; expected canonical or exact", holdout));
+  const bool canonical_holdout = holdout == "canonical";
   const auto n_seeds = static_cast<std::uint64_t>(args.integer("seeds", 5, 1, 1'000'000));
   const auto seed_base = static_cast<std::uint64_t>(args.integer("seed-base", 0, 0, 1LL << 62));
   const int threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
@@ -154,8 +162,14 @@ int cmd_predict_eval(int argc, char** argv) {
 
   std::vector<Genome> all(rows);
   for (std::size_t i = 0; i < rows; ++i) all[i] = x.table->genome(i);
-  const auto& signal = x.table->values(x.signal_column);
-  const auto& truth = x.table->values(x.reported_column);
+  // Oriented so that larger is better for every task (a loss is negated): the surrogates learn
+  // "larger = better", and top-1% precision looks at the largest values.
+  const double sign = x.direction == Direction::maximise ? 1.0 : -1.0;
+  std::vector<double> signal = x.table->values(x.signal_column), truth = x.table->values(x.reported_column);
+  for (auto& v : signal) v *= sign;
+  for (auto& v : truth) v *= sign;
+  std::vector<ArchitectureHash> ids(rows);
+  for (std::size_t i = 0; i < rows; ++i) ids[i] = x.space->canonical_hash(all[i]);
 
   fmt::print(stderr, "nas predict-eval: {} on {} / {} ({} rows), train on {}, rank against {}, {} seeds\n", fmt::join(kinds, ","),
              x.space->name(), x.dataset, rows, x.signal_name(), x.reported_name(), n_seeds);
@@ -173,7 +187,18 @@ int cmd_predict_eval(int argc, char** argv) {
           std::vector<char> in_train(rows, 0);
           std::vector<Genome> tg;
           std::vector<double> ty;
-          for (auto r : train_rows) { in_train[r] = 1; tg.push_back(all[r]); ty.push_back(signal[r]); }
+          std::unordered_set<ArchitectureHash, ArchitectureHashHasher> train_ids;
+          for (auto r : train_rows) {
+            in_train[r] = 1;
+            tg.push_back(all[r]);
+            ty.push_back(signal[r]);
+            train_ids.insert(ids[r]);
+          }
+          // Held out: every other row, minus (by default) rows identical to a training cell, so a
+          // sample that repeats an architecture (NB101's has 500 rows, 292 distinct) cannot leak.
+          if (canonical_holdout)
+            for (std::size_t r = 0; r < rows; ++r)
+              if (train_ids.count(ids[r])) in_train[r] = 1;
           auto o = base;
           o.seed = s;
           auto model = predictor::make_surrogate(*x.space, o);
@@ -187,6 +212,7 @@ int cmd_predict_eval(int argc, char** argv) {
           std::vector<double> p_test, t_test;
           for (std::size_t r = 0; r < rows; ++r)
             if (!in_train[r]) { p_test.push_back(pred[r]); t_test.push_back(truth[r]); }
+          run.test_cells = p_test.size();
           run.tau = kendall_tau(p_test, t_test);
           run.rho = spearman_rho(p_test, t_test);
           run.top1 = top_fraction_precision(p_test, t_test, 0.01);
@@ -213,18 +239,21 @@ int cmd_predict_eval(int argc, char** argv) {
       .field("rows", rows)
       .field("seeds", static_cast<std::size_t>(n_seeds))
       .field("device", device)
+      .field("holdout", holdout)
       .field("threads", threads);
   j.key("results").begin_array();
-  fmt::print("\n{} / {}: train on {}, Kendall tau etc. on all other cells vs {} (mean ± std over {} seeds, device {}, {} thread(s))\n",
-             x.space->name(), x.dataset, x.signal_name(), x.reported_name(), n_seeds, device, threads ? std::to_string(threads) : "all");
+  fmt::print("\n{} / {}: train on {}, Kendall tau etc. on all other cells ({} holdout, ~{:.0f} test cells) vs {} (mean ± std over {} seeds, device {}, {} thread(s))\n",
+             x.space->name(), x.dataset, x.signal_name(), holdout, runs.empty() ? 0.0 : static_cast<double>(runs.front().test_cells),
+             x.reported_name(), n_seeds, device, threads ? std::to_string(threads) : "all");
   fmt::print("{:<6} {:>6}  {:>16}  {:>16}  {:>16}  {:>13}  {:>12}\n", "model", "train", "kendall tau", "spearman", "top-1% prec", "train s", "score cells/s");
   for (const auto& kind : kinds)
     for (auto size_ll : sizes) {
-      std::vector<double> tau, rho, top, tr, sc;
+      std::vector<double> tau, rho, top, tr, sc, test;
       for (const auto& r : runs)
         if (r.predictor == kind && r.size == static_cast<std::size_t>(size_ll)) {
           tau.push_back(r.tau); rho.push_back(r.rho); top.push_back(r.top1); tr.push_back(r.train_s);
           sc.push_back(static_cast<double>(rows) / r.score_s);
+          test.push_back(static_cast<double>(r.test_cells));
         }
       const MeanStd mt = mean_std(tau), mr = mean_std(rho), mp = mean_std(top), mtr = mean_std(tr), msc = mean_std(sc);
       fmt::print("{:<6} {:>6}  {:>7.4f} ± {:<6.4f}  {:>7.4f} ± {:<6.4f}  {:>7.4f} ± {:<6.4f}  {:>6.2f} ± {:<4.2f}  {:>12.0f}\n", kind, size_ll, mt.mean,
@@ -242,6 +271,7 @@ int cmd_predict_eval(int argc, char** argv) {
           .field("train_seconds_mean", mtr.mean)
           .field("train_seconds_std", mtr.std)
           .field("score_cells_per_second", msc.mean)
+          .field("test_cells_mean", mean_std(test).mean)
           .end_object();
     }
   j.end_array();
