@@ -103,7 +103,10 @@ std::optional<RunRecord> load_run(const std::string& path) {
 
 std::string svg_plot(const std::vector<std::string>& names, const std::vector<std::vector<double>>& curves, double optimum,
                      const std::string& title) {
-  constexpr double W = 760, H = 440, L = 70, R = 250, T = 40, B = 50;
+  std::size_t longest = 10;
+  for (const auto& nm : names) longest = std::max(longest, nm.size());
+  const double R = 50 + 7.0 * static_cast<double>(longest);  // legend width follows the labels
+  const double W = 520 + R, H = 440, L = 70, T = 40, B = 50;
   double lo = optimum, hi = optimum;
   std::size_t n = 0;
   for (const auto& c : curves) {
@@ -156,6 +159,16 @@ int cmd_sweep(int argc, char** argv) {
   if (auto c = base.get("config")) base.merge_config_file(*c);
   if (!base.get("algo")) base.set("algo", "guided");
   const auto grid = parse_grid(base.str("grid", ""));
+  // Short labels: only the settings that differ between configurations (one-value axes are shared).
+  std::vector<std::string> short_names(grid.size());
+  for (std::size_t c = 0; c < grid.size(); ++c)
+    for (std::size_t k = 0; k < grid[c].settings.size(); ++k) {
+      bool varies = false;
+      for (const auto& other : grid) varies = varies || other.settings[k].second != grid[c].settings[k].second;
+      if (varies) short_names[c] += (short_names[c].empty() ? "" : ",") + grid[c].settings[k].first + "=" + grid[c].settings[k].second;
+    }
+  std::size_t name_width = 14;
+  for (const auto& n : short_names) name_width = std::max(name_width, n.size());
   const Experiment x = load_experiment(base);
   const auto n_seeds = static_cast<std::size_t>(base.integer("seeds", 5, 1, 100000));
   const auto seed_base = static_cast<std::uint64_t>(base.integer("seed-base", 0, 0, 1LL << 62));
@@ -221,7 +234,7 @@ int cmd_sweep(int argc, char** argv) {
   json::Writer j;
   j.begin_object().field("space", x.space->name()).field("dataset", x.dataset).field("seeds", n_seeds).field("optimum", optimum);
   j.key("configs").begin_array();
-  fmt::print("\n{:<44} {:>16} {:>16} {:>16} {:>8} {:>7} {:>7} {:>7} {:>6}\n", "configuration", "best@50", "best@80", "best@100", "AUC",
+  fmt::print("\n{:<{}} {:>16} {:>16} {:>16} {:>8} {:>7} {:>7} {:>7} {:>6}\n", "configuration", name_width, "best@50", "best@80", "best@100", "AUC",
              "train s", "score s", "wall s", "hit%");
   for (std::size_t c = 0; c < grid.size(); ++c) {
     std::vector<RunRecord> runs;
@@ -246,7 +259,7 @@ int cmd_sweep(int argc, char** argv) {
       hits += !r.best.empty() && r.best.back() >= optimum - 1e-9;
     }
     const double n = std::max<double>(1, static_cast<double>(runs.size()));
-    j.begin_object().field("name", grid[c].name).field("runs", runs.size()).field("auc", auc).field("seconds_training", tr / n)
+    j.begin_object().field("name", grid[c].name).field("label", short_names[c]).field("runs", runs.size()).field("auc", auc).field("seconds_training", tr / n)
         .field("seconds_scoring", sc / n).field("seconds_wall", wall / n).field("hit_optimum_fraction", hits / n);
     j.key("best_at").begin_object();
     std::string cells;
@@ -257,9 +270,9 @@ int cmd_sweep(int argc, char** argv) {
     }
     j.end_object().end_object();
     auto cell = [&](std::size_t q) { return q <= len ? fmt::format("{:.3f}±{:.3f}", at(q).mean, at(q).std) : std::string("-"); };
-    fmt::print("{:<44} {:>16} {:>16} {:>16} {:>8.3f} {:>7.2f} {:>7.2f} {:>7.2f} {:>6.0f}\n", grid[c].name, cell(50), cell(80), cell(100), auc,
+    fmt::print("{:<{}} {:>16} {:>16} {:>16} {:>8.3f} {:>7.2f} {:>7.2f} {:>7.2f} {:>6.0f}\n", short_names[c], name_width, cell(50), cell(80), cell(100), auc,
                tr / n, sc / n, wall / n, 100 * hits / n);
-    labels.push_back(grid[c].name);
+    labels.push_back(short_names[c]);
     curves.push_back(mean);
   }
   j.end_array().end_object();

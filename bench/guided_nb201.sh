@@ -10,14 +10,16 @@ SEEDS=${SEEDS:-30}
 PREDICTORS=${PREDICTORS:-"carl gcn tart"}
 DATASETS=${DATASETS:-"cifar10 cifar100 imagenet16"}
 PARALLEL=${PARALLEL:-2}
+EXTRA=${EXTRA:-}   # extra options for the guided runs, e.g. "--retrain every-k --retrain-every 20"
 NAS=./build/apps/nas
+mkdir -p "$OUT"
 for ds in $DATASETS; do
   for algo in random rea; do
-    $NAS search --dataset "$ds" --algo $algo --budget 150 --seeds "$SEEDS" --out "$OUT/$ds-$algo" > "$OUT.$ds-$algo.log" 2>&1 || { cat "$OUT.$ds-$algo.log"; exit 1; }
+    $NAS search --dataset "$ds" --algo $algo --budget 150 --seeds "$SEEDS" --out "$OUT/$ds-$algo" > "$OUT/$ds-$algo.log" 2>&1 || { cat "$OUT/$ds-$algo.log"; exit 1; }
   done
   for p in $PREDICTORS; do
-    $NAS search --dataset "$ds" --algo guided --predictor "$p" --budget 150 --seeds "$SEEDS" --parallel-runs "$PARALLEL" \
-      --out "$OUT/$ds-guided-$p" > "$OUT.$ds-guided-$p.log" 2>&1 || { cat "$OUT.$ds-guided-$p.log"; exit 1; }
+    $NAS search --dataset "$ds" --algo guided --predictor "$p" --budget "${GUIDED_BUDGET:-100}" --seeds "$SEEDS" --parallel-runs "$PARALLEL" \
+      $EXTRA --out "$OUT/$ds-guided-$p" > "$OUT/$ds-guided-$p.log" 2>&1 || { cat "$OUT/$ds-guided-$p.log"; exit 1; }
   done
 done
 python3 - "$OUT" <<'PY'

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs the main job: a search on NAS-Bench-201 CIFAR-10 read from
-# ../shared/datasets (or $NAS_DATA_DIR). Extra arguments are passed to `nas search`.
+# Sets up, builds and runs the main job: CARL-guided evolution on NAS-Bench-201 CIFAR-10, read from
+# ../shared/datasets (or $NAS_DATA_DIR): 3 seeds x 100 queries, the surrogate retrained online.
+# Extra arguments are passed to `nas search` (e.g. --seeds 30 --dataset cifar100).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NINJA_TARGETS=nas bash scripts/build.sh
-./build/apps/nas search --space nb201 --dataset cifar10 --algo rea --budget 150 --seeds 100 --out runs/main "$@"
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}  # no spinning OpenMP threads if the cores are shared
+./build/apps/nas search --space nb201 --dataset cifar10 --algo guided --predictor carl --budget 100 --seeds 3 --out runs/main "$@"
