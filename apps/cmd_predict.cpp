@@ -141,6 +141,7 @@ int cmd_predict_eval(int argc, char** argv) {
     }
   auto opts = kModelOptions;
   for (const char* k : {"predictor", "train-sizes", "seeds", "seed-base", "holdout"}) opts.insert(k);
+  opts.merge(experiment_option_names());
   const cli::Args args(argc, argv, 2, opts, {"tart-scalar-ops", "bench-tokens"});
   const Experiment x = load_experiment(args);
   const auto kinds = args.list("predictor", "carl");
@@ -376,6 +377,7 @@ int cmd_explain(int argc, char** argv) {
     }
   auto opts = kModelOptions;
   for (const char* k : {"predictor", "train-size", "seed", "fraction"}) opts.insert(k);
+  opts.merge(experiment_option_names());
   const cli::Args args(argc, argv, 2, opts, {"tart-scalar-ops"});
   const Experiment x = load_experiment(args);
   const std::string kind = args.str("predictor", "carl");

@@ -50,7 +50,8 @@ int cmd_search(int argc, char** argv) {
       return 0;
     }
   auto names = run_option_names();
-  names.insert({"space", "dataset", "seeds", "seed-base", "threads", "parallel-runs", "signal", "reported", "data-dir", "table", "out", "config"});
+  names.merge(experiment_option_names());
+  names.insert({"seeds", "seed-base", "threads", "parallel-runs", "out", "config"});
   cli::Args args(argc, argv, 2, names, run_flag_names());
   if (auto c = args.get("config")) args.merge_config_file(*c);
 
@@ -133,7 +134,9 @@ int cmd_search(int argc, char** argv) {
     hit_signal += (x.direction == Direction::maximise ? v >= best_signal - 1e-9 : v <= best_signal + 1e-9) ? 1 : 0;
   }
   hit_signal /= static_cast<double>(runs.size());
-  const bool closed_form = algo == "random" && x.signal_column == x.reported_column && x.table->complete() &&
+  // Random search has an exact expectation on a complete table (order statistics), also when the
+  // signal and the reported column differ; not with noisy draws or canonical dedup.
+  const bool closed_form = algo == "random" && x.table->complete() && x.noisy_signal_columns.empty() &&
                            args.str("dedup", "exact") == "exact";
   json::Writer j;
   j.begin_object()
@@ -162,7 +165,7 @@ int cmd_search(int argc, char** argv) {
     j.key(std::to_string(b)).begin_object().field("mean", m.mean).field("std", m.std).field("n", m.n);
     std::string extra;
     if (closed_form) {
-      const MeanStd e = expected_best_of_n(x.table->values(x.reported_column), b, x.direction);
+      const MeanStd e = expected_incumbent_of_n(x.table->values(x.signal_column), x.table->values(x.reported_column), b, x.direction);
       const double se = m.std / std::sqrt(static_cast<double>(m.n));
       j.field("expected", e.mean);
       extra = fmt::format("   {:>18.4f}  {:+.2f}", e.mean, se > 0 ? (m.mean - e.mean) / se : 0.0);

@@ -153,8 +153,8 @@ int cmd_sweep(int argc, char** argv) {
       return 0;
     }
   auto names = run_option_names();
-  names.insert({"space", "dataset", "seeds", "seed-base", "threads", "parallel-runs", "signal", "reported", "data-dir", "table", "out",
-                "grid", "config"});
+  names.merge(experiment_option_names());
+  names.insert({"seeds", "seed-base", "threads", "parallel-runs", "out", "grid", "config"});
   cli::Args base(argc, argv, 2, names, run_flag_names());
   if (auto c = base.get("config")) base.merge_config_file(*c);
   if (!base.get("algo")) base.set("algo", "guided");

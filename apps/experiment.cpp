@@ -26,6 +26,8 @@ std::string data_dir(const cli::Args& args) {
   return std::string(NAS_SOURCE_DIR) + "/../shared/datasets";
 }
 
+std::set<std::string> experiment_option_names() { return {"space", "dataset", "task", "data-dir", "table", "signal", "reported"}; }
+
 Experiment load_experiment(const cli::Args& args) {
   Experiment x;
   x.space = make_space(args.str("space", "nb201"));

@@ -1,6 +1,7 @@
 #pragma once
 // Shared wiring for subcommands: which space, which table, which columns.
 #include <memory>
+#include <set>
 #include <string>
 
 #include "cli.hpp"
@@ -27,7 +28,8 @@ struct Experiment {
   std::unique_ptr<Evaluator> evaluator(std::uint64_t run_seed = 0) const;
 };
 
-/// Options it reads: space, dataset, data-dir, table, signal, reported.
+/// The options load_experiment reads: space, dataset, task, data-dir, table, signal, reported.
+std::set<std::string> experiment_option_names();
 Experiment load_experiment(const cli::Args& args);
 
 /// Writes `text` to `path`, creating parent folders; throws with the path on failure.

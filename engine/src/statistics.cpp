@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <numeric>
 
 namespace nas {
 
@@ -22,11 +23,32 @@ MeanStd mean_std(std::span<const double> v) {
 }
 
 MeanStd expected_best_of_n(std::span<const double> values, std::size_t n, Direction d) {
-  const std::size_t N = values.size();
-  assert(n >= 1 && n <= N);
-  std::vector<double> v(values.begin(), values.end());
-  std::sort(v.begin(), v.end());
-  if (d == Direction::minimise) std::reverse(v.begin(), v.end());
+  return expected_incumbent_of_n(values, values, n, d);
+}
+
+MeanStd expected_incumbent_of_n(std::span<const double> signal, std::span<const double> reported, std::size_t n, Direction d) {
+  const std::size_t N = signal.size();
+  assert(n >= 1 && n <= N && reported.size() == N);
+  // Rows from worst to best signal; each carries the reported value (tied signals: their mean,
+  // and the mean of squares for the variance).
+  std::vector<std::size_t> idx(N);
+  std::iota(idx.begin(), idx.end(), 0);
+  std::stable_sort(idx.begin(), idx.end(), [&](auto a, auto b) { return d == Direction::maximise ? signal[a] < signal[b] : signal[a] > signal[b]; });
+  std::vector<double> v(N), v2(N);
+  for (std::size_t i = 0; i < N;) {
+    std::size_t j = i;
+    double s = 0, s2 = 0;
+    while (j < N && signal[idx[j]] == signal[idx[i]]) {
+      s += reported[idx[j]];
+      s2 += reported[idx[j]] * reported[idx[j]];
+      ++j;
+    }
+    for (std::size_t k = i; k < j; ++k) {
+      v[k] = s / static_cast<double>(j - i);
+      v2[k] = s2 / static_cast<double>(j - i);
+    }
+    i = j;
+  }
   // P(best is the k-th worst, 1-based) = C(k-1, n-1) / C(N, n); in logs for large N.
   const double log_total = std::lgamma(N + 1.0) - std::lgamma(n + 1.0) - std::lgamma(static_cast<double>(N - n) + 1.0);
   double m1 = 0, m2 = 0;
@@ -35,7 +57,7 @@ MeanStd expected_best_of_n(std::span<const double> values, std::size_t n, Direct
                       std::lgamma(static_cast<double>(k - n) + 1.0) - log_total;
     const double p = std::exp(lp);
     m1 += p * v[k - 1];
-    m2 += p * v[k - 1] * v[k - 1];
+    m2 += p * v2[k - 1];
   }
   return {m1, std::sqrt(std::max(0.0, m2 - m1 * m1)), n};
 }

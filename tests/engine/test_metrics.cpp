@@ -64,3 +64,28 @@ TEST_CASE("expected best-of-n without replacement matches enumeration", "[statis
   CHECK(mean_std(s).mean == 2.0);
   CHECK(mean_std(s).std == Approx(1.0));
 }
+
+TEST_CASE("expected incumbent of n (signal != reported) matches enumeration, ties included", "[statistics]") {
+  const std::vector<double> signal{3, 1, 4, 1, 9, 4}, reported{30, 10, 41, 12, 90, 47};
+  // All C(6,3) subsets; the incumbent is the best signal, ties resolved by a uniformly random
+  // order of drawing (average over both tied rows).
+  double sum = 0;
+  int count = 0;
+  for (int i = 0; i < 6; ++i)
+    for (int j = i + 1; j < 6; ++j)
+      for (int k = j + 1; k < 6; ++k) {
+        const int idx[3] = {i, j, k};
+        double best = -1e9, rep = 0;
+        int ties = 0;
+        for (int t : idx) {
+          const double sg = signal[static_cast<std::size_t>(t)];
+          if (sg > best) { best = sg; rep = reported[static_cast<std::size_t>(t)]; ties = 1; }
+          else if (sg == best) { rep += reported[static_cast<std::size_t>(t)]; ++ties; }
+        }
+        sum += rep / ties;
+        ++count;
+      }
+  CHECK(expected_incumbent_of_n(signal, reported, 3).mean == Approx(sum / count));
+  CHECK(expected_incumbent_of_n(signal, reported, 6).mean == Approx(90.0));
+  CHECK(expected_incumbent_of_n(signal, signal, 3).mean == Approx(expected_best_of_n(signal, 3).mean));
+}

@@ -20,6 +20,12 @@ MeanStd mean_std(std::span<const double> v);
 /// descending for minimise), and its standard deviation. Requires 1 <= n <= values.size().
 MeanStd expected_best_of_n(std::span<const double> values, std::size_t n, Direction d = Direction::maximise);
 
+/// The same for a search on `signal` that reports `reported` (same length, row-aligned): the
+/// expected reported value of the best-by-signal architecture among n drawn without replacement
+/// (ties in signal: the incumbent is the first drawn, so tied rows count with their mean).
+MeanStd expected_incumbent_of_n(std::span<const double> signal, std::span<const double> reported, std::size_t n,
+                                Direction d = Direction::maximise);
+
 /// Mean/std over runs of the incumbent's reported value after `queries` queries.
 MeanStd best_reported_at(std::span<const SearchResult> runs, std::size_t queries);
 
