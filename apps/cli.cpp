@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <string_view>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -155,6 +156,12 @@ std::string Args::to_toml() const {
   }
   for (const auto& f : flags_) out += fmt::format("{} = true\n", f);
   return out;
+}
+
+bool help_requested(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i)
+    if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h") return true;
+  return false;
 }
 
 bool stderr_is_tty() { return isatty(fileno(stderr)) != 0; }

@@ -37,6 +37,9 @@ class Args {
   std::set<std::string> flags_;
 };
 
+/// True when any argument after the subcommand is --help or -h.
+bool help_requested(int argc, char** argv);
+
 /// True when stderr is a terminal (progress bars are drawn only then).
 bool stderr_is_tty();
 

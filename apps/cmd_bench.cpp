@@ -44,16 +44,15 @@ std::uint64_t nb101_sample_and_hash(std::size_t n, std::uint64_t seed) {
 }  // namespace
 
 int cmd_bench(int argc, char** argv) {
-  for (int i = 2; i < argc; ++i)
-    if (!std::strcmp(argv[i], "--help")) {
-      std::fputs("usage: nas bench [--space nb201] [--data-dir DIR] [--dataset cifar10] [--seeds 100] [--budget 150] [--threads 2]\n"
-                 "                 [--nb101-cells 20000]\n"
-                 "prints: table load time (median of 7), children generated+deduplicated per second at 1 and\n"
-                 "N threads (ratio), random valid NB101 cells sampled+hashed per second at 1 and N threads, and\n"
-                 "the wall time of <seeds> x <budget> REA runs at 1 and N threads (complete tables only)\n",
-                 stdout);
-      return 0;
-    }
+  if (cli::help_requested(argc, argv)) {
+    std::fputs("usage: nas bench [--space nb201] [--data-dir DIR] [--dataset cifar10] [--seeds 100] [--budget 150] [--threads 2]\n"
+               "                 [--nb101-cells 20000]\n"
+               "prints: table load time (median of 7), children generated+deduplicated per second at 1 and\n"
+               "N threads (ratio), random valid NB101 cells sampled+hashed per second at 1 and N threads, and\n"
+               "the wall time of <seeds> x <budget> REA runs at 1 and N threads (complete tables only)\n",
+               stdout);
+    return 0;
+  }
   const cli::Args args(argc, argv, 2, {"data-dir", "dataset", "seeds", "budget", "threads", "space", "table", "nb101-cells"}, {});
   const int threads = static_cast<int>(args.integer("threads", 2, 1, 1024));
   Experiment x = load_experiment(args);

@@ -124,21 +124,20 @@ void bench_tokens(const Experiment& x, int d_p) {
 }  // namespace
 
 int cmd_predict_eval(int argc, char** argv) {
-  for (int i = 2; i < argc; ++i)
-    if (!std::strcmp(argv[i], "--help")) {
-      std::fputs("usage: nas predict-eval [options]\n"
-                 "  --predictor carl         comma list of carl | tart | gcn | mlp\n"
-                 "  --train-sizes 50,100,200,500,1000\n"
-                 "  --seeds 5                runs per (predictor, size); seeds seed-base.. seed-base+seeds-1\n"
-                 "  --seed-base 0\n"
-                 "  --bench-tokens           also time LAP tokenisation of the whole table at 1 and 2 threads\n"
-                 "  --holdout canonical      canonical: test on rows not identical (canonical hash) to a training cell;\n"
-                 "                           exact: test on every row not in the training set\n"
-                 "  --out DIR                default runs/predict-<space>-<dataset>\n",
-                 stdout);
-      std::fputs(kModelHelp, stdout);
-      return 0;
-    }
+  if (cli::help_requested(argc, argv)) {
+    std::fputs("usage: nas predict-eval [options]\n"
+               "  --predictor carl         comma list of carl | tart | gcn | mlp\n"
+               "  --train-sizes 50,100,200,500,1000\n"
+               "  --seeds 5                runs per (predictor, size); seeds seed-base.. seed-base+seeds-1\n"
+               "  --seed-base 0\n"
+               "  --bench-tokens           also time LAP tokenisation of the whole table at 1 and 2 threads\n"
+               "  --holdout canonical      canonical: test on rows not identical (canonical hash) to a training cell;\n"
+               "                           exact: test on every row not in the training set\n"
+               "  --out DIR                default runs/predict-<space>-<dataset>\n",
+               stdout);
+    std::fputs(kModelHelp, stdout);
+    return 0;
+  }
   auto opts = kModelOptions;
   for (const char* k : {"predictor", "train-sizes", "seeds", "seed-base", "holdout"}) opts.insert(k);
   opts.merge(experiment_option_names());
@@ -359,22 +358,21 @@ std::string svg_heatmap(const std::vector<std::string>& names, const std::vector
 }  // namespace
 
 int cmd_explain(int argc, char** argv) {
-  for (int i = 2; i < argc; ++i)
-    if (!std::strcmp(argv[i], "--help")) {
-      std::fputs("usage: nas explain [options]\n"
-                 "  --predictor carl         carl | gcn (the models with masks)\n"
-                 "  --train-size 1000        random training cells (seeded)\n"
-                 "  --seed 0\n"
-                 "  --fraction 0.05          best and worst fraction of the table (by --reported) to explain\n"
-                 "  --out DIR                default runs/explain-<space>-<dataset>; writes masks.txt, masks.svg\n"
-                 "  (defaults here: --lambda-binary 0.5 --lambda-mask 10, for near-binary masks)\n"
-                 "Masks are aggregated per op type (node mask a) and per (source op -> target op) pair (edge mask b)\n"
-                 "of the graph view: for nb201 a graph node is an edge of the cell, but pruning renumbers nodes,\n"
-                 "so positions are not comparable across cells while ops are.\n",
-                 stdout);
-      std::fputs(kModelHelp, stdout);
-      return 0;
-    }
+  if (cli::help_requested(argc, argv)) {
+    std::fputs("usage: nas explain [options]\n"
+               "  --predictor carl         carl | gcn (the models with masks)\n"
+               "  --train-size 1000        random training cells (seeded)\n"
+               "  --seed 0\n"
+               "  --fraction 0.05          best and worst fraction of the table (by --reported) to explain\n"
+               "  --out DIR                default runs/explain-<space>-<dataset>; writes masks.txt, masks.svg\n"
+               "  (defaults here: --lambda-binary 0.5 --lambda-mask 10, for near-binary masks)\n"
+               "Masks are aggregated per op type (node mask a) and per (source op -> target op) pair (edge mask b)\n"
+               "of the graph view: for nb201 a graph node is an edge of the cell, but pruning renumbers nodes,\n"
+               "so positions are not comparable across cells while ops are.\n",
+               stdout);
+    std::fputs(kModelHelp, stdout);
+    return 0;
+  }
   auto opts = kModelOptions;
   for (const char* k : {"predictor", "train-size", "seed", "fraction"}) opts.insert(k);
   opts.merge(experiment_option_names());

@@ -43,12 +43,11 @@ std::vector<std::size_t> report_budgets(std::size_t budget) {
 }  // namespace
 
 int cmd_search(int argc, char** argv) {
-  for (int i = 2; i < argc; ++i)
-    if (!std::strcmp(argv[i], "--help")) {
-      std::fputs(kHelp, stdout);
-      std::fputs(run_options_help(), stdout);
-      return 0;
-    }
+  if (cli::help_requested(argc, argv)) {
+    std::fputs(kHelp, stdout);
+    std::fputs(run_options_help(), stdout);
+    return 0;
+  }
   auto names = run_option_names();
   names.merge(experiment_option_names());
   names.insert({"seeds", "seed-base", "threads", "parallel-runs", "out", "config"});

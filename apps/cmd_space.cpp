@@ -21,17 +21,16 @@ std::string csv_field(const std::string& s) {
 }  // namespace
 
 int cmd_space(int argc, char** argv) {
-  for (int i = 2; i < argc; ++i)
-    if (!std::strcmp(argv[i], "--help")) {
-      std::fputs("usage: nas space --space nb201|nb101|darts|... [--table FILE] [--data-dir DIR] [--dataset D] [--list]\n"
-                 "  --list        print index,arch,canonical_hash for every architecture of the space, or of the table\n"
-                 "  --table FILE  a table in the format `nas search --space S` reads (its index column, or the row\n"
-                 "                number, and its architecture); spaces that cannot be enumerated use their\n"
-                 "                default table under --data-dir when no --table is given\n"
-                 "without --list: print the number of architectures and of canonical classes\n",
-                 stdout);
-      return 0;
-    }
+  if (cli::help_requested(argc, argv)) {
+    std::fputs("usage: nas space --space nb201|nb101|darts|... [--table FILE] [--data-dir DIR] [--dataset D] [--list]\n"
+               "  --list        print index,arch,canonical_hash for every architecture of the space, or of the table\n"
+               "  --table FILE  a table in the format `nas search --space S` reads (its index column, or the row\n"
+               "                number, and its architecture); spaces that cannot be enumerated use their\n"
+               "                default table under --data-dir when no --table is given\n"
+               "without --list: print the number of architectures and of canonical classes\n",
+               stdout);
+    return 0;
+  }
   const cli::Args args(argc, argv, 2, {"space", "table", "data-dir", "dataset", "task"}, {"list"});
   const auto space = make_space(args.str("space", "nb201"));
   std::vector<std::pair<long long, Genome>> items;
