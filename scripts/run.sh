@@ -5,5 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NINJA_TARGETS=nas bash scripts/build.sh
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}  # no spinning OpenMP threads if the cores are shared
 ./build/apps/nas search --space nb201 --dataset cifar10 --algo guided --predictor carl --budget 100 --seeds 3 --out runs/main "$@"
