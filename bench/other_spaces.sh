@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Issue 6 searches: guided-CARL, REA and random on NAS-Bench-Macro and NAS-Bench-Graph, budget 100.
-# Usage: bench/other_spaces.sh [OUT_DIR]  (env: SEEDS (30), GUIDED_SEEDS (10), PARALLEL (2))
+# Usage: bench/other_spaces.sh [OUT_DIR]  (env: SEEDS (30), GUIDED_SEEDS (30), PARALLEL (2))
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/other_spaces}
 SEEDS=${SEEDS:-30}
-GUIDED_SEEDS=${GUIDED_SEEDS:-10}
+GUIDED_SEEDS=${GUIDED_SEEDS:-30}
 PARALLEL=${PARALLEL:-2}
 NAS=./build/apps/nas
 mkdir -p "$OUT"
