@@ -16,17 +16,10 @@ using nas::datasets::TableEvaluator;
 using nas::datasets::TableSpec;
 using nas::datasets::TabularBenchmark;
 namespace table = nas::datasets::nb201;
-namespace fs = std::filesystem;
 
 namespace {
 
-std::string write_tmp(const std::string& name, const std::string& text) {
-  const fs::path dir = fs::temp_directory_path() / "nas_test_tables";
-  fs::create_directories(dir);
-  const fs::path p = dir / name;
-  std::ofstream(p, std::ios::binary) << text;
-  return p.string();
-}
+std::string write_tmp(const std::string& name, const std::string& text) { return test::write_tmp("nas_test_tables", name, text); }
 
 const char* kGood1 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|";
 const char* kGood2 = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";

@@ -21,16 +21,9 @@
 
 using namespace nas;
 namespace ds = nas::datasets;
-namespace fs = std::filesystem;
 
 namespace {
-std::string write_tmp(const std::string& name, const std::string& text) {
-  const fs::path dir = fs::temp_directory_path() / "nas_test_more_tables";
-  fs::create_directories(dir);
-  const fs::path p = dir / name;
-  std::ofstream(p, std::ios::binary) << text;
-  return p.string();
-}
+std::string write_tmp(const std::string& name, const std::string& text) { return test::write_tmp("nas_test_more_tables", name, text); }
 }  // namespace
 
 TEST_CASE("macro table: complete, 6,561 rows, mean = average of the seeds", "[datasets][macro][integration]") {

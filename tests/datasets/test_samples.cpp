@@ -14,17 +14,10 @@
 
 using namespace nas;
 using nas::datasets::TableEvaluator;
-namespace fs = std::filesystem;
 
 namespace {
 
-std::string write_tmp(const std::string& name, const std::string& text) {
-  const fs::path dir = fs::temp_directory_path() / "nas_test_samples";
-  fs::create_directories(dir);
-  const fs::path p = dir / name;
-  std::ofstream(p, std::ios::binary) << text;
-  return p.string();
-}
+std::string write_tmp(const std::string& name, const std::string& text) { return test::write_tmp("nas_test_samples", name, text); }
 
 template <class Load>
 std::string load_error(const SearchSpace& space, Load load, const std::string& name, const std::string& text) {
