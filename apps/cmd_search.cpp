@@ -89,8 +89,9 @@ int cmd_search(int argc, char** argv) {
     });
     runs.assign(guided_runs.begin(), guided_runs.end());
     config.field("predictor", po.kind).field("device", po.device).field("initial", go.initial_samples)
-        .field("population", go.population_size).field("tournament", go.tournament_size).field("parents", go.parents_per_iteration)
-        .field("children", go.children_per_parent).field("mutation_steps", go.mutation_steps).field("top_k", go.top_k)
+        .field("population", go.population_size).field("tournament", go.tournament_size)
+        .field("parent_selection", parent_selection_name(go.parent_selection)).field("parents", go.parents_per_iteration)
+        .field("children", go.children_per_parent).field("mutation_steps", go.mutation_steps).field("top_k", go.top_k).field("incumbent_k", go.incumbent_k)
         .field("whole_space", go.rank_whole_space).field("canonical_dedup", go.skip_canonical_duplicates)
         .field("retrain", retrain_when_name(go.retrain.when)).field("retrain_every", go.retrain.every)
         .field("retrain_factor", go.retrain.factor).field("retrain_tau", go.retrain.tau_threshold)

@@ -10,7 +10,7 @@ namespace nas::app {
 std::set<std::string> run_option_names() {
   return {"algo", "budget", "population", "tournament", "dedup",
           // guided
-          "predictor", "initial", "parents", "children", "mutation-steps", "top-k", "retrain", "retrain-every", "retrain-factor",
+          "predictor", "initial", "parent-selection", "parents", "children", "mutation-steps", "top-k", "incumbent-k", "retrain", "retrain-every", "retrain-factor",
           "retrain-tau", "retrain-epochs", "window", "recency-weight", "top-weight",
           // predictor
           "device", "epochs", "torch-threads", "hidden", "layers", "lr", "lambda-r", "lambda-i", "interventions", "ranking-loss",
@@ -29,9 +29,11 @@ const char* run_options_help() {
  guided (predictor-guided evolution):
   --predictor carl         carl | tart | gcn | mlp
   --initial 10             n0 random cells before the first fit
+  --parent-selection tournament  tournament (from the aging population) | best (best cells so far)
   --parents 10             parents per iteration     --children 50   children per parent
   --mutation-steps 1       1 or 2 mutations per child
   --top-k 5                cells evaluated per iteration
+  --incumbent-k 0          of those, the best-scored children of the best cell so far
   --whole-space            rank every unevaluated cell instead of children (enumerable spaces)
  retraining schedule:
   --retrain every-iteration  every-iteration | every-k | geometric | tau-drop
@@ -72,10 +74,12 @@ GuidedOptions guided_options(const cli::Args& args) {
   o.initial_samples = sz("initial", o.initial_samples);
   o.population_size = sz("population", o.population_size);
   o.tournament_size = sz("tournament", o.tournament_size);
+  o.parent_selection = parse_parent_selection(args.str("parent-selection", std::string(parent_selection_name(o.parent_selection))));
   o.parents_per_iteration = sz("parents", o.parents_per_iteration);
   o.children_per_parent = sz("children", o.children_per_parent);
   o.mutation_steps = sz("mutation-steps", o.mutation_steps);
   o.top_k = sz("top-k", o.top_k);
+  o.incumbent_k = sz("incumbent-k", o.incumbent_k);
   o.rank_whole_space = args.flag("whole-space");
   const std::string dedup = args.str("dedup", "canonical");
   if (dedup != "exact" && dedup != "canonical") throw OptionError(fmt::format("--dedup: '{}'; expected exact or canonical", dedup));

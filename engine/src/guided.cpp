@@ -39,6 +39,16 @@ std::string_view retrain_when_name(RetrainSchedule::When w) {
   return "?";
 }
 
+GuidedOptions::Parents parse_parent_selection(std::string_view s) {
+  if (s == "tournament") return GuidedOptions::Parents::tournament;
+  if (s == "best") return GuidedOptions::Parents::best;
+  throw OptionError(fmt::format("parent selection: unknown value '{}'; expected tournament or best", s));
+}
+
+std::string_view parent_selection_name(GuidedOptions::Parents p) {
+  return p == GuidedOptions::Parents::best ? "best" : "tournament";
+}
+
 void RetrainSchedule::validate() const {
   if (when == When::every_k && every == 0) throw OptionError("retrain.every: must be >= 1");
   if (when == When::geometric && !(factor > 1.0)) throw OptionError(fmt::format("retrain.factor: {} must be > 1", factor));
@@ -61,6 +71,7 @@ void GuidedOptions::validate() const {
   if (children_per_parent < 1) throw OptionError("children_per_parent: must be >= 1");
   if (mutation_steps < 1 || mutation_steps > 2) throw OptionError(fmt::format("mutation_steps: {} must be 1 or 2", mutation_steps));
   if (top_k < 1) throw OptionError("top_k: must be >= 1");
+  if (incumbent_k > top_k) throw OptionError(fmt::format("incumbent_k: {} must be <= top_k = {}", incumbent_k, top_k));
   retrain.validate();
 }
 
@@ -130,10 +141,19 @@ class GuidedRun {
       const std::size_t k = std::min(o_.top_k, o_.budget - history().size());
       std::vector<std::size_t> order(candidates.size());
       std::iota(order.begin(), order.end(), 0);
-      const std::size_t take = std::min(k, order.size());
-      std::partial_sort(order.begin(), order.begin() + static_cast<long>(take), order.end(),
-                        [&](std::size_t a, std::size_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); });
-      for (std::size_t i = 0; i < take && !done(); ++i) evaluate(candidates[order[i]], scores[order[i]]);
+      auto by_score = [&](std::size_t a, std::size_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); };
+      std::sort(order.begin(), order.end(), by_score);
+      // Reserved slots first: the incumbent's best-scored children (parent index 0), then the rest by score.
+      std::vector<std::size_t> pick;
+      std::vector<char> taken(candidates.size(), 0);
+      if (o_.incumbent_k > 0)
+        for (std::size_t i : order)
+          if (pick.size() < std::min(o_.incumbent_k, k) && parent_of_[i] == 0) pick.push_back(i), taken[i] = 1;
+      for (std::size_t i : order)
+        if (pick.size() < k && !taken[i]) pick.push_back(i);
+      std::sort(pick.begin(), pick.end(), by_score);
+      const std::size_t take = pick.size();
+      for (std::size_t i = 0; i < take && !done(); ++i) evaluate(candidates[pick[i]], scores[pick[i]]);
       // Nothing new to rank (every child already seen): spend the slots on fresh random cells.
       for (std::size_t i = take; i < k && !done(); ++i) {
         auto g = fresh_random();
@@ -185,6 +205,14 @@ class GuidedRun {
     return best;
   }
 
+  // The best cell so far (the earliest on ties).
+  std::size_t incumbent() const {
+    std::size_t b = 0;
+    for (std::size_t i = 1; i < history().size(); ++i)
+      if (better(ev_.direction(), history()[i].signal, history()[b].signal)) b = i;
+    return b;
+  }
+
   std::vector<Genome> propose(std::uint64_t iteration) {
     if (o_.rank_whole_space && space_.size()) {
       if (all_.empty()) {
@@ -194,18 +222,34 @@ class GuidedRun {
         for (std::size_t i = 0; i < all_.size(); ++i) all_hashes_[i] = hash(all_[i]);
       }
       std::vector<Genome> out;
+      parent_of_.clear();
       EvaluatedSet batch(o_.skip_canonical_duplicates);
       for (std::size_t i = 0; i < all_.size(); ++i)
         if (!seen_.contains(all_[i], all_hashes_[i]) && !batch.contains(all_[i], all_hashes_[i])) {
           batch.insert(all_[i], all_hashes_[i]);
           out.push_back(all_[i]);
+          parent_of_.push_back(1);  // no parents: no reserved incumbent slots
         }
       return out;
     }
-    std::vector<Genome> parents(o_.parents_per_iteration);
-    for (auto& p : parents) p = history()[tournament()].arch;
+    std::vector<Genome> parents;
+    if (o_.incumbent_k > 0) parents.push_back(history()[incumbent()].arch);  // parent 0
+    if (o_.parent_selection == GuidedOptions::Parents::best) {
+      // The best cells so far; ties go to the earlier query so the choice is deterministic.
+      std::vector<std::size_t> idx(history().size());
+      std::iota(idx.begin(), idx.end(), 0);
+      const std::size_t m = std::min(o_.parents_per_iteration, idx.size());
+      std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(m), idx.end(), [&](auto a, auto b) {
+        if (history()[a].signal != history()[b].signal) return better(ev_.direction(), history()[a].signal, history()[b].signal);
+        return a < b;
+      });
+      for (std::size_t i = 0; i < m; ++i) parents.push_back(history()[idx[i]].arch);
+    } else {
+      for (std::size_t i = 0; i < o_.parents_per_iteration; ++i) parents.push_back(history()[tournament()].arch);
+    }
     const SearchSpace& mutator = o_.mutation_steps == 2 ? static_cast<const SearchSpace&>(two_step_) : space_;
-    return generate_children(mutator, parents, o_.children_per_parent, derive_seed(o_.seed, iteration, 0xC41D), seen_);
+    return generate_children(mutator, parents, o_.children_per_parent, derive_seed(o_.seed, iteration, 0xC41D), seen_, nullptr,
+                             &parent_of_);
   }
 
   bool should_retrain() {
@@ -332,6 +376,7 @@ class GuidedRun {
   Rng rng_;
   EvaluatedSet seen_;
   std::deque<std::size_t> population_;
+  std::vector<std::size_t> parent_of_;  // per candidate of the current iteration
   std::vector<double> predicted_;  // score the ranking model gave each history entry (NaN: random)
   std::size_t last_start_ = 0;     // history size when the last retrain started
   double next_geometric_ = 0;

@@ -55,7 +55,8 @@ void EvaluatedSet::insert(const Genome& g, const ArchitectureHash& h) {
 }
 
 std::vector<Genome> generate_children(const SearchSpace& space, std::span<const Genome> parents, std::size_t per_parent,
-                                      std::uint64_t seed, const EvaluatedSet& seen, std::vector<ArchitectureHash>* hashes) {
+                                      std::uint64_t seed, const EvaluatedSet& seen, std::vector<ArchitectureHash>* hashes,
+                                      std::vector<std::size_t>* parent_of) {
   const std::size_t n = parents.size() * per_parent;
   std::vector<Genome> all(n);
   std::vector<ArchitectureHash> all_hashes(seen.canonical() || hashes ? n : 0);
@@ -71,12 +72,14 @@ std::vector<Genome> generate_children(const SearchSpace& space, std::span<const 
   std::vector<Genome> out;
   out.reserve(n);
   if (hashes) hashes->clear();
+  if (parent_of) parent_of->clear();
   for (std::size_t i = 0; i < n; ++i) {
     const ArchitectureHash h = all_hashes.empty() ? ArchitectureHash{} : all_hashes[i];
     if (seen.contains(all[i], h) || batch.contains(all[i], h)) continue;
     batch.insert(all[i], h);
     out.push_back(all[i]);
     if (hashes) hashes->push_back(h);
+    if (parent_of) parent_of->push_back(i / per_parent);
   }
   return out;
 }

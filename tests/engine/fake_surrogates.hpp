@@ -12,13 +12,15 @@ namespace nas::test {
 
 class OracleSurrogate : public Surrogate {
  public:
-  OracleSurrogate(std::shared_ptr<const datasets::TabularBenchmark> t, std::size_t column) : t_(std::move(t)), column_(column) {}
+  /// sign = -1 gives an anti-oracle: it ranks the worst cells first.
+  OracleSurrogate(std::shared_ptr<const datasets::TabularBenchmark> t, std::size_t column, double sign = 1)
+      : t_(std::move(t)), column_(column), sign_(sign) {}
   std::string name() const override { return "oracle"; }
   std::string device() const override { return "cpu"; }
   TrainingStats fit(std::span<const Genome> a, std::span<const double>, const FitOptions&) override { return {a.size(), 0, 0, 0}; }
   std::vector<double> score(std::span<const Genome> archs) override {
     std::vector<double> s;
-    for (const auto& g : archs) s.push_back(t_->value(*t_->find(g), column_));
+    for (const auto& g : archs) s.push_back(sign_ * t_->value(*t_->find(g), column_));
     return s;
   }
   TrainingStats last_training() const override { return {}; }
@@ -29,6 +31,7 @@ class OracleSurrogate : public Surrogate {
  private:
   std::shared_ptr<const datasets::TabularBenchmark> t_;
   std::size_t column_;
+  double sign_;
 };
 
 class RandomSurrogate : public Surrogate {

@@ -188,6 +188,36 @@ TEST_CASE("an oracle surrogate ranking the whole space finds the optimum on the 
   CHECK(r.trajectory[10].reported == T().table->optimum(T().col, Direction::maximise));
 }
 
+TEST_CASE("incumbent slots evaluate the incumbent's children even when the surrogate ranks them last", "[guided][integration]") {
+  // An anti-oracle scores the worst cells highest, so without reserved slots it would never pick
+  // the incumbent's good neighbours; with incumbent_k = 2 every iteration must still evaluate at
+  // least 2 one-op children of the best cell so far.
+  GuidedOptions o;
+  o.budget = 60;
+  o.seed = 5;
+  o.top_k = 5;
+  o.incumbent_k = 2;
+  std::unique_ptr<Surrogate> model = std::make_unique<test::OracleSurrogate>(T().table, T().col, -1.0);
+  auto ev = T().evaluator();
+  const auto r = run_guided_search(T().space, *ev, model, o);
+  REQUIRE(r.trajectory.size() == 60);
+  for (std::size_t start = o.initial_samples; start < o.budget; start += o.top_k) {
+    std::size_t inc = 0;
+    for (std::size_t i = 1; i < start; ++i)
+      if (r.trajectory[i].signal > r.trajectory[inc].signal) inc = i;
+    int children = 0;
+    for (std::size_t i = start; i < start + o.top_k; ++i) {
+      int differ = 0;
+      for (int e = 0; e < nb201::kNumEdges; ++e) differ += r.trajectory[i].arch[static_cast<std::size_t>(e)] != r.trajectory[inc].arch[static_cast<std::size_t>(e)];
+      children += differ == 1;
+    }
+    INFO("iteration starting at query " << start);
+    CHECK(children >= 2);
+  }
+  o.incumbent_k = 6;
+  CHECK_THROWS_AS(o.validate(), OptionError);
+}
+
 TEST_CASE("random scores over the whole space make guided search exactly random search", "[guided][integration][statistics]") {
   // With children ranked at random, guided *evolution* still inherits evolution's selection
   // pressure; ranking the whole remaining space at random removes it, and then the search must be

@@ -58,15 +58,27 @@ struct GuidedOptions {
   std::size_t initial_samples = 10;       // n0 random evaluated cells before the first fit
   std::size_t population_size = 20;       // aging population
   std::size_t tournament_size = 5;
+  /// tournament: each parent is the best of `tournament_size` drawn from the aging population
+  /// (regularised evolution). best: the parents are the `parents_per_iteration` best cells of the
+  /// whole history (local search around the incumbents, as in BANANAS' acquisition step).
+  enum class Parents { tournament, best };
+  Parents parent_selection = Parents::tournament;
   std::size_t parents_per_iteration = 10;
   std::size_t children_per_parent = 50;
   std::size_t mutation_steps = 1;         // 1: one-op mutations; 2: two successive mutations
   std::size_t top_k = 5;                  // evaluated per iteration
+  /// Of the top_k, this many are the best-scored children of the incumbent (the best cell so far),
+  /// which is then always a parent. A surrogate that misjudges one op can otherwise leave the
+  /// incumbent's better neighbour unevaluated for good (local search is strong on these spaces).
+  std::size_t incumbent_k = 0;
   bool rank_whole_space = false;          // enumerable spaces: rank every unevaluated architecture instead of children
   bool skip_canonical_duplicates = true;
   RetrainSchedule retrain;
   void validate() const;                  // throws OptionError naming the field
 };
+
+GuidedOptions::Parents parse_parent_selection(std::string_view s);  // tournament | best; throws OptionError
+std::string_view parent_selection_name(GuidedOptions::Parents p);
 
 /// One retrain, as logged.
 struct RetrainRecord {

@@ -100,10 +100,12 @@ class EvaluatedSet {
 /// Children of `parents`, `per_parent` each, generated in parallel (oneTBB) with per-child seeds
 /// derived from (seed, parent index, child index); then deduplicated in index order against
 /// `seen` and among themselves, so the output is the same for any thread count.
-/// If `hashes` is given it receives the canonical hash of each returned child.
+/// If `hashes` is given it receives the canonical hash of each returned child; if `parent_of` is
+/// given, the index (in `parents`) of the parent each returned child came from.
 std::vector<Genome> generate_children(const SearchSpace& space, std::span<const Genome> parents,
                                       std::size_t per_parent, std::uint64_t seed, const EvaluatedSet& seen,
-                                      std::vector<ArchitectureHash>* hashes = nullptr);
+                                      std::vector<ArchitectureHash>* hashes = nullptr,
+                                      std::vector<std::size_t>* parent_of = nullptr);
 
 /// Runs one search to its budget (or until the observer stops it or the space is exhausted).
 SearchResult run_search(const SearchSpace& space, Evaluator& evaluator, const SearchOptions& options,
