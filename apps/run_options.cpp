@@ -33,7 +33,7 @@ const char* run_options_help() {
   --parents 10             parents per iteration     --children 50   children per parent
   --mutation-steps 1       1 or 2 mutations per child
   --top-k 5                cells evaluated per iteration
-  --incumbent-k 0          of those, the best-scored children of the best cell so far
+  --incumbent-k 1          of those, the best-scored children of the best cell so far (0 = off)
   --whole-space            rank every unevaluated cell instead of children (enumerable spaces)
  retraining schedule:
   --retrain every-iteration  every-iteration | every-k | geometric | tau-drop

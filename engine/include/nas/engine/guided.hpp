@@ -7,8 +7,9 @@
 // history, then let the RetrainSchedule decide whether the surrogate learns now.
 //
 // Defaults (chosen on NAS-Bench-201; see README "Guided search"): n0 = 10 random cells, population
-// 20, tournament 5, 10 parents x 50 children (one-op mutations), top k = 5 evaluated per
-// iteration, retrain after every iteration from scratch (cold) on all history, synchronously.
+// 20, tournament 5, 10 parents x 50 children (one-op mutations) plus the incumbent's, top k = 5
+// evaluated per iteration of which 1 is the incumbent's best-scored child, retrain after every
+// iteration from scratch (cold) on all history, synchronously.
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -70,7 +71,7 @@ struct GuidedOptions {
   /// Of the top_k, this many are the best-scored children of the incumbent (the best cell so far),
   /// which is then always a parent. A surrogate that misjudges one op can otherwise leave the
   /// incumbent's better neighbour unevaluated for good (local search is strong on these spaces).
-  std::size_t incumbent_k = 0;
+  std::size_t incumbent_k = 1;
   bool rank_whole_space = false;          // enumerable spaces: rank every unevaluated architecture instead of children
   bool skip_canonical_duplicates = true;
   RetrainSchedule retrain;
