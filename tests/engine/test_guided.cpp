@@ -38,6 +38,8 @@ TEST_CASE("guided search respects the budget exactly and never evaluates a dupli
       o.budget = budget;
       o.seed = 3;
       o.skip_canonical_duplicates = canonical;
+      o.parent_selection = budget % 2 ? GuidedOptions::Parents::best : GuidedOptions::Parents::tournament;
+      o.incumbent_k = budget == 100 ? 0 : 1;
       auto log = std::make_shared<test::RecordingSurrogate::Log>();
       std::unique_ptr<Surrogate> model = std::make_unique<test::RecordingSurrogate>(log, std::chrono::microseconds(0));
       auto ev = T().evaluator();
@@ -216,6 +218,8 @@ TEST_CASE("incumbent slots evaluate the incumbent's children even when the surro
   }
   o.incumbent_k = 6;
   CHECK_THROWS_AS(o.validate(), OptionError);
+  CHECK(parse_parent_selection("best") == GuidedOptions::Parents::best);
+  CHECK_THROWS_AS(parse_parent_selection("roulette"), OptionError);
 }
 
 TEST_CASE("random scores over the whole space make guided search exactly random search", "[guided][integration][statistics]") {
