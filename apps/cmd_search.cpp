@@ -48,11 +48,7 @@ int cmd_search(int argc, char** argv) {
     std::fputs(run_options_help(), stdout);
     return 0;
   }
-  auto names = run_option_names();
-  names.merge(experiment_option_names());
-  names.insert({"seeds", "seed-base", "threads", "parallel-runs", "out", "config"});
-  cli::Args args(argc, argv, 2, names, run_flag_names());
-  if (auto c = args.get("config")) args.merge_config_file(*c);
+  cli::Args args = run_command_args(argc, argv);
 
   const auto t_load = std::chrono::steady_clock::now();
   const Experiment x = load_experiment(args);

@@ -151,11 +151,7 @@ int cmd_sweep(int argc, char** argv) {
     std::fputs(run_options_help(), stdout);
     return 0;
   }
-  auto names = run_option_names();
-  names.merge(experiment_option_names());
-  names.insert({"seeds", "seed-base", "threads", "parallel-runs", "out", "grid", "config"});
-  cli::Args base(argc, argv, 2, names, run_flag_names());
-  if (auto c = base.get("config")) base.merge_config_file(*c);
+  cli::Args base = run_command_args(argc, argv, {"grid"});
   if (!base.get("algo")) base.set("algo", "guided");
   const auto grid = parse_grid(base.str("grid", ""));
   // Short labels: only the settings that differ between configurations (one-value axes are shared).

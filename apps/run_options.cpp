@@ -53,6 +53,16 @@ const char* run_options_help() {
 )";
 }
 
+cli::Args run_command_args(int argc, char** argv, std::initializer_list<const char*> extra) {
+  auto names = run_option_names();
+  names.merge(experiment_option_names());
+  names.insert({"seeds", "seed-base", "threads", "parallel-runs", "out", "config"});
+  names.insert(extra.begin(), extra.end());
+  cli::Args args(argc, argv, 2, names, run_flag_names());
+  if (auto c = args.get("config")) args.merge_config_file(*c);
+  return args;
+}
+
 SearchOptions search_options(const cli::Args& args) {
   SearchOptions o;
   const std::string algo = args.str("algo", "rea");

@@ -1,5 +1,6 @@
 #pragma once
 // Command-line options shared by `nas search` and `nas sweep`, and the per-run output files.
+#include <initializer_list>
 #include <set>
 #include <string>
 
@@ -15,6 +16,10 @@ std::set<std::string> run_option_names();
 std::set<std::string> run_flag_names();
 /// The help text for those options.
 const char* run_options_help();
+
+/// The arguments of a command that runs searches (`nas search`, `nas sweep`): the run, experiment
+/// and seed/thread/output options plus `extra`, with --config FILE merged in (the command line wins).
+cli::Args run_command_args(int argc, char** argv, std::initializer_list<const char*> extra = {});
 
 SearchOptions search_options(const cli::Args& args);
 GuidedOptions guided_options(const cli::Args& args);

@@ -146,9 +146,11 @@ class GuidedRun {
       // Reserved slots first: the incumbent's best-scored children (parent index 0), then the rest by score.
       std::vector<std::size_t> pick;
       std::vector<char> taken(candidates.size(), 0);
-      if (o_.incumbent_k > 0)
-        for (std::size_t i : order)
-          if (pick.size() < std::min(o_.incumbent_k, k) && parent_of_[i] == 0) pick.push_back(i), taken[i] = 1;
+      const std::size_t reserved = parent_of_.empty() ? 0 : std::min(o_.incumbent_k, k);  // empty: whole-space ranking
+      for (std::size_t i : order) {
+        if (pick.size() == reserved) break;
+        if (parent_of_[i] == 0) pick.push_back(i), taken[i] = 1;
+      }
       for (std::size_t i : order)
         if (pick.size() < k && !taken[i]) pick.push_back(i);
       std::sort(pick.begin(), pick.end(), by_score);
@@ -205,11 +207,17 @@ class GuidedRun {
     return best;
   }
 
-  // The best cell so far (the earliest on ties).
+  // Whether history entry a ranks before b: better signal, the earlier query on ties (deterministic).
+  bool ahead(std::size_t a, std::size_t b) const {
+    if (history()[a].signal != history()[b].signal) return better(ev_.direction(), history()[a].signal, history()[b].signal);
+    return a < b;
+  }
+
+  // The best cell so far.
   std::size_t incumbent() const {
     std::size_t b = 0;
     for (std::size_t i = 1; i < history().size(); ++i)
-      if (better(ev_.direction(), history()[i].signal, history()[b].signal)) b = i;
+      if (ahead(i, b)) b = i;
     return b;
   }
 
@@ -222,27 +230,23 @@ class GuidedRun {
         for (std::size_t i = 0; i < all_.size(); ++i) all_hashes_[i] = hash(all_[i]);
       }
       std::vector<Genome> out;
-      parent_of_.clear();
+      parent_of_.clear();  // no parents, so no reserved incumbent slots
       EvaluatedSet batch(o_.skip_canonical_duplicates);
       for (std::size_t i = 0; i < all_.size(); ++i)
         if (!seen_.contains(all_[i], all_hashes_[i]) && !batch.contains(all_[i], all_hashes_[i])) {
           batch.insert(all_[i], all_hashes_[i]);
           out.push_back(all_[i]);
-          parent_of_.push_back(1);  // no parents: no reserved incumbent slots
         }
       return out;
     }
     std::vector<Genome> parents;
     if (o_.incumbent_k > 0) parents.push_back(history()[incumbent()].arch);  // parent 0
     if (o_.parent_selection == GuidedOptions::Parents::best) {
-      // The best cells so far; ties go to the earlier query so the choice is deterministic.
       std::vector<std::size_t> idx(history().size());
       std::iota(idx.begin(), idx.end(), 0);
       const std::size_t m = std::min(o_.parents_per_iteration, idx.size());
-      std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(m), idx.end(), [&](auto a, auto b) {
-        if (history()[a].signal != history()[b].signal) return better(ev_.direction(), history()[a].signal, history()[b].signal);
-        return a < b;
-      });
+      std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(m), idx.end(),
+                        [&](std::size_t a, std::size_t b) { return ahead(a, b); });
       for (std::size_t i = 0; i < m; ++i) parents.push_back(history()[idx[i]].arch);
     } else {
       for (std::size_t i = 0; i < o_.parents_per_iteration; ++i) parents.push_back(history()[tournament()].arch);
