@@ -108,6 +108,8 @@ QueryRecord next_record(const std::vector<QueryRecord>& history, const Genome& g
   r.arch = g;
   r.signal = e.signal;
   r.reported = e.reported;
+  r.cost_seconds = e.cost_seconds;
+  r.parameters = e.parameters;
   const bool improves = history.empty() || better(d, e.signal, history.back().best_signal);
   r.best_signal = improves ? e.signal : history.back().best_signal;
   r.best_reported = improves ? e.reported : history.back().best_reported;

@@ -13,9 +13,13 @@ enum class Direction { maximise, minimise };
 
 /// `signal` is what the search optimises (e.g. 12-epoch validation accuracy); `reported` is what
 /// the run reports for the incumbent (e.g. 200-epoch test accuracy). They may be the same column.
+/// `cost_seconds` and `parameters` are what a real training reports for the records (0 when the
+/// evaluator does not know, e.g. a table lookup).
 struct Evaluation {
   double signal = 0;
   double reported = 0;
+  double cost_seconds = 0;
+  std::int64_t parameters = 0;
 };
 
 /// Thrown when an evaluator cannot answer for an architecture (e.g. a sampled table lacks it).

@@ -45,6 +45,8 @@ struct QueryRecord {
   Genome arch;
   double signal = 0, reported = 0;
   double best_signal = 0, best_reported = 0;
+  double cost_seconds = 0;       // the evaluation's own cost (a training's seconds), 0 for tables
+  std::int64_t parameters = 0;   // the evaluated network's parameter count, 0 if unknown
 };
 
 struct SearchResult {

@@ -1,0 +1,469 @@
+// The NAS-Bench-201 and DARTS networks in LibTorch, built from a genome (see network.hpp).
+#include "networks.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
+
+#include "nas/mutation/darts.hpp"
+#include "nas/mutation/errors.hpp"
+#include "nas/mutation/nb201.hpp"
+
+namespace nas::training {
+
+void NetworkOptions::validate() const {
+  auto positive = [](const char* name, int v, int max) {
+    if (v < 1 || v > max) throw OptionError(fmt::format("{} {}: expected 1..{}", name, v, max));
+  };
+  positive("--channels", channels, 4096);
+  positive("--cells", cells, 256);
+  positive("--layers", layers, 256);
+  if (layers < 3) throw OptionError(fmt::format("--layers {}: a DARTS network needs at least 3 cells (two are reduction cells)", layers));
+  positive("input channels", input_channels, 64);
+  positive("input height", input_height, 4096);
+  positive("input width", input_width, 4096);
+  if (classes < 2) throw OptionError(fmt::format("classes {}: expected at least 2", classes));
+  if (!(drop_path >= 0 && drop_path < 1)) throw OptionError(fmt::format("--drop-path {}: expected 0 <= p < 1", drop_path));
+}
+
+std::vector<std::string> trainable_space_names() { return {"nb201", "darts"}; }
+bool trainable(std::string_view s) { return s == "nb201" || s == "darts"; }
+
+namespace detail {
+namespace nn = torch::nn;
+namespace F = torch::nn::functional;
+using torch::Tensor;
+
+namespace {
+
+/// Feature-map shape while a network is built, and the operations counted so far. Rules fitted to
+/// NASLib's zc_flops for NAS-Bench-201 (agreement within 0.0011 MFLOPs per network): convolution
+/// and linear multiply-adds (plus bias), pools k*k per output element, BN 2 and ReLU 1 per
+/// element, global average pool 1 per input element; additions are free.
+struct Builder {
+  int c = 0, h = 0, w = 0;
+  double flops = 0;
+  static int out(int in, int k, int s, int p, int d = 1) { return (in + 2 * p - d * (k - 1) - 1) / s + 1; }
+  nn::Conv2d conv(int cin, int cout, int k, int s, int p, int d = 1, int groups = 1, bool bias = false) {
+    auto opt = nn::Conv2dOptions(cin, cout, k).stride(s).padding(p).dilation(d).groups(groups).bias(bias);
+    h = out(h, k, s, p, d);
+    w = out(w, k, s, p, d);
+    c = cout;
+    flops += static_cast<double>(k) * k * (cin / groups) * cout * h * w + (bias ? static_cast<double>(cout) * h * w : 0.0);
+    return nn::Conv2d(opt);
+  }
+  void bn() { flops += 2.0 * c * h * w; }
+  void relu() { flops += static_cast<double>(c) * h * w; }
+  void pool(int k, int s, int p, bool ceil = false) {
+    auto o = [&](int in) { return ceil ? (in + 2 * p - k + s - 1) / s + 1 : out(in, k, s, p); };
+    h = o(h);
+    w = o(w);
+    flops += static_cast<double>(k) * k * c * h * w;
+  }
+};
+
+class OpImpl : public nn::Module {
+ public:
+  virtual Tensor forward(Tensor x) = 0;
+  bool is_identity = false;
+};
+
+class IdentityImpl final : public OpImpl {
+ public:
+  IdentityImpl() { is_identity = true; }
+  Tensor forward(Tensor x) override { return x; }
+};
+
+/// Any sequence of layers held as AnyModules (conv, BN, ReLU, pools, other ops).
+class SeqImpl final : public OpImpl {
+ public:
+  explicit SeqImpl(nn::Sequential s) : seq_(register_module("seq", std::move(s))) {}
+  Tensor forward(Tensor x) override { return seq_->forward(x); }
+
+ private:
+  nn::Sequential seq_;
+};
+
+nn::BatchNorm2d batch_norm(int c, bool affine) { return nn::BatchNorm2d(nn::BatchNorm2dOptions(c).affine(affine)); }
+
+std::shared_ptr<OpImpl> relu_conv_bn(Builder& b, int cout, int k, int s, int p, int d = 1) {
+  const int cin = b.c;
+  nn::Sequential q;
+  q->push_back(nn::ReLU());
+  b.relu();
+  q->push_back(b.conv(cin, cout, k, s, p, d));
+  q->push_back(nn::BatchNorm2d(cout));
+  b.bn();
+  return std::make_shared<SeqImpl>(q);
+}
+
+/// DARTS' DilConv: ReLU, depthwise k x k (dilated), pointwise 1x1, BN.
+void dil_conv_into(nn::Sequential& q, Builder& b, int cout, int k, int s, int p, int d, bool affine) {
+  const int cin = b.c;
+  q->push_back(nn::ReLU());
+  b.relu();
+  q->push_back(b.conv(cin, cin, k, s, p, d, cin));
+  q->push_back(b.conv(cin, cout, 1, 1, 0));
+  q->push_back(batch_norm(cout, affine));
+  b.bn();
+}
+
+std::shared_ptr<OpImpl> avg_pool(Builder& b, int s) {
+  nn::Sequential q;
+  q->push_back(nn::AvgPool2d(nn::AvgPool2dOptions(3).stride(s).padding(1).count_include_pad(false)));
+  b.pool(3, s, 1);
+  return std::make_shared<SeqImpl>(q);
+}
+
+/// Halves the resolution with two 1x1 stride-2 convolutions, the second on the input shifted by
+/// one pixel, concatenated. An odd side is padded after the shift so both halves agree (the
+/// published code assumes even sides; for those this is identical).
+class FactorizedReduceImpl final : public OpImpl {
+ public:
+  FactorizedReduceImpl(Builder& b, int cout, bool affine = true) {
+    const int cin = b.c, h = b.h, w = b.w;
+    odd_h_ = h % 2 == 1;
+    odd_w_ = w % 2 == 1;
+    b.relu();
+    c1_ = register_module("conv_1", b.conv(cin, cout / 2, 1, 2, 0));
+    b.h = h, b.w = w;
+    c2_ = register_module("conv_2", b.conv(cin, cout - cout / 2, 1, 2, 0));
+    b.c = cout;
+    b.bn();
+    bn_ = register_module("bn", batch_norm(cout, affine));
+  }
+  Tensor forward(Tensor x) override {
+    x = torch::relu(x);
+    Tensor y = x.slice(2, 1).slice(3, 1);
+    if (odd_h_ || odd_w_) y = F::pad(y, F::PadFuncOptions({0, odd_w_ ? 1 : 0, 0, odd_h_ ? 1 : 0}));
+    return bn_->forward(torch::cat({c1_->forward(x), c2_->forward(y)}, 1));
+  }
+
+ private:
+  bool odd_h_ = false, odd_w_ = false;
+  nn::Conv2d c1_{nullptr}, c2_{nullptr};
+  nn::BatchNorm2d bn_{nullptr};
+};
+
+// ---------------------------------------------------------------------------------------------
+// NAS-Bench-201
+
+/// One cell: nodes 1..3, node j = sum over edges (i -> j) of op(node i). `none` edges and ops whose
+/// node feeds nothing are not computed (their outputs never reach the logits; the reference
+/// computes and discards them, so parameters and results are the same). Parameters of every
+/// non-`none` edge are built, as in the benchmark's count.
+class Nb201CellImpl final : public OpImpl {
+ public:
+  Nb201CellImpl(Builder& b, const nb201::Cell& cell) {
+    const int c = b.c;
+    // live[j]: node j reaches the output through non-none edges.
+    std::array<bool, 4> live{false, false, false, true};
+    for (int j = 2; j >= 0; --j)
+      for (int e = 0; e < nb201::kNumEdges; ++e)
+        if (nb201::kEdgeFrom[e] == j && cell.ops[e] != nb201::Op::none && live[nb201::kEdgeTo[e]]) live[j] = true;
+    for (int e = 0; e < nb201::kNumEdges; ++e) {
+      std::shared_ptr<OpImpl> op;
+      Builder eb = b;  // every edge maps c x h x w to c x h x w
+      eb.flops = 0;
+      switch (cell.ops[e]) {
+        case nb201::Op::none: continue;
+        case nb201::Op::skip_connect: op = std::make_shared<IdentityImpl>(); break;
+        case nb201::Op::nor_conv_1x1: op = relu_conv_bn(eb, c, 1, 1, 0); break;
+        case nb201::Op::nor_conv_3x3: op = relu_conv_bn(eb, c, 3, 1, 1); break;
+        case nb201::Op::avg_pool_3x3: op = avg_pool(eb, 1); break;
+      }
+      b.flops += eb.flops;
+      register_module(fmt::format("edge{}_{}{}", e, nb201::kEdgeFrom[e], nb201::kEdgeTo[e]), op);
+      if (live[nb201::kEdgeTo[e]]) edges_.push_back({nb201::kEdgeFrom[e], nb201::kEdgeTo[e], op});
+    }
+  }
+  Tensor forward(Tensor x) override {
+    std::array<Tensor, 4> node{x, {}, {}, {}};
+    for (int j = 1; j <= 3; ++j) {
+      for (const auto& e : edges_)
+        if (e.to == j) {
+          Tensor t = e.op->forward(node[e.from]);
+          node[j] = node[j].defined() ? node[j] + t : t;
+        }
+      // A node with only `none` inputs is zero (the reference multiplies by 0); ops reading it
+      // still run on the zeros, which matters: ReLU-Conv-BN of zeros is BN's bias in training.
+      if (!node[j].defined()) node[j] = torch::zeros_like(x);
+    }
+    return node[3];
+  }
+
+ private:
+  struct Edge {
+    int from, to;
+    std::shared_ptr<OpImpl> op;
+  };
+  std::vector<Edge> edges_;
+};
+
+/// The residual block between stages: ReLU-Conv3x3(stride 2)-BN, ReLU-Conv3x3-BN, plus a shortcut
+/// AvgPool 2x2 stride 2 (ceil mode: identical for even sides, defined for odd ones) + conv1x1.
+class ResNetBlockImpl final : public OpImpl {
+ public:
+  ResNetBlockImpl(Builder& b, int planes) {
+    Builder sc = b;
+    sc.flops = 0;
+    a_ = register_module("conv_a", relu_conv_bn(b, planes, 3, 2, 1));
+    b_ = register_module("conv_b", relu_conv_bn(b, planes, 3, 1, 1));
+    sc.pool(2, 2, 0, true);
+    nn::Sequential d;
+    d->push_back(nn::AvgPool2d(nn::AvgPool2dOptions(2).stride(2).padding(0).ceil_mode(true)));
+    d->push_back(sc.conv(sc.c, planes, 1, 1, 0));
+    down_ = register_module("downsample", d);
+    b.flops += sc.flops;
+  }
+  Tensor forward(Tensor x) override { return down_->forward(x) + b_->forward(a_->forward(x)); }
+
+ private:
+  std::shared_ptr<OpImpl> a_, b_;
+  nn::Sequential down_{nullptr};
+};
+
+class Nb201NetImpl final : public GenomeNetImpl {
+ public:
+  Nb201NetImpl(const nb201::Cell& cell, const NetworkOptions& o) {
+    Builder b{o.input_channels, o.input_height, o.input_width, 0};
+    const int C = o.channels;
+    nn::Sequential stem;
+    stem->push_back(b.conv(o.input_channels, C, 3, 1, 1));
+    stem->push_back(nn::BatchNorm2d(C));
+    b.bn();
+    stem_ = register_module("stem", stem);
+    int idx = 0;
+    for (int stage = 0; stage < 3; ++stage) {
+      if (stage > 0) blocks_.push_back(register_module(fmt::format("cells_{}", idx++), std::make_shared<ResNetBlockImpl>(b, C << stage)));
+      for (int i = 0; i < o.cells; ++i)
+        blocks_.push_back(register_module(fmt::format("cells_{}", idx++), std::make_shared<Nb201CellImpl>(b, cell)));
+    }
+    last_bn_ = register_module("lastact_bn", nn::BatchNorm2d(b.c));
+    fc_ = register_module("classifier", nn::Linear(b.c, o.classes));
+    b.bn();
+    b.relu();
+    b.relu();  // the global average pool: one per input element
+    b.flops += static_cast<double>(b.c) * o.classes + o.classes;
+    mflops = b.flops / 1e6;
+  }
+  Tensor forward(Tensor x) override {
+    x = stem_->forward(x);
+    for (auto& m : blocks_) x = m->forward(x);
+    x = torch::relu(last_bn_->forward(x));
+    return fc_->forward(x.mean({2, 3}));
+  }
+
+ private:
+  nn::Sequential stem_{nullptr};
+  std::vector<std::shared_ptr<OpImpl>> blocks_;
+  nn::BatchNorm2d last_bn_{nullptr};
+  nn::Linear fc_{nullptr};
+};
+
+// ---------------------------------------------------------------------------------------------
+// DARTS
+
+std::shared_ptr<OpImpl> darts_op(Builder& b, darts::Op op, int s, bool affine) {
+  const int c = b.c;
+  nn::Sequential q;
+  switch (op) {
+    case darts::Op::max_pool_3x3:
+      q->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(s).padding(1)));
+      b.pool(3, s, 1);
+      return std::make_shared<SeqImpl>(q);
+    case darts::Op::avg_pool_3x3: return avg_pool(b, s);
+    case darts::Op::skip_connect:
+      if (s == 1) return std::make_shared<IdentityImpl>();
+      return std::make_shared<FactorizedReduceImpl>(b, c, affine);
+    case darts::Op::sep_conv_3x3:
+    case darts::Op::sep_conv_5x5: {
+      const int k = op == darts::Op::sep_conv_3x3 ? 3 : 5;
+      dil_conv_into(q, b, c, k, s, k / 2, 1, affine);
+      dil_conv_into(q, b, c, k, 1, k / 2, 1, affine);
+      return std::make_shared<SeqImpl>(q);
+    }
+    case darts::Op::dil_conv_3x3: dil_conv_into(q, b, c, 3, s, 2, 2, affine); return std::make_shared<SeqImpl>(q);
+    case darts::Op::dil_conv_5x5: dil_conv_into(q, b, c, 5, s, 4, 2, affine); return std::make_shared<SeqImpl>(q);
+  }
+  throw std::logic_error("darts_op: unknown op");
+}
+
+Tensor drop_path(const Tensor& x, double p, at::Generator& gen) {
+  const double keep = 1 - p;
+  Tensor mask = torch::empty({x.size(0), 1, 1, 1}, torch::kFloat).bernoulli_(keep, gen).to(x.device());
+  return x / keep * mask;
+}
+
+class DartsCellImpl final : public nn::Module {
+ public:
+  /// b0, b1: shapes of the two inputs (c_{k-2}, c_{k-1}); on return b1 holds the output shape.
+  DartsCellImpl(Builder& b0, Builder& b1, const darts::CellEdges& edges, int C, bool reduction, bool reduction_prev, bool affine) {
+    double flops = b1.flops;  // the running total travels with the newest input
+    Builder p0 = b0, p1 = b1;
+    p0.flops = p1.flops = 0;
+    if (reduction_prev) pre0_ = register_module("preprocess0", std::make_shared<FactorizedReduceImpl>(p0, C));
+    else pre0_ = register_module("preprocess0", relu_conv_bn(p0, C, 1, 1, 0));
+    pre1_ = register_module("preprocess1", relu_conv_bn(p1, C, 1, 1, 0));
+    flops += p0.flops + p1.flops;
+    std::array<Builder, 2 + darts::kNumNodes> state{p0, p1};
+    for (int n = 0; n < darts::kNumNodes; ++n) {
+      for (int k = 0; k < 2; ++k) {
+        const auto& e = edges[static_cast<std::size_t>(2 * n + k)];
+        const int s = reduction && e.input < 2 ? 2 : 1;
+        Builder eb = state[e.input];
+        eb.flops = 0;
+        auto op = darts_op(eb, e.op, s, affine);
+        flops += eb.flops;
+        ops_.push_back(register_module(fmt::format("op{}", 2 * n + k), op));
+        inputs_.push_back(e.input);
+        state[static_cast<std::size_t>(n + 2)] = eb;
+      }
+    }
+    b1.c = 4 * C;
+    b1.h = state[2].h;
+    b1.w = state[2].w;
+    b1.flops = flops;
+  }
+  Tensor forward(const Tensor& s0, const Tensor& s1, double p, at::Generator& gen) {
+    std::vector<Tensor> st{pre0_->forward(s0), pre1_->forward(s1)};
+    for (int n = 0; n < darts::kNumNodes; ++n) {
+      Tensor sum;
+      for (int k = 0; k < 2; ++k) {
+        const auto i = static_cast<std::size_t>(2 * n + k);
+        Tensor h = ops_[i]->forward(st[inputs_[i]]);
+        if (is_training() && p > 0 && !ops_[i]->is_identity) h = drop_path(h, p, gen);
+        sum = sum.defined() ? sum + h : h;
+      }
+      st.push_back(sum);
+    }
+    return torch::cat({st[2], st[3], st[4], st[5]}, 1);
+  }
+
+ private:
+  std::shared_ptr<OpImpl> pre0_, pre1_;
+  std::vector<std::shared_ptr<OpImpl>> ops_;
+  std::vector<std::size_t> inputs_;
+};
+
+class DartsNetImpl final : public GenomeNetImpl {
+ public:
+  DartsNetImpl(const darts::Genotype& gt, const NetworkOptions& o, std::uint64_t seed) : gen_(at::make_generator<at::CPUGeneratorImpl>(seed ^ 0xd0d0)) {
+    Builder b{o.input_channels, o.input_height, o.input_width, 0};
+    const int C = o.channels;
+    nn::Sequential stem;
+    stem->push_back(b.conv(o.input_channels, 3 * C, 3, 1, 1));
+    stem->push_back(nn::BatchNorm2d(3 * C));
+    b.bn();
+    stem_ = register_module("stem", stem);
+    Builder s0 = b, s1 = b;
+    int c = C;
+    bool reduction_prev = false;
+    for (int i = 0; i < o.layers; ++i) {
+      const bool reduction = i == o.layers / 3 || i == 2 * o.layers / 3;
+      if (reduction) c *= 2;
+      Builder out = s1;
+      auto cell = std::make_shared<DartsCellImpl>(s0, out, reduction ? gt.reduce : gt.normal, c, reduction, reduction_prev,
+                                                 o.affine_ops);
+      cells_.push_back(register_module(fmt::format("cells_{}", i), cell));
+      s0 = s1;
+      s1 = out;
+      reduction_prev = reduction;
+      if (i == 2 * o.layers / 3 && o.auxiliary) {
+        aux_at_ = i;
+        const int k = std::min({5, s1.h, s1.w});
+        const int ph = (s1.h - k) / 3 + 1, pw = (s1.w - k) / 3 + 1;
+        nn::Sequential a;
+        a->push_back(nn::ReLU());
+        a->push_back(nn::AvgPool2d(nn::AvgPool2dOptions(k).stride(3).padding(0).count_include_pad(false)));
+        a->push_back(nn::Conv2d(nn::Conv2dOptions(s1.c, 128, 1).bias(false)));
+        a->push_back(nn::BatchNorm2d(128));
+        a->push_back(nn::ReLU());
+        // DARTS' head assumes 8 x 8 maps (pooled to 2 x 2, then a 2 x 2 conv); the kernel follows
+        // the pooled size so other input sizes work too.
+        a->push_back(nn::Conv2d(nn::Conv2dOptions(128, 768, {ph, pw}).bias(false)));
+        a->push_back(nn::BatchNorm2d(768));
+        a->push_back(nn::ReLU());
+        a->push_back(nn::Flatten());
+        a->push_back(nn::Linear(768, o.classes));
+        aux_ = register_module("auxiliary_head", a);
+        aux_parameters = count_parameters(*aux_);
+      }
+    }
+    fc_ = register_module("classifier", nn::Linear(s1.c, o.classes));
+    mflops = (s1.flops + static_cast<double>(s1.c) * s1.h * s1.w + static_cast<double>(s1.c) * o.classes + o.classes) / 1e6;
+  }
+  void set_drop_path(double p) override { drop_ = p; }
+  Tensor forward(Tensor x) override {
+    Tensor s0 = stem_->forward(x), s1 = s0;
+    aux_logits = Tensor();
+    for (std::size_t i = 0; i < cells_.size(); ++i) {
+      Tensor s2 = cells_[i]->forward(s0, s1, drop_, gen_);
+      s0 = s1;
+      s1 = s2;
+      if (static_cast<int>(i) == aux_at_ && aux_ && is_training()) aux_logits = aux_->forward(s1);
+    }
+    return fc_->forward(s1.mean({2, 3}));
+  }
+
+ private:
+  at::Generator gen_;
+  double drop_ = 0;
+  int aux_at_ = -1;
+  nn::Sequential stem_{nullptr}, aux_{nullptr};
+  std::vector<std::shared_ptr<DartsCellImpl>> cells_;
+  nn::Linear fc_{nullptr};
+};
+
+/// PyTorch's default initialisation (kaiming_uniform with a = sqrt(5): bound 1/sqrt(fan_in) for
+/// conv and linear weights and biases; BN weight 1, bias 0), drawn from a private generator.
+void initialise(nn::Module& net, std::uint64_t seed) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  torch::NoGradGuard no_grad;
+  for (const auto& m : net.modules(/*include_self=*/false)) {
+    Tensor w, bias;
+    if (auto* c = m->as<nn::Conv2dImpl>()) w = c->weight, bias = c->bias;
+    else if (auto* l = m->as<nn::LinearImpl>()) w = l->weight, bias = l->bias;
+    else continue;
+    const double fan_in = static_cast<double>(w.numel() / w.size(0));
+    const double bound = 1.0 / std::sqrt(fan_in);
+    w.uniform_(-bound, bound, gen);
+    if (bias.defined()) bias.uniform_(-bound, bound, gen);
+  }
+}
+
+}  // namespace
+
+std::int64_t count_parameters(const nn::Module& m) {
+  std::int64_t n = 0;
+  for (const auto& p : m.parameters()) n += p.numel();
+  return n;
+}
+
+std::shared_ptr<GenomeNetImpl> build_network(const SearchSpace& space, const Genome& g, const NetworkOptions& o, std::uint64_t init_seed) {
+  o.validate();
+  std::shared_ptr<GenomeNetImpl> net;
+  if (space.name() == "nb201") net = std::make_shared<Nb201NetImpl>(nb201::Space::to_cell(g), o);
+  else if (space.name() == "darts") net = std::make_shared<DartsNetImpl>(darts::Space::to_genotype(g), o, init_seed);
+  else throw OptionError(fmt::format("--space {}: no network builder; trainable spaces are nb201 and darts", space.name()));
+  initialise(*net, init_seed);
+  return net;
+}
+
+}  // namespace detail
+
+NetworkSummary summarize_network(const SearchSpace& space, const Genome& g, const NetworkOptions& options, bool run_forward) {
+  auto net = detail::build_network(space, g, options, 0);
+  NetworkSummary s;
+  s.parameters = detail::count_parameters(*net);
+  s.aux_parameters = net->aux_parameters;
+  s.mflops = net->mflops;
+  if (run_forward) {
+    torch::NoGradGuard no_grad;
+    net->eval();
+    const auto y = net->forward(torch::randn({2, options.input_channels, options.input_height, options.input_width}));
+    s.output_shape = y.sizes().vec();
+  }
+  return s;
+}
+
+}  // namespace nas::training

@@ -1,0 +1,31 @@
+#pragma once
+// Internal (torch) side of network.hpp: the modules built from a genome. Included by the
+// library's own torch translation units only.
+#include <memory>
+
+#include <torch/torch.h>
+
+#include "nas/training/network.hpp"
+
+namespace nas::training::detail {
+
+/// A network built from a genome: forward returns the logits; in training mode a network with an
+/// auxiliary head also leaves its logits in `aux_logits` (undefined otherwise).
+class GenomeNetImpl : public torch::nn::Module {
+ public:
+  virtual torch::Tensor forward(torch::Tensor x) = 0;
+  /// Drop-path probability for the next forward passes (DARTS; ignored by networks without it).
+  virtual void set_drop_path(double) {}
+  torch::Tensor aux_logits;
+  double mflops = 0;              // multiply-adds of one image's forward pass (NB201's counting rules)
+  std::int64_t aux_parameters = 0;
+};
+
+/// Builds the network of `g`; every parameter is initialised (PyTorch's default rules) from
+/// `init_seed` with a private generator, so two builds with one seed are identical whatever else
+/// runs in the process. Throws OptionError for a space without a builder.
+std::shared_ptr<GenomeNetImpl> build_network(const SearchSpace& space, const Genome& g, const NetworkOptions& o, std::uint64_t init_seed);
+
+std::int64_t count_parameters(const torch::nn::Module& m);
+
+}  // namespace nas::training::detail
