@@ -13,6 +13,8 @@
 #include "json.hpp"
 #include "nas/engine/statistics.hpp"
 #include "run_options.hpp"
+#include "train_options.hpp"
+#include "nas/mutation/errors.hpp"
 
 namespace nas::app {
 namespace {
@@ -29,6 +31,7 @@ constexpr const char* kHelp = R"(usage: nas search [options]
   --data-dir DIR           default ../shared/datasets
   --table FILE             the benchmark CSV (default <data-dir>/nasbench201/nb201.csv)
   --out DIR                default runs/<space>-<dataset>-<algo>
+  --evaluator table        table (benchmark lookup) | train (train every candidate; training options below)
   --config FILE            TOML-subset file of these options (key = value); the command line wins
 )";
 
@@ -46,9 +49,13 @@ int cmd_search(int argc, char** argv) {
   if (cli::help_requested(argc, argv)) {
     std::fputs(kHelp, stdout);
     std::fputs(run_options_help(), stdout);
+    std::fputs(training_options_help(TrainingPurpose::search).c_str(), stdout);
     return 0;
   }
   cli::Args args = run_command_args(argc, argv);
+  const std::string evaluator = args.str("evaluator", "table");
+  if (evaluator == "train") return cmd_search_train(args);
+  if (evaluator != "table") throw OptionError(fmt::format("--evaluator {}: expected table or train", evaluator));
 
   const auto t_load = std::chrono::steady_clock::now();
   const Experiment x = load_experiment(args);

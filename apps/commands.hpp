@@ -1,5 +1,7 @@
 #pragma once
 // One function per `nas` subcommand; each returns the process exit code.
+#include "cli.hpp"
+
 namespace nas::app {
 int cmd_search(int argc, char** argv);
 int cmd_space(int argc, char** argv);
@@ -7,4 +9,7 @@ int cmd_bench(int argc, char** argv);
 int cmd_sweep(int argc, char** argv);
 int cmd_predict_eval(int argc, char** argv);  // apps/cmd_predict.cpp
 int cmd_explain(int argc, char** argv);       // apps/cmd_predict.cpp
+int cmd_train(int argc, char** argv);         // apps/cmd_train.cpp
+/// `nas search --evaluator train`: the search loop over real trainings (apps/cmd_train.cpp).
+int cmd_search_train(cli::Args& args);
 }  // namespace nas::app

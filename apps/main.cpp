@@ -18,6 +18,8 @@ commands:
   bench    measure table loading, child generation (1 vs 2 threads) and REA wall time
   predict-eval  train a surrogate on n cells, rank all the others: Kendall tau, Spearman, top-1% precision
   explain  train CARL and report which ops and edges its critical masks favour (text + SVG)
+  train    train one architecture (NB201 / DARTS network) on Fashion-MNIST or CIFAR-10; curve, weights
+           (`nas search --evaluator train` searches with every candidate trained)
 
 `nas <command> --help` lists a command's options.
 )";
@@ -36,6 +38,7 @@ int main(int argc, char** argv) {
     if (cmd == "sweep") return nas::app::cmd_sweep(argc, argv);
     if (cmd == "predict-eval") return nas::app::cmd_predict_eval(argc, argv);
     if (cmd == "explain") return nas::app::cmd_explain(argc, argv);
+    if (cmd == "train") return nas::app::cmd_train(argc, argv);
     fmt::print(stderr, "nas: unknown command '{}'\n\n{}", cmd, kUsage);
     return 2;
   } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "experiment.hpp"
+#include "train_options.hpp"
 #include "nas/mutation/errors.hpp"
 
 namespace nas::app {
@@ -56,9 +57,12 @@ const char* run_options_help() {
 cli::Args run_command_args(int argc, char** argv, std::initializer_list<const char*> extra) {
   auto names = run_option_names();
   names.merge(experiment_option_names());
-  names.insert({"seeds", "seed-base", "threads", "parallel-runs", "out", "config"});
+  names.insert({"seeds", "seed-base", "threads", "parallel-runs", "out", "config", "evaluator"});
+  names.merge(training_option_names());
   names.insert(extra.begin(), extra.end());
-  cli::Args args(argc, argv, 2, names, run_flag_names());
+  auto flags = run_flag_names();
+  flags.merge(training_flag_names());
+  cli::Args args(argc, argv, 2, names, flags);
   if (auto c = args.get("config")) args.merge_config_file(*c);
   return args;
 }
@@ -128,10 +132,13 @@ predictor::PredictorOptions predictor_options(const cli::Args& args, int torch_t
   return p;
 }
 
-void write_trajectory(const std::string& out, std::uint64_t seed, const SearchResult& r, const SearchSpace& space) {
-  std::string csv = "query,arch,signal,reported,best_signal,best_reported\n";
-  for (const auto& q : r.trajectory)
-    csv += fmt::format("{},{},{},{},{},{}\n", q.query, space.format(q.arch), q.signal, q.reported, q.best_signal, q.best_reported);
+void write_trajectory(const std::string& out, std::uint64_t seed, const SearchResult& r, const SearchSpace& space, bool with_costs) {
+  std::string csv = with_costs ? "query,arch,signal,reported,best_signal,best_reported,train_seconds,params\n"
+                               : "query,arch,signal,reported,best_signal,best_reported\n";
+  for (const auto& q : r.trajectory) {
+    csv += fmt::format("{},{},{},{},{},{}", q.query, space.format(q.arch), q.signal, q.reported, q.best_signal, q.best_reported);
+    csv += with_costs ? fmt::format(",{},{}\n", q.cost_seconds, q.parameters) : "\n";
+  }
   write_file(fmt::format("{}/trajectories/seed_{}.csv", out, seed), csv);
 }
 

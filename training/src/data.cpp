@@ -100,8 +100,11 @@ ImageData load_fashion_mnist(const std::string& dir) {
   ImageData d;
   d.name = "fashion-mnist";
   d.classes = 10;
-  d.train = read_idx(existing(dir, "train-images-idx3-ubyte"), existing(dir, "train-labels-idx1-ubyte"));
-  d.test = read_idx(existing(dir, "t10k-images-idx3-ubyte"), existing(dir, "t10k-labels-idx1-ubyte"));
+  // One file at a time, in a fixed order, so the first missing file is the one reported.
+  const std::string train_images = existing(dir, "train-images-idx3-ubyte"), train_labels = existing(dir, "train-labels-idx1-ubyte");
+  const std::string test_images = existing(dir, "t10k-images-idx3-ubyte"), test_labels = existing(dir, "t10k-labels-idx1-ubyte");
+  d.train = read_idx(train_images, train_labels);
+  d.test = read_idx(test_images, test_labels);
   if (d.train.height != d.test.height || d.train.width != d.test.width)
     throw DataError(fmt::format("{}: training images are {} x {} but test images {} x {}", dir, d.train.height, d.train.width,
                                 d.test.height, d.test.width));
