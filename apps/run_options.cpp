@@ -132,11 +132,18 @@ predictor::PredictorOptions predictor_options(const cli::Args& args, int torch_t
   return p;
 }
 
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string q = "\"";
+  for (char c : text) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
 void write_trajectory(const std::string& out, std::uint64_t seed, const SearchResult& r, const SearchSpace& space, bool with_costs) {
   std::string csv = with_costs ? "query,arch,signal,reported,best_signal,best_reported,train_seconds,params\n"
                                : "query,arch,signal,reported,best_signal,best_reported\n";
   for (const auto& q : r.trajectory) {
-    csv += fmt::format("{},{},{},{},{},{}", q.query, space.format(q.arch), q.signal, q.reported, q.best_signal, q.best_reported);
+    csv += fmt::format("{},{},{},{},{},{}", q.query, csv_field(space.format(q.arch)), q.signal, q.reported, q.best_signal, q.best_reported);
     csv += with_costs ? fmt::format(",{},{}\n", q.cost_seconds, q.parameters) : "\n";
   }
   write_file(fmt::format("{}/trajectories/seed_{}.csv", out, seed), csv);

@@ -27,6 +27,9 @@ GuidedOptions guided_options(const cli::Args& args);
 predictor::PredictorOptions predictor_options(const cli::Args& args, int torch_threads = 0);
 
 /// <out>/trajectories/seed_<s>.csv (and, for guided runs, seed_<s>_retrains.csv).
+/// `text` as one CSV field (RFC 4180: quoted when it holds a comma, quote or line break). DARTS
+/// and NB101 architecture strings hold commas.
+std::string csv_field(const std::string& text);
 /// With `with_costs`, two more columns: train_seconds (0 for a canonical duplicate) and params.
 void write_trajectory(const std::string& out, std::uint64_t seed, const SearchResult& r, const SearchSpace& space, bool with_costs = false);
 void write_retrains(const std::string& out, std::uint64_t seed, const GuidedResult& r);

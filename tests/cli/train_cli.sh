@@ -28,6 +28,11 @@ grep -q 'best valid' "$out/search.err" || fail "no running best in the progress"
 [ -s "$out/train/weights.pt" ] || fail "no weights"
 grep -q '<svg' "$out/train/curve.svg" || fail "no curve plot"
 
+# Architecture strings with commas (DARTS) are quoted in the trajectory CSV.
+"$nas" search --evaluator train --space darts --algo random --budget 2 --train-subset 128 --valid-size 64 --test-subset 64 \
+  --train-epochs 1 --channels 4 --cells 3 --out "$out/darts" > /dev/null 2> "$out/darts.err" || { cat "$out/darts.err"; fail "darts search"; }
+[ "$(grep -c '^[0-9]*,"Genotype(normal=\[(' "$out/darts/trajectories/seed_0.csv")" -eq 2 ] || fail "darts architectures not quoted"
+
 # Bad input: refused at once, non-zero, one clear line, nothing trained.
 expect_error() {
   local pattern=$1; shift
