@@ -34,7 +34,7 @@ std::set<std::string> training_option_names() {
           "test-subset", "split-seed",  "channels",     "cells",       "drop-path",   "device"};
 }
 
-std::set<std::string> training_flag_names() { return {"auxiliary", "no-nesterov", "valid-every-epoch", "affine-free-ops"}; }
+std::set<std::string> training_flag_names() { return {"auxiliary", "no-nesterov", "valid-every-epoch", "affine-free-ops", "channels-last"}; }
 
 std::string training_options_help(TrainingPurpose purpose) {
   const Defaults n = defaults("nb201", purpose), d = defaults("darts", purpose);
@@ -61,6 +61,7 @@ std::string training_options_help(TrainingPurpose purpose) {
   --train-threads 1        torch threads of a training (1 is fastest per process on 2 shared cores)
   --device auto            auto | cpu | cuda | cuda:N (training and predictor)
   --valid-every-epoch      validation accuracy after every epoch (a learning curve)
+  --channels-last          NHWC activations and conv weights (oneDNN's preferred CPU layout)
 )",
                      training::kFashionMnistDefaultDir, size(n.train_subset, "0 (all)"), n.valid_size, size(n.test_subset, "0 (all)"),
                      n.channels, d.channels, n.cells, d.cells, n.epochs, n.batch, d.batch, d.auxiliary ? " (darts default on)" : "",
@@ -94,6 +95,7 @@ training::TrainingEvaluatorOptions training_options(const cli::Args& args, std::
   t.threads = static_cast<int>(args.integer("train-threads", t.threads, 0, 1024));
   t.device = args.str("device", t.device);
   t.valid_every_epoch = args.flag("valid-every-epoch");
+  t.channels_last = args.flag("channels-last");
   o.train_subset = static_cast<std::size_t>(args.integer("train-subset", d.train_subset, 0, 100'000'000));
   o.valid_size = static_cast<std::size_t>(args.integer("valid-size", d.valid_size, 0, 100'000'000));
   o.test_subset = static_cast<std::size_t>(args.integer("test-subset", d.test_subset, 0, 100'000'000));

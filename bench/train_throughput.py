@@ -41,6 +41,19 @@ def relu_conv_bn(cin, cout, k, stride, pad):
     return nn.Sequential(nn.ReLU(), nn.Conv2d(cin, cout, k, stride, pad, bias=False), nn.BatchNorm2d(cout))
 
 
+class ConvAvgPool3x3(nn.Module):
+    """avg_pool_3x3 as the C++ computes it (training/src/networks.cpp, avg_pool_3x3): a depthwise
+    convolution with a constant all-ones kernel divided by each window's in-image pixel count."""
+
+    def forward(self, x):
+        c, h, w = x.shape[1:]
+        divisor = F.conv2d(x.new_ones(1, 1, h, w), x.new_ones(1, 1, 3, 3), padding=1)
+        return F.conv2d(x, x.new_ones(c, 1, 3, 3), padding=1, groups=c) / divisor
+
+
+FAST_POOL = False  # --fast-pool
+
+
 def make_op(name, c):
     if name == "skip_connect":
         return nn.Identity()
@@ -48,6 +61,8 @@ def make_op(name, c):
         return relu_conv_bn(c, c, 1, 1, 0)
     if name == "nor_conv_3x3":
         return relu_conv_bn(c, c, 3, 1, 1)
+    if FAST_POOL:
+        return ConvAvgPool3x3()
     return nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)  # avg_pool_3x3
 
 
@@ -135,7 +150,10 @@ def main():
     p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (0: leave the default)")
     p.add_argument("--repeat", type=int, default=1, help="measurements to take, each printed")
     p.add_argument("--profile", action="store_true", help="profile 3 steps instead and print the top ops")
+    p.add_argument("--fast-pool", action="store_true", help="avg_pool_3x3 as the C++ computes it (a depthwise convolution)")
     a = p.parse_args()
+    global FAST_POOL
+    FAST_POOL = a.fast_pool
     in_ch, h, w = (int(v) for v in a.input.lower().split("x"))
     if a.steps < 1 or a.warmup < 0 or a.batch < 2:
         p.error("expected --steps >= 1, --warmup >= 0 and --batch >= 2 (BN needs 2 images)")
@@ -167,7 +185,7 @@ def main():
                 loss.item()
         rate = a.steps * a.batch / (time.perf_counter() - t0)
         print(f"python images/s: {rate:.1f} (threads {torch.get_num_threads()}, C {a.channels}, N {a.cells}, "
-              f"batch {a.batch}, input {a.input}, params {params})")
+              f"batch {a.batch}, input {a.input}, params {params}{', fast pool' if a.fast_pool else ''})")
 
 
 if __name__ == "__main__":

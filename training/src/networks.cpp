@@ -107,11 +107,20 @@ void dil_conv_into(nn::Sequential& q, Builder& b, int cout, int k, int s, int p,
   b.bn();
 }
 
+/// The 3x3 average pool as a module (see avg_pool_3x3 in networks.hpp for why a convolution).
+class AvgPool3x3Impl final : public OpImpl {
+ public:
+  explicit AvgPool3x3Impl(int stride) : stride_(stride) {}
+  Tensor forward(Tensor x) override { return avg_pool_3x3(x, stride_); }
+
+ private:
+  int stride_;
+};
+
 std::shared_ptr<OpImpl> avg_pool(Builder& b, int s) {
-  nn::Sequential q;
-  q->push_back(nn::AvgPool2d(nn::AvgPool2dOptions(3).stride(s).padding(1).count_include_pad(false)));
+  auto op = std::make_shared<AvgPool3x3Impl>(s);
   b.pool(3, s, 1);
-  return std::make_shared<SeqImpl>(q);
+  return op;
 }
 
 /// Halves the resolution with two 1x1 stride-2 convolutions, the second on the input shifted by
@@ -432,6 +441,15 @@ void initialise(nn::Module& net, std::uint64_t seed) {
 }
 
 }  // namespace
+
+Tensor avg_pool_3x3(const Tensor& x, int stride) {
+  namespace F = torch::nn::functional;
+  const auto c = x.size(1);
+  // In-image pixels of each window: 9 inside, 6 on an edge, 4 in a corner (stride 1).
+  const Tensor divisor = F::conv2d(torch::ones({1, 1, x.size(2), x.size(3)}, x.options()), torch::ones({1, 1, 3, 3}, x.options()),
+                                   F::Conv2dFuncOptions().stride(stride).padding(1));
+  return F::conv2d(x, torch::ones({c, 1, 3, 3}, x.options()), F::Conv2dFuncOptions().stride(stride).padding(1).groups(c)) / divisor;
+}
 
 std::int64_t count_parameters(const nn::Module& m) {
   std::int64_t n = 0;

@@ -65,20 +65,33 @@ torch::Tensor prepare(const torch::Tensor& u8, const torch::Tensor& mean, const 
   return x.sub_(mean).div_(std);
 }
 
+/// The batch in the network's activation layout.
+torch::Tensor layout(torch::Tensor x, bool channels_last) { return channels_last ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x; }
+
 /// Accuracy (percent) of `net` on (x, y), in eval mode, batches of 256.
 double accuracy(detail::GenomeNetImpl& net, const torch::Tensor& x, const torch::Tensor& y, const torch::Tensor& mean,
-                const torch::Tensor& std) {
+                const torch::Tensor& std, bool channels_last) {
   if (x.size(0) == 0) return std::numeric_limits<double>::quiet_NaN();
   torch::NoGradGuard no_grad;
   net.eval();
   std::int64_t correct = 0;
   for (std::int64_t s = 0; s < x.size(0); s += 256) {
     const auto e = std::min<std::int64_t>(s + 256, x.size(0));
-    const auto logits = net.forward(prepare(x.slice(0, s, e), mean, std, nullptr));
+    const auto logits = net.forward(layout(prepare(x.slice(0, s, e), mean, std, nullptr), channels_last));
     correct += logits.argmax(1).eq(y.slice(0, s, e)).sum().item<std::int64_t>();
   }
   return 100.0 * static_cast<double>(correct) / static_cast<double>(x.size(0));
 }
+
+/// Moves `net` to `dev`, with 4-d parameters (convolution weights) in channels-last layout if asked.
+void place(detail::GenomeNetImpl& net, torch::Device dev, bool channels_last) {
+  net.to(dev);
+  if (!channels_last) return;
+  torch::NoGradGuard no_grad;
+  for (auto& p : net.parameters())
+    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+}
+
 
 torch::optim::SGD make_sgd(detail::GenomeNetImpl& net, const TrainOptions& o) {
   return torch::optim::SGD(net.parameters(), torch::optim::SGDOptions(o.learning_rate)
@@ -147,7 +160,7 @@ TrainResult train_network(const SearchSpace& space, const Genome& g, const Image
   r.network.aux_parameters = net->aux_parameters;
   r.network.mflops = net->mflops;
   r.device = dev.str();
-  net->to(dev);
+  place(*net, dev, o.channels_last);
 
   const auto [train_x, train_y] = gather(data.train, split.train, dev);
   const auto [valid_x, valid_y] = gather(data.train, split.valid, dev);
@@ -182,7 +195,7 @@ TrainResult train_network(const SearchSpace& space, const Genome& g, const Image
       if (s == 0) log.learning_rate = lr;
       for (auto& group : sgd.param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
       const auto idx = order.slice(0, s * o.batch_size, std::min<std::int64_t>((s + 1) * o.batch_size, n));
-      const torch::Tensor x = prepare(train_x.index_select(0, idx), mean, stdv, augment ? &rng : nullptr);
+      const torch::Tensor x = layout(prepare(train_x.index_select(0, idx), mean, stdv, augment ? &rng : nullptr), o.channels_last);
       const auto [l, c] = step(*net, sgd, x, train_y.index_select(0, idx), o);
       loss_sum += l;
       correct += c;
@@ -194,13 +207,13 @@ TrainResult train_network(const SearchSpace& space, const Genome& g, const Image
     train_seconds += log.seconds;
     if (!std::isfinite(log.train_loss))
       throw TrainingFailed(fmt::format("{}: training diverged in epoch {} (loss {}); try a smaller --train-lr", space.format(g), epoch, log.train_loss));
-    log.valid_accuracy = (o.valid_every_epoch || epoch == o.epochs) ? accuracy(*net, valid_x, valid_y, mean, stdv)
+    log.valid_accuracy = (o.valid_every_epoch || epoch == o.epochs) ? accuracy(*net, valid_x, valid_y, mean, stdv, o.channels_last)
                                                                      : std::numeric_limits<double>::quiet_NaN();
     r.curve.push_back(log);
     if (on_epoch) on_epoch(log);
   }
   r.valid_accuracy = r.curve.back().valid_accuracy;
-  r.test_accuracy = accuracy(*net, test_x, test_y, mean, stdv);
+  r.test_accuracy = accuracy(*net, test_x, test_y, mean, stdv, o.channels_last);
   r.train_images_per_second = train_seconds > 0 ? static_cast<double>(n) * o.epochs / train_seconds : 0;
   if (!weights_path.empty()) {
     try {
@@ -222,11 +235,12 @@ double measure_training_throughput(const SearchSpace& space, const Genome& g, co
   if (o.threads > 0) torch::set_num_threads(o.threads);
   const torch::Device dev = to_device(o.device);
   auto net = detail::build_network(space, g, net_options, 0);
-  net->to(dev);
+  place(*net, dev, o.channels_last);
   net->train();
   auto sgd = make_sgd(*net, o);
   auto gen = at::make_generator<at::CPUGeneratorImpl>(1);
-  const auto x = torch::randn({o.batch_size, net_options.input_channels, net_options.input_height, net_options.input_width}, gen).to(dev);
+  const auto x = layout(torch::randn({o.batch_size, net_options.input_channels, net_options.input_height, net_options.input_width}, gen).to(dev),
+                        o.channels_last);
   const auto y = torch::randint(net_options.classes, {o.batch_size}, gen).to(dev);
   Clock::time_point t0;
   for (int i = 0; i < warmup + steps; ++i) {

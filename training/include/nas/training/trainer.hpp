@@ -34,6 +34,8 @@ struct TrainOptions {
   /// torch intra-op threads for this process (0 = leave as is). torch's thread count is global
   /// to the process: one training per process, or the same value for all.
   int threads = 1;
+  /// Channels-last (NHWC) activations and convolution weights: oneDNN's preferred CPU layout.
+  bool channels_last = false;
   /// Validation accuracy after every epoch (a learning curve) instead of after the last only.
   bool valid_every_epoch = false;
   void validate() const;  // throws OptionError naming the field
