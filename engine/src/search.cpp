@@ -11,6 +11,7 @@
 #include <tbb/task_arena.h>
 
 #include "loop_common.hpp"
+#include "nas/engine/ask_tell.hpp"
 #include "nas/mutation/errors.hpp"
 
 namespace nas {
@@ -47,6 +48,21 @@ std::string SearchResult::brief() const {
 
 bool EvaluatedSet::contains(const Genome& g, const ArchitectureHash& h) const {
   return exact_.count(g) != 0 || (canonical_ && classes_.count(h) != 0);
+}
+
+void EvaluatedSet::erase(const Genome& g, const ArchitectureHash& h) {
+  exact_.erase(g);
+  if (canonical_) classes_.erase(h);
+}
+
+std::string_view failure_kind_name(FailureKind k) {
+  switch (k) {
+    case FailureKind::diverged: return "diverged";
+    case FailureKind::out_of_memory: return "out_of_memory";
+    case FailureKind::lost_worker: return "lost_worker";
+    case FailureKind::error: return "error";
+  }
+  return "?";
 }
 
 void EvaluatedSet::insert(const Genome& g, const ArchitectureHash& h) {
@@ -118,94 +134,22 @@ QueryRecord next_record(const std::vector<QueryRecord>& history, const Genome& g
 
 }  // namespace detail
 
-namespace {
-
-class Run {
- public:
-  Run(const SearchSpace& space, Evaluator& ev, const SearchOptions& o, SearchObserver* obs)
-      : space_(space), ev_(ev), o_(o), obs_(obs), rng_(derive_seed(o.seed, 0xA11CE)), seen_(o.skip_canonical_duplicates) {}
-
-  SearchResult go() {
-    const auto t0 = std::chrono::steady_clock::now();
-    if (o_.algorithm == Algorithm::random) {
-      while (!done()) {
-        auto g = fresh_random();
-        if (!g) break;
-        evaluate(*g);
-      }
-    } else {
-      rea();
-    }
-    result_.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return std::move(result_);
-  }
-
- private:
-  bool done() const { return result_.trajectory.size() >= o_.budget || result_.stopped_by_observer || result_.space_exhausted; }
-
-  ArchitectureHash hash(const Genome& g) const { return detail::identity(space_, seen_, g); }
-
-  std::optional<Genome> fresh_random() {
-    auto g = detail::fresh_random(space_, seen_, rng_);
-    if (!g) result_.space_exhausted = true;
-    return g;
-  }
-
-  void evaluate(const Genome& g) {
-    const Evaluation e = ev_.evaluate(g);
-    seen_.insert(g, hash(g));
-    result_.trajectory.push_back(detail::next_record(result_.trajectory, g, e, ev_.direction()));
-    population_.push_back(result_.trajectory.size() - 1);
-    if (obs_ && !obs_->on_evaluation(result_.trajectory.back())) result_.stopped_by_observer = true;
-  }
-
-  void rea() {
-    while (!done() && result_.trajectory.size() < o_.population_size) {
-      auto g = fresh_random();
-      if (!g) return;
-      evaluate(*g);
-    }
-    std::vector<std::size_t> picks(population_.size());
-    while (!done()) {
-      // Tournament: S distinct members (partial Fisher-Yates over positions), best signal wins.
-      picks.resize(population_.size());
-      for (std::size_t i = 0; i < picks.size(); ++i) picks[i] = i;
-      std::size_t parent = population_[0];
-      bool first = true;
-      for (std::size_t s = 0; s < o_.tournament_size; ++s) {
-        std::swap(picks[s], picks[s + rng_.below(picks.size() - s)]);
-        const std::size_t cand = population_[picks[s]];
-        if (first || better(ev_.direction(), result_.trajectory[cand].signal, result_.trajectory[parent].signal)) parent = cand;
-        first = false;
-      }
-      const Genome parent_arch = result_.trajectory[parent].arch;
-      std::optional<Genome> child;
-      for (std::size_t t = 0; t <= o_.max_mutation_retries && !child; ++t) {
-        Genome c = space_.mutate(parent_arch, rng_);
-        if (!seen_.contains(c, hash(c))) child = c;
-      }
-      if (!child) child = fresh_random();
-      if (!child) return;
-      evaluate(*child);
-      population_.pop_front();  // aging: the oldest member dies, whatever its fitness
-    }
-  }
-
-  const SearchSpace& space_;
-  Evaluator& ev_;
-  const SearchOptions& o_;
-  SearchObserver* obs_;
-  Rng rng_;
-  EvaluatedSet seen_;
-  std::deque<std::size_t> population_;
-  SearchResult result_;
-};
-
-}  // namespace
-
 SearchResult run_search(const SearchSpace& space, Evaluator& evaluator, const SearchOptions& options, SearchObserver* observer) {
-  options.validate();
-  return Run(space, evaluator, options, observer).go();
+  const auto t0 = std::chrono::steady_clock::now();
+  EvolutionSearch search(space, options, evaluator.direction(), observer);
+  // The synchronous driver: one candidate at a time on this thread, told before the next is asked.
+  for (;;) {
+    const auto c = search.ask(1);
+    if (c.empty()) break;
+    try {
+      search.tell(c[0].id, evaluator.evaluate(c[0].arch));
+    } catch (const EvaluationFailed& e) {
+      search.tell_failure(c[0].id, e.kind(), e.what());
+    }
+  }
+  SearchResult r = search.take_result();
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
 }
 
 void with_threads(int threads, const std::function<void()>& fn) {

@@ -3,6 +3,8 @@
 // architecture. The engine never knows which benchmark answers.
 #include <cstdint>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 
 #include "nas/mutation/genome.hpp"
 
@@ -26,6 +28,23 @@ struct Evaluation {
 class UnknownArchitecture : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+/// Why an evaluation produced no result. The run goes on: the failure is recorded and, if the
+/// search allows it, the architecture may be proposed again.
+enum class FailureKind { diverged, out_of_memory, lost_worker, error };
+std::string_view failure_kind_name(FailureKind k);
+
+/// Thrown by an evaluator for an evaluation that failed in a way the search should survive (a
+/// training that diverged, ran out of memory, a worker that died). Anything else an evaluator
+/// throws (a bad table, a bug) ends the run.
+class EvaluationFailed : public std::runtime_error {
+ public:
+  EvaluationFailed(FailureKind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
+  FailureKind kind() const noexcept { return kind_; }
+
+ private:
+  FailureKind kind_;
 };
 
 /// One run's evaluator. Not required to be thread-safe: each run owns its own (cheap) evaluator.

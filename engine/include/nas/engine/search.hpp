@@ -34,6 +34,10 @@ struct SearchOptions {
   bool skip_canonical_duplicates = false;
   /// Mutation retries before a duplicate child is replaced by a fresh random architecture.
   std::size_t max_mutation_retries = 50;
+  /// Whether an architecture whose evaluation failed may be proposed again.
+  bool retry_failed = false;
+  /// The run stops after this many failed evaluations (0 = as many as the budget).
+  std::size_t max_failures = 0;
   /// Throws OptionError naming the offending field.
   void validate() const;
 };
@@ -47,13 +51,31 @@ struct QueryRecord {
   double best_signal = 0, best_reported = 0;
   double cost_seconds = 0;       // the evaluation's own cost (a training's seconds), 0 for tables
   std::int64_t parameters = 0;   // the evaluated network's parameter count, 0 if unknown
+  // Set by executors: which worker evaluated it, when it was submitted and when it finished
+  // (seconds since the run started: wall time, or simulated time for the simulated executor).
+  int worker = -1;
+  double submitted = 0, finished = 0;
+};
+
+/// An evaluation that failed (see EvaluationFailed); it is not charged to the budget.
+struct FailureRecord {
+  std::uint64_t candidate = 0;
+  Genome arch;
+  FailureKind kind = FailureKind::error;
+  std::string reason;
+  int worker = -1;
+  double submitted = 0, finished = 0;
 };
 
 struct SearchResult {
   std::vector<QueryRecord> trajectory;
+  std::vector<FailureRecord> failures;
+  /// Executors: busy worker-seconds / (workers x makespan), and the makespan (wall or simulated).
+  double utilisation = 0, makespan = 0;
   double wall_seconds = 0;
   bool stopped_by_observer = false;
   bool space_exhausted = false;
+  bool too_many_failures = false;  // stopped after SearchOptions::max_failures failed evaluations
   /// Best reported value after `queries` queries (the last record at or before it).
   double best_reported_at(std::size_t queries) const;
   std::string brief() const;
@@ -90,6 +112,8 @@ class EvaluatedSet {
   /// Whether g (or, if canonical, an architecture identical to it) was evaluated.
   bool contains(const Genome& g, const ArchitectureHash& h) const;
   void insert(const Genome& g, const ArchitectureHash& h);
+  /// Forgets g (and its class): it may be proposed again.
+  void erase(const Genome& g, const ArchitectureHash& h);
   std::size_t size() const noexcept { return exact_.size(); }
   bool canonical() const noexcept { return canonical_; }
 

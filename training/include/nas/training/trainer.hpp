@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "nas/engine/evaluator.hpp"
 #include "nas/training/data.hpp"
 #include "nas/training/network.hpp"
 
@@ -59,10 +60,11 @@ struct TrainResult {
   std::string device;         // where it ran, e.g. "cpu", "cuda:0"
 };
 
-/// Thrown when training cannot go on (the loss became NaN or infinite).
-class TrainingFailed : public std::runtime_error {
+/// Thrown when training cannot go on (the loss became NaN or infinite). An EvaluationFailed, so a
+/// search records it and goes on.
+class TrainingFailed : public EvaluationFailed {
  public:
-  using std::runtime_error::runtime_error;
+  explicit TrainingFailed(const std::string& what) : EvaluationFailed(FailureKind::diverged, what) {}
 };
 
 /// Called after each epoch, on the calling thread.

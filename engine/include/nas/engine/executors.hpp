@@ -1,0 +1,52 @@
+#pragma once
+// Executors: drivers that run an ask/tell search to its end, keeping W evaluations in flight.
+//   local      W worker threads, each owning its own Evaluator from the factory (an evaluator such
+//              as a trainer is not thread-safe); wall-clock times.
+//   simulated  a virtual clock for tabular benchmarks: each evaluation takes a simulated duration
+//              from a cost model, W simulated workers, results delivered in simulated-time order,
+//              no sleeping; deterministic for a seed whatever the thread count.
+// Modes: sync (batch-synchronous: ask W, wait for all, tell in ask order: the same trajectory as
+// one worker for any W when the search is deterministic) and async (steady state: a freed worker
+// gets the next candidate at once, results told in completion order).
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "nas/engine/ask_tell.hpp"
+#include "nas/engine/search.hpp"
+
+namespace nas {
+
+/// Simulated seconds an evaluation takes. Called once per evaluation, on the driving thread, with
+/// a generator seeded from (run seed, candidate id): the same durations for a seed.
+using CostModel = std::function<double(const Genome&, const Evaluation&, Rng&)>;
+
+/// "fixed:SECONDS" or "lognormal:MEAN,SIGMA" (log-normal with that mean, and sigma of the log).
+/// Other forms (e.g. "column:NAME", which needs a table) are the caller's to build. Throws
+/// OptionError naming the value.
+CostModel parse_cost_model(std::string_view spec);
+
+struct ExecutorOptions {
+  enum class Kind { local, simulated };
+  enum class Mode { sync, async };
+  Kind kind = Kind::local;
+  Mode mode = Mode::sync;
+  std::size_t workers = 1;
+  CostModel cost;  // simulated only; required there
+  void validate() const;  // throws OptionError naming the field
+};
+ExecutorOptions::Kind parse_executor_kind(std::string_view s);  // local | simulated
+ExecutorOptions::Mode parse_executor_mode(std::string_view s);  // sync | async
+std::string_view executor_kind_name(ExecutorOptions::Kind k);
+std::string_view executor_mode_name(ExecutorOptions::Mode m);
+
+/// Runs `search` to its end. Evaluators come from `make_evaluator(run_seed)`: one per local
+/// worker (created on that worker's thread), one in all for the simulated executor. An
+/// EvaluationFailed thrown by an evaluator is told as a failure and the run goes on; any other
+/// exception stops the run and is rethrown here once the workers have stopped. The result's
+/// records carry worker and times; `utilisation` and `makespan` are filled in.
+SearchResult execute(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t run_seed,
+                     const ExecutorOptions& options);
+
+}  // namespace nas
