@@ -1,0 +1,223 @@
+// Ask/tell searches under executors: the synchronous driver's trajectory for any worker count,
+// out-of-order completion without duplicates, losses or double charges, failures recorded while
+// the run goes on, the simulated clock deterministic, and a 32-worker stress run.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <thread>
+#include <unordered_set>
+
+#include "../test_data.hpp"
+#include "nas/datasets/benchmark.hpp"
+#include "nas/engine/ask_tell.hpp"
+#include "nas/engine/executors.hpp"
+#include "nas/mutation/errors.hpp"
+#include "nas/mutation/nb201.hpp"
+
+using namespace nas;
+
+namespace {
+
+struct Table {
+  nb201::Space space;
+  std::shared_ptr<const datasets::TabularBenchmark> table = datasets::nb201::load(space, test::nb201_csv());
+  std::size_t col = table->column("cifar10_test_200ep");
+};
+const Table& nb201_table() {
+  static const Table t;
+  return t;
+}
+
+/// A table evaluator that sleeps a little (a seeded 0-`max_us` microseconds per architecture), so
+/// local workers finish out of order, and fails the architectures whose code is a multiple of
+/// `fail_every` (0 = never).
+class SlowEvaluator final : public Evaluator {
+ public:
+  SlowEvaluator(int max_us, int fail_every) : inner_(nb201_table().table, nb201_table().space, nb201_table().col, nb201_table().col),
+                                              max_us_(max_us), fail_every_(fail_every) {}
+  Evaluation evaluate(const Genome& g) override {
+    const int code = nb201::Space::to_cell(g).code();
+    if (max_us_ > 0) std::this_thread::sleep_for(std::chrono::microseconds(Rng(static_cast<std::uint64_t>(code)).below(static_cast<std::uint64_t>(max_us_))));
+    if (fail_every_ && code % fail_every_ == 0) throw EvaluationFailed(FailureKind::diverged, "synthetic divergence");
+    return inner_.evaluate(g);
+  }
+  std::uint64_t queries() const override { return inner_.queries(); }
+
+ private:
+  datasets::TableEvaluator inner_;
+  int max_us_, fail_every_;
+};
+
+SearchOptions rea(std::size_t budget, std::uint64_t seed) {
+  SearchOptions o;
+  o.algorithm = Algorithm::rea;
+  o.budget = budget;
+  o.seed = seed;
+  return o;
+}
+
+void check_no_duplicates(const SearchResult& r) {
+  std::unordered_set<Genome, GenomeHasher> seen;
+  for (const auto& q : r.trajectory) CHECK(seen.insert(q.arch).second);
+  for (const auto& f : r.failures) CHECK(seen.insert(f.arch).second);
+}
+
+}  // namespace
+
+TEST_CASE("executors: synchronous mode: one local worker gives run_search's trajectory; W workers, local or simulated, one trajectory",
+          "[engine][executors]") {
+  const auto& t = nb201_table();
+  auto table_ev = [&](std::uint64_t) { return std::make_unique<datasets::TableEvaluator>(t.table, t.space, t.col, t.col); };
+  for (auto algo : {Algorithm::random, Algorithm::rea}) {
+    SearchOptions o = rea(200, 5);
+    o.algorithm = algo;
+    datasets::TableEvaluator ev(t.table, t.space, t.col, t.col);
+    const SearchResult ref = run_search(t.space, ev, o);
+    for (std::size_t w : {1u, 4u, 16u}) {
+      EvolutionSearch s(t.space, o, Direction::maximise);
+      ExecutorOptions x;
+      x.workers = w;
+      const SearchResult r = execute(s, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(200, 0); }, 5, x);
+      // The simulated executor with the same W (a batch of W asked from one state): the same run.
+      EvolutionSearch s2(t.space, o, Direction::maximise);
+      x.kind = ExecutorOptions::Kind::simulated;
+      x.cost = parse_cost_model("lognormal:10,1");
+      const SearchResult sim = execute(s2, table_ev, 5, x);
+      INFO(algorithm_name(algo) << " workers " << w);
+      REQUIRE(r.trajectory.size() == ref.trajectory.size());
+      REQUIRE(sim.trajectory.size() == ref.trajectory.size());
+      for (std::size_t i = 0; i < r.trajectory.size(); ++i) {
+        CHECK(r.trajectory[i].arch == sim.trajectory[i].arch);
+        // Random search proposes the same cells whatever W; REA's batches of W differ from W = 1.
+        if (w == 1 || algo == Algorithm::random) {
+          CHECK(r.trajectory[i].arch == ref.trajectory[i].arch);
+          CHECK(r.trajectory[i].best_reported == ref.trajectory[i].best_reported);
+        }
+      }
+      CHECK(r.utilisation > 0);
+    }
+  }
+}
+
+TEST_CASE("executors: asynchronous local workers lose, repeat and double-charge nothing; the budget is exact", "[engine][executors]") {
+  for (std::size_t w : {2u, 8u}) {
+    EvolutionSearch s(nb201_table().space, rea(300, 9), Direction::maximise);
+    ExecutorOptions x;
+    x.workers = w;
+    x.mode = ExecutorOptions::Mode::async;
+    std::atomic<int> made{0};
+    const SearchResult r = execute(s, [&](std::uint64_t) { ++made; return std::make_unique<SlowEvaluator>(300, 0); }, 9, x);
+    CHECK(made == static_cast<int>(w));  // one evaluator per worker
+    REQUIRE(r.trajectory.size() == 300);
+    check_no_duplicates(r);
+    std::set<int> workers;
+    for (std::size_t i = 0; i < r.trajectory.size(); ++i) {
+      CHECK(r.trajectory[i].query == i + 1);
+      CHECK(r.trajectory[i].finished >= r.trajectory[i].submitted);
+      workers.insert(r.trajectory[i].worker);
+    }
+    CHECK(workers.size() == w);
+  }
+}
+
+TEST_CASE("executors: failed evaluations are recorded, not charged, and the run goes on", "[engine][executors]") {
+  for (auto mode : {ExecutorOptions::Mode::sync, ExecutorOptions::Mode::async}) {
+    SearchOptions o = rea(150, 3);
+    EvolutionSearch s(nb201_table().space, o, Direction::maximise);
+    ExecutorOptions x;
+    x.workers = 4;
+    x.mode = mode;
+    const SearchResult r = execute(s, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(50, 7); }, 3, x);
+    INFO(executor_mode_name(mode));
+    CHECK(r.trajectory.size() == 150);
+    REQUIRE(!r.failures.empty());
+    for (const auto& f : r.failures) {
+      CHECK(f.kind == FailureKind::diverged);
+      CHECK(f.reason == "synthetic divergence");
+      CHECK(nb201::Space::to_cell(f.arch).code() % 7 == 0);
+    }
+    for (const auto& q : r.trajectory) CHECK(nb201::Space::to_cell(q.arch).code() % 7 != 0);
+    check_no_duplicates(r);  // a failed architecture is not proposed again by default
+  }
+  // Everything fails: the run stops at the failure cap instead of spinning.
+  SearchOptions o = rea(50, 1);
+  o.max_failures = 10;
+  EvolutionSearch s(nb201_table().space, o, Direction::maximise);
+  const SearchResult r = execute(s, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(0, 1); }, 1, ExecutorOptions{});
+  CHECK(r.trajectory.empty());
+  CHECK(r.failures.size() == 10);
+  CHECK(r.too_many_failures);
+}
+
+TEST_CASE("executors: an evaluator error that is not a failure stops the run and reaches the caller", "[engine][executors]") {
+  class Broken final : public Evaluator {
+   public:
+    Evaluation evaluate(const Genome&) override { throw std::runtime_error("table gone"); }
+    std::uint64_t queries() const override { return 0; }
+  };
+  for (auto mode : {ExecutorOptions::Mode::sync, ExecutorOptions::Mode::async}) {
+    EvolutionSearch s(nb201_table().space, rea(20, 1), Direction::maximise);
+    ExecutorOptions x;
+    x.workers = 3;
+    x.mode = mode;
+    CHECK_THROWS_WITH(execute(s, [](std::uint64_t) { return std::make_unique<Broken>(); }, 1, x), "table gone");
+  }
+}
+
+TEST_CASE("executors: the simulated clock is deterministic per seed and keeps its workers busy", "[engine][executors]") {
+  const auto& t = nb201_table();
+  auto run = [&](ExecutorOptions::Mode mode, std::size_t w, std::uint64_t seed) {
+    EvolutionSearch s(t.space, rea(1000, seed), Direction::maximise);
+    ExecutorOptions x;
+    x.kind = ExecutorOptions::Kind::simulated;
+    x.mode = mode;
+    x.workers = w;
+    x.cost = parse_cost_model("lognormal:100,0.5");
+    return execute(s, [&](std::uint64_t) { return std::make_unique<datasets::TableEvaluator>(t.table, t.space, t.col, t.col); }, seed, x);
+  };
+  const auto a = run(ExecutorOptions::Mode::async, 64, 4), b = run(ExecutorOptions::Mode::async, 64, 4);
+  REQUIRE(a.trajectory.size() == 1000);
+  for (std::size_t i = 0; i < a.trajectory.size(); ++i) {
+    CHECK(a.trajectory[i].arch == b.trajectory[i].arch);
+    CHECK(a.trajectory[i].finished == b.trajectory[i].finished);
+    if (i > 0) CHECK(a.trajectory[i].finished >= a.trajectory[i - 1].finished);  // simulated-time order
+  }
+  CHECK(a.makespan == b.makespan);
+  CHECK(a.utilisation > 0.75);  // the last evaluations drain alone: about 15 per worker here
+  check_no_duplicates(a);
+  const auto sync = run(ExecutorOptions::Mode::sync, 64, 4);
+  CHECK(sync.utilisation < a.utilisation);  // a batch waits for its slowest member
+  const auto sync2 = run(ExecutorOptions::Mode::sync, 64, 4);
+  for (std::size_t i = 0; i < sync.trajectory.size(); ++i) CHECK(sync.trajectory[i].arch == sync2.trajectory[i].arch);
+  CHECK_THROWS_AS(parse_cost_model("gamma:1"), OptionError);
+  CHECK_THROWS_AS(parse_cost_model("fixed:-1"), OptionError);
+  CHECK_THROWS_AS(parse_cost_model("lognormal:1"), OptionError);
+}
+
+TEST_CASE("executors: stress, 32 local workers, 2,000 evaluations with random sleeps: nothing lost or repeated", "[engine][executors][stress]") {
+  EvolutionSearch s(nb201_table().space, rea(2000, 21), Direction::maximise);
+  ExecutorOptions x;
+  x.workers = 32;
+  x.mode = ExecutorOptions::Mode::async;
+  const SearchResult r = execute(s, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(500, 0); }, 21, x);
+  REQUIRE(r.trajectory.size() == 2000);
+  check_no_duplicates(r);
+  CHECK(s.in_flight() == 0);
+}
+
+TEST_CASE("ask/tell: ids are checked; the budget counts results and candidates in flight", "[engine][executors]") {
+  EvolutionSearch s(nb201_table().space, rea(5, 2), Direction::maximise);
+  auto c = s.ask(10);
+  CHECK(c.size() == 5);
+  CHECK(s.finished());
+  CHECK_FALSE(s.done());
+  CHECK(s.ask(1).empty());
+  CHECK_THROWS_AS(s.tell(999, Evaluation{}), std::invalid_argument);
+  s.tell(c[3].id, Evaluation{90, 90});
+  CHECK_THROWS_AS(s.tell(c[3].id, Evaluation{90, 90}), std::invalid_argument);
+  s.tell_failure(c[0].id, FailureKind::out_of_memory, "oom");
+  CHECK_FALSE(s.finished());  // a failure is not charged: one more may be asked
+  CHECK(s.ask(3).size() == 1);
+}
