@@ -14,6 +14,7 @@
 #include "nas/engine/statistics.hpp"
 #include "run_options.hpp"
 #include "train_options.hpp"
+#include "nas/engine/executors.hpp"
 #include "nas/mutation/errors.hpp"
 
 namespace nas::app {
@@ -78,6 +79,9 @@ int cmd_search(int argc, char** argv) {
   json::Writer config;
   config.begin_object();
   const auto t0 = std::chrono::steady_clock::now();
+  const bool with_executor = executor_requested(args);
+  if (guided && with_executor)
+    throw OptionError("--executor/--workers/--mode/--cost-model: guided search runs one synchronous worker for now; use --algo random or rea");
   if (guided) {
     const GuidedOptions go = guided_options(args);
     const auto po = predictor_options(args, parallel > 1 ? 1 : 0);
@@ -107,7 +111,24 @@ int cmd_search(int argc, char** argv) {
     fmt::print(stderr, "nas search: {} on {} ({} rows, loaded in {:.1f} ms), signal {}, reported {}, {} seeds x {} queries\n", algo,
                x.table->path(), x.table->rows(), load_s * 1e3, x.signal_name(), x.reported_name(), n_seeds, o.budget);
     cli::Progress bar("seeds", n_seeds);
-    runs = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, o, seeds, threads, [&](std::size_t) { bar.tick(); });
+    if (with_executor) {
+      // column:NAME: each evaluation takes the architecture's value in that table column (seconds).
+      const auto column_cost = [&](const std::string& name) -> CostModel {
+        const std::size_t col = x.table->column(name);
+        return [&x, col, name](const Genome& g, const Evaluation&, Rng&) {
+          const auto row = x.table->find(g);
+          if (!row) throw UnknownArchitecture(fmt::format("--cost-model column:{}: {} is not in the table", name, x.space->format(g)));
+          return x.table->value(*row, col);
+        };
+      };
+      const ExecutorOptions xo = executor_options(args, column_cost);
+      runs = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, o, xo, x.direction, seeds, threads,
+                          [&](std::size_t) { bar.tick(); });
+      config.field("executor", executor_kind_name(xo.kind)).field("mode", executor_mode_name(xo.mode)).field("workers", xo.workers)
+          .field("cost_model", args.str("cost-model", ""));
+    } else {
+      runs = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, o, seeds, threads, [&](std::size_t) { bar.tick(); });
+    }
     config.field("population", o.population_size).field("tournament", o.tournament_size)
         .field("canonical_dedup", o.skip_canonical_duplicates).field("max_mutation_retries", o.max_mutation_retries);
   }
@@ -115,7 +136,7 @@ int cmd_search(int argc, char** argv) {
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    write_trajectory(out, seeds[i], runs[i], *x.space);
+    write_trajectory(out, seeds[i], runs[i], *x.space, false, with_executor);
     if (guided) write_retrains(out, seeds[i], guided_runs[i]);
   }
   // The effective options, re-runnable with `nas search --config <out>/config.toml`.
@@ -160,6 +181,14 @@ int cmd_search(int argc, char** argv) {
       .field("threads", threads);
   j.key("config");
   j.raw(config.str());
+  if (with_executor) {
+    double util = 0, makespan = 0, failures = 0;
+    for (const auto& r : runs) util += r.utilisation, makespan += r.makespan, failures += static_cast<double>(r.failures.size());
+    const double n = static_cast<double>(runs.size());
+    j.field("utilisation", util / n).field("makespan_seconds", makespan / n).field("failures_per_run", failures / n);
+    fmt::print("executor: mean utilisation {:.1f}%, makespan {:.1f} s ({}), {:.1f} failed evaluations per run\n", 100 * util / n, makespan / n,
+               args.str("executor", "local") == "simulated" ? "simulated" : "wall", failures / n);
+  }
   fmt::print("\n{} on {} / {} ({} seeds, reported = {})\n", label, x.space->name(), x.dataset, n_seeds, x.reported_name());
   fmt::print("{:>8}  {:>18}{}\n", "queries", "best (mean ± std)", closed_form ? "   closed-form E[best]   z" : "");
   j.key("best_at").begin_object();

@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <numeric>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -14,6 +16,7 @@
 #include "experiment.hpp"
 #include "json.hpp"
 #include "nas/datasets/benchmark.hpp"
+#include "nas/engine/executors.hpp"
 #include "nas/engine/metrics.hpp"
 #include "nas/engine/statistics.hpp"
 #include "nas/mutation/errors.hpp"
@@ -42,6 +45,7 @@ void check_writable(const std::string& out) {
 
 /// Prints one line per event on stderr: the candidate being trained, each epoch, the result and
 /// the running best of the current run.
+/// Thread-safe: with several local workers the trainings report from their own threads.
 struct ProgressPrinter {
   const SearchSpace& space;
   std::size_t budget;
@@ -50,16 +54,26 @@ struct ProgressPrinter {
   double best = -std::numeric_limits<double>::infinity();
   std::size_t best_query = 0;
   Clock::time_point t0 = Clock::now();
+  std::mutex m;
+
+  void reset() {
+    std::lock_guard lock(m);
+    query = 0;
+    best = -std::numeric_limits<double>::infinity();
+    best_query = 0;
+  }
 
   training::TrainingObserver observer() {
     training::TrainingObserver o;
-    o.on_start = [this](const Genome& g) { fmt::print(stderr, "[{}/{}] training {}\n", query + 1, budget, space.format(g)); };
+    o.on_start = [this](const Genome& g) { std::lock_guard lock(m); fmt::print(stderr, "[{}/{}] training {}\n", query + 1, budget, space.format(g)); };
     o.on_epoch = [this](const Genome&, const training::EpochLog& l) {
+      std::lock_guard lock(m);
       fmt::print(stderr, "[{}/{}]   epoch {}/{}  lr {:.4f}  loss {:.4f}  train {:.2f}%{}  {:.1f} s\n", query + 1, budget, l.epoch, epochs,
                  l.learning_rate, l.train_loss, l.train_accuracy,
                  std::isnan(l.valid_accuracy) ? std::string() : fmt::format("  valid {:.2f}%", l.valid_accuracy), l.seconds);
     };
     o.on_result = [this](const Genome& g, const training::TrainResult& r, bool trained) {
+      std::lock_guard lock(m);
       ++query;
       if (r.valid_accuracy > best) best = r.valid_accuracy, best_query = query;
       fmt::print(stderr, "[{}/{}]   {}valid {:.2f}  test {:.2f}  ({:.1f} s, {} params)  best valid {:.2f} (query {}), elapsed {:.0f} s\n", query,
@@ -116,21 +130,31 @@ int cmd_search_train(cli::Args& args) {
   std::iota(seeds.begin(), seeds.end(), seed_base);
   ProgressPrinter progress{*space, budget, to.train.epochs};
   const EvaluatorFactory factory = [&](std::uint64_t seed) -> std::unique_ptr<Evaluator> {
-    progress.query = 0;
-    progress.best = -std::numeric_limits<double>::infinity();
     return std::make_unique<training::TrainingEvaluator>(*space, data, to, seed, progress.observer());
   };
+  const auto next_seed = [&](std::size_t) { progress.reset(); };
+  const bool with_executor = executor_requested(args);
+  if (guided && with_executor)
+    throw OptionError("--executor/--workers/--mode: guided search runs one synchronous worker for now; use --algo random or rea");
+  std::optional<ExecutorOptions> xo;
+  if (with_executor) {
+    xo = executor_options(args);
+    if (xo->kind != ExecutorOptions::Kind::local) throw OptionError("--executor simulated is for tables; real training runs on --executor local");
+  }
   const auto t0 = Clock::now();
   std::vector<SearchResult> runs;
   std::vector<GuidedResult> guided_runs;
   // Runs go one after another: a training already uses the cores it is given (--train-threads).
   if (guided) {
     with_threads(threads, [&] {
-      guided_runs = run_guided_searches(*space, factory, [&] { return predictor::make_surrogate(*space, *po); }, *go, seeds, 1);
+      guided_runs = run_guided_searches(*space, factory, [&] { return predictor::make_surrogate(*space, *po); }, *go, seeds, 1, next_seed);
     });
     runs.assign(guided_runs.begin(), guided_runs.end());
+  } else if (xo) {
+    // W trainings in flight, each on its own worker thread with its own evaluator.
+    runs = run_searches(*space, factory, *so, *xo, Direction::maximise, seeds, 1, next_seed);
   } else {
-    runs = run_searches(*space, factory, *so, seeds, 1);
+    runs = run_searches(*space, factory, *so, seeds, 1, next_seed);
   }
   const double wall = since(t0);
 
@@ -164,7 +188,7 @@ int cmd_search_train(cli::Args& args) {
   std::vector<Series> curves;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const SearchResult& r = runs[i];
-    write_trajectory(out, seeds[i], r, *space, true);
+    write_trajectory(out, seeds[i], r, *space, true, with_executor);
     if (guided) write_retrains(out, seeds[i], guided_runs[i]);
     if (r.trajectory.empty()) continue;
     const QueryRecord& inc = incumbent(r);

@@ -9,7 +9,7 @@
 namespace nas::app {
 
 std::set<std::string> run_option_names() {
-  return {"algo", "budget", "population", "tournament", "dedup",
+  return {"algo", "budget", "population", "tournament", "dedup", "executor", "workers", "mode", "cost-model", "max-failures",
           // guided
           "predictor", "initial", "parent-selection", "parents", "children", "mutation-steps", "top-k", "incumbent-k", "retrain", "retrain-every", "retrain-factor",
           "retrain-tau", "retrain-epochs", "window", "recency-weight", "top-weight",
@@ -18,7 +18,7 @@ std::set<std::string> run_option_names() {
           "mse-weight", "batch-size"};
 }
 
-std::set<std::string> run_flag_names() { return {"warm-start", "async", "whole-space"}; }
+std::set<std::string> run_flag_names() { return {"warm-start", "async", "whole-space", "retry-failed"}; }
 
 const char* run_options_help() {
   return R"(  --algo rea               random | rea | guided
@@ -27,6 +27,15 @@ const char* run_options_help() {
                            (default canonical for guided)
   --population 20          population size (REA: P; guided: aging population)
   --tournament 5           tournament size S
+ execution (random and rea; guided runs one synchronous worker for now):
+  --executor local         local: --workers threads, one evaluator each (wall clock) |
+                           simulated: a virtual clock for tables, durations from --cost-model
+  --workers 1              evaluations in flight
+  --mode sync              sync: ask W, wait for all, tell in ask order | async: a freed worker
+                           gets the next candidate at once (steady state)
+  --cost-model MODEL       simulated: fixed:SECONDS | lognormal:MEAN,SIGMA | column:NAME (a table column)
+  --retry-failed           propose an architecture again after its evaluation failed
+  --max-failures 0         stop after this many failed evaluations (0 = the budget)
  guided (predictor-guided evolution):
   --predictor carl         carl | tart | gcn | mlp
   --initial 10             n0 random cells before the first fit
@@ -77,8 +86,34 @@ SearchOptions search_options(const cli::Args& args) {
   const std::string dedup = args.str("dedup", "exact");
   if (dedup != "exact" && dedup != "canonical") throw OptionError(fmt::format("--dedup: '{}'; expected exact or canonical", dedup));
   o.skip_canonical_duplicates = dedup == "canonical";
+  o.retry_failed = args.flag("retry-failed");
+  o.max_failures = static_cast<std::size_t>(args.integer("max-failures", 0, 0, 100'000'000));
   o.validate();
   return o;
+}
+
+bool executor_requested(const cli::Args& args) {
+  for (const char* k : {"executor", "workers", "mode", "cost-model"})
+    if (args.get(k)) return true;
+  return false;
+}
+
+ExecutorOptions executor_options(const cli::Args& args, const std::function<CostModel(const std::string&)>& column_cost) {
+  ExecutorOptions x;
+  x.kind = parse_executor_kind(args.str("executor", "local"));
+  x.mode = parse_executor_mode(args.str("mode", "sync"));
+  x.workers = static_cast<std::size_t>(args.integer("workers", 1, 1, 100000));
+  if (auto c = args.get("cost-model")) {
+    if (x.kind != ExecutorOptions::Kind::simulated) throw OptionError("--cost-model is for --executor simulated");
+    if (c->rfind("column:", 0) == 0) {
+      if (!column_cost) throw OptionError(fmt::format("--cost-model {}: no table to read durations from here", *c));
+      x.cost = column_cost(c->substr(7));
+    } else {
+      x.cost = parse_cost_model(*c);
+    }
+  }
+  x.validate();
+  return x;
 }
 
 GuidedOptions guided_options(const cli::Args& args) {
@@ -139,12 +174,24 @@ std::string csv_field(const std::string& text) {
   return q + "\"";
 }
 
-void write_trajectory(const std::string& out, std::uint64_t seed, const SearchResult& r, const SearchSpace& space, bool with_costs) {
-  std::string csv = with_costs ? "query,arch,signal,reported,best_signal,best_reported,train_seconds,params\n"
-                               : "query,arch,signal,reported,best_signal,best_reported\n";
+void write_trajectory(const std::string& out, std::uint64_t seed, const SearchResult& r, const SearchSpace& space, bool with_costs,
+                      bool with_timing) {
+  std::string csv = "query,arch,signal,reported,best_signal,best_reported";
+  if (with_costs) csv += ",train_seconds,params";
+  if (with_timing) csv += ",worker,submitted,finished";
+  csv += "\n";
   for (const auto& q : r.trajectory) {
     csv += fmt::format("{},{},{},{},{},{}", q.query, csv_field(space.format(q.arch)), q.signal, q.reported, q.best_signal, q.best_reported);
-    csv += with_costs ? fmt::format(",{},{}\n", q.cost_seconds, q.parameters) : "\n";
+    if (with_costs) csv += fmt::format(",{},{}", q.cost_seconds, q.parameters);
+    if (with_timing) csv += fmt::format(",{},{},{}", q.worker, q.submitted, q.finished);
+    csv += "\n";
+  }
+  if (!r.failures.empty()) {
+    std::string f = "candidate,arch,kind,reason,worker,submitted,finished\n";
+    for (const auto& x : r.failures)
+      f += fmt::format("{},{},{},{},{},{},{}\n", x.candidate, csv_field(space.format(x.arch)), failure_kind_name(x.kind), csv_field(x.reason),
+                       x.worker, x.submitted, x.finished);
+    write_file(fmt::format("{}/trajectories/seed_{}_failures.csv", out, seed), f);
   }
   write_file(fmt::format("{}/trajectories/seed_{}.csv", out, seed), csv);
 }

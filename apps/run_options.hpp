@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli.hpp"
+#include "nas/engine/executors.hpp"
 #include "nas/engine/guided.hpp"
 #include "nas/engine/search.hpp"
 #include "nas/predictor/factory.hpp"
@@ -22,6 +23,11 @@ const char* run_options_help();
 cli::Args run_command_args(int argc, char** argv, std::initializer_list<const char*> extra = {});
 
 SearchOptions search_options(const cli::Args& args);
+/// Whether any of --executor, --workers, --mode, --cost-model was given.
+bool executor_requested(const cli::Args& args);
+/// --executor, --mode, --workers, --cost-model; `column_cost` builds the model of "column:NAME"
+/// (null where there is no table). Throws OptionError naming the option.
+ExecutorOptions executor_options(const cli::Args& args, const std::function<CostModel(const std::string&)>& column_cost = {});
 GuidedOptions guided_options(const cli::Args& args);
 /// `torch_threads` overrides --torch-threads when > 0 (parallel runs use 1 each).
 predictor::PredictorOptions predictor_options(const cli::Args& args, int torch_threads = 0);
@@ -31,7 +37,10 @@ predictor::PredictorOptions predictor_options(const cli::Args& args, int torch_t
 /// and NB101 architecture strings hold commas.
 std::string csv_field(const std::string& text);
 /// With `with_costs`, two more columns: train_seconds (0 for a canonical duplicate) and params.
-void write_trajectory(const std::string& out, std::uint64_t seed, const SearchResult& r, const SearchSpace& space, bool with_costs = false);
+/// With `with_timing`, three more: worker, submitted, finished (executor runs). Failed evaluations,
+/// if any, go to seed_<s>_failures.csv.
+void write_trajectory(const std::string& out, std::uint64_t seed, const SearchResult& r, const SearchSpace& space, bool with_costs = false,
+                      bool with_timing = false);
 void write_retrains(const std::string& out, std::uint64_t seed, const GuidedResult& r);
 
 }  // namespace nas::app

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <tbb/parallel_for.h>
 
 #include "nas/mutation/errors.hpp"
 
@@ -280,6 +281,33 @@ SearchResult execute(AskTellSearch& search, const EvaluatorFactory& make_evaluat
   options.validate();
   return options.kind == ExecutorOptions::Kind::local ? run_local(search, make_evaluator, run_seed, options)
                                                       : run_simulated(search, make_evaluator, run_seed, options);
+}
+
+std::vector<SearchResult> run_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator, const SearchOptions& options,
+                                       const ExecutorOptions& executor, Direction direction, std::span<const std::uint64_t> seeds,
+                                       int threads, const std::function<void(std::size_t)>& on_done) {
+  options.validate();
+  executor.validate();
+  std::vector<SearchResult> results(seeds.size());
+  std::mutex done_mutex;
+  auto one = [&](std::size_t i) {
+    SearchOptions o = options;
+    o.seed = seeds[i];
+    const auto t0 = Clock::now();
+    EvolutionSearch search(space, o, direction);
+    results[i] = execute(search, make_evaluator, o.seed, executor);
+    results[i].wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (on_done) {
+      std::lock_guard lock(done_mutex);
+      on_done(i);
+    }
+  };
+  if (executor.kind == ExecutorOptions::Kind::local) {
+    for (std::size_t i = 0; i < seeds.size(); ++i) one(i);
+  } else {
+    with_threads(threads, [&] { tbb::parallel_for(std::size_t{0}, seeds.size(), one); });
+  }
+  return results;
 }
 
 }  // namespace nas

@@ -10,6 +10,8 @@
 // gets the next candidate at once, results told in completion order).
 #include <cstdint>
 #include <functional>
+#include <span>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -48,5 +50,13 @@ std::string_view executor_mode_name(ExecutorOptions::Mode m);
 /// records carry worker and times; `utilisation` and `makespan` are filled in.
 SearchResult execute(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t run_seed,
                      const ExecutorOptions& options);
+
+/// One random/REA search per seed, each driven by `executor`; result i belongs to seeds[i]. With
+/// the simulated executor runs go in parallel over seeds on `threads` threads (0 = all cores);
+/// with the local one, one after another (each keeps its own workers busy). `on_done(i)` is
+/// serialised.
+std::vector<SearchResult> run_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator, const SearchOptions& options,
+                                       const ExecutorOptions& executor, Direction direction, std::span<const std::uint64_t> seeds,
+                                       int threads, const std::function<void(std::size_t)>& on_done = {});
 
 }  // namespace nas
