@@ -8,7 +8,9 @@
 #include <limits>
 #include <numeric>
 #include <mutex>
+#include <future>
 #include <thread>
+#include <unordered_map>
 
 #include <tbb/parallel_for.h>
 
@@ -103,76 +105,17 @@ class TwoStep final : public SearchSpace {
   const SearchSpace& s_;
 };
 
-struct TrainingSet {
-  std::vector<Genome> archs;
-  std::vector<double> targets;
-  FitOptions fit;
-};
+}  // namespace
 
-class GuidedRun {
- public:
-  GuidedRun(const SearchSpace& space, Evaluator& ev, std::unique_ptr<Surrogate>& model, const GuidedOptions& o, GuidedObserver* obs)
-      : space_(space), two_step_(space), ev_(ev), model_(model), o_(o), obs_(obs), rng_(derive_seed(o.seed, 0x6D1DED)),
-        seen_(o.skip_canonical_duplicates) {}
+struct GuidedSearch::Impl {
+  Impl(const SearchSpace& space, const GuidedOptions& o, Direction d, std::unique_ptr<Surrogate>& model, GuidedObserver* obs, bool steady)
+      : space_(space), two_step_(space), model_(model), o_(o), direction_(d), obs_(obs), steady_(steady),
+        rng_(derive_seed(o.seed, 0x6D1DED)), seen_(o.skip_canonical_duplicates) {}
 
-  ~GuidedRun() {
-    if (trainer_.joinable()) trainer_.join();
-  }
-
-  GuidedResult go() {
-    const auto t0 = Clock::now();
-    // n0 random cells, then a first (synchronous: there is nothing to rank with yet) fit.
-    while (!done() && history().size() < std::min(o_.initial_samples, o_.budget)) {
-      auto g = fresh_random();
-      if (!g) break;
-      evaluate(*g, std::numeric_limits<double>::quiet_NaN());
-    }
-    if (!done()) retrain_now(/*force_sync=*/true);
-    for (std::uint64_t iteration = 1; !done(); ++iteration) {
-      swap_in_if_ready(false);
-      auto candidates = propose(iteration);
-      std::vector<double> scores;
-      if (!candidates.empty()) {
-        const auto ts = Clock::now();
-        scores = model_->score(candidates);
-        r_.seconds_scoring += since(ts);
-        r_.candidates_scored += candidates.size();
-      }
-      const std::size_t k = std::min(o_.top_k, o_.budget - history().size());
-      std::vector<std::size_t> order(candidates.size());
-      std::iota(order.begin(), order.end(), 0);
-      auto by_score = [&](std::size_t a, std::size_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); };
-      std::sort(order.begin(), order.end(), by_score);
-      // Reserved slots first: the incumbent's best-scored children (parent index 0), then the rest by score.
-      std::vector<std::size_t> pick;
-      std::vector<char> taken(candidates.size(), 0);
-      const std::size_t reserved = parent_of_.empty() ? 0 : std::min(o_.incumbent_k, k);  // empty: whole-space ranking
-      for (std::size_t i : order) {
-        if (pick.size() == reserved) break;
-        if (parent_of_[i] == 0) pick.push_back(i), taken[i] = 1;
-      }
-      for (std::size_t i : order)
-        if (pick.size() < k && !taken[i]) pick.push_back(i);
-      std::sort(pick.begin(), pick.end(), by_score);
-      const std::size_t take = pick.size();
-      for (std::size_t i = 0; i < take && !done(); ++i) evaluate(candidates[pick[i]], scores[pick[i]]);
-      // Nothing new to rank (every child already seen): spend the slots on fresh random cells.
-      for (std::size_t i = take; i < k && !done(); ++i) {
-        auto g = fresh_random();
-        if (!g) break;
-        evaluate(*g, std::numeric_limits<double>::quiet_NaN());
-      }
-      if (!done() && should_retrain()) retrain_now(false);
-    }
-    swap_in_if_ready(true);
-    r_.wall_seconds = since(t0);
-    r_.seconds_engine = std::max(0.0, r_.wall_seconds - r_.seconds_scoring - r_.seconds_evaluating - sync_training_seconds_);
-    return std::move(r_);
-  }
-
- private:
   const std::vector<QueryRecord>& history() const { return r_.trajectory; }
-  bool done() const { return history().size() >= o_.budget || r_.stopped_by_observer || r_.space_exhausted; }
+  bool finished() const {
+    return r_.stopped_by_observer || r_.space_exhausted || r_.too_many_failures || history().size() + pending_.size() >= o_.budget;
+  }
   ArchitectureHash hash(const Genome& g) const { return detail::identity(space_, seen_, g); }
 
   std::optional<Genome> fresh_random() {
@@ -181,17 +124,112 @@ class GuidedRun {
     return g;
   }
 
-  void evaluate(const Genome& g, double predicted) {
-    const auto te = Clock::now();
-    const Evaluation e = ev_.evaluate(g);
-    r_.seconds_evaluating += since(te);
-    seen_.insert(g, hash(g));
-    const QueryRecord q = detail::next_record(history(), g, e, ev_.direction());
+  void enqueue(const Genome& g, double predicted) {
+    seen_.insert(g, hash(g));  // in flight counts as seen: never proposed twice
+    queue_.push_back({next_id_++, g, predicted});
+  }
+
+  std::vector<Candidate> ask(std::size_t n) {
+    std::vector<Candidate> out;
+    while (out.size() < n && !finished()) {
+      if (queue_.empty() && !plan()) break;
+      Candidate c = queue_.front();
+      queue_.pop_front();
+      pending_.emplace(c.id, c);
+      out.push_back(c);
+    }
+    return out;
+  }
+
+  // Fills the queue with the next candidates, in the order the historical synchronous loop drew
+  // them: n0 random cells, the first fit, then per iteration the retraining decision, parents,
+  // children, one batched ranking, the top k (incumbent slots first) and random fill-ins.
+  // Returns false when nothing can be planned now (results or a retrain must come first).
+  bool plan() {
+    const std::size_t told = history().size(), flying = pending_.size();
+    const std::size_t n0 = std::min(o_.initial_samples, o_.budget);
+    if (told + flying < n0) {
+      auto g = fresh_random();
+      if (!g) return false;
+      enqueue(*g, std::numeric_limits<double>::quiet_NaN());
+      return true;
+    }
+    if (job_ || sync_job_out_) return false;          // the driver runs the retrain first
+    if (told < n0) return false;                      // the first fit needs all n0 results
+    if (!steady_ && flying > 0) return false;         // batch-synchronous: the iteration's results first
+    if (!initial_fit_done_) {
+      initial_fit_done_ = true;
+      retrain_checked_ = true;                        // no schedule decision before iteration 1
+      job_ = make_job(/*force_sync=*/true);
+      return false;
+    }
+    if (!retrain_checked_) {
+      retrain_checked_ = true;
+      // One copy trains at a time: while one does, new results wait for the next round.
+      if (should_retrain() && !(o_.retrain.asynchronous && async_out_)) {
+        job_ = make_job(false);
+        if (!job_->asynchronous) return false;
+      }
+    }
+    retrain_checked_ = false;
+    const std::uint64_t iteration = ++iteration_;
+    auto candidates = propose(iteration);
+    std::vector<double> scores;
+    if (!candidates.empty()) {
+      const auto ts = Clock::now();
+      scores = model_->score(candidates);
+      seconds_scoring_ += since(ts);
+      r_.candidates_scored += candidates.size();
+    }
+    const std::size_t k = std::min(o_.top_k, o_.budget - told - flying);
+    std::vector<std::size_t> order(candidates.size());
+    std::iota(order.begin(), order.end(), 0);
+    auto by_score = [&](std::size_t a, std::size_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); };
+    std::sort(order.begin(), order.end(), by_score);
+    // Reserved slots first: the incumbent's best-scored children (parent index 0), then the rest by score.
+    std::vector<std::size_t> pick;
+    std::vector<char> taken(candidates.size(), 0);
+    const std::size_t reserved = parent_of_.empty() ? 0 : std::min(o_.incumbent_k, k);  // empty: whole-space ranking
+    for (std::size_t i : order) {
+      if (pick.size() == reserved) break;
+      if (parent_of_[i] == 0) pick.push_back(i), taken[i] = 1;
+    }
+    for (std::size_t i : order)
+      if (pick.size() < k && !taken[i]) pick.push_back(i);
+    std::sort(pick.begin(), pick.end(), by_score);
+    for (std::size_t i : pick) enqueue(candidates[i], scores[i]);
+    // Nothing new to rank (every child already seen): spend the slots on fresh random cells.
+    for (std::size_t i = pick.size(); i < k; ++i) {
+      auto g = fresh_random();
+      if (!g) break;
+      enqueue(*g, std::numeric_limits<double>::quiet_NaN());
+    }
+    return !queue_.empty();
+  }
+
+  void tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info) {
+    const auto it = pending_.find(id);
+    if (it == pending_.end()) throw std::invalid_argument(fmt::format("tell: candidate {} is not in flight", id));
+    QueryRecord q = detail::next_record(history(), it->second.arch, e, direction_);
+    q.worker = info.worker;
+    q.submitted = info.submitted;
+    q.finished = info.finished;
+    predicted_.push_back(it->second.predicted);
+    pending_.erase(it);
     r_.trajectory.push_back(q);
-    predicted_.push_back(predicted);
     population_.push_back(history().size() - 1);
     while (population_.size() > o_.population_size) population_.pop_front();  // aging
     if (obs_ && !obs_->on_evaluation(q)) r_.stopped_by_observer = true;
+  }
+
+  void tell_failure(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info) {
+    const auto it = pending_.find(id);
+    if (it == pending_.end()) throw std::invalid_argument(fmt::format("tell_failure: candidate {} is not in flight", id));
+    const Genome g = it->second.arch;
+    pending_.erase(it);
+    if (o_.retry_failed) seen_.erase(g, hash(g));
+    r_.failures.push_back({id, g, kind, reason, info.worker, info.submitted, info.finished});
+    if (r_.failures.size() >= (o_.max_failures ? o_.max_failures : o_.budget)) r_.too_many_failures = true;
   }
 
   std::size_t tournament() {
@@ -202,14 +240,14 @@ class GuidedRun {
     for (std::size_t i = 0; i < s; ++i) {
       std::swap(pos[i], pos[i + rng_.below(pos.size() - i)]);
       const std::size_t c = population_[pos[i]];
-      if (i == 0 || better(ev_.direction(), history()[c].signal, history()[best].signal)) best = c;
+      if (i == 0 || better(direction_, history()[c].signal, history()[best].signal)) best = c;
     }
     return best;
   }
 
   // Whether history entry a ranks before b: better signal, the earlier query on ties (deterministic).
   bool ahead(std::size_t a, std::size_t b) const {
-    if (history()[a].signal != history()[b].signal) return better(ev_.direction(), history()[a].signal, history()[b].signal);
+    if (history()[a].signal != history()[b].signal) return better(direction_, history()[a].signal, history()[b].signal);
     return a < b;
   }
 
@@ -256,7 +294,7 @@ class GuidedRun {
                              &parent_of_);
   }
 
-  bool should_retrain() {
+  bool should_retrain() const {
     const std::size_t fresh = history().size() - last_start_;
     switch (o_.retrain.when) {
       case RetrainSchedule::When::every_iteration: return fresh > 0;
@@ -278,17 +316,18 @@ class GuidedRun {
     for (std::size_t i = last_start_; i < history().size(); ++i)
       if (!std::isnan(predicted_[i])) {
         p.push_back(predicted_[i]);
-        y.push_back(ev_.direction() == Direction::maximise ? history()[i].signal : -history()[i].signal);
+        y.push_back(direction_ == Direction::maximise ? history()[i].signal : -history()[i].signal);
       }
     if (p.size() < 2) return {std::numeric_limits<double>::quiet_NaN(), p.size()};
     return {kendall_tau(p, y), p.size()};
   }
 
-  TrainingSet training_set(std::uint64_t round) const {
-    TrainingSet t;
+  RetrainJob make_job(bool force_sync) {
+    RetrainJob t;
+    const std::uint64_t round = rounds_++;
     const std::size_t n = history().size();
     const std::size_t first = o_.retrain.window && o_.retrain.window < n ? n - o_.retrain.window : 0;
-    const bool maximise = ev_.direction() == Direction::maximise;
+    const bool maximise = direction_ == Direction::maximise;
     for (std::size_t i = first; i < n; ++i) {
       t.archs.push_back(history()[i].arch);
       t.targets.push_back(maximise ? history()[i].signal : -history()[i].signal);
@@ -312,96 +351,173 @@ class GuidedRun {
     t.fit.epochs = o_.retrain.epochs;
     t.fit.warm_start = o_.retrain.warm_start && round > 0;
     t.fit.seed = derive_seed(o_.seed, round, 0xF17);
+    t.asynchronous = o_.retrain.asynchronous && !force_sync;
+    RetrainRecord& rec = t.record;
+    rec.at_query = history().size();
+    std::tie(rec.online_tau, rec.online_cells) = online_tau();
+    rec.asynchronous = t.asynchronous;
+    rec.cells = t.archs.size();
+    rec.warm = t.fit.warm_start;
+    last_start_ = history().size();
+    next_geometric_ = static_cast<double>(history().size()) * o_.retrain.factor;
     return t;
   }
 
-  RetrainRecord begin_record(bool async) {
-    RetrainRecord rec;
-    rec.at_query = history().size();
-    std::tie(rec.online_tau, rec.online_cells) = online_tau();
-    rec.asynchronous = async;
-    last_start_ = history().size();
-    next_geometric_ = static_cast<double>(history().size()) * o_.retrain.factor;
-    return rec;
+  std::optional<RetrainJob> take_job() {
+    if (!job_) return std::nullopt;
+    auto j = std::move(job_);
+    job_.reset();
+    if (j->asynchronous) async_out_ = true;
+    else sync_job_out_ = true;
+    return j;
   }
 
-  void retrain_now(bool force_sync) {
-    const bool async = o_.retrain.asynchronous && !force_sync;
-    if (async && trainer_.joinable()) return;  // one copy trains at a time; new results wait for the next round
-    TrainingSet t = training_set(rounds_++);
-    RetrainRecord rec = begin_record(async);
-    rec.cells = t.archs.size();
-    rec.warm = t.fit.warm_start;
-    if (!async) {
-      const auto tt = Clock::now();
-      const TrainingStats s = model_->fit(t.archs, t.targets, t.fit);
-      rec.seconds = since(tt);
-      rec.epochs = s.epochs;
-      rec.swapped_at_query = history().size();
-      sync_training_seconds_ += rec.seconds;
-      r_.seconds_training += rec.seconds;
-      finish(rec);
-      return;
+  void retrain_finished(RetrainRecord rec, std::unique_ptr<Surrogate> trained) {
+    if (trained) {
+      model_ = std::move(trained);
+      async_out_ = false;
+    } else {
+      sync_job_out_ = false;
     }
-    // Asynchronous: a deep copy trains on its own thread; ranking goes on with the current model.
-    pending_ = model_->clone();
-    pending_record_ = rec;
-    ready_.store(false);
-    trainer_ = std::thread([this, t = std::move(t)]() mutable {
-      const auto tt = Clock::now();
-      const TrainingStats s = pending_->fit(t.archs, t.targets, t.fit);
-      pending_record_.seconds = since(tt);
-      pending_record_.epochs = s.epochs;
-      ready_.store(true, std::memory_order_release);
-    });
-  }
-
-  void swap_in_if_ready(bool wait) {
-    if (!trainer_.joinable()) return;
-    if (!wait && !ready_.load(std::memory_order_acquire)) return;
-    trainer_.join();
-    model_ = std::move(pending_);
-    pending_record_.swapped_at_query = history().size();
-    r_.seconds_training += pending_record_.seconds;
-    finish(pending_record_);
-  }
-
-  void finish(const RetrainRecord& rec) {
+    rec.swapped_at_query = history().size();
+    r_.seconds_training += rec.seconds;
     r_.retrains.push_back(rec);
     if (obs_) obs_->on_retrain(rec);
   }
 
   const SearchSpace& space_;
   TwoStep two_step_;
-  Evaluator& ev_;
   std::unique_ptr<Surrogate>& model_;
-  const GuidedOptions& o_;
+  GuidedOptions o_;
+  Direction direction_;
   GuidedObserver* obs_;
+  bool steady_;
   Rng rng_;
-  EvaluatedSet seen_;
+  EvaluatedSet seen_;  // evaluated, in flight and planned
   std::deque<std::size_t> population_;
   std::vector<std::size_t> parent_of_;  // per candidate of the current iteration
-  std::vector<double> predicted_;  // score the ranking model gave each history entry (NaN: random)
-  std::size_t last_start_ = 0;     // history size when the last retrain started
+  std::vector<double> predicted_;       // score the ranking model gave each history entry (NaN: random)
+  std::size_t last_start_ = 0;          // history size when the last retrain started
   double next_geometric_ = 0;
-  std::uint64_t rounds_ = 0;
-  double sync_training_seconds_ = 0;
+  std::uint64_t rounds_ = 0, iteration_ = 0, next_id_ = 0;
   std::vector<Genome> all_;
   std::vector<ArchitectureHash> all_hashes_;
-  std::thread trainer_;
-  std::unique_ptr<Surrogate> pending_;
-  RetrainRecord pending_record_;
-  std::atomic<bool> ready_{false};
+  std::deque<Candidate> queue_;                     // planned, not yet asked
+  std::unordered_map<std::uint64_t, Candidate> pending_;  // asked, not yet told
+  std::optional<RetrainJob> job_;
+  bool initial_fit_done_ = false, retrain_checked_ = false, sync_job_out_ = false, async_out_ = false;
+  double seconds_scoring_ = 0;
   GuidedResult r_;
 };
 
-}  // namespace
+GuidedSearch::GuidedSearch(const SearchSpace& space, const GuidedOptions& options, Direction direction, std::unique_ptr<Surrogate>& model,
+                           GuidedObserver* observer, bool steady_state) {
+  options.validate();
+  if (!model) throw OptionError("guided search: no surrogate given");
+  impl_ = std::make_unique<Impl>(space, options, direction, model, observer, steady_state);
+}
+GuidedSearch::~GuidedSearch() = default;
+std::vector<Candidate> GuidedSearch::ask(std::size_t n) { return impl_->ask(n); }
+void GuidedSearch::tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info) { impl_->tell(id, e, info); }
+void GuidedSearch::tell_failure(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info) {
+  impl_->tell_failure(id, kind, reason, info);
+}
+bool GuidedSearch::finished() const { return impl_->finished(); }
+std::size_t GuidedSearch::in_flight() const { return impl_->pending_.size(); }
+void GuidedSearch::stop() { impl_->r_.stopped_by_observer = true; }
+const SearchResult& GuidedSearch::result() const { return impl_->r_; }
+SearchResult GuidedSearch::take_result() { return take_guided_result(); }
+GuidedResult GuidedSearch::take_guided_result() {
+  impl_->r_.seconds_scoring = impl_->seconds_scoring_;
+  return std::move(impl_->r_);
+}
+Direction GuidedSearch::direction() const { return impl_->direction_; }
+std::optional<RetrainJob> GuidedSearch::take_retrain_job() { return impl_->take_job(); }
+Surrogate* GuidedSearch::model() { return impl_->model_.get(); }
+void GuidedSearch::retrain_finished(RetrainRecord record, std::unique_ptr<Surrogate> trained) {
+  impl_->retrain_finished(record, std::move(trained));
+}
+double GuidedSearch::seconds_scoring() const { return impl_->seconds_scoring_; }
+
+// ---------------------------------------------------------------------------------------------
+
+struct RetrainRunner::Impl {
+  std::future<std::pair<std::unique_ptr<Surrogate>, RetrainRecord>> pending;
+};
+
+RetrainRunner::RetrainRunner() : impl_(std::make_unique<Impl>()) {}
+RetrainRunner::~RetrainRunner() {
+  if (impl_->pending.valid()) impl_->pending.wait();
+}
+bool RetrainRunner::busy() const { return impl_->pending.valid(); }
+
+double RetrainRunner::run(AskTellSearch& search) {
+  auto job = search.take_retrain_job();
+  if (!job) return -1;
+  if (!job->asynchronous) {
+    const auto t0 = Clock::now();
+    const TrainingStats s = search.model()->fit(job->archs, job->targets, job->fit);
+    job->record.seconds = since(t0);
+    job->record.epochs = s.epochs;
+    seconds_ += job->record.seconds;
+    search.retrain_finished(job->record, nullptr);
+    return job->record.seconds;
+  }
+  // Asynchronous: a deep copy trains in a background task; ranking goes on with the current model.
+  auto copy = search.model()->clone();
+  impl_->pending = std::async(std::launch::async, [copy = std::move(copy), job = std::move(*job)]() mutable {
+    const auto t0 = Clock::now();
+    const TrainingStats s = copy->fit(job.archs, job.targets, job.fit);
+    job.record.seconds = since(t0);
+    job.record.epochs = s.epochs;
+    return std::pair(std::move(copy), job.record);
+  });
+  return 0;
+}
+
+void RetrainRunner::poll(AskTellSearch& search, bool wait) {
+  if (!impl_->pending.valid()) return;
+  if (!wait && impl_->pending.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+  auto [model, record] = impl_->pending.get();  // rethrows a failed fit here, on the driver's thread
+  search.retrain_finished(record, std::move(model));
+}
 
 GuidedResult run_guided_search(const SearchSpace& space, Evaluator& evaluator, std::unique_ptr<Surrogate>& model,
                                const GuidedOptions& options, GuidedObserver* observer) {
-  options.validate();
-  if (!model) throw OptionError("guided search: no surrogate given");
-  return GuidedRun(space, evaluator, model, options, observer).go();
+  const auto t0 = Clock::now();
+  GuidedSearch search(space, options, evaluator.direction(), model, observer);
+  RetrainRunner retrainer;
+  double evaluating = 0;
+  // The synchronous driver: one candidate at a time on this thread, retrains when the search asks.
+  for (;;) {
+    retrainer.poll(search, false);
+    auto c = search.ask(1);
+    // A synchronous retrain stops ask() until it is done; an asynchronous one starts here.
+    const bool ran = retrainer.run(search) >= 0;
+    if (c.empty()) {
+      if (ran) continue;
+      if (retrainer.busy() && !search.done()) {
+        retrainer.poll(search, true);
+        continue;
+      }
+      break;
+    }
+    const auto te = Clock::now();
+    try {
+      const Evaluation e = evaluator.evaluate(c[0].arch);
+      evaluating += since(te);
+      search.tell(c[0].id, e);
+    } catch (const EvaluationFailed& e) {
+      evaluating += since(te);
+      search.tell_failure(c[0].id, e.kind(), e.what());
+    }
+  }
+  retrainer.poll(search, true);
+  GuidedResult r = search.take_guided_result();
+  r.seconds_evaluating = evaluating;
+  r.wall_seconds = since(t0);
+  r.seconds_engine = std::max(0.0, r.wall_seconds - r.seconds_scoring - r.seconds_evaluating - retrainer.seconds_training());
+  return r;
 }
 
 std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator,

@@ -14,6 +14,8 @@
 
 #include "nas/engine/evaluator.hpp"
 #include "nas/engine/search.hpp"
+#include "nas/engine/surrogate.hpp"
+#include "nas/engine/retrain_record.hpp"
 
 namespace nas {
 
@@ -29,6 +31,19 @@ struct Candidate {
 struct EvaluationInfo {
   int worker = -1;
   double submitted = 0, finished = 0;
+};
+
+class Surrogate;
+
+/// A surrogate retrain a search asks its driver for (guided searches): the training set and the
+/// record begun. `asynchronous`: train a copy of the model elsewhere and hand it back; else train
+/// the search's model now, before asking again.
+struct RetrainJob {
+  std::vector<Genome> archs;
+  std::vector<double> targets;
+  FitOptions fit;
+  RetrainRecord record;
+  bool asynchronous = false;
 };
 
 class AskTellSearch {
@@ -54,6 +69,18 @@ class AskTellSearch {
   virtual const SearchResult& result() const = 0;
   virtual SearchResult take_result() = 0;
   virtual Direction direction() const = 0;
+
+  // Surrogate retraining (guided searches; the defaults are for searches without a model).
+  /// A retrain the driver should run now, if any: taken once. A synchronous job must be run
+  /// (model(), then retrain_finished with no model) before ask() proposes again.
+  virtual std::optional<RetrainJob> take_retrain_job() { return std::nullopt; }
+  /// The model a synchronous job trains, and that an asynchronous job clones.
+  virtual Surrogate* model() { return nullptr; }
+  /// A job is done: `record` with its seconds and epochs filled in; `trained` is the trained copy
+  /// of an asynchronous job (it becomes the ranking model), null for a synchronous one.
+  virtual void retrain_finished(RetrainRecord, std::unique_ptr<Surrogate>) {}
+  /// Seconds the search spent scoring candidates with the surrogate (guided).
+  virtual double seconds_scoring() const { return 0; }
 };
 
 /// Random search and regularised evolution (REA) as an ask/tell object. Told results in ask

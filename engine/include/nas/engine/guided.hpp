@@ -20,6 +20,8 @@
 #include "nas/engine/evaluator.hpp"
 #include "nas/engine/search.hpp"
 #include "nas/engine/surrogate.hpp"
+#include "nas/engine/ask_tell.hpp"
+#include "nas/engine/retrain_record.hpp"
 
 namespace nas {
 
@@ -74,26 +76,14 @@ struct GuidedOptions {
   std::size_t incumbent_k = 1;
   bool rank_whole_space = false;          // enumerable spaces: rank every unevaluated architecture instead of children
   bool skip_canonical_duplicates = true;
+  bool retry_failed = false;              // propose an architecture again after its evaluation failed
+  std::size_t max_failures = 0;           // stop after this many failed evaluations (0 = the budget)
   RetrainSchedule retrain;
   void validate() const;                  // throws OptionError naming the field
 };
 
 GuidedOptions::Parents parse_parent_selection(std::string_view s);  // tournament | best; throws OptionError
 std::string_view parent_selection_name(GuidedOptions::Parents p);
-
-/// One retrain, as logged.
-struct RetrainRecord {
-  std::size_t at_query = 0;     // history size when training started
-  std::size_t cells = 0;        // training set size (window applied)
-  double seconds = 0;           // training wall time
-  int epochs = 0;
-  bool warm = false, asynchronous = false;
-  std::size_t swapped_at_query = 0;  // when the trained model started ranking
-  /// Online validation: Kendall tau between the model's scores (when it ranked them) and the true
-  /// signals of the cells evaluated since the previous retrain; NaN if fewer than 2.
-  double online_tau = 0;
-  std::size_t online_cells = 0;
-};
 
 struct GuidedResult : SearchResult {
   std::vector<RetrainRecord> retrains;
@@ -108,6 +98,61 @@ struct GuidedResult : SearchResult {
 class GuidedObserver : public SearchObserver {
  public:
   virtual void on_retrain(const RetrainRecord&) {}
+};
+
+/// Predictor-guided evolution as an ask/tell object (see ask_tell.hpp). Batch-synchronous
+/// (`steady_state` false): an iteration's candidates are asked, all told, then the retraining
+/// schedule is consulted and the next iteration planned: told in ask order by one worker, this is
+/// exactly run_guided_search's historical loop (bit-identical trajectories for a seed). Steady
+/// state (`steady_state` true): when the planned candidates run out and results are still in
+/// flight, the next iteration is planned at once from what is known (in-flight candidates count
+/// as seen), so a freed worker never waits for a whole batch.
+class GuidedSearch final : public AskTellSearch {
+ public:
+  /// `space` and `model` must outlive the search; `model` is the ranking model (an asynchronous
+  /// retrain replaces it through retrain_finished). Throws OptionError for invalid options.
+  GuidedSearch(const SearchSpace& space, const GuidedOptions& options, Direction direction, std::unique_ptr<Surrogate>& model,
+               GuidedObserver* observer = nullptr, bool steady_state = false);
+  ~GuidedSearch() override;
+  std::vector<Candidate> ask(std::size_t n) override;
+  void tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info = {}) override;
+  void tell_failure(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info = {}) override;
+  bool finished() const override;
+  std::size_t in_flight() const override;
+  void stop() override;
+  const SearchResult& result() const override;
+  SearchResult take_result() override;
+  /// The full result (retrains, time split); the driver adds its own times.
+  GuidedResult take_guided_result();
+  Direction direction() const override;
+  std::optional<RetrainJob> take_retrain_job() override;
+  Surrogate* model() override;
+  void retrain_finished(RetrainRecord record, std::unique_ptr<Surrogate> trained) override;
+  double seconds_scoring() const override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Runs a retrain job for a driver: synchronously (trains search.model() now) or, for an
+/// asynchronous job, on a copy in a background task; poll() hands a finished copy back to the
+/// search. A failed fit is rethrown by run()/poll() on the driver's thread (never std::terminate).
+class RetrainRunner {
+ public:
+  RetrainRunner();
+  ~RetrainRunner();  // waits for a copy still training
+  /// Takes and runs the search's pending job, if any; returns the seconds of a synchronous fit.
+  double run(AskTellSearch& search);
+  /// Hands a finished asynchronous copy to the search; with `wait`, waits for it first.
+  void poll(AskTellSearch& search, bool wait);
+  bool busy() const;
+  double seconds_training() const { return seconds_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  double seconds_ = 0;
 };
 
 /// Runs predictor-guided evolution to the budget. `model` may be replaced by a retrained copy in
