@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <numeric>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -80,8 +81,17 @@ int cmd_search(int argc, char** argv) {
   config.begin_object();
   const auto t0 = std::chrono::steady_clock::now();
   const bool with_executor = executor_requested(args);
-  if (guided && with_executor)
-    throw OptionError("--executor/--workers/--mode/--cost-model: guided search runs one synchronous worker for now; use --algo random or rea");
+  // column:NAME: each evaluation takes the architecture's value in that table column (seconds).
+  const auto column_cost = [&](const std::string& name) -> CostModel {
+    const std::size_t col = x.table->column(name);
+    return [&x, col, name](const Genome& g, const Evaluation&, Rng&) {
+      const auto row = x.table->find(g);
+      if (!row) throw UnknownArchitecture(fmt::format("--cost-model column:{}: {} is not in the table", name, x.space->format(g)));
+      return x.table->value(*row, col);
+    };
+  };
+  std::optional<ExecutorOptions> xo;
+  if (with_executor) xo = executor_options(args, column_cost);
   if (guided) {
     const GuidedOptions go = guided_options(args);
     const auto po = predictor_options(args, parallel > 1 ? 1 : 0);
@@ -89,11 +99,17 @@ int cmd_search(int argc, char** argv) {
     fmt::print(stderr, "nas search: guided/{} on {} ({} rows, loaded in {:.1f} ms), signal {}, reported {}, {} seeds x {} queries\n",
                po.kind, x.table->path(), x.table->rows(), load_s * 1e3, x.signal_name(), x.reported_name(), n_seeds, go.budget);
     cli::Progress bar("seeds", n_seeds);
-    with_threads(threads, [&] {
+    if (xo) {
       guided_runs = run_guided_searches(
-          *x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, [&] { return predictor::make_surrogate(*x.space, po); }, go, seeds, parallel,
-          [&](std::size_t) { bar.tick(); });
-    });
+          *x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, [&] { return predictor::make_surrogate(*x.space, po); }, go, *xo,
+          x.direction, seeds, parallel, [&](std::size_t) { bar.tick(); });
+    } else {
+      with_threads(threads, [&] {
+        guided_runs = run_guided_searches(
+            *x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, [&] { return predictor::make_surrogate(*x.space, po); }, go, seeds,
+            parallel, [&](std::size_t) { bar.tick(); });
+      });
+    }
     runs.assign(guided_runs.begin(), guided_runs.end());
     config.field("predictor", po.kind).field("device", po.device).field("initial", go.initial_samples)
         .field("population", go.population_size).field("tournament", go.tournament_size)
@@ -111,27 +127,18 @@ int cmd_search(int argc, char** argv) {
     fmt::print(stderr, "nas search: {} on {} ({} rows, loaded in {:.1f} ms), signal {}, reported {}, {} seeds x {} queries\n", algo,
                x.table->path(), x.table->rows(), load_s * 1e3, x.signal_name(), x.reported_name(), n_seeds, o.budget);
     cli::Progress bar("seeds", n_seeds);
-    if (with_executor) {
-      // column:NAME: each evaluation takes the architecture's value in that table column (seconds).
-      const auto column_cost = [&](const std::string& name) -> CostModel {
-        const std::size_t col = x.table->column(name);
-        return [&x, col, name](const Genome& g, const Evaluation&, Rng&) {
-          const auto row = x.table->find(g);
-          if (!row) throw UnknownArchitecture(fmt::format("--cost-model column:{}: {} is not in the table", name, x.space->format(g)));
-          return x.table->value(*row, col);
-        };
-      };
-      const ExecutorOptions xo = executor_options(args, column_cost);
-      runs = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, o, xo, x.direction, seeds, threads,
+    if (xo) {
+      runs = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, o, *xo, x.direction, seeds, threads,
                           [&](std::size_t) { bar.tick(); });
-      config.field("executor", executor_kind_name(xo.kind)).field("mode", executor_mode_name(xo.mode)).field("workers", xo.workers)
-          .field("cost_model", args.str("cost-model", ""));
     } else {
       runs = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, o, seeds, threads, [&](std::size_t) { bar.tick(); });
     }
     config.field("population", o.population_size).field("tournament", o.tournament_size)
         .field("canonical_dedup", o.skip_canonical_duplicates).field("max_mutation_retries", o.max_mutation_retries);
   }
+  if (xo)
+    config.field("executor", executor_kind_name(xo->kind)).field("mode", executor_mode_name(xo->mode)).field("workers", xo->workers)
+        .field("cost_model", args.str("cost-model", ""));
   config.end_object();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

@@ -134,8 +134,6 @@ int cmd_search_train(cli::Args& args) {
   };
   const auto next_seed = [&](std::size_t) { progress.reset(); };
   const bool with_executor = executor_requested(args);
-  if (guided && with_executor)
-    throw OptionError("--executor/--workers/--mode: guided search runs one synchronous worker for now; use --algo random or rea");
   std::optional<ExecutorOptions> xo;
   if (with_executor) {
     xo = executor_options(args);
@@ -145,7 +143,12 @@ int cmd_search_train(cli::Args& args) {
   std::vector<SearchResult> runs;
   std::vector<GuidedResult> guided_runs;
   // Runs go one after another: a training already uses the cores it is given (--train-threads).
-  if (guided) {
+  if (guided && xo) {
+    // W trainings in flight; --mode async: steady state (a freed worker gets the next candidate).
+    guided_runs = run_guided_searches(*space, factory, [&] { return predictor::make_surrogate(*space, *po); }, *go, *xo, Direction::maximise,
+                                      seeds, 1, next_seed);
+    runs.assign(guided_runs.begin(), guided_runs.end());
+  } else if (guided) {
     with_threads(threads, [&] {
       guided_runs = run_guided_searches(*space, factory, [&] { return predictor::make_surrogate(*space, *po); }, *go, seeds, 1, next_seed);
     });

@@ -27,12 +27,13 @@ const char* run_options_help() {
                            (default canonical for guided)
   --population 20          population size (REA: P; guided: aging population)
   --tournament 5           tournament size S
- execution (random and rea; guided runs one synchronous worker for now):
+ execution (random, rea and guided):
   --executor local         local: --workers threads, one evaluator each (wall clock) |
                            simulated: a virtual clock for tables, durations from --cost-model
   --workers 1              evaluations in flight
-  --mode sync              sync: ask W, wait for all, tell in ask order | async: a freed worker
-                           gets the next candidate at once (steady state)
+  --mode sync              sync: ask W, wait for all, tell in ask order (guided: an iteration's
+                           top-k, so use --workers <= --top-k) | async: a freed worker gets the
+                           next candidate at once (steady state)
   --cost-model MODEL       simulated: fixed:SECONDS | lognormal:MEAN,SIGMA | column:NAME (a table column)
   --retry-failed           propose an architecture again after its evaluation failed
   --max-failures 0         stop after this many failed evaluations (0 = the budget)
@@ -133,6 +134,8 @@ GuidedOptions guided_options(const cli::Args& args) {
   const std::string dedup = args.str("dedup", "canonical");
   if (dedup != "exact" && dedup != "canonical") throw OptionError(fmt::format("--dedup: '{}'; expected exact or canonical", dedup));
   o.skip_canonical_duplicates = dedup == "canonical";
+  o.retry_failed = args.flag("retry-failed");
+  o.max_failures = static_cast<std::size_t>(args.integer("max-failures", 0, 0, 100'000'000));
   auto& r = o.retrain;
   r.when = parse_retrain_when(args.str("retrain", "every-iteration"));
   r.every = sz("retrain-every", r.every);

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
+#include "nas/engine/guided.hpp"
 #include "nas/mutation/errors.hpp"
 
 namespace nas {
@@ -65,12 +66,11 @@ std::exception_ptr tell(AskTellSearch& search, const Outcome& o) {
   return nullptr;
 }
 
-void finish(SearchResult& r, double busy, double makespan, std::size_t workers) {
-  r.makespan = makespan;
-  r.utilisation = makespan > 0 ? busy / (static_cast<double>(workers) * makespan) : 0;
+ExecutionStats stats(double busy, double makespan, std::size_t workers, double training) {
+  return {makespan > 0 ? busy / (static_cast<double>(workers) * makespan) : 0, makespan, training};
 }
 
-SearchResult run_local(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t seed, const ExecutorOptions& o) {
+ExecutionStats run_local(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t seed, const ExecutorOptions& o) {
   const auto t0 = Clock::now();
   auto now = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
   std::mutex m;
@@ -111,8 +111,25 @@ SearchResult run_local(AskTellSearch& search, const EvaluatorFactory& make_evalu
   std::size_t in_flight = 0;
   double busy = 0;
   std::exception_ptr fatal;
+  RetrainRunner retrainer;
+  // Asks for up to n candidates, running the retrains the search asks for on the way: a
+  // synchronous one here and now (workers idle meanwhile), an asynchronous one in the background.
+  auto ask = [&](std::size_t n) {
+    for (;;) {
+      retrainer.poll(search, false);
+      auto cs = search.ask(n);
+      const bool ran = retrainer.run(search) >= 0;
+      if (!cs.empty() || !ran) {
+        if (cs.empty() && in_flight == 0 && retrainer.busy() && !search.finished()) {
+          retrainer.poll(search, true);  // nothing else to do: wait for the copy
+          continue;
+        }
+        return cs;
+      }
+    }
+  };
   auto submit = [&](std::size_t n) {
-    const auto cs = search.ask(n);
+    const auto cs = ask(n);
     {
       std::lock_guard lock(m);
       for (const auto& c : cs) {
@@ -165,15 +182,27 @@ SearchResult run_local(AskTellSearch& search, const EvaluatorFactory& make_evalu
   }
   job_ready.notify_all();
   for (auto& t : workers) t.join();
+  if (!fatal) {
+    try {
+      retrainer.poll(search, true);
+    } catch (...) {
+      fatal = std::current_exception();
+    }
+  }
   if (fatal) std::rethrow_exception(fatal);
-  SearchResult r = search.take_result();
-  finish(r, busy, now(), o.workers);
-  return r;
+  return stats(busy, now(), o.workers, retrainer.seconds_training());
 }
 
-SearchResult run_simulated(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t seed, const ExecutorOptions& o) {
+ExecutionStats run_simulated(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t seed, const ExecutorOptions& o) {
   auto ev = make_evaluator(seed);
   double now = 0, busy = 0;
+  RetrainRunner retrainer(/*synchronous_only=*/true);  // retrains take no simulated time
+  auto ask = [&](std::size_t n) {
+    for (;;) {
+      auto cs = search.ask(n);
+      if (retrainer.run(search) < 0 || !cs.empty()) return cs;
+    }
+  };
   // The evaluation itself happens at submission (a table lookup takes no simulated time); its
   // outcome is delivered when its simulated duration has passed.
   auto start = [&](const Candidate& c, int worker) {
@@ -191,7 +220,7 @@ SearchResult run_simulated(AskTellSearch& search, const EvaluatorFactory& make_e
   };
   if (o.mode == ExecutorOptions::Mode::sync) {
     for (;;) {
-      const auto cs = search.ask(o.workers);
+      const auto cs = ask(o.workers);
       if (cs.empty()) break;
       std::vector<Outcome> batch;
       double end = now;
@@ -212,7 +241,7 @@ SearchResult run_simulated(AskTellSearch& search, const EvaluatorFactory& make_e
     for (std::size_t w = 0; w < o.workers; ++w) free_workers.push(static_cast<int>(w));
     auto fill = [&] {
       while (!free_workers.empty()) {
-        const auto cs = search.ask(1);
+        const auto cs = ask(1);
         if (cs.empty()) return;
         events.push(start(cs[0], free_workers.top()));
         free_workers.pop();
@@ -228,9 +257,7 @@ SearchResult run_simulated(AskTellSearch& search, const EvaluatorFactory& make_e
       fill();
     }
   }
-  SearchResult r = search.take_result();
-  finish(r, busy, now, o.workers);
-  return r;
+  return stats(busy, now, o.workers, retrainer.seconds_training());
 }
 
 }  // namespace
@@ -277,10 +304,53 @@ ExecutorOptions::Mode parse_executor_mode(std::string_view s) {
 std::string_view executor_kind_name(ExecutorOptions::Kind k) { return k == ExecutorOptions::Kind::local ? "local" : "simulated"; }
 std::string_view executor_mode_name(ExecutorOptions::Mode m) { return m == ExecutorOptions::Mode::sync ? "sync" : "async"; }
 
-SearchResult execute(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t run_seed, const ExecutorOptions& options) {
+ExecutionStats drive(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t run_seed, const ExecutorOptions& options) {
   options.validate();
   return options.kind == ExecutorOptions::Kind::local ? run_local(search, make_evaluator, run_seed, options)
                                                       : run_simulated(search, make_evaluator, run_seed, options);
+}
+
+SearchResult execute(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t run_seed, const ExecutorOptions& options) {
+  const ExecutionStats st = drive(search, make_evaluator, run_seed, options);
+  SearchResult r = search.take_result();
+  r.utilisation = st.utilisation;
+  r.makespan = st.makespan;
+  return r;
+}
+
+std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator,
+                                              const std::function<std::unique_ptr<Surrogate>()>& make_surrogate,
+                                              const GuidedOptions& options, const ExecutorOptions& executor, Direction direction,
+                                              std::span<const std::uint64_t> seeds, int threads,
+                                              const std::function<void(std::size_t)>& on_done) {
+  options.validate();
+  executor.validate();
+  std::vector<GuidedResult> results(seeds.size());
+  std::mutex done_mutex;
+  auto one = [&](std::size_t i) {
+    GuidedOptions o = options;
+    o.seed = seeds[i];
+    const auto t0 = Clock::now();
+    auto model = make_surrogate();
+    GuidedSearch search(space, o, direction, model, nullptr, executor.mode == ExecutorOptions::Mode::async);
+    const ExecutionStats st = drive(search, make_evaluator, o.seed, executor);
+    GuidedResult& r = results[i];
+    r = search.take_guided_result();
+    r.utilisation = st.utilisation;
+    r.makespan = st.makespan;
+    r.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    r.seconds_engine = std::max(0.0, r.wall_seconds - r.seconds_scoring - st.seconds_training);
+    if (on_done) {
+      std::lock_guard lock(done_mutex);
+      on_done(i);
+    }
+  };
+  if (executor.kind == ExecutorOptions::Kind::local) {
+    for (std::size_t i = 0; i < seeds.size(); ++i) one(i);
+  } else {
+    with_threads(threads, [&] { tbb::parallel_for(std::size_t{0}, seeds.size(), one); });
+  }
+  return results;
 }
 
 std::vector<SearchResult> run_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator, const SearchOptions& options,

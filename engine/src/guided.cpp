@@ -445,7 +445,7 @@ struct RetrainRunner::Impl {
   std::future<std::pair<std::unique_ptr<Surrogate>, RetrainRecord>> pending;
 };
 
-RetrainRunner::RetrainRunner() : impl_(std::make_unique<Impl>()) {}
+RetrainRunner::RetrainRunner(bool synchronous_only) : impl_(std::make_unique<Impl>()), synchronous_only_(synchronous_only) {}
 RetrainRunner::~RetrainRunner() {
   if (impl_->pending.valid()) impl_->pending.wait();
 }
@@ -454,13 +454,15 @@ bool RetrainRunner::busy() const { return impl_->pending.valid(); }
 double RetrainRunner::run(AskTellSearch& search) {
   auto job = search.take_retrain_job();
   if (!job) return -1;
-  if (!job->asynchronous) {
+  if (!job->asynchronous || synchronous_only_) {
+    std::unique_ptr<Surrogate> copy = job->asynchronous ? search.model()->clone() : nullptr;
+    Surrogate* m = copy ? copy.get() : search.model();
     const auto t0 = Clock::now();
-    const TrainingStats s = search.model()->fit(job->archs, job->targets, job->fit);
+    const TrainingStats s = m->fit(job->archs, job->targets, job->fit);
     job->record.seconds = since(t0);
     job->record.epochs = s.epochs;
     seconds_ += job->record.seconds;
-    search.retrain_finished(job->record, nullptr);
+    search.retrain_finished(job->record, std::move(copy));
     return job->record.seconds;
   }
   // Asynchronous: a deep copy trains in a background task; ranking goes on with the current model.

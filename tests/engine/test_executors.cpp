@@ -221,3 +221,93 @@ TEST_CASE("ask/tell: ids are checked; the budget counts results and candidates i
   CHECK_FALSE(s.finished());  // a failure is not charged: one more may be asked
   CHECK(s.ask(3).size() == 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Guided search under executors.
+
+#include "fake_surrogates.hpp"
+
+namespace {
+GuidedOptions guided(std::size_t budget, std::uint64_t seed) {
+  GuidedOptions o;
+  o.budget = budget;
+  o.seed = seed;
+  return o;
+}
+}  // namespace
+
+TEST_CASE("executors: guided, one local worker in sync mode reproduces run_guided_search; W workers", "[engine][executors][guided]") {
+  const auto& t = nb201_table();
+  auto oracle = [&] { return std::unique_ptr<Surrogate>(std::make_unique<test::OracleSurrogate>(t.table, t.col)); };
+  const GuidedOptions o = guided(80, 3);
+  datasets::TableEvaluator ev(t.table, t.space, t.col, t.col);
+  auto model = oracle();
+  const GuidedResult ref = run_guided_search(t.space, ev, model, o);
+  const std::vector<std::uint64_t> seed{3};
+  ExecutorOptions x;
+  const auto r = run_guided_searches(t.space, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(100, 0); }, oracle, o, x,
+                                     Direction::maximise, seed, 1)[0];
+  REQUIRE(r.trajectory.size() == ref.trajectory.size());
+  for (std::size_t i = 0; i < r.trajectory.size(); ++i) CHECK(r.trajectory[i].arch == ref.trajectory[i].arch);
+  CHECK(r.retrains.size() == ref.retrains.size());
+  // Batch-synchronous with 5 workers (= top_k): local and simulated agree.
+  x.workers = 5;
+  const auto local = run_guided_searches(t.space, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(300, 0); }, oracle, o, x,
+                                         Direction::maximise, seed, 1)[0];
+  x.kind = ExecutorOptions::Kind::simulated;
+  x.cost = parse_cost_model("lognormal:60,0.7");
+  const auto sim = run_guided_searches(t.space, [&](std::uint64_t) { return std::make_unique<datasets::TableEvaluator>(t.table, t.space, t.col, t.col); },
+                                       oracle, o, x, Direction::maximise, seed, 1)[0];
+  REQUIRE(local.trajectory.size() == 80);
+  REQUIRE(sim.trajectory.size() == 80);
+  for (std::size_t i = 0; i < 80; ++i) CHECK(local.trajectory[i].arch == sim.trajectory[i].arch);
+}
+
+TEST_CASE("executors: guided steady state, simulated and local: deterministic where it must be, nothing lost or repeated",
+          "[engine][executors][guided]") {
+  const auto& t = nb201_table();
+  auto oracle = [&] { return std::unique_ptr<Surrogate>(std::make_unique<test::OracleSurrogate>(t.table, t.col)); };
+  auto table_ev = [&](std::uint64_t) { return std::make_unique<datasets::TableEvaluator>(t.table, t.space, t.col, t.col); };
+  ExecutorOptions x;
+  x.kind = ExecutorOptions::Kind::simulated;
+  x.mode = ExecutorOptions::Mode::async;
+  x.workers = 16;
+  x.cost = parse_cost_model("lognormal:60,0.7");
+  const std::vector<std::uint64_t> seeds{1, 2, 3, 4};
+  const auto a = run_guided_searches(t.space, table_ev, oracle, guided(300, 0), x, Direction::maximise, seeds, 1);
+  const auto b = run_guided_searches(t.space, table_ev, oracle, guided(300, 0), x, Direction::maximise, seeds, 4);
+  for (std::size_t s = 0; s < seeds.size(); ++s) {
+    REQUIRE(a[s].trajectory.size() == 300);
+    check_no_duplicates(a[s]);
+    for (std::size_t i = 0; i < 300; ++i) CHECK(a[s].trajectory[i].arch == b[s].trajectory[i].arch);  // 1 vs 4 threads
+    CHECK(a[s].utilisation > 0.75);
+    CHECK(a[s].retrains.size() > 10);
+  }
+  x.kind = ExecutorOptions::Kind::local;
+  x.workers = 8;
+  const auto l = run_guided_searches(t.space, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(400, 0); }, oracle, guided(300, 5),
+                                     x, Direction::maximise, std::vector<std::uint64_t>{5}, 1)[0];
+  REQUIRE(l.trajectory.size() == 300);
+  check_no_duplicates(l);
+}
+
+TEST_CASE("executors: a surrogate fit that throws in an asynchronous retrain is reported to the caller", "[engine][executors][guided]") {
+  class Failing final : public test::RandomSurrogate {
+   public:
+    Failing() : RandomSurrogate(0) {}
+    TrainingStats fit(std::span<const Genome> a, std::span<const double> y, const FitOptions& f) override {
+      if (++fits_ > 1) throw std::runtime_error("fit exploded");
+      return RandomSurrogate::fit(a, y, f);
+    }
+    std::unique_ptr<Surrogate> clone() const override { return std::make_unique<Failing>(*this); }
+
+   private:
+    int fits_ = 0;
+  };
+  const auto& t = nb201_table();
+  GuidedOptions o = guided(60, 1);
+  o.retrain.asynchronous = true;
+  datasets::TableEvaluator ev(t.table, t.space, t.col, t.col);
+  std::unique_ptr<Surrogate> model = std::make_unique<Failing>();
+  CHECK_THROWS_WITH(run_guided_search(t.space, ev, model, o), "fit exploded");
+}

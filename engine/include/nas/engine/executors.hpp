@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "nas/engine/ask_tell.hpp"
+#include "nas/engine/guided.hpp"
 #include "nas/engine/search.hpp"
 
 namespace nas {
@@ -43,6 +44,17 @@ ExecutorOptions::Mode parse_executor_mode(std::string_view s);  // sync | async
 std::string_view executor_kind_name(ExecutorOptions::Kind k);
 std::string_view executor_mode_name(ExecutorOptions::Mode m);
 
+/// What a driven run measured.
+struct ExecutionStats {
+  double utilisation = 0;  // busy worker-seconds / (workers x makespan)
+  double makespan = 0;     // seconds, wall or simulated
+  double seconds_training = 0;  // surrogate fits run synchronously by the driver
+};
+
+/// Runs `search` to its end and leaves its result in it (take it with take_result(), or
+/// GuidedSearch::take_guided_result()). Same contract as execute().
+ExecutionStats drive(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t run_seed, const ExecutorOptions& options);
+
 /// Runs `search` to its end. Evaluators come from `make_evaluator(run_seed)`: one per local
 /// worker (created on that worker's thread), one in all for the simulated executor. An
 /// EvaluationFailed thrown by an evaluator is told as a failure and the run goes on; any other
@@ -58,5 +70,14 @@ SearchResult execute(AskTellSearch& search, const EvaluatorFactory& make_evaluat
 std::vector<SearchResult> run_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator, const SearchOptions& options,
                                        const ExecutorOptions& executor, Direction direction, std::span<const std::uint64_t> seeds,
                                        int threads, const std::function<void(std::size_t)>& on_done = {});
+
+/// One guided search per seed under `executor` (async mode: steady state), one surrogate each
+/// from `make_surrogate`; result i belongs to seeds[i]. Parallel over seeds on `threads` threads
+/// for the simulated executor, one after another for the local one.
+std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator,
+                                              const std::function<std::unique_ptr<Surrogate>()>& make_surrogate,
+                                              const GuidedOptions& options, const ExecutorOptions& executor, Direction direction,
+                                              std::span<const std::uint64_t> seeds, int threads,
+                                              const std::function<void(std::size_t)>& on_done = {});
 
 }  // namespace nas

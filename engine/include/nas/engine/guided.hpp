@@ -140,7 +140,10 @@ class GuidedSearch final : public AskTellSearch {
 /// search. A failed fit is rethrown by run()/poll() on the driver's thread (never std::terminate).
 class RetrainRunner {
  public:
-  RetrainRunner();
+  /// `synchronous_only`: an asynchronous job's copy is trained at once on the calling thread and
+  /// handed back before run() returns (the simulated executor: retrains take no simulated time
+  /// and the run stays deterministic).
+  explicit RetrainRunner(bool synchronous_only = false);
   ~RetrainRunner();  // waits for a copy still training
   /// Takes and runs the search's pending job, if any; returns the seconds of a synchronous fit.
   double run(AskTellSearch& search);
@@ -153,6 +156,7 @@ class RetrainRunner {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   double seconds_ = 0;
+  bool synchronous_only_;
 };
 
 /// Runs predictor-guided evolution to the budget. `model` may be replaced by a retrained copy in
