@@ -297,7 +297,9 @@ struct GuidedSearch::Impl {
   bool should_retrain() const {
     const std::size_t fresh = history().size() - last_start_;
     switch (o_.retrain.when) {
-      case RetrainSchedule::When::every_iteration: return fresh > 0;
+      // Steady state plans whenever its queue runs dry, possibly after every result: an
+      // "iteration" there is top_k new results.
+      case RetrainSchedule::When::every_iteration: return steady_ ? fresh >= o_.top_k : fresh > 0;
       case RetrainSchedule::When::every_k: return fresh >= o_.retrain.every;
       case RetrainSchedule::When::geometric: return static_cast<double>(history().size()) >= next_geometric_;  // history grew by `factor`
       case RetrainSchedule::When::tau_drop: {
