@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <numeric>
+#include <thread>
 
 #include <tbb/parallel_for.h>
 
@@ -11,7 +12,9 @@
 
 #include "commands.hpp"
 #include "experiment.hpp"
+#include "nas/engine/executors.hpp"
 #include "nas/engine/statistics.hpp"
+#include "nas/predictor/factory.hpp"
 #include "nas/mutation/nb101.hpp"
 
 namespace nas::app {
@@ -49,11 +52,15 @@ int cmd_bench(int argc, char** argv) {
                "                 [--nb101-cells 20000]\n"
                "prints: table load time (median of 7), children generated+deduplicated per second at 1 and\n"
                "N threads (ratio), random valid NB101 cells sampled+hashed per second at 1 and N threads, and\n"
-               "the wall time of <seeds> x <budget> REA runs at 1 and N threads (complete tables only)\n",
+               "the wall time of <seeds> x <budget> REA runs at 1 and N threads (complete tables only), and the\n"
+               "executor overhead: --overhead-evaluations 10000 evaluations sleeping 1 ms on --overhead-workers 16\n"
+               "local workers, REA and guided, against the ideal (evaluations x 1 ms / workers)\n",
                stdout);
     return 0;
   }
-  const cli::Args args(argc, argv, 2, {"data-dir", "dataset", "seeds", "budget", "threads", "space", "table", "nb101-cells"}, {});
+  const cli::Args args(argc, argv, 2,
+                       {"data-dir", "dataset", "seeds", "budget", "threads", "space", "table", "nb101-cells", "overhead-evaluations", "overhead-workers"},
+                       {});
   const int threads = static_cast<int>(args.integer("threads", 2, 1, 1024));
   Experiment x = load_experiment(args);
 
@@ -112,6 +119,46 @@ int cmd_bench(int argc, char** argv) {
     wall[k] = seconds([&] { (void)run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, o, seeds, thread_counts[k]); });
   fmt::print("REA {} seeds x {} queries: {:.3f} s at 1 thread, {:.3f} s at {} threads, ratio {:.2f}x\n", seeds.size(), o.budget,
              wall[0], wall[1], threads, wall[0] / wall[1]);
+
+  // Executor overhead: evaluations that each sleep 1 ms, W local workers in steady state; ideal
+  // = evaluations x 1 ms / W. Guided ranks with an MLP retrained in the background every 500.
+  const auto n_sleep = static_cast<std::size_t>(args.integer("overhead-evaluations", 10000, 0, 10'000'000));
+  if (n_sleep > 0) {
+    const auto workers = static_cast<std::size_t>(args.integer("overhead-workers", 16, 1, 4096));
+    struct Sleepy final : Evaluator {
+      std::unique_ptr<Evaluator> inner;
+      explicit Sleepy(std::unique_ptr<Evaluator> e) : inner(std::move(e)) {}
+      Evaluation evaluate(const Genome& g) override {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        return inner->evaluate(g);
+      }
+      std::uint64_t queries() const override { return inner->queries(); }
+    };
+    const EvaluatorFactory sleepy = [&](std::uint64_t seed) -> std::unique_ptr<Evaluator> { return std::make_unique<Sleepy>(x.evaluator(seed)); };
+    ExecutorOptions xo;
+    xo.workers = workers;
+    xo.mode = ExecutorOptions::Mode::async;
+    const double ideal = static_cast<double>(n_sleep) * 1e-3 / static_cast<double>(workers);
+    SearchOptions ro;
+    ro.budget = n_sleep;
+    const std::uint64_t one_seed[1] = {0};
+    const double t_rea = seconds([&] { (void)run_searches(*x.space, sleepy, ro, xo, x.direction, one_seed, 1); });
+    GuidedOptions go;
+    go.budget = n_sleep;
+    go.retrain.when = RetrainSchedule::When::every_k;
+    go.retrain.every = 500;
+    go.retrain.asynchronous = true;
+    predictor::PredictorOptions po;
+    po.kind = "mlp";
+    po.epochs = 20;
+    po.torch_threads = 1;
+    const double t_guided = seconds([&] {
+      (void)run_guided_searches(*x.space, sleepy, [&] { return predictor::make_surrogate(*x.space, po); }, go, xo, x.direction, one_seed, 1);
+    });
+    fmt::print("executor overhead: {} evaluations of 1 ms on {} local workers (async): ideal {:.3f} s; REA {:.3f} s ({:.3f}x); "
+               "guided (MLP, async retrain every 500) {:.3f} s ({:.3f}x)\n",
+               n_sleep, workers, ideal, t_rea, t_rea / ideal, t_guided, t_guided / ideal);
+  }
   return 0;
 }
 

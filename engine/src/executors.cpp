@@ -140,7 +140,7 @@ ExecutionStats run_local(AskTellSearch& search, const EvaluatorFactory& make_eva
       }
     }
     in_flight += cs.size();
-    job_ready.notify_all();
+    for (std::size_t i = 0; i < cs.size(); ++i) job_ready.notify_one();  // one worker per job, no thundering herd
     return cs.size();
   };
   auto collect = [&] {
@@ -318,6 +318,29 @@ SearchResult execute(AskTellSearch& search, const EvaluatorFactory& make_evaluat
   return r;
 }
 
+namespace {
+
+/// Calls run(i) for every seed: one after another for the local executor (each run keeps its own
+/// workers busy), in parallel on `threads` threads for the simulated one. `on_done` is serialised.
+void for_each_seed(const ExecutorOptions& executor, std::size_t n, int threads, const std::function<void(std::size_t)>& run,
+                   const std::function<void(std::size_t)>& on_done) {
+  std::mutex done_mutex;
+  auto one = [&](std::size_t i) {
+    run(i);
+    if (on_done) {
+      std::lock_guard lock(done_mutex);
+      on_done(i);
+    }
+  };
+  if (executor.kind == ExecutorOptions::Kind::local) {
+    for (std::size_t i = 0; i < n; ++i) one(i);
+  } else {
+    with_threads(threads, [&] { tbb::parallel_for(std::size_t{0}, n, one); });
+  }
+}
+
+}  // namespace
+
 std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator,
                                               const std::function<std::unique_ptr<Surrogate>()>& make_surrogate,
                                               const GuidedOptions& options, const ExecutorOptions& executor, Direction direction,
@@ -326,8 +349,7 @@ std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const Ev
   options.validate();
   executor.validate();
   std::vector<GuidedResult> results(seeds.size());
-  std::mutex done_mutex;
-  auto one = [&](std::size_t i) {
+  for_each_seed(executor, seeds.size(), threads, [&](std::size_t i) {
     GuidedOptions o = options;
     o.seed = seeds[i];
     const auto t0 = Clock::now();
@@ -340,16 +362,7 @@ std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const Ev
     r.makespan = st.makespan;
     r.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     r.seconds_engine = std::max(0.0, r.wall_seconds - r.seconds_scoring - st.seconds_training);
-    if (on_done) {
-      std::lock_guard lock(done_mutex);
-      on_done(i);
-    }
-  };
-  if (executor.kind == ExecutorOptions::Kind::local) {
-    for (std::size_t i = 0; i < seeds.size(); ++i) one(i);
-  } else {
-    with_threads(threads, [&] { tbb::parallel_for(std::size_t{0}, seeds.size(), one); });
-  }
+  }, on_done);
   return results;
 }
 
@@ -359,24 +372,14 @@ std::vector<SearchResult> run_searches(const SearchSpace& space, const Evaluator
   options.validate();
   executor.validate();
   std::vector<SearchResult> results(seeds.size());
-  std::mutex done_mutex;
-  auto one = [&](std::size_t i) {
+  for_each_seed(executor, seeds.size(), threads, [&](std::size_t i) {
     SearchOptions o = options;
     o.seed = seeds[i];
     const auto t0 = Clock::now();
     EvolutionSearch search(space, o, direction);
     results[i] = execute(search, make_evaluator, o.seed, executor);
     results[i].wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (on_done) {
-      std::lock_guard lock(done_mutex);
-      on_done(i);
-    }
-  };
-  if (executor.kind == ExecutorOptions::Kind::local) {
-    for (std::size_t i = 0; i < seeds.size(); ++i) one(i);
-  } else {
-    with_threads(threads, [&] { tbb::parallel_for(std::size_t{0}, seeds.size(), one); });
-  }
+  }, on_done);
   return results;
 }
 
