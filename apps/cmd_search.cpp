@@ -73,6 +73,13 @@ int cmd_search(int argc, char** argv) {
   const std::string out = args.str("out", fmt::format("runs/{}-{}-{}", x.space->name(), x.dataset, label));
   std::vector<std::uint64_t> seeds(n_seeds);
   std::iota(seeds.begin(), seeds.end(), seed_base);
+  if (guided) (void)guided_options(args), (void)predictor_options(args);  // every option checked before the journal is touched
+  else (void)search_options(args);
+  const auto journal = open_run(args, out, *x.space, "nas search");
+  std::size_t already = 0;
+  for (auto s : seeds) already += journal->finished(s);
+  if (already == seeds.size()) fmt::print(stderr, "nas search: already complete ({}); outputs are rebuilt from it\n", journal->path());
+  else if (already > 0 || !journal->events(seeds[0]).empty()) fmt::print(stderr, "nas search: resuming from {} ({} of {} runs finished)\n", journal->path(), already, seeds.size());
 
   std::vector<SearchResult> runs;
   std::vector<GuidedResult> guided_runs;
@@ -90,8 +97,9 @@ int cmd_search(int argc, char** argv) {
       return x.table->value(*row, col);
     };
   };
-  std::optional<ExecutorOptions> xo;
-  if (with_executor) xo = executor_options(args, column_cost);
+  // Every run goes through an executor (by default one local worker, synchronous: the historical
+  // loop's results) and writes its journal; a journal of the same options resumes the run.
+  const ExecutorOptions xo = with_executor ? executor_options(args, column_cost) : ExecutorOptions{};
   if (guided) {
     const GuidedOptions go = guided_options(args);
     const auto po = predictor_options(args, parallel > 1 ? 1 : 0);
@@ -99,17 +107,11 @@ int cmd_search(int argc, char** argv) {
     fmt::print(stderr, "nas search: guided/{} on {} ({} rows, loaded in {:.1f} ms), signal {}, reported {}, {} seeds x {} queries\n",
                po.kind, x.table->path(), x.table->rows(), load_s * 1e3, x.signal_name(), x.reported_name(), n_seeds, go.budget);
     cli::Progress bar("seeds", n_seeds);
-    if (xo) {
+    with_threads(threads, [&] {
       guided_runs = run_guided_searches(
-          *x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, [&] { return predictor::make_surrogate(*x.space, po); }, go, *xo,
-          x.direction, seeds, parallel, [&](std::size_t) { bar.tick(); });
-    } else {
-      with_threads(threads, [&] {
-        guided_runs = run_guided_searches(
-            *x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, [&] { return predictor::make_surrogate(*x.space, po); }, go, seeds,
-            parallel, [&](std::size_t) { bar.tick(); });
-      });
-    }
+          *x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, [&] { return predictor::make_surrogate(*x.space, po); }, go, xo,
+          x.direction, seeds, parallel, [&](std::size_t) { bar.tick(); }, journal.get());
+    });
     runs.assign(guided_runs.begin(), guided_runs.end());
     config.field("predictor", po.kind).field("device", po.device).field("initial", go.initial_samples)
         .field("population", go.population_size).field("tournament", go.tournament_size)
@@ -127,18 +129,13 @@ int cmd_search(int argc, char** argv) {
     fmt::print(stderr, "nas search: {} on {} ({} rows, loaded in {:.1f} ms), signal {}, reported {}, {} seeds x {} queries\n", algo,
                x.table->path(), x.table->rows(), load_s * 1e3, x.signal_name(), x.reported_name(), n_seeds, o.budget);
     cli::Progress bar("seeds", n_seeds);
-    if (xo) {
-      runs = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, o, *xo, x.direction, seeds, threads,
-                          [&](std::size_t) { bar.tick(); });
-    } else {
-      runs = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, o, seeds, threads, [&](std::size_t) { bar.tick(); });
-    }
+    runs = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, o, xo, x.direction, seeds, threads,
+                        [&](std::size_t) { bar.tick(); }, journal.get());
     config.field("population", o.population_size).field("tournament", o.tournament_size)
         .field("canonical_dedup", o.skip_canonical_duplicates).field("max_mutation_retries", o.max_mutation_retries);
   }
-  if (xo)
-    config.field("executor", executor_kind_name(xo->kind)).field("mode", executor_mode_name(xo->mode)).field("workers", xo->workers)
-        .field("cost_model", args.str("cost-model", ""));
+  config.field("executor", executor_kind_name(xo.kind)).field("mode", executor_mode_name(xo.mode)).field("workers", xo.workers)
+      .field("cost_model", args.str("cost-model", ""));
   config.end_object();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -146,10 +143,6 @@ int cmd_search(int argc, char** argv) {
     write_trajectory(out, seeds[i], runs[i], *x.space, false, with_executor);
     if (guided) write_retrains(out, seeds[i], guided_runs[i]);
   }
-  // The effective options, re-runnable with `nas search --config <out>/config.toml`.
-  cli::Args replay = args;
-  replay.set("out", out);
-  write_file(out + "/config.toml", "# nas search, as run; replay: nas search --config " + out + "/config.toml\n" + replay.to_toml());
 
   const double optimum = x.table->optimum(x.reported_column, x.direction);
   const double hit = hit_fraction(runs, optimum, x.direction);

@@ -1,6 +1,7 @@
 #include "experiment.hpp"
 
 #include <chrono>
+#include <thread>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -26,7 +27,7 @@ std::string data_dir(const cli::Args& args) {
   return std::string(NAS_SOURCE_DIR) + "/../shared/datasets";
 }
 
-std::set<std::string> experiment_option_names() { return {"space", "dataset", "task", "data-dir", "table", "signal", "reported"}; }
+std::set<std::string> experiment_option_names() { return {"space", "dataset", "task", "data-dir", "table", "signal", "reported", "eval-delay-ms"}; }
 
 Experiment load_experiment(const cli::Args& args) {
   Experiment x;
@@ -95,13 +96,37 @@ Experiment load_experiment(const cli::Args& args) {
   } else {
     throw OptionError(fmt::format("--space {}: no benchmark table is wired for this space yet", space));
   }
+  x.eval_delay_ms = static_cast<int>(args.integer("eval-delay-ms", 0, 0, 3'600'000));
   return x;
 }
 
+namespace {
+/// A table lookup that takes `ms` milliseconds, like a (very) short training: for crash tests,
+/// executor studies and demos of the progress output.
+class DelayedEvaluator final : public Evaluator {
+ public:
+  DelayedEvaluator(std::unique_ptr<Evaluator> inner, int ms) : inner_(std::move(inner)), ms_(ms) {}
+  Evaluation evaluate(const Genome& g) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms_));
+    return inner_->evaluate(g);
+  }
+  Direction direction() const override { return inner_->direction(); }
+  std::uint64_t queries() const override { return inner_->queries(); }
+
+ private:
+  std::unique_ptr<Evaluator> inner_;
+  int ms_;
+};
+}  // namespace
+
 std::unique_ptr<Evaluator> Experiment::evaluator(std::uint64_t run_seed) const {
+  std::unique_ptr<Evaluator> e;
   if (!noisy_signal_columns.empty())
-    return std::make_unique<datasets::NoisyTableEvaluator>(table, *space, noisy_signal_columns, reported_column, run_seed, direction);
-  return std::make_unique<datasets::TableEvaluator>(table, *space, signal_column, reported_column, direction);
+    e = std::make_unique<datasets::NoisyTableEvaluator>(table, *space, noisy_signal_columns, reported_column, run_seed, direction);
+  else
+    e = std::make_unique<datasets::TableEvaluator>(table, *space, signal_column, reported_column, direction);
+  if (eval_delay_ms > 0) e = std::make_unique<DelayedEvaluator>(std::move(e), eval_delay_ms);
+  return e;
 }
 
 void write_file(const std::string& path, const std::string& text) {

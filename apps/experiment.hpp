@@ -24,6 +24,8 @@ struct Experiment {
   std::string reported_name() const { return table->columns()[reported_column]; }
   /// Non-empty in a noisy mode: each query's signal is drawn from one of these columns.
   std::vector<std::size_t> noisy_signal_columns;
+  /// --eval-delay-ms: every lookup also sleeps this long (crash tests, executor demos).
+  int eval_delay_ms = 0;
   /// One run's evaluator; `run_seed` drives the noisy mode's draws.
   std::unique_ptr<Evaluator> evaluator(std::uint64_t run_seed = 0) const;
 };

@@ -1,5 +1,7 @@
 #include "run_options.hpp"
 
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "experiment.hpp"
@@ -67,13 +69,19 @@ const char* run_options_help() {
 cli::Args run_command_args(int argc, char** argv, std::initializer_list<const char*> extra) {
   auto names = run_option_names();
   names.merge(experiment_option_names());
-  names.insert({"seeds", "seed-base", "threads", "parallel-runs", "out", "config", "evaluator"});
+  names.insert({"seeds", "seed-base", "threads", "parallel-runs", "out", "config", "evaluator", "resume"});
   names.merge(training_option_names());
   names.insert(extra.begin(), extra.end());
   auto flags = run_flag_names();
   flags.merge(training_flag_names());
   cli::Args args(argc, argv, 2, names, flags);
   if (auto c = args.get("config")) args.merge_config_file(*c);
+  // --resume DIR: the run's own options (DIR/config.toml, written when it started) and its journal.
+  if (auto r = args.get("resume")) {
+    if (!std::filesystem::exists(*r + "/config.toml"))
+      throw OptionError(fmt::format("--resume {}: no {}/config.toml; expected the --out folder of a run", *r, *r));
+    args.merge_config_file(*r + "/config.toml");
+  }
   return args;
 }
 
@@ -197,6 +205,30 @@ void write_trajectory(const std::string& out, std::uint64_t seed, const SearchRe
     write_file(fmt::format("{}/trajectories/seed_{}_failures.csv", out, seed), f);
   }
   write_file(fmt::format("{}/trajectories/seed_{}.csv", out, seed), csv);
+}
+
+std::unique_ptr<Journal> open_run(const cli::Args& args, const std::string& out, const SearchSpace& space, const char* command) {
+  cli::Args replay = args;
+  replay.set("out", out);
+  const std::string toml = replay.to_toml();
+  // The journal is keyed on the options that decide the results: not on where or how fast they run.
+  std::string key;
+  for (std::size_t a = 0; a < toml.size();) {
+    const auto e = toml.find('\n', a);
+    const std::string line = toml.substr(a, e == std::string::npos ? std::string::npos : e - a);
+    bool neutral = false;
+    for (const char* k : {"threads =", "parallel-runs =", "config =", "resume ="})
+      if (line.rfind(k, 0) == 0) neutral = true;
+    if (!neutral) key += line + "\n";
+    if (e == std::string::npos) break;
+    a = e + 1;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) throw OptionError(fmt::format("--out {}: cannot create the folder: {}", out, ec.message()));
+  auto journal = Journal::open(out + "/journal.sqlite", key, std::string(space.name()));
+  write_file(out + "/config.toml", fmt::format("# {}, as run; resume or replay: nas search --resume {}\n{}", command, out, toml));
+  return journal;
 }
 
 void write_retrains(const std::string& out, std::uint64_t seed, const GuidedResult& r) {

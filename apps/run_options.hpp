@@ -7,6 +7,7 @@
 #include "cli.hpp"
 #include "nas/engine/executors.hpp"
 #include "nas/engine/guided.hpp"
+#include "nas/engine/journal.hpp"
 #include "nas/engine/search.hpp"
 #include "nas/predictor/factory.hpp"
 
@@ -41,6 +42,11 @@ std::string csv_field(const std::string& text);
 /// if any, go to seed_<s>_failures.csv.
 void write_trajectory(const std::string& out, std::uint64_t seed, const SearchResult& r, const SearchSpace& space, bool with_costs = false,
                       bool with_timing = false);
+/// Creates `out`, writes out/config.toml (the effective options, so the run can be resumed with
+/// --resume out) and opens out/journal.sqlite keyed on the options that decide the results.
+/// Throws OptionError if the journal belongs to a run with other options.
+std::unique_ptr<Journal> open_run(const cli::Args& args, const std::string& out, const SearchSpace& space, const char* command);
+
 void write_retrains(const std::string& out, std::uint64_t seed, const GuidedResult& r);
 
 }  // namespace nas::app

@@ -15,6 +15,7 @@
 #include <tbb/parallel_for.h>
 
 #include "nas/engine/guided.hpp"
+#include "nas/engine/journal.hpp"
 #include "nas/mutation/errors.hpp"
 
 namespace nas {
@@ -320,10 +321,9 @@ SearchResult execute(AskTellSearch& search, const EvaluatorFactory& make_evaluat
 
 namespace {
 
-/// Calls run(i) for every seed: one after another for the local executor (each run keeps its own
-/// workers busy), in parallel on `threads` threads for the simulated one. `on_done` is serialised.
-void for_each_seed(const ExecutorOptions& executor, std::size_t n, int threads, const std::function<void(std::size_t)>& run,
-                   const std::function<void(std::size_t)>& on_done) {
+/// Calls run(i) for every seed, `threads` runs at a time (0 = as many as cores; 1 = one after
+/// another). `on_done` is serialised.
+void for_each_seed(std::size_t n, int threads, const std::function<void(std::size_t)>& run, const std::function<void(std::size_t)>& on_done) {
   std::mutex done_mutex;
   auto one = [&](std::size_t i) {
     run(i);
@@ -332,11 +332,23 @@ void for_each_seed(const ExecutorOptions& executor, std::size_t n, int threads, 
       on_done(i);
     }
   };
-  if (executor.kind == ExecutorOptions::Kind::local) {
+  if (threads == 1 || n == 1) {
     for (std::size_t i = 0; i < n; ++i) one(i);
   } else {
     with_threads(threads, [&] { tbb::parallel_for(std::size_t{0}, n, one); });
   }
+}
+
+/// Drives `search` for seed `seed`, through the journal when there is one: what it recorded is
+/// replayed first (a finished run is only replayed), everything new is written as it happens.
+ExecutionStats drive_journaled(AskTellSearch& search, const SearchSpace& space, const EvaluatorFactory& make_evaluator, std::uint64_t seed,
+                               const ExecutorOptions& executor, Journal* journal) {
+  if (!journal) return drive(search, make_evaluator, seed, executor);
+  JournaledSearch j(search, space, *journal, seed);
+  j.replay();
+  const ExecutionStats st = drive(j, make_evaluator, seed, executor);
+  journal->run_finished(seed);
+  return st;
 }
 
 }  // namespace
@@ -345,17 +357,17 @@ std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const Ev
                                               const std::function<std::unique_ptr<Surrogate>()>& make_surrogate,
                                               const GuidedOptions& options, const ExecutorOptions& executor, Direction direction,
                                               std::span<const std::uint64_t> seeds, int threads,
-                                              const std::function<void(std::size_t)>& on_done) {
+                                              const std::function<void(std::size_t)>& on_done, Journal* journal) {
   options.validate();
   executor.validate();
   std::vector<GuidedResult> results(seeds.size());
-  for_each_seed(executor, seeds.size(), threads, [&](std::size_t i) {
+  for_each_seed(seeds.size(), threads, [&](std::size_t i) {
     GuidedOptions o = options;
     o.seed = seeds[i];
     const auto t0 = Clock::now();
     auto model = make_surrogate();
     GuidedSearch search(space, o, direction, model, nullptr, executor.mode == ExecutorOptions::Mode::async);
-    const ExecutionStats st = drive(search, make_evaluator, o.seed, executor);
+    const ExecutionStats st = drive_journaled(search, space, make_evaluator, o.seed, executor, journal);
     GuidedResult& r = results[i];
     r = search.take_guided_result();
     r.utilisation = st.utilisation;
@@ -368,16 +380,19 @@ std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const Ev
 
 std::vector<SearchResult> run_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator, const SearchOptions& options,
                                        const ExecutorOptions& executor, Direction direction, std::span<const std::uint64_t> seeds,
-                                       int threads, const std::function<void(std::size_t)>& on_done) {
+                                       int threads, const std::function<void(std::size_t)>& on_done, Journal* journal) {
   options.validate();
   executor.validate();
   std::vector<SearchResult> results(seeds.size());
-  for_each_seed(executor, seeds.size(), threads, [&](std::size_t i) {
+  for_each_seed(seeds.size(), threads, [&](std::size_t i) {
     SearchOptions o = options;
     o.seed = seeds[i];
     const auto t0 = Clock::now();
     EvolutionSearch search(space, o, direction);
-    results[i] = execute(search, make_evaluator, o.seed, executor);
+    const ExecutionStats st = drive_journaled(search, space, make_evaluator, o.seed, executor, journal);
+    results[i] = search.take_result();
+    results[i].utilisation = st.utilisation;
+    results[i].makespan = st.makespan;
     results[i].wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   }, on_done);
   return results;

@@ -63,21 +63,24 @@ ExecutionStats drive(AskTellSearch& search, const EvaluatorFactory& make_evaluat
 SearchResult execute(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t run_seed,
                      const ExecutorOptions& options);
 
-/// One random/REA search per seed, each driven by `executor`; result i belongs to seeds[i]. With
-/// the simulated executor runs go in parallel over seeds on `threads` threads (0 = all cores);
-/// with the local one, one after another (each keeps its own workers busy). `on_done(i)` is
-/// serialised.
+class Journal;
+
+/// One random/REA search per seed, each driven by `executor`; result i belongs to seeds[i]. Runs
+/// go `threads` at a time over seeds (0 = as many as cores, 1 = one after another; a local
+/// executor's run already keeps its own W workers busy). `on_done(i)` is serialised. With a
+/// journal, each run writes to it and first replays what it holds for its seed (resume; a
+/// finished run is only replayed, nothing is evaluated again).
 std::vector<SearchResult> run_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator, const SearchOptions& options,
                                        const ExecutorOptions& executor, Direction direction, std::span<const std::uint64_t> seeds,
-                                       int threads, const std::function<void(std::size_t)>& on_done = {});
+                                       int threads, const std::function<void(std::size_t)>& on_done = {}, Journal* journal = nullptr);
 
 /// One guided search per seed under `executor` (async mode: steady state), one surrogate each
-/// from `make_surrogate`; result i belongs to seeds[i]. Parallel over seeds on `threads` threads
-/// for the simulated executor, one after another for the local one.
+/// from `make_surrogate`; result i belongs to seeds[i]. Seeds, threads and the journal as for
+/// run_searches above (a replay repeats the synchronous surrogate fits: deterministic on the CPU).
 std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator,
                                               const std::function<std::unique_ptr<Surrogate>()>& make_surrogate,
                                               const GuidedOptions& options, const ExecutorOptions& executor, Direction direction,
                                               std::span<const std::uint64_t> seeds, int threads,
-                                              const std::function<void(std::size_t)>& on_done = {});
+                                              const std::function<void(std::size_t)>& on_done = {}, Journal* journal = nullptr);
 
 }  // namespace nas

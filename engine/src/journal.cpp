@@ -1,0 +1,276 @@
+#include "nas/engine/journal.hpp"
+
+#include <chrono>
+#include <mutex>
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include "nas/engine/guided.hpp"
+#include "nas/mutation/errors.hpp"
+
+namespace nas {
+namespace {
+
+constexpr const char* kFormat = "nas-journal 1";
+
+const char* kind_name(JournalEvent::Kind k) {
+  return k == JournalEvent::Kind::ask ? "ask" : k == JournalEvent::Kind::result ? "result" : "failure";
+}
+
+FailureKind parse_failure(const std::string& s) {
+  for (auto k : {FailureKind::diverged, FailureKind::out_of_memory, FailureKind::lost_worker, FailureKind::error})
+    if (failure_kind_name(k) == s) return k;
+  return FailureKind::error;
+}
+
+}  // namespace
+
+struct Journal::Impl {
+  sqlite3* db = nullptr;
+  sqlite3_stmt* insert = nullptr;
+  std::string path;
+  mutable std::mutex m;
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw DataError(fmt::format("{}: journal: {}: {}", path, what, db ? sqlite3_errmsg(db) : "cannot open"));
+  }
+  void exec(const char* sql) const {
+    char* err = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      const std::string e = err ? err : "?";
+      sqlite3_free(err);
+      throw DataError(fmt::format("{}: journal: {} ({})", path, e, sql));
+    }
+  }
+  std::optional<std::string> meta(const char* key) const {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &st, nullptr) != SQLITE_OK) fail("reading meta");
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    std::optional<std::string> v;
+    if (sqlite3_step(st) == SQLITE_ROW) v = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return v;
+  }
+  void set_meta(const char* key, const std::string& value) const {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", -1, &st, nullptr) != SQLITE_OK) fail("writing meta");
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value.c_str(), -1, SQLITE_TRANSIENT);
+    const int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) fail("writing meta");
+  }
+  // One row per event, each its own transaction: once written, a result survives a crash.
+  void add(std::uint64_t seed, JournalEvent::Kind kind, std::uint64_t cand, const std::string* arch, double predicted, const Evaluation* e,
+           const EvaluationInfo* info, const std::string* failure, const std::string* reason) {
+    std::lock_guard lock(m);
+    sqlite3_reset(insert);
+    sqlite3_clear_bindings(insert);
+    sqlite3_bind_int64(insert, 1, static_cast<sqlite3_int64>(seed));
+    sqlite3_bind_text(insert, 2, kind_name(kind), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(insert, 3, static_cast<sqlite3_int64>(cand));
+    if (arch) sqlite3_bind_text(insert, 4, arch->c_str(), -1, SQLITE_TRANSIENT);
+    if (kind == JournalEvent::Kind::ask) sqlite3_bind_double(insert, 5, predicted);
+    if (e) {
+      sqlite3_bind_double(insert, 6, e->signal);
+      sqlite3_bind_double(insert, 7, e->reported);
+      sqlite3_bind_double(insert, 8, e->cost_seconds);
+      sqlite3_bind_int64(insert, 9, e->parameters);
+    }
+    if (info) {
+      sqlite3_bind_int(insert, 10, info->worker);
+      sqlite3_bind_double(insert, 11, info->submitted);
+      sqlite3_bind_double(insert, 12, info->finished);
+    }
+    if (failure) sqlite3_bind_text(insert, 13, failure->c_str(), -1, SQLITE_TRANSIENT);
+    if (reason) sqlite3_bind_text(insert, 14, reason->c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(insert, 15, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (sqlite3_step(insert) != SQLITE_DONE) fail("writing an event");
+  }
+};
+
+Journal::Journal() : impl_(std::make_unique<Impl>()) {}
+
+Journal::~Journal() {
+  if (impl_->insert) sqlite3_finalize(impl_->insert);
+  if (impl_->db) sqlite3_close(impl_->db);
+}
+
+std::unique_ptr<Journal> Journal::open(const std::string& path, const std::string& config, const std::string& space) {
+  std::unique_ptr<Journal> j(new Journal());
+  auto& d = *j->impl_;
+  d.path = path;
+  if (sqlite3_open_v2(path.c_str(), &d.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK)
+    d.fail("cannot open");
+  sqlite3_busy_timeout(d.db, 5000);
+  try {
+    d.exec("PRAGMA journal_mode=WAL");
+  } catch (const DataError&) {
+    throw DataError(fmt::format("{}: not a SQLite journal (or not writable)", path));
+  }
+  d.exec("PRAGMA synchronous=NORMAL");  // WAL + NORMAL: a committed row survives a killed process
+  d.exec("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)");
+  d.exec(
+      "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY AUTOINCREMENT, run_seed INTEGER, kind TEXT, candidate INTEGER, arch TEXT, "
+      "predicted REAL, signal REAL, reported REAL, cost_seconds REAL, params INTEGER, worker INTEGER, submitted REAL, finished REAL, "
+      "failure TEXT, reason TEXT, at REAL)");
+  d.exec("CREATE INDEX IF NOT EXISTS events_run ON events(run_seed, seq)");
+  d.exec("CREATE TABLE IF NOT EXISTS runs(run_seed INTEGER PRIMARY KEY, finished INTEGER)");
+  const auto format = d.meta("format");
+  if (!format) {
+    d.set_meta("format", kFormat);
+    d.set_meta("config", config);
+    d.set_meta("space", space);
+  } else {
+    if (*format != kFormat) throw OptionError(fmt::format("{}: journal format '{}'; this program writes '{}'", path, *format, kFormat));
+    const auto old = d.meta("config").value_or("");
+    if (old != config) {
+      // Name the first line that differs: the option that changed.
+      std::size_t a = 0, b = 0;
+      for (;;) {
+        const auto ea = old.find('\n', a), eb = config.find('\n', b);
+        const std::string la = old.substr(a, ea - a), lb = config.substr(b, eb - b);
+        if (la != lb)
+          throw OptionError(fmt::format("{} belongs to another run: its configuration has '{}' where this one has '{}'; use another --out", path,
+                                        la, lb));
+        if (ea == std::string::npos || eb == std::string::npos) break;
+        a = ea + 1, b = eb + 1;
+      }
+      throw OptionError(fmt::format("{} belongs to another run (different configuration); use another --out", path));
+    }
+  }
+  if (sqlite3_prepare_v2(d.db,
+                         "INSERT INTO events(run_seed, kind, candidate, arch, predicted, signal, reported, cost_seconds, params, worker, "
+                         "submitted, finished, failure, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         -1, &d.insert, nullptr) != SQLITE_OK)
+    d.fail("preparing");
+  return j;
+}
+
+const std::string& Journal::path() const { return impl_->path; }
+
+void Journal::asked(std::uint64_t seed, const Candidate& c, const std::string& arch) {
+  impl_->add(seed, JournalEvent::Kind::ask, c.id, &arch, c.predicted, nullptr, nullptr, nullptr, nullptr);
+}
+void Journal::result(std::uint64_t seed, std::uint64_t cand, const Evaluation& e, const EvaluationInfo& info) {
+  impl_->add(seed, JournalEvent::Kind::result, cand, nullptr, 0, &e, &info, nullptr, nullptr);
+}
+void Journal::failure(std::uint64_t seed, std::uint64_t cand, FailureKind kind, const std::string& reason, const EvaluationInfo& info) {
+  const std::string k(failure_kind_name(kind));
+  impl_->add(seed, JournalEvent::Kind::failure, cand, nullptr, 0, nullptr, &info, &k, &reason);
+}
+void Journal::run_finished(std::uint64_t seed) {
+  std::lock_guard lock(impl_->m);
+  impl_->exec(fmt::format("INSERT OR REPLACE INTO runs(run_seed, finished) VALUES ({}, 1)", static_cast<long long>(seed)).c_str());
+}
+
+bool Journal::finished(std::uint64_t seed) const {
+  std::lock_guard lock(impl_->m);
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(impl_->db, "SELECT finished FROM runs WHERE run_seed = ?", -1, &st, nullptr) != SQLITE_OK) impl_->fail("reading runs");
+  sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(seed));
+  const bool f = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+  sqlite3_finalize(st);
+  return f;
+}
+
+std::vector<JournalEvent> Journal::events(std::uint64_t seed) const {
+  std::lock_guard lock(impl_->m);
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(impl_->db,
+                         "SELECT kind, candidate, arch, predicted, signal, reported, cost_seconds, params, worker, submitted, finished, failure, "
+                         "reason FROM events WHERE run_seed = ? ORDER BY seq",
+                         -1, &st, nullptr) != SQLITE_OK)
+    impl_->fail("reading events");
+  sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(seed));
+  std::vector<JournalEvent> out;
+  auto text = [&](int c) { const auto* p = sqlite3_column_text(st, c); return p ? std::string(reinterpret_cast<const char*>(p)) : std::string(); };
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    JournalEvent e;
+    const std::string k = text(0);
+    e.kind = k == "ask" ? JournalEvent::Kind::ask : k == "result" ? JournalEvent::Kind::result : JournalEvent::Kind::failure;
+    e.candidate = static_cast<std::uint64_t>(sqlite3_column_int64(st, 1));
+    e.arch = text(2);
+    e.predicted = sqlite3_column_double(st, 3);
+    e.evaluation.signal = sqlite3_column_double(st, 4);
+    e.evaluation.reported = sqlite3_column_double(st, 5);
+    e.evaluation.cost_seconds = sqlite3_column_double(st, 6);
+    e.evaluation.parameters = sqlite3_column_int64(st, 7);
+    e.info.worker = sqlite3_column_int(st, 8);
+    e.info.submitted = sqlite3_column_double(st, 9);
+    e.info.finished = sqlite3_column_double(st, 10);
+    e.failure = parse_failure(text(11));
+    e.reason = text(12);
+    out.push_back(std::move(e));
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+JournaledSearch::JournaledSearch(AskTellSearch& inner, const SearchSpace& space, Journal& journal, std::uint64_t run_seed)
+    : inner_(inner), space_(space), journal_(journal), run_seed_(run_seed) {}
+
+std::size_t JournaledSearch::replay() {
+  RetrainRunner retrainer(/*synchronous_only=*/true);
+  std::vector<Candidate> open;  // asked in the replay, not answered yet
+  std::size_t results = 0;
+  for (const auto& ev : journal_.events(run_seed_)) {
+    if (ev.kind == JournalEvent::Kind::ask) {
+      std::vector<Candidate> c;
+      for (int guard = 0; guard < 1000 && c.empty(); ++guard) {
+        c = inner_.ask(1);
+        if (c.empty() && retrainer.run(inner_) < 0) break;
+      }
+      if (c.empty() || c[0].id != ev.candidate || space_.format(c[0].arch) != ev.arch)
+        throw DataError(fmt::format("{}: run {}: the journal's candidate {} ({}) is not what this search proposes now ({}); was it written by "
+                                    "another version of the program?",
+                                    journal_.path(), run_seed_, ev.candidate, ev.arch,
+                                    c.empty() ? std::string("nothing") : space_.format(c[0].arch)));
+      open.push_back(c[0]);
+      continue;
+    }
+    const auto it = std::find_if(open.begin(), open.end(), [&](const Candidate& c) { return c.id == ev.candidate; });
+    if (it == open.end())
+      throw DataError(fmt::format("{}: run {}: a {} for candidate {} that was not asked", journal_.path(), run_seed_,
+                                  ev.kind == JournalEvent::Kind::result ? "result" : "failure", ev.candidate));
+    open.erase(it);
+    if (ev.kind == JournalEvent::Kind::result) {
+      inner_.tell(ev.candidate, ev.evaluation, ev.info);
+      ++results;
+    } else {
+      inner_.tell_failure(ev.candidate, ev.failure, ev.reason, ev.info);
+    }
+  }
+  resubmit_ = std::move(open);
+  return results;
+}
+
+std::vector<Candidate> JournaledSearch::ask(std::size_t n) {
+  std::vector<Candidate> out;
+  while (out.size() < n && !resubmit_.empty()) {  // in flight when the run was killed: again, first
+    out.push_back(resubmit_.front());
+    resubmit_.erase(resubmit_.begin());
+  }
+  if (out.size() < n) {
+    auto more = inner_.ask(n - out.size());
+    for (const auto& c : more) journal_.asked(run_seed_, c, space_.format(c.arch));
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  return out;
+}
+
+void JournaledSearch::tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info) {
+  journal_.result(run_seed_, id, e, info);  // first the journal: a told result is a kept result
+  inner_.tell(id, e, info);
+}
+
+void JournaledSearch::tell_failure(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info) {
+  journal_.failure(run_seed_, id, kind, reason, info);
+  inner_.tell_failure(id, kind, reason, info);
+}
+
+}  // namespace nas
