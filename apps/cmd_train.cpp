@@ -56,9 +56,9 @@ struct ProgressPrinter {
   Clock::time_point t0 = Clock::now();
   std::mutex m;
 
-  void reset() {
+  void reset(std::size_t done = 0) {
     std::lock_guard lock(m);
-    query = 0;
+    query = done;
     best = -std::numeric_limits<double>::infinity();
     best_query = 0;
   }
@@ -132,32 +132,41 @@ int cmd_search_train(cli::Args& args) {
   const EvaluatorFactory factory = [&](std::uint64_t seed) -> std::unique_ptr<Evaluator> {
     return std::make_unique<training::TrainingEvaluator>(*space, data, to, seed, progress.observer());
   };
-  const auto next_seed = [&](std::size_t) { progress.reset(); };
+  std::shared_ptr<Journal> journal_for_progress;
+  // Numbering goes on from the results a resumed run replays from its journal.
+  const auto results_in_journal = [&](std::uint64_t seed) {
+    std::size_t n = 0;
+    for (const auto& e : journal_for_progress->events(seed)) n += e.kind == JournalEvent::Kind::result;
+    return n;
+  };
+  const auto next_seed = [&](std::size_t i) { progress.reset(i + 1 < seeds.size() ? results_in_journal(seeds[i + 1]) : 0); };
   const bool with_executor = executor_requested(args);
-  std::optional<ExecutorOptions> xo;
-  if (with_executor) {
-    xo = executor_options(args);
-    if (xo->kind != ExecutorOptions::Kind::local) throw OptionError("--executor simulated is for tables; real training runs on --executor local");
-  }
+  // One local synchronous worker unless asked otherwise; every run journaled (--resume DIR).
+  const ExecutorOptions xo = with_executor ? executor_options(args) : ExecutorOptions{};
+  if (xo.kind != ExecutorOptions::Kind::local) throw OptionError("--executor simulated is for tables; real training runs on --executor local");
+  const std::shared_ptr<Journal> journal = open_run(args, out, *space, "nas search --evaluator train");
+  journal_for_progress = journal;
+  progress.reset(results_in_journal(seeds[0]));
+  std::size_t already = 0;
+  for (auto s : seeds) already += journal->finished(s);
+  if (already == seeds.size()) fmt::print(stderr, "nas search: already complete ({}); outputs are rebuilt from it\n", journal->path());
+  else if (already > 0 || !journal->events(seeds[0]).empty())
+    fmt::print(stderr, "nas search: resuming from {} ({} of {} runs finished); trained candidates are not trained again\n", journal->path(),
+               already, seeds.size());
   const auto t0 = Clock::now();
   std::vector<SearchResult> runs;
   std::vector<GuidedResult> guided_runs;
   // Runs go one after another: a training already uses the cores it is given (--train-threads).
-  if (guided && xo) {
-    // W trainings in flight; --mode async: steady state (a freed worker gets the next candidate).
-    guided_runs = run_guided_searches(*space, factory, [&] { return predictor::make_surrogate(*space, *po); }, *go, *xo, Direction::maximise,
-                                      seeds, 1, next_seed);
-    runs.assign(guided_runs.begin(), guided_runs.end());
-  } else if (guided) {
+  // Runs go one after another; within a run, --workers W trainings are in flight (each on its own
+  // worker thread with its own evaluator); --mode async: a freed worker gets the next candidate.
+  if (guided) {
     with_threads(threads, [&] {
-      guided_runs = run_guided_searches(*space, factory, [&] { return predictor::make_surrogate(*space, *po); }, *go, seeds, 1, next_seed);
+      guided_runs = run_guided_searches(*space, factory, [&] { return predictor::make_surrogate(*space, *po); }, *go, xo, Direction::maximise,
+                                        seeds, 1, next_seed, journal.get());
     });
     runs.assign(guided_runs.begin(), guided_runs.end());
-  } else if (xo) {
-    // W trainings in flight, each on its own worker thread with its own evaluator.
-    runs = run_searches(*space, factory, *so, *xo, Direction::maximise, seeds, 1, next_seed);
   } else {
-    runs = run_searches(*space, factory, *so, seeds, 1, next_seed);
+    runs = run_searches(*space, factory, *so, xo, Direction::maximise, seeds, 1, next_seed, journal.get());
   }
   const double wall = since(t0);
 
@@ -253,9 +262,6 @@ int cmd_search_train(cli::Args& args) {
   write_file(out + "/best_so_far.svg", svg_lines(fmt::format("{} with real training: best validation accuracy so far ({})", guided ? "guided/" + po->kind : algo,
                                                              data->name),
                                                  "trained candidates", "validation accuracy (%)", curves));
-  cli::Args replay = args;
-  replay.set("out", out);
-  write_file(out + "/config.toml", "# nas search, as run; replay: nas search --config " + out + "/config.toml\n" + replay.to_toml());
   fmt::print("wall {:.1f} s; outputs in {} (trajectories/, summary.json, best_so_far.svg, config.toml)\n", wall, out);
   return 0;
 }

@@ -21,6 +21,13 @@ grep -q '<svg' "$out/search/best_so_far.svg" || fail "no plot"
 grep -q 'epoch 1/1' "$out/search.err" || fail "no per-epoch progress"
 grep -q 'best valid' "$out/search.err" || fail "no running best in the progress"
 
+# The same search again: the journal says it is complete; nothing is trained again.
+cp "$out/search/trajectories/seed_0.csv" "$out/first.csv"
+"$nas" search --resume "$out/search" > "$out/again.txt" 2>&1 || { cat "$out/again.txt"; fail "resume of a finished search"; }
+grep -q "already complete" "$out/again.txt" || fail "a finished search was not recognised as complete"
+grep -q "training |" "$out/again.txt" && fail "a finished search trained again"
+cmp "$out/first.csv" "$out/search/trajectories/seed_0.csv" || fail "the rebuilt trajectory differs"
+
 "$nas" train --space nb201 --arch '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|' \
   "${tiny[@]}" --train-epochs 2 --train-batch 64 --out "$out/train" > "$out/train.txt" 2> "$out/train.err" \
   || { cat "$out/train.err"; fail "train exited non-zero"; }
