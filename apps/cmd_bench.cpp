@@ -3,7 +3,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <numeric>
+#include <unistd.h>
 #include <thread>
 
 #include <tbb/parallel_for.h>
@@ -13,6 +15,7 @@
 #include "commands.hpp"
 #include "experiment.hpp"
 #include "nas/engine/executors.hpp"
+#include "nas/engine/journal.hpp"
 #include "nas/engine/statistics.hpp"
 #include "nas/predictor/factory.hpp"
 #include "nas/mutation/nb101.hpp"
@@ -162,6 +165,23 @@ int cmd_bench(int argc, char** argv) {
     const double t_guided_w = seconds([&] {
       (void)run_guided_searches(*x.space, sleepy, [&] { return predictor::make_surrogate(*x.space, po); }, go, xo, x.direction, one_seed, 1);
     });
+    // Journal cost: one ask and one result row per evaluation, each its own transaction (WAL).
+    {
+      const std::string path = (std::filesystem::temp_directory_path() / fmt::format("nas-bench-journal-{}.sqlite", ::getpid())).string();
+      auto journal = Journal::open(path, "bench", std::string(x.space->name()));
+      const std::size_t n = 5000;
+      Rng r(3);
+      const double t = seconds([&] {
+        for (std::size_t i = 0; i < n; ++i) {
+          const Candidate c{i, x.space->sample(r), 0.5};
+          journal->asked(0, c, x.space->format(c.arch));
+          journal->result(0, i, Evaluation{90, 91, 1, 100}, EvaluationInfo{0, 0, 1});
+        }
+      });
+      journal.reset();
+      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+      fmt::print("journal         : {:.1f} us per evaluation (an ask row and a result row, each committed), {} evaluations\n", t / n * 1e6, n);
+    }
     fmt::print("executor overhead: {} evaluations of 1 ms on {} local workers (async): ideal {:.3f} s; REA {:.3f} s ({:.3f}x); "
                "guided (MLP, async retrain every 500) {:.3f} s ({:.3f}x), with top-k {} {:.3f} s ({:.3f}x)\n",
                n_sleep, workers, ideal, t_rea, t_rea / ideal, t_guided, t_guided / ideal, go.top_k, t_guided_w, t_guided_w / ideal);
