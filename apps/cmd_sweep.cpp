@@ -182,6 +182,12 @@ int cmd_sweep(int argc, char** argv) {
     else (void)search_options(a);
     args.push_back(a);
   }
+  // One journal per configuration, keyed on its full effective options (seeds excepted: more
+  // seeds extend a sweep): a sweep rerun into the same --out with another budget, dataset or
+  // option is refused, and an interrupted run resumes from its journal.
+  std::vector<std::unique_ptr<Journal>> journals;
+  for (std::size_t c = 0; c < grid.size(); ++c)
+    journals.push_back(open_journal(args[c].to_toml(), fmt::format("{}/runs/{}", out, slug(grid[c].name)), *x.space, {"seeds", "seed-base", "grid"}));
   struct Task { std::size_t config; std::uint64_t seed; std::string path; };
   std::vector<Task> todo;
   for (std::size_t c = 0; c < grid.size(); ++c)
@@ -202,11 +208,12 @@ int cmd_sweep(int argc, char** argv) {
         const auto go = guided_options(a);
         const auto po = predictor_options(a, parallel > 1 ? 1 : 0);
         const auto r = run_guided_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, [&] { return predictor::make_surrogate(*x.space, po); },
-                                           go, seeds, 1)[0];
+                                           go, ExecutorOptions{}, x.direction, seeds, 1, {}, journals[t.config].get())[0];
         for (const auto& q : r.trajectory) rec.best.push_back(q.best_reported);
         rec = RunRecord{rec.best, r.seconds_training, r.seconds_scoring, r.seconds_evaluating, r.seconds_engine, r.wall_seconds, r.retrains.size()};
       } else {
-        const auto r = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, search_options(a), seeds, 1)[0];
+        const auto r = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, search_options(a), ExecutorOptions{}, x.direction,
+                                    seeds, 1, {}, journals[t.config].get())[0];
         for (const auto& q : r.trajectory) rec.best.push_back(q.best_reported);
         rec.wall = r.wall_seconds;
         rec.engine = r.wall_seconds;

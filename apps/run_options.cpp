@@ -207,26 +207,33 @@ void write_trajectory(const std::string& out, std::uint64_t seed, const SearchRe
   write_file(fmt::format("{}/trajectories/seed_{}.csv", out, seed), csv);
 }
 
-std::unique_ptr<Journal> open_run(const cli::Args& args, const std::string& out, const SearchSpace& space, const char* command) {
-  cli::Args replay = args;
-  replay.set("out", out);
-  const std::string toml = replay.to_toml();
+std::unique_ptr<Journal> open_journal(const std::string& toml, const std::string& dir, const SearchSpace& space,
+                                      std::initializer_list<const char*> also_neutral) {
   // The journal is keyed on the options that decide the results: not on where or how fast they run.
   std::string key;
   for (std::size_t a = 0; a < toml.size();) {
     const auto e = toml.find('\n', a);
     const std::string line = toml.substr(a, e == std::string::npos ? std::string::npos : e - a);
     bool neutral = false;
-    for (const char* k : {"threads =", "parallel-runs =", "config =", "resume ="})
-      if (line.rfind(k, 0) == 0) neutral = true;
+    for (const char* k : {"threads", "parallel-runs", "config", "resume", "out"})
+      if (line.rfind(std::string(k) + " =", 0) == 0) neutral = true;
+    for (const char* k : also_neutral)
+      if (line.rfind(std::string(k) + " =", 0) == 0) neutral = true;
     if (!neutral) key += line + "\n";
     if (e == std::string::npos) break;
     a = e + 1;
   }
   std::error_code ec;
-  std::filesystem::create_directories(out, ec);
-  if (ec) throw OptionError(fmt::format("--out {}: cannot create the folder: {}", out, ec.message()));
-  auto journal = Journal::open(out + "/journal.sqlite", key, std::string(space.name()));
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw OptionError(fmt::format("--out {}: cannot create the folder: {}", dir, ec.message()));
+  return Journal::open(dir + "/journal.sqlite", key, std::string(space.name()));
+}
+
+std::unique_ptr<Journal> open_run(const cli::Args& args, const std::string& out, const SearchSpace& space, const char* command) {
+  cli::Args replay = args;
+  replay.set("out", out);
+  const std::string toml = replay.to_toml();
+  auto journal = open_journal(toml, out, space, {});
   write_file(out + "/config.toml", fmt::format("# {}, as run; resume or replay: nas search --resume {}\n{}", command, out, toml));
   return journal;
 }

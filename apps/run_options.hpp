@@ -45,6 +45,10 @@ void write_trajectory(const std::string& out, std::uint64_t seed, const SearchRe
 /// Creates `out`, writes out/config.toml (the effective options, so the run can be resumed with
 /// --resume out) and opens out/journal.sqlite keyed on the options that decide the results.
 /// Throws OptionError if the journal belongs to a run with other options.
+/// <dir>/journal.sqlite keyed on `toml` (options as TOML lines) less the options that do not
+/// change results (threads, parallel-runs, config, resume, out) and `also_neutral`.
+std::unique_ptr<Journal> open_journal(const std::string& toml, const std::string& dir, const SearchSpace& space,
+                                      std::initializer_list<const char*> also_neutral);
 std::unique_ptr<Journal> open_run(const cli::Args& args, const std::string& out, const SearchSpace& space, const char* command);
 
 void write_retrains(const std::string& out, std::uint64_t seed, const GuidedResult& r);
