@@ -9,7 +9,7 @@
 #include <thread>
 #include <unordered_set>
 
-#include "../test_data.hpp"
+#include "nb201_fixture.hpp"
 #include "nas/datasets/benchmark.hpp"
 #include "nas/engine/ask_tell.hpp"
 #include "nas/engine/executors.hpp"
@@ -20,15 +20,7 @@ using namespace nas;
 
 namespace {
 
-struct Table {
-  nb201::Space space;
-  std::shared_ptr<const datasets::TabularBenchmark> table = datasets::nb201::load(space, test::nb201_csv());
-  std::size_t col = table->column("cifar10_test_200ep");
-};
-const Table& nb201_table() {
-  static const Table t;
-  return t;
-}
+using test::nb201_table;
 
 /// A table evaluator that sleeps a little (a seeded 0-`max_us` microseconds per architecture), so
 /// local workers finish out of order, and fails the architectures whose code is a multiple of

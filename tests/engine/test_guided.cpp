@@ -8,6 +8,7 @@
 
 #include "../test_data.hpp"
 #include "fake_surrogates.hpp"
+#include "nb201_fixture.hpp"
 #include "nas/datasets/benchmark.hpp"
 #include "nas/engine/guided.hpp"
 #include "nas/engine/statistics.hpp"
@@ -18,16 +19,7 @@ using namespace nas;
 
 namespace {
 
-struct Table {
-  nb201::Space space;
-  std::shared_ptr<const datasets::TabularBenchmark> table = datasets::nb201::load(space, test::nb201_csv());
-  std::size_t col = table->column("cifar10_test_200ep");
-  std::unique_ptr<Evaluator> evaluator() const { return std::make_unique<datasets::TableEvaluator>(table, space, col, col); }
-};
-const Table& T() {
-  static const Table t;
-  return t;
-}
+const test::Nb201Table& T() { return test::nb201_table(); }
 
 }  // namespace
 
