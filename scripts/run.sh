@@ -5,4 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NINJA_TARGETS=nas bash scripts/build.sh
+# A fresh run each time (the journal in runs/main would otherwise resume or refuse other options;
+# resume a killed main job with: build/apps/nas search --resume runs/main).
+rm -rf runs/main
 ./build/apps/nas search --space nb201 --dataset cifar10 --algo guided --predictor carl --budget 100 --seeds 3 --out runs/main "$@"

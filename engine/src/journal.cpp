@@ -133,8 +133,9 @@ std::unique_ptr<Journal> Journal::open(const std::string& path, const std::strin
         const auto ea = old.find('\n', a), eb = config.find('\n', b);
         const std::string la = old.substr(a, ea - a), lb = config.substr(b, eb - b);
         if (la != lb)
-          throw OptionError(fmt::format("{} belongs to another run: its configuration has '{}' where this one has '{}'; use another --out", path,
-                                        la, lb));
+          throw OptionError(fmt::format("{} belongs to another run: its configuration has '{}' where this one has '{}'; use another --out "
+                                        "(or delete that folder to start again)",
+                                        path, la, lb));
         if (ea == std::string::npos || eb == std::string::npos) break;
         a = ea + 1, b = eb + 1;
       }
