@@ -357,7 +357,8 @@ std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const Ev
                                               const std::function<std::unique_ptr<Surrogate>()>& make_surrogate,
                                               const GuidedOptions& options, const ExecutorOptions& executor, Direction direction,
                                               std::span<const std::uint64_t> seeds, int threads,
-                                              const std::function<void(std::size_t)>& on_done, Journal* journal) {
+                                              const std::function<void(std::size_t)>& on_done, Journal* journal,
+                                              const ObserverFactory& observer) {
   options.validate();
   executor.validate();
   std::vector<GuidedResult> results(seeds.size());
@@ -366,7 +367,7 @@ std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const Ev
     o.seed = seeds[i];
     const auto t0 = Clock::now();
     auto model = make_surrogate();
-    GuidedSearch search(space, o, direction, model, nullptr, executor.mode == ExecutorOptions::Mode::async);
+    GuidedSearch search(space, o, direction, model, observer ? observer(i) : nullptr, executor.mode == ExecutorOptions::Mode::async);
     const ExecutionStats st = drive_journaled(search, space, make_evaluator, o.seed, executor, journal);
     GuidedResult& r = results[i];
     r = search.take_guided_result();
@@ -380,7 +381,8 @@ std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const Ev
 
 std::vector<SearchResult> run_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator, const SearchOptions& options,
                                        const ExecutorOptions& executor, Direction direction, std::span<const std::uint64_t> seeds,
-                                       int threads, const std::function<void(std::size_t)>& on_done, Journal* journal) {
+                                       int threads, const std::function<void(std::size_t)>& on_done, Journal* journal,
+                                       const ObserverFactory& observer) {
   options.validate();
   executor.validate();
   std::vector<SearchResult> results(seeds.size());
@@ -388,7 +390,7 @@ std::vector<SearchResult> run_searches(const SearchSpace& space, const Evaluator
     SearchOptions o = options;
     o.seed = seeds[i];
     const auto t0 = Clock::now();
-    EvolutionSearch search(space, o, direction);
+    EvolutionSearch search(space, o, direction, observer ? observer(i) : nullptr);
     const ExecutionStats st = drive_journaled(search, space, make_evaluator, o.seed, executor, journal);
     results[i] = search.take_result();
     results[i].utilisation = st.utilisation;

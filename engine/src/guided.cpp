@@ -107,6 +107,46 @@ class TwoStep final : public SearchSpace {
 
 }  // namespace
 
+ObserverList::ObserverList(std::initializer_list<SearchObserver*> observers) {
+  for (auto* o : observers) add(o);
+}
+void ObserverList::add(SearchObserver* o) {
+  if (o) observers_.push_back(o);
+}
+bool ObserverList::on_evaluation(const QueryRecord& q) {
+  bool go_on = true;
+  for (auto* o : observers_) go_on = o->on_evaluation(q) && go_on;
+  return go_on;
+}
+void ObserverList::on_retrain(const RetrainRecord& r) {
+  for (auto* o : observers_)
+    if (auto* g = dynamic_cast<GuidedObserver*>(o)) g->on_retrain(r);
+}
+bool ObserverList::on_iteration(std::uint64_t iteration, std::size_t ranked, std::size_t queued) {
+  bool go_on = true;
+  for (auto* o : observers_)
+    if (auto* g = dynamic_cast<GuidedObserver*>(o)) go_on = g->on_iteration(iteration, ranked, queued) && go_on;
+  return go_on;
+}
+
+namespace {
+double now_seconds() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
+}  // namespace
+
+ProgressReporter::ProgressReporter(std::FILE* out, std::size_t budget, std::size_t every, std::string label)
+    : out_(out), budget_(budget), every_(std::max<std::size_t>(1, every)), label_(std::move(label)), t0_(now_seconds()) {}
+
+bool ProgressReporter::on_evaluation(const QueryRecord& q) {
+  if (q.query % every_ == 0 || q.query == budget_)
+    std::fprintf(out_, "%s%zu/%zu results, best signal %.4f (reported %.4f), %.1f s\n", label_.c_str(), q.query, budget_, q.best_signal,
+                 q.best_reported, now_seconds() - t0_);
+  return true;
+}
+
+void ProgressReporter::on_retrain(const RetrainRecord& r) {
+  std::fprintf(out_, "%sretrained on %zu cells in %.2f s (online tau %.3f)\n", label_.c_str(), r.cells, r.seconds, r.online_tau);
+}
+
 struct GuidedSearch::Impl {
   Impl(const SearchSpace& space, const GuidedOptions& o, Direction d, std::unique_ptr<Surrogate>& model, GuidedObserver* obs, bool steady)
       : space_(space), two_step_(space), model_(model), o_(o), direction_(d), obs_(obs), steady_(steady),
@@ -204,6 +244,7 @@ struct GuidedSearch::Impl {
       if (!g) break;
       enqueue(*g, std::numeric_limits<double>::quiet_NaN());
     }
+    if (obs_ && !obs_->on_iteration(iteration, candidates.size(), queue_.size())) r_.stopped_by_observer = true;
     return !queue_.empty();
   }
 

@@ -303,3 +303,36 @@ TEST_CASE("executors: a surrogate fit that throws in an asynchronous retrain is 
   std::unique_ptr<Surrogate> model = std::make_unique<Failing>();
   CHECK_THROWS_WITH(run_guided_search(t.space, ev, model, o), "fit exploded");
 }
+
+TEST_CASE("observers: a list calls each in order, any can stop the run; iterations are reported; progress lines", "[engine][executors]") {
+  const auto& t = nb201_table();
+  struct Counter final : GuidedObserver {
+    std::size_t evaluations = 0, iterations = 0, retrains = 0, stop_after = 0;
+    bool on_evaluation(const QueryRecord&) override { return ++evaluations != stop_after; }
+    void on_retrain(const RetrainRecord&) override { ++retrains; }
+    bool on_iteration(std::uint64_t, std::size_t ranked, std::size_t queued) override {
+      CHECK(ranked > 0);
+      CHECK(queued > 0);
+      return ++iterations < 1000;
+    }
+  };
+  Counter a, b;
+  b.stop_after = 37;
+  std::FILE* sink = std::tmpfile();
+  ProgressReporter progress(sink, 100, 10, "test: ");
+  ObserverList list{&a, &b, &progress};
+  const std::vector<std::uint64_t> seed{2};
+  const auto r = run_guided_searches(t.space, [&](std::uint64_t) { return t.evaluator(); },
+                                     [&] { return std::unique_ptr<Surrogate>(std::make_unique<test::RandomSurrogate>(1)); }, guided(100, 2),
+                                     ExecutorOptions{}, Direction::maximise, seed, 1, {}, nullptr, [&](std::size_t) { return &list; })[0];
+  CHECK(r.stopped_by_observer);
+  CHECK(r.trajectory.size() == 37);
+  CHECK(a.evaluations == 37);  // every observer saw every result
+  CHECK(a.iterations >= 5);
+  CHECK(a.retrains == r.retrains.size());
+  std::rewind(sink);
+  char line[256] = {};
+  REQUIRE(std::fgets(line, sizeof line, sink));
+  CHECK(std::string(line).find("test: ") == 0);
+  std::fclose(sink);
+}

@@ -70,9 +70,12 @@ class Journal;
 /// executor's run already keeps its own W workers busy). `on_done(i)` is serialised. With a
 /// journal, each run writes to it and first replays what it holds for its seed (resume; a
 /// finished run is only replayed, nothing is evaluated again).
+/// `observer(i)`, if given, is called once per run i for that run's observer (not owned; null: none).
+using ObserverFactory = std::function<GuidedObserver*(std::size_t run)>;
 std::vector<SearchResult> run_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator, const SearchOptions& options,
                                        const ExecutorOptions& executor, Direction direction, std::span<const std::uint64_t> seeds,
-                                       int threads, const std::function<void(std::size_t)>& on_done = {}, Journal* journal = nullptr);
+                                       int threads, const std::function<void(std::size_t)>& on_done = {}, Journal* journal = nullptr,
+                                       const ObserverFactory& observer = {});
 
 /// One guided search per seed under `executor` (async mode: steady state), one surrogate each
 /// from `make_surrogate`; result i belongs to seeds[i]. Seeds, threads and the journal as for
@@ -81,6 +84,7 @@ std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const Ev
                                               const std::function<std::unique_ptr<Surrogate>()>& make_surrogate,
                                               const GuidedOptions& options, const ExecutorOptions& executor, Direction direction,
                                               std::span<const std::uint64_t> seeds, int threads,
-                                              const std::function<void(std::size_t)>& on_done = {}, Journal* journal = nullptr);
+                                              const std::function<void(std::size_t)>& on_done = {}, Journal* journal = nullptr,
+                                              const ObserverFactory& observer = {});
 
 }  // namespace nas

@@ -11,6 +11,8 @@
 // evaluated per iteration of which 1 is the incumbent's best-scored child, retrain after every
 // iteration from scratch (cold) on all history, synchronously.
 #include <cstdint>
+#include <cstdio>
+#include <initializer_list>
 #include <functional>
 #include <span>
 #include <memory>
@@ -98,6 +100,42 @@ struct GuidedResult : SearchResult {
 class GuidedObserver : public SearchObserver {
  public:
   virtual void on_retrain(const RetrainRecord&) {}
+  /// After an iteration is planned: its number, how many candidates were ranked and how many
+  /// were queued for evaluation. Return false to stop the run.
+  virtual bool on_iteration(std::uint64_t /*iteration*/, std::size_t /*ranked*/, std::size_t /*queued*/) { return true; }
+};
+
+/// Several observers as one, called in the order added; the run stops as soon as one says so
+/// (the others are still called for that event). Not thread-safe: searches call observers from
+/// their own thread.
+class ObserverList final : public GuidedObserver {
+ public:
+  ObserverList() = default;
+  ObserverList(std::initializer_list<SearchObserver*> observers);
+  /// Adds `o` (not owned; null is ignored). A GuidedObserver also gets on_retrain/on_iteration.
+  void add(SearchObserver* o);
+  bool empty() const { return observers_.empty(); }
+  bool on_evaluation(const QueryRecord& q) override;
+  void on_retrain(const RetrainRecord& r) override;
+  bool on_iteration(std::uint64_t iteration, std::size_t ranked, std::size_t queued) override;
+
+ private:
+  std::vector<SearchObserver*> observers_;
+};
+
+/// Progress for embedders and scripts: one line to `out` every `every` results (and at each
+/// retrain): results so far of the budget, the best signal and its reported value, elapsed seconds.
+class ProgressReporter final : public GuidedObserver {
+ public:
+  ProgressReporter(std::FILE* out, std::size_t budget, std::size_t every = 10, std::string label = "");
+  bool on_evaluation(const QueryRecord& q) override;
+  void on_retrain(const RetrainRecord& r) override;
+
+ private:
+  std::FILE* out_;
+  std::size_t budget_, every_;
+  std::string label_;
+  double t0_;
 };
 
 /// Predictor-guided evolution as an ask/tell object (see ask_tell.hpp). Batch-synchronous
