@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Scheduler study on simulated time (NAS-Bench-201 CIFAR-10, test_200ep): batch-synchronous guided
-# (top-k = W per iteration), steady-state guided, steady-state REA and random search, for W = 1, 4,
+# (top-k = W per iteration; 5 for W = 1), steady-state guided, steady-state REA and random search, for W = 1, 4,
 # 16, 64 simulated workers. Cost model: each evaluation takes a log-normal time with mean 100 s and
 # sigma 0.5 (drawn per candidate from the run seed); surrogate retrains take no simulated time.
 # Then bench/scheduler_report.py prints best accuracy against simulated time, the time to the
@@ -17,7 +17,7 @@ export OMP_WAIT_POLICY=PASSIVE
 mkdir -p "$out"
 common=(--space nb201 --dataset cifar10 --budget "$budget" --seeds "$seeds" --executor simulated --cost-model "$cost")
 for w in 1 4 16 64; do
-  k=$(( w > 5 ? w : 5 ))
+  k=$(( w > 1 ? w : 5 ))  # a batch-synchronous iteration evaluates one batch of W (5 when W = 1)
   build/apps/nas search "${common[@]}" --algo guided --predictor carl --torch-threads 1 --parallel-runs 2 --mode sync --workers "$w" \
     --top-k "$k" --out "$out/guided-sync-w$w" > "$out/guided-sync-w$w.txt" 2>&1
   build/apps/nas search "${common[@]}" --algo guided --predictor carl --torch-threads 1 --parallel-runs 2 --mode async --workers "$w" \
