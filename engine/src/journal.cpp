@@ -1,6 +1,8 @@
 #include "nas/engine/journal.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <deque>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -15,7 +17,13 @@ namespace {
 constexpr const char* kFormat = "nas-journal 1";
 
 const char* kind_name(JournalEvent::Kind k) {
-  return k == JournalEvent::Kind::ask ? "ask" : k == JournalEvent::Kind::result ? "result" : "failure";
+  switch (k) {
+    case JournalEvent::Kind::ask: return "ask";
+    case JournalEvent::Kind::result: return "result";
+    case JournalEvent::Kind::failure: return "failure";
+    case JournalEvent::Kind::swap: return "swap";
+  }
+  return "?";
 }
 
 FailureKind parse_failure(const std::string& s) {
@@ -162,6 +170,8 @@ void Journal::failure(std::uint64_t seed, std::uint64_t cand, FailureKind kind, 
   const std::string k(failure_kind_name(kind));
   impl_->add(seed, JournalEvent::Kind::failure, cand, nullptr, 0, nullptr, &info, &k, &reason);
 }
+void Journal::swapped(std::uint64_t seed) { impl_->add(seed, JournalEvent::Kind::swap, 0, nullptr, 0, nullptr, nullptr, nullptr, nullptr); }
+
 void Journal::run_finished(std::uint64_t seed) {
   std::lock_guard lock(impl_->m);
   impl_->exec(fmt::format("INSERT OR REPLACE INTO runs(run_seed, finished) VALUES ({}, 1)", static_cast<long long>(seed)).c_str());
@@ -191,7 +201,8 @@ std::vector<JournalEvent> Journal::events(std::uint64_t seed) const {
   while (sqlite3_step(st) == SQLITE_ROW) {
     JournalEvent e;
     const std::string k = text(0);
-    e.kind = k == "ask" ? JournalEvent::Kind::ask : k == "result" ? JournalEvent::Kind::result : JournalEvent::Kind::failure;
+    e.kind = k == "ask" ? JournalEvent::Kind::ask : k == "result" ? JournalEvent::Kind::result : k == "swap" ? JournalEvent::Kind::swap
+                                                                                                        : JournalEvent::Kind::failure;
     e.candidate = static_cast<std::uint64_t>(sqlite3_column_int64(st, 1));
     e.arch = text(2);
     e.predicted = sqlite3_column_double(st, 3);
@@ -216,15 +227,37 @@ JournaledSearch::JournaledSearch(AskTellSearch& inner, const SearchSpace& space,
     : inner_(inner), space_(space), journal_(journal), run_seed_(run_seed) {}
 
 std::size_t JournaledSearch::replay() {
-  RetrainRunner retrainer(/*synchronous_only=*/true);
+  // Retrains are run here, synchronously; an asynchronous one's trained copy is held back until
+  // the journal says the original run swapped it in, so the replayed search ranks with the same
+  // model at every point and proposes the same candidates.
+  std::deque<std::pair<std::unique_ptr<Surrogate>, RetrainRecord>> held;
+  auto run_jobs = [&] {
+    bool ran = false;
+    while (auto job = inner_.take_retrain_job()) {
+      ran = true;
+      std::unique_ptr<Surrogate> copy = job->asynchronous ? inner_.model()->clone() : nullptr;
+      Surrogate* m = copy ? copy.get() : inner_.model();
+      const TrainingStats s = m->fit(job->archs, job->targets, job->fit);
+      job->record.epochs = s.epochs;
+      if (copy) held.emplace_back(std::move(copy), job->record);
+      else inner_.retrain_finished(job->record, nullptr);
+    }
+    return ran;
+  };
   std::vector<Candidate> open;  // asked in the replay, not answered yet
   std::size_t results = 0;
   for (const auto& ev : journal_.events(run_seed_)) {
+    if (ev.kind == JournalEvent::Kind::swap) {
+      if (held.empty()) throw DataError(fmt::format("{}: run {}: a swap with no retrain in progress", journal_.path(), run_seed_));
+      inner_.retrain_finished(held.front().second, std::move(held.front().first));
+      held.pop_front();
+      continue;
+    }
     if (ev.kind == JournalEvent::Kind::ask) {
       std::vector<Candidate> c;
       for (int guard = 0; guard < 1000 && c.empty(); ++guard) {
         c = inner_.ask(1);
-        if (c.empty() && retrainer.run(inner_) < 0) break;
+        if (!run_jobs() && c.empty()) break;
       }
       if (c.empty() || c[0].id != ev.candidate || space_.format(c[0].arch) != ev.arch)
         throw DataError(fmt::format("{}: run {}: the journal's candidate {} ({}) is not what this search proposes now ({}); was it written by "
@@ -246,8 +279,19 @@ std::size_t JournaledSearch::replay() {
       inner_.tell_failure(ev.candidate, ev.failure, ev.reason, ev.info);
     }
   }
+  // A copy still training when the run was killed is ready now: it ranks from here on, and the
+  // journal says so (a later replay must swap it in at this same point).
+  for (auto& [model, record] : held) {
+    journal_.swapped(run_seed_);
+    inner_.retrain_finished(record, std::move(model));
+  }
   resubmit_ = std::move(open);
   return results;
+}
+
+void JournaledSearch::retrain_finished(RetrainRecord r, std::unique_ptr<Surrogate> m) {
+  if (m) journal_.swapped(run_seed_);
+  inner_.retrain_finished(r, std::move(m));
 }
 
 std::vector<Candidate> JournaledSearch::ask(std::size_t n) {

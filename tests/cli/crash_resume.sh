@@ -3,7 +3,7 @@
 # seeded random moments (KILLS times), resumed each time with --resume, and must end byte-identical
 # (trajectories; retrain logs but for their seconds) to the same run never interrupted. Then an
 # asynchronous REA run with 4 workers, killed the same way, must end with exactly its budget of
-# distinct architectures. Usage: crash_resume.sh <path to nas> [KILLS] [SEED]
+# distinct architectures, and so must a steady-state guided run with asynchronous retraining. Usage: crash_resume.sh <path to nas> [KILLS] [SEED]
 set -euo pipefail
 nas=$1
 kills=${2:-10}
@@ -51,4 +51,12 @@ rows=$(tail -n +2 "$out/async/trajectories/seed_0.csv" | wc -l)
 distinct=$(tail -n +2 "$out/async/trajectories/seed_0.csv" | cut -d, -f2 | sort -u | wc -l)
 [ "$rows" -eq 150 ] || fail "async run has $rows results, expected 150"
 [ "$distinct" -eq 150 ] || fail "async run repeated an architecture ($distinct distinct of 150)"
-echo "crash_resume: $kills kills per run; guided run byte-identical to the uninterrupted one; async run complete, nothing repeated"
+# Steady-state guided search with asynchronous retraining: the journal records when each trained
+# copy was swapped in, so the replay proposes what the original did; nothing lost or repeated.
+run_killed "$out/async-guided" --algo guided --predictor mlp --torch-threads 1 --seeds 1 --budget 80 --async --workers 2 --mode async \
+  --eval-delay-ms 20
+rows=$(tail -n +2 "$out/async-guided/trajectories/seed_0.csv" | wc -l)
+distinct=$(tail -n +2 "$out/async-guided/trajectories/seed_0.csv" | cut -d, -f2 | sort -u | wc -l)
+[ "$rows" -eq 80 ] || fail "async guided run has $rows results, expected 80"
+[ "$distinct" -eq 80 ] || fail "async guided run repeated an architecture ($distinct distinct of 80)"
+echo "crash_resume: $kills kills per run; guided run byte-identical to the uninterrupted one; async runs complete, nothing repeated"

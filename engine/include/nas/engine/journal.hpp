@@ -10,7 +10,8 @@
 // Schema (read it with sqlite3 or pandas.read_sql):
 //   meta(key TEXT PRIMARY KEY, value TEXT)  -- 'format' (journal version), 'config' (the run's
 //                                              options as TOML), 'space'
-//   events(seq INTEGER PRIMARY KEY, run_seed INTEGER, kind TEXT ('ask' | 'result' | 'failure'),
+//   events(seq INTEGER PRIMARY KEY, run_seed INTEGER, kind TEXT ('ask' | 'result' | 'failure' |
+//          'swap': an asynchronously retrained surrogate started ranking),
 //          candidate INTEGER, arch TEXT, predicted REAL, signal REAL, reported REAL,
 //          cost_seconds REAL, params INTEGER, worker INTEGER, submitted REAL, finished REAL,
 //          failure TEXT, reason TEXT, at REAL (seconds since the journal was opened))
@@ -27,7 +28,7 @@ namespace nas {
 
 /// One journal event, as read back.
 struct JournalEvent {
-  enum class Kind { ask, result, failure };
+  enum class Kind { ask, result, failure, swap };
   Kind kind = Kind::ask;
   std::uint64_t candidate = 0;
   std::string arch;
@@ -51,6 +52,9 @@ class Journal {
   void asked(std::uint64_t run_seed, const Candidate& c, const std::string& arch);
   void result(std::uint64_t run_seed, std::uint64_t candidate, const Evaluation& e, const EvaluationInfo& info);
   void failure(std::uint64_t run_seed, std::uint64_t candidate, FailureKind kind, const std::string& reason, const EvaluationInfo& info);
+  /// An asynchronously retrained surrogate replaced the ranking model (replays put it back at the
+  /// same point, so the replayed search proposes what the original did).
+  void swapped(std::uint64_t run_seed);
   void run_finished(std::uint64_t run_seed);
 
   bool finished(std::uint64_t run_seed) const;
@@ -85,7 +89,7 @@ class JournaledSearch final : public AskTellSearch {
   Direction direction() const override { return inner_.direction(); }
   std::optional<RetrainJob> take_retrain_job() override { return inner_.take_retrain_job(); }
   Surrogate* model() override { return inner_.model(); }
-  void retrain_finished(RetrainRecord r, std::unique_ptr<Surrogate> m) override { inner_.retrain_finished(r, std::move(m)); }
+  void retrain_finished(RetrainRecord r, std::unique_ptr<Surrogate> m) override;
   double seconds_scoring() const override { return inner_.seconds_scoring(); }
 
  private:
