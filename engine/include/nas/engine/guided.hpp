@@ -184,7 +184,8 @@ class RetrainRunner {
   /// and the run stays deterministic).
   explicit RetrainRunner(bool synchronous_only = false);
   ~RetrainRunner();  // waits for a copy still training
-  /// Takes and runs the search's pending job, if any; returns the seconds of a synchronous fit.
+  /// Takes and runs the search's pending job, if any: returns the seconds of a synchronous fit, 0
+  /// for an asynchronous one just started, -1 if the search had no job.
   double run(AskTellSearch& search);
   /// Hands a finished asynchronous copy to the search; with `wait`, waits for it first.
   void poll(AskTellSearch& search, bool wait);
