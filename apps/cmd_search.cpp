@@ -35,6 +35,9 @@ constexpr const char* kHelp = R"(usage: nas search [options]
   --out DIR                default runs/<space>-<dataset>-<algo>
   --evaluator table        table (benchmark lookup) | train (train every candidate; training options below)
   --config FILE            TOML-subset file of these options (key = value); the command line wins
+  --resume DIR             continue the run in DIR (its config.toml and journal.sqlite); a finished
+                           run is rebuilt from its journal
+  --eval-delay-ms 0        every table lookup also sleeps this long (crash tests, executor demos)
 )";
 
 std::vector<std::size_t> report_budgets(std::size_t budget) {
