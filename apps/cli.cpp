@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 
 namespace nas::cli {
 

@@ -19,7 +19,7 @@
 #include "json.hpp"
 #include "nas/engine/metrics.hpp"
 #include "nas/engine/statistics.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "nas/predictor/encoding.hpp"
 #include "nas/predictor/explain.hpp"
 #include "nas/predictor/factory.hpp"

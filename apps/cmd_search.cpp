@@ -16,7 +16,7 @@
 #include "run_options.hpp"
 #include "train_options.hpp"
 #include "nas/engine/executors.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 
 namespace nas::app {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "commands.hpp"
 #include "experiment.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 
 namespace nas::app {
 namespace {

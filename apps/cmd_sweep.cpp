@@ -19,7 +19,7 @@
 #include "experiment.hpp"
 #include "json.hpp"
 #include "nas/engine/statistics.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "run_options.hpp"
 
 namespace nas::app {

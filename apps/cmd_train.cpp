@@ -19,7 +19,7 @@
 #include "nas/engine/executors.hpp"
 #include "nas/engine/metrics.hpp"
 #include "nas/engine/statistics.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "nas/training/evaluator.hpp"
 #include "plot.hpp"
 #include "run_options.hpp"

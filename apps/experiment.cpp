@@ -11,7 +11,7 @@
 #include "nas/datasets/noisy.hpp"
 #include "nas/datasets/samples.hpp"
 #include "nas/datasets/tables.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 
 #ifndef NAS_SOURCE_DIR
 #define NAS_SOURCE_DIR "."

@@ -6,7 +6,7 @@
 
 #include "experiment.hpp"
 #include "train_options.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 
 namespace nas::app {
 

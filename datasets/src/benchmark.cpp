@@ -7,7 +7,7 @@
 
 #include "nas/datasets/columns.hpp"
 #include "nas/datasets/csv.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 
 namespace nas::datasets {
 

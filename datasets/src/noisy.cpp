@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "nas/mutation/rng.hpp"
+#include "nas/core/rng.hpp"
 
 namespace nas::datasets {
 

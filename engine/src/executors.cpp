@@ -16,7 +16,7 @@
 
 #include "nas/engine/guided.hpp"
 #include "nas/engine/journal.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 
 namespace nas {
 namespace {

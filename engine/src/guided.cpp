@@ -18,7 +18,7 @@
 
 #include "loop_common.hpp"
 #include "nas/engine/metrics.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 
 namespace nas {
 

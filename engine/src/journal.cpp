@@ -9,7 +9,7 @@
 #include <sqlite3.h>
 
 #include "nas/engine/guided.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 
 namespace nas {
 namespace {

@@ -3,7 +3,7 @@
 #include <optional>
 #include <vector>
 
-#include "nas/engine/evaluator.hpp"
+#include "nas/core/evaluator.hpp"
 #include "nas/engine/search.hpp"
 
 namespace nas::detail {

@@ -12,7 +12,7 @@
 
 #include "loop_common.hpp"
 #include "nas/engine/ask_tell.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 
 namespace nas {
 
@@ -53,16 +53,6 @@ bool EvaluatedSet::contains(const Genome& g, const ArchitectureHash& h) const {
 void EvaluatedSet::erase(const Genome& g, const ArchitectureHash& h) {
   exact_.erase(g);
   if (canonical_) classes_.erase(h);
-}
-
-std::string_view failure_kind_name(FailureKind k) {
-  switch (k) {
-    case FailureKind::diverged: return "diverged";
-    case FailureKind::out_of_memory: return "out_of_memory";
-    case FailureKind::lost_worker: return "lost_worker";
-    case FailureKind::error: return "error";
-  }
-  return "?";
 }
 
 void EvaluatedSet::insert(const Genome& g, const ArchitectureHash& h) {

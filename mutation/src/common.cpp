@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "nas/mutation/hash.hpp"
 #include "nas/mutation/darts.hpp"
 #include "nas/mutation/nb101.hpp"

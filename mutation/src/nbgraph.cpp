@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 
 namespace nas::nbgraph {
 namespace {

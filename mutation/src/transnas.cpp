@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 
 namespace nas::transnas {
 namespace {

@@ -19,7 +19,7 @@
 #include <torch/utils.h>
 
 #include "net.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "nas/predictor/encoding.hpp"
 #include "nas/predictor/explain.hpp"
 

@@ -6,7 +6,7 @@
 #include <torch/nn/module.h>
 #include <torch/types.h>
 
-#include "nas/mutation/rng.hpp"
+#include "nas/core/rng.hpp"
 #include "nas/predictor/factory.hpp"
 
 namespace nas::predictor::detail {

@@ -7,7 +7,7 @@
 #include "../test_data.hpp"
 #include "nas/datasets/benchmark.hpp"
 #include "nas/datasets/csv.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "nas/mutation/nb201.hpp"
 
 using namespace nas;

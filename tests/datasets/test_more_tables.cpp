@@ -14,7 +14,7 @@
 #include "nas/datasets/csv.hpp"
 #include "nas/datasets/noisy.hpp"
 #include "nas/datasets/tables.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "nas/mutation/macro.hpp"
 #include "nas/mutation/nbgraph.hpp"
 #include "nas/mutation/transnas.hpp"

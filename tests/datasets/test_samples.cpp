@@ -9,7 +9,7 @@
 #include "nas/datasets/benchmark.hpp"
 #include "nas/datasets/samples.hpp"
 #include "nas/mutation/darts.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "nas/mutation/nb101.hpp"
 
 using namespace nas;

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "nas/datasets/benchmark.hpp"
-#include "nas/engine/surrogate.hpp"
+#include "nas/core/surrogate.hpp"
 
 namespace nas::test {
 

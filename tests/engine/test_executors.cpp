@@ -13,7 +13,7 @@
 #include "nas/datasets/benchmark.hpp"
 #include "nas/engine/ask_tell.hpp"
 #include "nas/engine/executors.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "nas/mutation/nb201.hpp"
 
 using namespace nas;

@@ -12,7 +12,7 @@
 #include "nas/datasets/benchmark.hpp"
 #include "nas/engine/guided.hpp"
 #include "nas/engine/statistics.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "nas/mutation/nb201.hpp"
 
 using namespace nas;

@@ -7,7 +7,7 @@
 
 #include "nas/engine/metrics.hpp"
 #include "nas/engine/statistics.hpp"
-#include "nas/mutation/rng.hpp"
+#include "nas/core/rng.hpp"
 
 using namespace nas;
 

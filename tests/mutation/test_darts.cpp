@@ -5,7 +5,7 @@
 
 #include "../test_data.hpp"
 #include "nas/mutation/darts.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "sample_csv.hpp"
 
 using namespace nas;

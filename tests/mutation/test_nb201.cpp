@@ -7,7 +7,7 @@
 #include <unordered_set>
 
 #include "../test_data.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "nas/mutation/nb201.hpp"
 
 using namespace nas;

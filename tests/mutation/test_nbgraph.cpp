@@ -8,7 +8,7 @@
 #include <unordered_set>
 
 #include "../test_data.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "nas/mutation/nbgraph.hpp"
 #include "sample_csv.hpp"
 

@@ -10,7 +10,7 @@
 
 #include "nas/datasets/benchmark.hpp"
 #include "nas/engine/metrics.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "nas/mutation/nb201.hpp"
 #include "nas/predictor/encoding.hpp"
 #include "nas/predictor/explain.hpp"

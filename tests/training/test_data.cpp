@@ -7,7 +7,7 @@
 
 #include <zlib.h>
 
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "nas/training/data.hpp"
 #include "../test_data.hpp"
 

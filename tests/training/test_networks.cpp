@@ -8,7 +8,7 @@
 
 #include "nas/datasets/csv.hpp"
 #include "nas/mutation/darts.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "nas/mutation/nb201.hpp"
 #include "nas/training/network.hpp"
 

@@ -8,7 +8,7 @@
 #include "nas/engine/guided.hpp"
 #include "nas/engine/search.hpp"
 #include "nas/mutation/darts.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "nas/mutation/nb201.hpp"
 #include "nas/predictor/factory.hpp"
 #include "nas/training/evaluator.hpp"

@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
-#include "nas/mutation/errors.hpp"
-#include "nas/mutation/rng.hpp"
+#include "nas/core/errors.hpp"
+#include "nas/core/rng.hpp"
 
 namespace nas::training {
 namespace fs = std::filesystem;

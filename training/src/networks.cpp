@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "nas/mutation/darts.hpp"
-#include "nas/mutation/errors.hpp"
+#include "nas/core/errors.hpp"
 #include "nas/mutation/nb201.hpp"
 
 namespace nas::training {

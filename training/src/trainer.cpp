@@ -8,8 +8,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
 
-#include "nas/mutation/errors.hpp"
-#include "nas/mutation/rng.hpp"
+#include "nas/core/errors.hpp"
+#include "nas/core/rng.hpp"
 #include "nas/training/evaluator.hpp"
 #include "networks.hpp"
 

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "nas/engine/evaluator.hpp"
+#include "nas/core/evaluator.hpp"
 #include "nas/mutation/search_space.hpp"
 
 namespace nas::datasets {

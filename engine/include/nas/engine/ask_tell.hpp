@@ -12,9 +12,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "nas/engine/evaluator.hpp"
+#include "nas/core/evaluator.hpp"
 #include "nas/engine/search.hpp"
-#include "nas/engine/surrogate.hpp"
+#include "nas/core/surrogate.hpp"
 #include "nas/engine/retrain_record.hpp"
 
 namespace nas {

@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "nas/engine/evaluator.hpp"
+#include "nas/core/evaluator.hpp"
 #include "nas/engine/search.hpp"
-#include "nas/engine/surrogate.hpp"
+#include "nas/core/surrogate.hpp"
 #include "nas/engine/ask_tell.hpp"
 #include "nas/engine/retrain_record.hpp"
 

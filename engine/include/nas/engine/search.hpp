@@ -11,7 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "nas/engine/evaluator.hpp"
+#include "nas/core/evaluator.hpp"
 #include "nas/mutation/search_space.hpp"
 
 namespace nas {

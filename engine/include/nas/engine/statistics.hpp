@@ -4,7 +4,7 @@
 #include <span>
 #include <vector>
 
-#include "nas/engine/evaluator.hpp"
+#include "nas/core/evaluator.hpp"
 #include "nas/engine/search.hpp"
 
 namespace nas {

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "nas/mutation/genome.hpp"
-#include "nas/mutation/rng.hpp"
+#include "nas/core/genome.hpp"
+#include "nas/core/rng.hpp"
 
 namespace nas {
 

@@ -9,10 +9,10 @@
 #include <string_view>
 #include <vector>
 
-#include "nas/mutation/genome.hpp"
+#include "nas/core/genome.hpp"
 #include "nas/mutation/graph_view.hpp"
 #include "nas/mutation/hash.hpp"
-#include "nas/mutation/rng.hpp"
+#include "nas/core/rng.hpp"
 
 namespace nas {
 

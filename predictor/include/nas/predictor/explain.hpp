@@ -3,7 +3,7 @@
 #include <span>
 #include <vector>
 
-#include "nas/engine/surrogate.hpp"
+#include "nas/core/surrogate.hpp"
 #include "nas/mutation/graph_view.hpp"
 
 namespace nas::predictor {

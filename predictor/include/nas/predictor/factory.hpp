@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "nas/engine/surrogate.hpp"
+#include "nas/core/surrogate.hpp"
 #include "nas/mutation/search_space.hpp"
 
 namespace nas::predictor {

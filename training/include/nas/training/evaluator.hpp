@@ -6,7 +6,7 @@
 #include <memory>
 #include <unordered_map>
 
-#include "nas/engine/evaluator.hpp"
+#include "nas/core/evaluator.hpp"
 #include "nas/training/trainer.hpp"
 
 namespace nas::training {

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "nas/mutation/genome.hpp"
+#include "nas/core/genome.hpp"
 #include "nas/mutation/search_space.hpp"
 
 namespace nas::training {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "nas/engine/evaluator.hpp"
+#include "nas/core/evaluator.hpp"
 #include "nas/training/data.hpp"
 #include "nas/training/network.hpp"
 

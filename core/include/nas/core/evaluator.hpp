@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "nas/mutation/genome.hpp"
+#include "nas/core/genome.hpp"
 
 namespace nas {
 
@@ -33,7 +33,15 @@ class UnknownArchitecture : public std::runtime_error {
 /// Why an evaluation produced no result. The run goes on: the failure is recorded and, if the
 /// search allows it, the architecture may be proposed again.
 enum class FailureKind { diverged, out_of_memory, lost_worker, error };
-std::string_view failure_kind_name(FailureKind k);
+inline std::string_view failure_kind_name(FailureKind k) {
+  switch (k) {
+    case FailureKind::diverged: return "diverged";
+    case FailureKind::out_of_memory: return "out_of_memory";
+    case FailureKind::lost_worker: return "lost_worker";
+    case FailureKind::error: return "error";
+  }
+  return "?";
+}
 
 /// Thrown by an evaluator for an evaluation that failed in a way the search should survive (a
 /// training that diverged, ran out of memory, a worker that died). Anything else an evaluator

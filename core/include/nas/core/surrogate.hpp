@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "nas/mutation/genome.hpp"
+#include "nas/core/genome.hpp"
 
 namespace nas {
 
