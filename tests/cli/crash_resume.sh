@@ -34,7 +34,7 @@ run_killed() {  # $1 = out folder, rest = the command's options: kill $kills tim
   done
   wait "$pid" || true
   "$nas" search --resume "$dir" > "$out/final.txt" 2>&1 || { cat "$out/final.txt"; fail "final resume of $dir"; }
-  grep -q "already complete" "$out/final.txt" || fail "$dir did not end complete"
+  grep -q "already complete" "$out/final.txt" || { cat "$out/final.txt"; fail "$dir did not end complete"; }
 }
 
 guided=(--algo guided --predictor mlp --torch-threads 1 --seeds 2 --budget 60 --eval-delay-ms 20)
@@ -55,6 +55,7 @@ distinct=$(tail -n +2 "$out/async/trajectories/seed_0.csv" | cut -d, -f2 | sort 
 # copy was swapped in, so the replay proposes what the original did; nothing lost or repeated.
 run_killed "$out/async-guided" --algo guided --predictor mlp --torch-threads 1 --seeds 1 --budget 80 --async --workers 2 --mode async \
   --eval-delay-ms 20
+[ -f "$out/async-guided/trajectories/seed_0.csv" ] || { cat "$out/final.txt"; ls -R "$out/async-guided"; fail "no trajectory"; }
 rows=$(tail -n +2 "$out/async-guided/trajectories/seed_0.csv" | wc -l)
 distinct=$(tail -n +2 "$out/async-guided/trajectories/seed_0.csv" | cut -d, -f2 | sort -u | wc -l)
 [ "$rows" -eq 80 ] || fail "async guided run has $rows results, expected 80"

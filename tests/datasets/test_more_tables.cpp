@@ -39,7 +39,7 @@ TEST_CASE("macro table: complete, 6,561 rows, mean = average of the seeds", "[da
   for (std::uint64_t i = 0; i < *space.size(); ++i) REQUIRE(t->find(space.at(i)));
 }
 
-TEST_CASE("graph tables: complete per dataset (26,206; proteins 2,021), arch from link + ops", "[datasets][nbgraph][integration]") {
+TEST_CASE("graph tables: complete per dataset (26,206, proteins 2,021), arch from link + ops", "[datasets][nbgraph][integration]") {
   const nbgraph::Space full, proteins(nbgraph::OpSet::proteins);
   const std::string path = ds::nbgraph::default_path(test::data_dir());
   for (const auto& d : ds::nbgraph::dataset_names()) {

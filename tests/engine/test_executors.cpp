@@ -58,7 +58,7 @@ void check_no_duplicates(const SearchResult& r) {
 
 }  // namespace
 
-TEST_CASE("executors: synchronous mode: one local worker gives run_search's trajectory; W workers, local or simulated, one trajectory",
+TEST_CASE("executors: synchronous mode: one local worker gives run_search's trajectory, W workers, local or simulated, one trajectory",
           "[engine][executors]") {
   const auto& t = nb201_table();
   auto table_ev = [&](std::uint64_t) { return std::make_unique<datasets::TableEvaluator>(t.table, t.space, t.col, t.col); };
@@ -93,7 +93,7 @@ TEST_CASE("executors: synchronous mode: one local worker gives run_search's traj
   }
 }
 
-TEST_CASE("executors: asynchronous local workers lose, repeat and double-charge nothing; the budget is exact", "[engine][executors]") {
+TEST_CASE("executors: asynchronous local workers lose, repeat and double-charge nothing, the budget is exact", "[engine][executors]") {
   for (std::size_t w : {2u, 8u}) {
     EvolutionSearch s(nb201_table().space, rea(300, 9), Direction::maximise);
     ExecutorOptions x;
@@ -199,7 +199,7 @@ TEST_CASE("executors: stress, 32 local workers, 2,000 evaluations with random sl
   CHECK(s.in_flight() == 0);
 }
 
-TEST_CASE("ask/tell: ids are checked; the budget counts results and candidates in flight", "[engine][executors]") {
+TEST_CASE("ask/tell: ids are checked, the budget counts results and candidates in flight", "[engine][executors]") {
   EvolutionSearch s(nb201_table().space, rea(5, 2), Direction::maximise);
   auto c = s.ask(10);
   CHECK(c.size() == 5);
@@ -228,7 +228,7 @@ GuidedOptions guided(std::size_t budget, std::uint64_t seed) {
 }
 }  // namespace
 
-TEST_CASE("executors: guided, one local worker in sync mode reproduces run_guided_search; W workers", "[engine][executors][guided]") {
+TEST_CASE("executors: guided, one local worker in sync mode reproduces run_guided_search, W workers", "[engine][executors][guided]") {
   const auto& t = nb201_table();
   auto oracle = [&] { return std::unique_ptr<Surrogate>(std::make_unique<test::OracleSurrogate>(t.table, t.col)); };
   const GuidedOptions o = guided(80, 3);
@@ -307,7 +307,7 @@ TEST_CASE("executors: a surrogate fit that throws in an asynchronous retrain is 
   CHECK_THROWS_WITH(run_guided_search(t.space, ev, model, o), "fit exploded");
 }
 
-TEST_CASE("observers: a list calls each in order, any can stop the run; iterations are reported; progress lines", "[engine][executors]") {
+TEST_CASE("observers: a list calls each in order, any can stop the run, iterations are reported, progress lines", "[engine][executors]") {
   const auto& t = nb201_table();
   struct Counter final : GuidedObserver {
     std::size_t evaluations = 0, iterations = 0, retrains = 0, stop_after = 0;

@@ -129,7 +129,7 @@ TEST_CASE("bad NB101 strings are rejected with where and why", "[nb101]") {
              Catch::Contains("6 ops; expected 7"));
 }
 
-TEST_CASE("every row of the NB101 sample parses, round-trips, is valid; distinct hashes", "[nb101][integration]") {
+TEST_CASE("every row of the NB101 sample parses, round-trips, is valid, distinct hashes", "[nb101][integration]") {
   const auto rows = test::read_columns(test::data_dir() + "/nasbench101/naslib_zc_nb101_subset.csv", {"adj_upper_tri", "ops"});
   REQUIRE(rows.size() == 500);
   nb101::Space space;

@@ -68,7 +68,7 @@ TEST_CASE("transnas-micro: parse errors name the column and the expectation", "[
   CHECK_THROWS_WITH(space.parse("64-41414-1_00_2100"), Catch::Contains("trailing"));
 }
 
-TEST_CASE("transnas-micro: mutation changes exactly one edge; sampling is uniform", "[transnas]") {
+TEST_CASE("transnas-micro: mutation changes exactly one edge, sampling is uniform", "[transnas]") {
   transnas::MicroSpace space;
   Rng rng(21);
   std::array<std::array<int, 4>, 6> counts{};

@@ -152,7 +152,7 @@ TEST_CASE("LAP tokens of a 3-node path, checked by hand (eigenvectors up to sign
   CHECK(h(3, 0) == 1.0f);  // edge token: A_uv in the first slot
 }
 
-TEST_CASE("token cache: one entry per canonical class; padding marks") {
+TEST_CASE("token cache: one entry per canonical class, padding marks") {
   predictor::TokenCache cache(3, false);
   // Two cells that NB201 considers the same network (a none edge into a dead node).
   const Genome a = cell("|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|");
@@ -226,7 +226,7 @@ TEST_CASE("every predictor overfits 50 real NB201 cells (tau > 0.9 on them)") {
   }
 }
 
-TEST_CASE("fit is deterministic for a seed; clone and save/load give identical scores") {
+TEST_CASE("fit is deterministic for a seed, clone and save/load give identical scores") {
   const auto& s = sample50();
   for (const char* kind : {"carl", "tart"}) {
     DYNAMIC_SECTION(kind) {
@@ -280,7 +280,7 @@ TEST_CASE("fit options: sample weights and argument checks") {
   CHECK_THROWS_AS(m->fit(std::span(s.archs).first(10), s.y, FitOptions{}), std::invalid_argument);
 }
 
-TEST_CASE("CARL's masks are not constant after training; explain() refuses other models") {
+TEST_CASE("CARL's masks are not constant after training, explain() refuses other models") {
   const auto& s = sample50();
   auto m = predictor::make_surrogate(space(), quick("carl"));
   FitOptions f;

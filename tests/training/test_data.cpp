@@ -60,7 +60,7 @@ std::string error_of(F&& f) {
 
 }  // namespace
 
-TEST_CASE("idx: a written pair reads back, plain and gzipped; Fashion-MNIST folder layout", "[training][data]") {
+TEST_CASE("idx: a written pair reads back, plain and gzipped, Fashion-MNIST folder layout", "[training][data]") {
   const auto d = dir_for("idx_roundtrip");
   const ImageSet train = make_set(12, 1, 5, 4, 1), test = make_set(5, 1, 5, 4, 2);
   write_idx(d + "/train-images-idx3-ubyte", d + "/train-labels-idx1-ubyte", train);
@@ -130,7 +130,7 @@ TEST_CASE("idx: a truncated or corrupt gzip file is refused", "[training][data]"
   CHECK_THAT(error_of([&] { read_idx(d + "/flip.gz", d + "/lab"); }), Catch::Contains("flip.gz"));
 }
 
-TEST_CASE("CIFAR-10 binary: batches load in order; cut records, bad labels and gaps are refused", "[training][data]") {
+TEST_CASE("CIFAR-10 binary: batches load in order, cut records, bad labels and gaps are refused", "[training][data]") {
   const auto d = dir_for("cifar");
   const ImageSet b1 = make_set(7, 3, 32, 32, 1), b2 = make_set(4, 3, 32, 32, 2), t = make_set(3, 3, 32, 32, 3);
   write_cifar10_batch(d + "/data_batch_1.bin", b1);

@@ -65,7 +65,7 @@ TEST_CASE("NB201 network: parameter count equals zc_params on every row of the N
   CHECK(max_flops_abs < 0.0012);
 }
 
-TEST_CASE("NB201 network: C and N change the size; inputs of any channel count and size run", "[training][nb201]") {
+TEST_CASE("NB201 network: C and N change the size, inputs of any channel count and size run", "[training][nb201]") {
   nb201::Space space;
   const auto g = space.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|");
   NetworkOptions small;
@@ -92,7 +92,7 @@ TEST_CASE("NB201 network: the all-none cell still builds (zero features) and run
   CHECK(s.output_shape == std::vector<std::int64_t>{2, 10});
 }
 
-TEST_CASE("DARTS network: C = 32, 8 layers, affine-free op BNs reproduce zc_params on every NB301 sample row; all run forward",
+TEST_CASE("DARTS network: C = 32, 8 layers, affine-free op BNs reproduce zc_params on every NB301 sample row, all run forward",
           "[training][darts][golden]") {
   darts::Space space;
   const auto csv = datasets::CsvFile::read(kData + "/darts/naslib_zc_nb301_subset.csv");
@@ -127,7 +127,7 @@ TEST_CASE("DARTS network: C = 32, 8 layers, affine-free op BNs reproduce zc_para
   CHECK(max_flops_rel < 0.01);
 }
 
-TEST_CASE("DARTS network: the auxiliary head adds parameters; DARTS' own evaluation network size", "[training][darts]") {
+TEST_CASE("DARTS network: the auxiliary head adds parameters, DARTS' own evaluation network size", "[training][darts]") {
   darts::Space space;
   // DARTS (2nd order) from the paper: 3.3M parameters at C = 36, 20 layers with the auxiliary head
   // not counted (the paper's convention).

@@ -63,7 +63,7 @@ NetworkOptions tiny_nb201() {
 
 }  // namespace
 
-TEST_CASE("trainer: same seed, identical result; another seed, another; the network learns a separable task", "[training][trainer]") {
+TEST_CASE("trainer: same seed, identical result, another seed, another, the network learns a separable task", "[training][trainer]") {
   nb201::Space space;
   const auto data = separable();
   const auto split = make_split(*data, 0, 64, 0, 0);
@@ -86,7 +86,7 @@ TEST_CASE("trainer: same seed, identical result; another seed, another; the netw
   CHECK(a.device == "cpu");
 }
 
-TEST_CASE("trainer: DARTS network with auxiliary head and drop-path trains deterministically; weights are saved", "[training][trainer][darts]") {
+TEST_CASE("trainer: DARTS network with auxiliary head and drop-path trains deterministically, weights are saved", "[training][trainer][darts]") {
   darts::Space space;
   const auto data = separable(128, 32);
   const auto split = make_split(*data, 0, 32, 0, 1);
@@ -148,7 +148,7 @@ TEST_CASE("trainer: options and devices are checked before any work", "[training
   CHECK_THROWS_WITH(TrainingEvaluator(*space101, data, o, 0), Catch::Contains("nb201 and darts"));
 }
 
-TEST_CASE("TrainingEvaluator: (valid, test) accuracy, cost and size; a canonical duplicate is not trained again", "[training][evaluator]") {
+TEST_CASE("TrainingEvaluator: (valid, test) accuracy, cost and size, a canonical duplicate is not trained again", "[training][evaluator]") {
   nb201::Space space;
   const auto data = separable(160, 32);
   TrainingEvaluatorOptions o;
