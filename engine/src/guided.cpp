@@ -198,7 +198,15 @@ struct GuidedSearch::Impl {
     // The first fit needs all n0 results. (Giving freed workers more random cells meanwhile was
     // tried: it raised steady-state utilisation but made some resumed runs diverge from their
     // journal, cause not found; reverted.)
-    if (told < n0) return false;
+    if (told < n0) {
+      // The first fit needs all n0 results. Steady state keeps a freed worker busy meanwhile with
+      // another random cell (it joins the first fit's training set if it is back by then).
+      if (!steady_) return false;
+      auto g = fresh_random();
+      if (!g) return false;
+      enqueue(*g, std::numeric_limits<double>::quiet_NaN());
+      return true;
+    }
     if (!steady_ && flying > 0) return false;         // batch-synchronous: the iteration's results first
     if (!initial_fit_done_) {
       initial_fit_done_ = true;

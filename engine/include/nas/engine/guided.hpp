@@ -144,8 +144,8 @@ class ProgressReporter final : public GuidedObserver {
 /// exactly run_guided_search's historical loop (bit-identical trajectories for a seed). Steady
 /// state (`steady_state` true): when the planned candidates run out and results are still in
 /// flight, the next iteration is planned at once from what is known (in-flight candidates count
-/// as seen), so a freed worker never waits for a whole batch (only for the n0 results of the
-/// first fit).
+/// as seen), so a freed worker never waits for a whole batch; before the first fit (n0 results)
+/// freed workers get more random cells.
 class GuidedSearch final : public AskTellSearch {
  public:
   /// `space` and `model` must outlive the search; `model` is the ranking model (an asynchronous
