@@ -113,27 +113,8 @@ ExecutionStats run_local(AskTellSearch& search, const EvaluatorFactory& make_eva
   double busy = 0;
   std::exception_ptr fatal;
   RetrainRunner retrainer;
-  // Asks for up to n candidates, running the retrains the search asks for on the way: a
-  // synchronous one here and now (workers idle meanwhile), an asynchronous one in the background.
-  // After a retrain the asking goes on until n are filled: a journal replay then meets the retrain
-  // and the candidates planned right after it together, as the original run did.
-  auto ask = [&](std::size_t n) {
-    std::vector<Candidate> out;
-    for (;;) {
-      retrainer.poll(search, false);
-      auto cs = search.ask(n - out.size());
-      out.insert(out.end(), cs.begin(), cs.end());
-      const bool ran = retrainer.run(search) >= 0;
-      if (ran && out.size() < n) continue;
-      if (out.empty() && in_flight == 0 && retrainer.busy() && !search.finished()) {
-        retrainer.poll(search, true);  // nothing else to do: wait for the copy
-        continue;
-      }
-      return out;
-    }
-  };
   auto submit = [&](std::size_t n) {
-    const auto cs = ask(n);
+    const auto cs = retrainer.ask(search, n, in_flight == 0);
     {
       std::lock_guard lock(m);
       for (const auto& c : cs) {
@@ -201,14 +182,7 @@ ExecutionStats run_simulated(AskTellSearch& search, const EvaluatorFactory& make
   auto ev = make_evaluator(seed);
   double now = 0, busy = 0;
   RetrainRunner retrainer(/*synchronous_only=*/true);  // retrains take no simulated time
-  auto ask = [&](std::size_t n) {  // as the local executor's: after a retrain, fill the n slots
-    std::vector<Candidate> out;
-    for (;;) {
-      auto cs = search.ask(n - out.size());
-      out.insert(out.end(), cs.begin(), cs.end());
-      if (retrainer.run(search) < 0 || out.size() >= n) return out;
-    }
-  };
+  auto ask = [&](std::size_t n) { return retrainer.ask(search, n, false); };
   // The evaluation itself happens at submission (a table lookup takes no simulated time); its
   // outcome is delivered when its simulated duration has passed.
   auto start = [&](const Candidate& c, int worker) {

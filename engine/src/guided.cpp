@@ -538,6 +538,23 @@ void RetrainRunner::poll(AskTellSearch& search, bool wait) {
   search.retrain_finished(record, std::move(model));
 }
 
+std::vector<Candidate> RetrainRunner::ask(AskTellSearch& search, std::size_t n, bool driver_idle) {
+  std::vector<Candidate> out;
+  for (;;) {
+    poll(search, false);
+    auto cs = search.ask(n - out.size());
+    out.insert(out.end(), cs.begin(), cs.end());
+    // A synchronous retrain stops ask() until it is done; an asynchronous one starts here.
+    const bool ran = run(search) >= 0;
+    if (ran && out.size() < n) continue;
+    if (out.empty() && driver_idle && busy() && !search.finished()) {
+      poll(search, true);  // nothing else to do: wait for the copy
+      continue;
+    }
+    return out;
+  }
+}
+
 GuidedResult run_guided_search(const SearchSpace& space, Evaluator& evaluator, std::unique_ptr<Surrogate>& model,
                                const GuidedOptions& options, GuidedObserver* observer) {
   const auto t0 = Clock::now();
@@ -546,27 +563,11 @@ GuidedResult run_guided_search(const SearchSpace& space, Evaluator& evaluator, s
   double evaluating = 0;
   // The synchronous driver: one candidate at a time on this thread, retrains when the search asks.
   for (;;) {
-    retrainer.poll(search, false);
-    auto c = search.ask(1);
-    // A synchronous retrain stops ask() until it is done; an asynchronous one starts here.
-    const bool ran = retrainer.run(search) >= 0;
-    if (c.empty()) {
-      if (ran) continue;
-      if (retrainer.busy() && !search.done()) {
-        retrainer.poll(search, true);
-        continue;
-      }
-      break;
-    }
+    const auto c = retrainer.ask(search, 1, /*driver_idle=*/true);
+    if (c.empty()) break;
     const auto te = Clock::now();
-    try {
-      const Evaluation e = evaluator.evaluate(c[0].arch);
-      evaluating += since(te);
-      search.tell(c[0].id, e);
-    } catch (const EvaluationFailed& e) {
-      evaluating += since(te);
-      search.tell_failure(c[0].id, e.kind(), e.what());
-    }
+    detail::evaluate_and_tell(search, evaluator, c[0]);
+    evaluating += since(te);
   }
   retrainer.poll(search, true);
   GuidedResult r = search.take_guided_result();

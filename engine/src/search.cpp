@@ -108,6 +108,14 @@ std::optional<Genome> fresh_random(const SearchSpace& space, const EvaluatedSet&
   return std::nullopt;
 }
 
+void evaluate_and_tell(AskTellSearch& search, Evaluator& evaluator, const Candidate& c) {
+  try {
+    search.tell(c.id, evaluator.evaluate(c.arch));
+  } catch (const EvaluationFailed& e) {
+    search.tell_failure(c.id, e.kind(), e.what());
+  }
+}
+
 QueryRecord next_record(const std::vector<QueryRecord>& history, const Genome& g, const Evaluation& e, Direction d) {
   QueryRecord r;
   r.query = history.size() + 1;
@@ -131,11 +139,7 @@ SearchResult run_search(const SearchSpace& space, Evaluator& evaluator, const Se
   for (;;) {
     const auto c = search.ask(1);
     if (c.empty()) break;
-    try {
-      search.tell(c[0].id, evaluator.evaluate(c[0].arch));
-    } catch (const EvaluationFailed& e) {
-      search.tell_failure(c[0].id, e.kind(), e.what());
-    }
+    detail::evaluate_and_tell(search, evaluator, c[0]);
   }
   SearchResult r = search.take_result();
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

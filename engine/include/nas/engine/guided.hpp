@@ -189,6 +189,11 @@ class RetrainRunner {
   double run(AskTellSearch& search);
   /// Hands a finished asynchronous copy to the search; with `wait`, waits for it first.
   void poll(AskTellSearch& search, bool wait);
+  /// Up to `n` candidates from `search`, running the retrains it asks for on the way. After a
+  /// retrain the asking goes on until n are filled, so a journal replay meets a retrain and the
+  /// candidates planned right after it together, as the original run did. `driver_idle`: nothing
+  /// is in flight, so when the search proposes nothing it waits for a copy still training.
+  std::vector<Candidate> ask(AskTellSearch& search, std::size_t n, bool driver_idle);
   bool busy() const;
   double seconds_training() const { return seconds_; }
 
