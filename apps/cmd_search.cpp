@@ -79,10 +79,7 @@ int cmd_search(int argc, char** argv) {
   if (guided) (void)guided_options(args), (void)predictor_options(args);  // every option checked before the journal is touched
   else (void)search_options(args);
   const auto journal = open_run(args, out, *x.space, "nas search");
-  std::size_t already = 0;
-  for (auto s : seeds) already += journal->finished(s);
-  if (already == seeds.size()) fmt::print(stderr, "nas search: already complete ({}); outputs are rebuilt from it\n", journal->path());
-  else if (already > 0 || !journal->events(seeds[0]).empty()) fmt::print(stderr, "nas search: resuming from {} ({} of {} runs finished)\n", journal->path(), already, seeds.size());
+  report_resume(*journal, seeds);
 
   std::vector<SearchResult> runs;
   std::vector<GuidedResult> guided_runs;

@@ -132,31 +132,19 @@ int cmd_search_train(cli::Args& args) {
   const EvaluatorFactory factory = [&](std::uint64_t seed) -> std::unique_ptr<Evaluator> {
     return std::make_unique<training::TrainingEvaluator>(*space, data, to, seed, progress.observer());
   };
-  std::shared_ptr<Journal> journal_for_progress;
-  // Numbering goes on from the results a resumed run replays from its journal.
-  const auto results_in_journal = [&](std::uint64_t seed) {
-    std::size_t n = 0;
-    for (const auto& e : journal_for_progress->events(seed)) n += e.kind == JournalEvent::Kind::result;
-    return n;
-  };
-  const auto next_seed = [&](std::size_t i) { progress.reset(i + 1 < seeds.size() ? results_in_journal(seeds[i + 1]) : 0); };
   const bool with_executor = executor_requested(args);
   // One local synchronous worker unless asked otherwise; every run journaled (--resume DIR).
   const ExecutorOptions xo = with_executor ? executor_options(args) : ExecutorOptions{};
   if (xo.kind != ExecutorOptions::Kind::local) throw OptionError("--executor simulated is for tables; real training runs on --executor local");
-  const std::shared_ptr<Journal> journal = open_run(args, out, *space, "nas search --evaluator train");
-  journal_for_progress = journal;
+  const auto journal = open_run(args, out, *space, "nas search --evaluator train");
+  report_resume(*journal, seeds, "; trained candidates are not trained again");
+  // Numbering goes on from the results a resumed run replays from its journal.
+  const auto results_in_journal = [&](std::uint64_t seed) { return journal->count(seed, JournalEvent::Kind::result); };
+  const auto next_seed = [&](std::size_t i) { progress.reset(i + 1 < seeds.size() ? results_in_journal(seeds[i + 1]) : 0); };
   progress.reset(results_in_journal(seeds[0]));
-  std::size_t already = 0;
-  for (auto s : seeds) already += journal->finished(s);
-  if (already == seeds.size()) fmt::print(stderr, "nas search: already complete ({}); outputs are rebuilt from it\n", journal->path());
-  else if (already > 0 || !journal->events(seeds[0]).empty())
-    fmt::print(stderr, "nas search: resuming from {} ({} of {} runs finished); trained candidates are not trained again\n", journal->path(),
-               already, seeds.size());
   const auto t0 = Clock::now();
   std::vector<SearchResult> runs;
   std::vector<GuidedResult> guided_runs;
-  // Runs go one after another: a training already uses the cores it is given (--train-threads).
   // Runs go one after another; within a run, --workers W trainings are in flight (each on its own
   // worker thread with its own evaluator); --mode async: a freed worker gets the next candidate.
   if (guided) {

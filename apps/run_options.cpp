@@ -238,6 +238,15 @@ std::unique_ptr<Journal> open_run(const cli::Args& args, const std::string& out,
   return journal;
 }
 
+void report_resume(const Journal& journal, std::span<const std::uint64_t> seeds, const char* detail) {
+  std::size_t finished = 0;
+  for (auto s : seeds) finished += journal.finished(s);
+  if (finished == seeds.size())
+    fmt::print(stderr, "nas search: already complete ({}); outputs are rebuilt from it\n", journal.path());
+  else if (finished > 0 || journal.count(seeds[0]) > 0)
+    fmt::print(stderr, "nas search: resuming from {} ({} of {} runs finished){}\n", journal.path(), finished, seeds.size(), detail);
+}
+
 void write_retrains(const std::string& out, std::uint64_t seed, const GuidedResult& r) {
   std::string csv = "at_query,cells,seconds,epochs,warm,async,swapped_at_query,online_tau,online_cells\n";
   for (const auto& x : r.retrains)

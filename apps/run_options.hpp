@@ -1,6 +1,7 @@
 #pragma once
 // Command-line options shared by `nas search` and `nas sweep`, and the per-run output files.
 #include <initializer_list>
+#include <span>
 #include <set>
 #include <string>
 
@@ -50,6 +51,10 @@ void write_trajectory(const std::string& out, std::uint64_t seed, const SearchRe
 std::unique_ptr<Journal> open_journal(const std::string& toml, const std::string& dir, const SearchSpace& space,
                                       std::initializer_list<const char*> also_neutral);
 std::unique_ptr<Journal> open_run(const cli::Args& args, const std::string& out, const SearchSpace& space, const char* command);
+
+/// Says on stderr whether the journal makes this a resumed run or a finished one (outputs rebuilt);
+/// `detail` is appended to the resume line.
+void report_resume(const Journal& journal, std::span<const std::uint64_t> seeds, const char* detail = "");
 
 void write_retrains(const std::string& out, std::uint64_t seed, const GuidedResult& r);
 

@@ -187,6 +187,18 @@ bool Journal::finished(std::uint64_t seed) const {
   return f;
 }
 
+std::size_t Journal::count(std::uint64_t seed, std::optional<JournalEvent::Kind> kind) const {
+  std::lock_guard lock(impl_->m);
+  sqlite3_stmt* st = nullptr;
+  const char* sql = kind ? "SELECT COUNT(*) FROM events WHERE run_seed = ? AND kind = ?" : "SELECT COUNT(*) FROM events WHERE run_seed = ?";
+  if (sqlite3_prepare_v2(impl_->db, sql, -1, &st, nullptr) != SQLITE_OK) impl_->fail("counting events");
+  sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(seed));
+  if (kind) sqlite3_bind_text(st, 2, kind_name(*kind), -1, SQLITE_STATIC);
+  const std::size_t n = sqlite3_step(st) == SQLITE_ROW ? static_cast<std::size_t>(sqlite3_column_int64(st, 0)) : 0;
+  sqlite3_finalize(st);
+  return n;
+}
+
 std::vector<JournalEvent> Journal::events(std::uint64_t seed) const {
   std::lock_guard lock(impl_->m);
   sqlite3_stmt* st = nullptr;

@@ -58,6 +58,8 @@ class Journal {
   void run_finished(std::uint64_t run_seed);
 
   bool finished(std::uint64_t run_seed) const;
+  /// Events of run `run_seed`, of `kind` only if given (a count, without reading them).
+  std::size_t count(std::uint64_t run_seed, std::optional<JournalEvent::Kind> kind = std::nullopt) const;
   std::vector<JournalEvent> events(std::uint64_t run_seed) const;
   const std::string& path() const;
 
