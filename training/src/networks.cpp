@@ -59,6 +59,11 @@ struct Builder {
     w = o(w);
     flops += static_cast<double>(k) * k * c * h * w;
   }
+  /// The network's head: global average pool (one per input element) and a linear classifier.
+  nn::Linear head(int classes) {
+    flops += static_cast<double>(c) * h * w + static_cast<double>(c) * classes + classes;
+    return nn::Linear(c, classes);
+  }
 };
 
 class OpImpl : public nn::Module {
@@ -248,11 +253,9 @@ class Nb201NetImpl final : public GenomeNetImpl {
         blocks_.push_back(register_module(fmt::format("cells_{}", idx++), std::make_shared<Nb201CellImpl>(b, cell)));
     }
     last_bn_ = register_module("lastact_bn", nn::BatchNorm2d(b.c));
-    fc_ = register_module("classifier", nn::Linear(b.c, o.classes));
     b.bn();
     b.relu();
-    b.relu();  // the global average pool: one per input element
-    b.flops += static_cast<double>(b.c) * o.classes + o.classes;
+    fc_ = register_module("classifier", b.head(o.classes));
     mflops = b.flops / 1e6;
   }
   Tensor forward(Tensor x) override {
@@ -398,8 +401,8 @@ class DartsNetImpl final : public GenomeNetImpl {
         aux_parameters = count_parameters(*aux_);
       }
     }
-    fc_ = register_module("classifier", nn::Linear(s1.c, o.classes));
-    mflops = (s1.flops + static_cast<double>(s1.c) * s1.h * s1.w + static_cast<double>(s1.c) * o.classes + o.classes) / 1e6;
+    fc_ = register_module("classifier", s1.head(o.classes));
+    mflops = s1.flops / 1e6;
   }
   void set_drop_path(double p) override { drop_ = p; }
   Tensor forward(Tensor x) override {
