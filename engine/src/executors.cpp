@@ -68,7 +68,7 @@ std::exception_ptr tell(AskTellSearch& search, const Outcome& o) {
 }
 
 ExecutionStats stats(double busy, double makespan, std::size_t workers, double training) {
-  return {makespan > 0 ? busy / (static_cast<double>(workers) * makespan) : 0, makespan, training};
+  return {makespan > 0 ? busy / (static_cast<double>(workers) * makespan) : 0, makespan, training, busy};
 }
 
 ExecutionStats run_local(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t seed, const ExecutorOptions& o) {
@@ -353,7 +353,10 @@ std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const Ev
     r.utilisation = st.utilisation;
     r.makespan = st.makespan;
     r.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    r.seconds_engine = std::max(0.0, r.wall_seconds - r.seconds_scoring - st.seconds_training);
+    // Evaluation time in wall seconds: the local workers' (with several, more than the wall share).
+    if (executor.kind == ExecutorOptions::Kind::local) r.seconds_evaluating = st.busy;
+    const double evaluating_share = executor.workers == 1 ? r.seconds_evaluating : 0;
+    r.seconds_engine = std::max(0.0, r.wall_seconds - r.seconds_scoring - st.seconds_training - evaluating_share);
   }, on_done);
   return results;
 }

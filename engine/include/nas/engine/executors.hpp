@@ -49,6 +49,7 @@ struct ExecutionStats {
   double utilisation = 0;  // busy worker-seconds / (workers x makespan)
   double makespan = 0;     // seconds, wall or simulated
   double seconds_training = 0;  // surrogate fits run synchronously by the driver
+  double busy = 0;              // worker-seconds spent evaluating (wall or simulated, as makespan)
 };
 
 /// Runs `search` to its end and leaves its result in it (take it with take_result(), or
