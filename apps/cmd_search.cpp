@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "experiment.hpp"
 #include "json.hpp"
+#include "mpi_job.hpp"
 #include "nas/engine/statistics.hpp"
 #include "run_options.hpp"
 #include "train_options.hpp"
@@ -78,15 +79,8 @@ int cmd_search(int argc, char** argv) {
   std::iota(seeds.begin(), seeds.end(), seed_base);
   if (guided) (void)guided_options(args), (void)predictor_options(args);  // every option checked before the journal is touched
   else (void)search_options(args);
-  const auto journal = open_run(args, out, *x.space, "nas search");
-  report_resume(*journal, seeds);
-
-  std::vector<SearchResult> runs;
-  std::vector<GuidedResult> guided_runs;
-  std::size_t budget = 0;
-  json::Writer config;
-  config.begin_object();
-  const auto t0 = std::chrono::steady_clock::now();
+  // MPI ranks >= 1 evaluate what rank 0 sends them, with the evaluator these same options build.
+  if (mpi::is_worker()) return mpi::serve(args, [&](std::uint64_t seed) { return x.evaluator(seed); });
   const bool with_executor = executor_requested(args);
   // column:NAME: each evaluation takes the architecture's value in that table column (seconds).
   const auto column_cost = [&](const std::string& name) -> CostModel {
@@ -99,7 +93,16 @@ int cmd_search(int argc, char** argv) {
   };
   // Every run goes through an executor (by default one local worker, synchronous: the historical
   // loop's results) and writes its journal; a journal of the same options resumes the run.
-  const ExecutorOptions xo = with_executor ? executor_options(args, column_cost) : ExecutorOptions{};
+  const ExecutorOptions xo = executor_options(args, column_cost);
+  const auto journal = open_run(args, out, *x.space, "nas search");
+  report_resume(*journal, seeds);
+
+  std::vector<SearchResult> runs;
+  std::vector<GuidedResult> guided_runs;
+  std::size_t budget = 0;
+  json::Writer config;
+  config.begin_object();
+  const auto t0 = std::chrono::steady_clock::now();
   if (guided) {
     const GuidedOptions go = guided_options(args);
     const auto po = predictor_options(args, parallel > 1 ? 1 : 0);
@@ -138,6 +141,7 @@ int cmd_search(int argc, char** argv) {
       .field("cost_model", args.str("cost-model", ""));
   config.end_object();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const std::string mpi_workers = xo.kind == ExecutorOptions::Kind::mpi ? mpi::finish() : "";
 
   for (std::size_t i = 0; i < runs.size(); ++i) {
     write_trajectory(out, seeds[i], runs[i], *x.space, false, with_executor);
@@ -186,8 +190,9 @@ int cmd_search(int argc, char** argv) {
     for (const auto& r : runs) util += r.utilisation, makespan += r.makespan, failures += static_cast<double>(r.failures.size());
     const double n = static_cast<double>(runs.size());
     j.field("utilisation", util / n).field("makespan_seconds", makespan / n).field("failures_per_run", failures / n);
+    if (!mpi_workers.empty()) j.key("mpi_workers").raw(mpi_workers);
     fmt::print("executor: mean utilisation {:.1f}%, makespan {:.1f} s ({}), {:.1f} failed evaluations per run\n", 100 * util / n, makespan / n,
-               args.str("executor", "local") == "simulated" ? "simulated" : "wall", failures / n);
+               xo.kind == ExecutorOptions::Kind::simulated ? "simulated" : "wall", failures / n);
   }
   fmt::print("\n{} on {} / {} ({} seeds, reported = {})\n", label, x.space->name(), x.dataset, n_seeds, x.reported_name());
   fmt::print("{:>8}  {:>18}{}\n", "queries", "best (mean ± std)", closed_form ? "   closed-form E[best]   z" : "");

@@ -17,6 +17,7 @@
 #include "json.hpp"
 #include "nas/datasets/benchmark.hpp"
 #include "nas/engine/executors.hpp"
+#include "mpi_job.hpp"
 #include "nas/engine/metrics.hpp"
 #include "nas/engine/statistics.hpp"
 #include "nas/core/errors.hpp"
@@ -110,9 +111,14 @@ int cmd_search_train(cli::Args& args) {
   const std::size_t budget = guided ? go->budget : so->budget;
   const std::string data_name = args.str("data", "fashion-mnist");
   const std::string out = args.str("out", fmt::format("runs/train-{}-{}-{}", space->name(), data_name, guided ? "guided-" + po->kind : algo));
-  check_writable(out);
+  if (!mpi::is_worker()) check_writable(out);
 
   const auto data = load_training_data(args);
+  // MPI ranks >= 1 train what rank 0 sends them (quietly: rank 0 reports every result).
+  if (mpi::is_worker())
+    return mpi::serve(args, [&](std::uint64_t seed) -> std::unique_ptr<Evaluator> {
+      return std::make_unique<training::TrainingEvaluator>(*space, data, to, seed, training::TrainingObserver{});
+    });
   // NAS-Bench-201 only: the table tells how the architectures trained here rank on CIFAR-10.
   std::shared_ptr<const datasets::TabularBenchmark> table;
   if (space->name() == "nb201") {
@@ -134,8 +140,17 @@ int cmd_search_train(cli::Args& args) {
   };
   const bool with_executor = executor_requested(args);
   // One local synchronous worker unless asked otherwise; every run journaled (--resume DIR).
-  const ExecutorOptions xo = with_executor ? executor_options(args) : ExecutorOptions{};
-  if (xo.kind != ExecutorOptions::Kind::local) throw OptionError("--executor simulated is for tables; real training runs on --executor local");
+  const ExecutorOptions xo = executor_options(args);
+  if (xo.kind == ExecutorOptions::Kind::simulated)
+    throw OptionError("--executor simulated is for tables; real training runs on --executor local or mpi");
+  // Over MPI the trainings' own progress lines stay on the workers: report each result here.
+  std::vector<std::unique_ptr<ProgressReporter>> reporters;
+  ObserverFactory observers;
+  if (xo.kind == ExecutorOptions::Kind::mpi)
+    observers = [&](std::size_t) {
+      reporters.push_back(std::make_unique<ProgressReporter>(stderr, budget, 1, "mpi"));
+      return reporters.back().get();
+    };
   const auto journal = open_run(args, out, *space, "nas search --evaluator train");
   report_resume(*journal, seeds, "; trained candidates are not trained again");
   // Numbering goes on from the results a resumed run replays from its journal.
@@ -150,11 +165,11 @@ int cmd_search_train(cli::Args& args) {
   if (guided) {
     with_threads(threads, [&] {
       guided_runs = run_guided_searches(*space, factory, [&] { return predictor::make_surrogate(*space, *po); }, *go, xo, Direction::maximise,
-                                        seeds, 1, next_seed, journal.get());
+                                        seeds, 1, next_seed, journal.get(), observers);
     });
     runs.assign(guided_runs.begin(), guided_runs.end());
   } else {
-    runs = run_searches(*space, factory, *so, xo, Direction::maximise, seeds, 1, next_seed, journal.get());
+    runs = run_searches(*space, factory, *so, xo, Direction::maximise, seeds, 1, next_seed, journal.get(), observers);
   }
   const double wall = since(t0);
 
@@ -170,6 +185,7 @@ int cmd_search_train(cli::Args& args) {
       .field("signal", "valid_accuracy")
       .field("reported", "test_accuracy")
       .field("wall_seconds", wall);
+  if (xo.kind == ExecutorOptions::Kind::mpi) j.key("mpi_workers").raw(mpi::finish());
   j.key("fidelity").begin_object()
       .field("channels", to.network.channels)
       .field("cells", space->name() == "darts" ? to.network.layers : to.network.cells)

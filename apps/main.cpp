@@ -2,11 +2,13 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "mpi_job.hpp"
 
 namespace {
 constexpr const char* kUsage = R"(usage: nas <command> [options]
@@ -26,6 +28,22 @@ commands:
 }
 
 int main(int argc, char** argv) {
+  // Under mpirun/srun every rank runs this same command line: rank 0 runs it, ranks >= 1 serve
+  // evaluations (only `nas search --executor mpi` uses them; see mpi_job.hpp).
+  std::unique_ptr<nas::app::mpi::Job> mpi_job;
+  try {
+    mpi_job = std::make_unique<nas::app::mpi::Job>(argc, argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "nas: error: {}\n", e.what());
+    return 1;
+  }
+  if (nas::app::mpi::is_worker() && (argc < 2 || std::strcmp(argv[1], "search") != 0 || nas::cli::help_requested(argc, argv)))
+    return nas::app::mpi::fail("");  // rank 0 says what is wrong (or prints the help), once
+  if (nas::app::mpi::ranks() > 1 && (argc < 2 || std::strcmp(argv[1], "search") != 0)) {
+    fmt::print(stderr, "nas: started by an MPI launcher with {} ranks: only `nas search --executor mpi` uses them; run other commands without mpirun\n",
+               nas::app::mpi::ranks());
+    return 2;
+  }
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
@@ -42,6 +60,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "nas: unknown command '{}'\n\n{}", cmd, kUsage);
     return 2;
   } catch (const std::exception& e) {
+    if (nas::app::mpi::is_worker()) return nas::app::mpi::fail(e.what());  // rank 0 reports it (or its own, the same)
     fmt::print(stderr, "nas {}: error: {}\n", cmd, e.what());
     return 1;
   }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "experiment.hpp"
+#include "mpi_job.hpp"
 #include "train_options.hpp"
 #include "nas/core/errors.hpp"
 
@@ -12,6 +13,7 @@ namespace nas::app {
 
 std::set<std::string> run_option_names() {
   return {"algo", "budget", "population", "tournament", "dedup", "executor", "workers", "mode", "cost-model", "max-failures",
+          "mpi-heartbeat", "mpi-lost-after",
           // guided
           "predictor", "initial", "parent-selection", "parents", "children", "mutation-steps", "top-k", "incumbent-k", "retrain", "retrain-every", "retrain-factor",
           "retrain-tau", "retrain-epochs", "window", "recency-weight", "top-weight",
@@ -31,12 +33,17 @@ const char* run_options_help() {
   --tournament 5           tournament size S
  execution (random, rea and guided):
   --executor local         local: --workers threads, one evaluator each (wall clock) |
-                           simulated: a virtual clock for tables, durations from --cost-model
-  --workers 1              evaluations in flight
+                           simulated: a virtual clock for tables, durations from --cost-model |
+                           mpi: ranks 1..N-1 of `mpirun -np N nas search ...` evaluate (README)
+  --workers 1              evaluations in flight (mpi: the worker ranks, N-1)
   --mode sync              sync: ask W, wait for all, tell in ask order (guided: an iteration's
                            top-k, so use --workers <= --top-k) | async: a freed worker gets the
                            next candidate at once (steady state)
   --cost-model MODEL       simulated: fixed:SECONDS | lognormal:MEAN,SIGMA | column:NAME (a table column)
+  --mpi-heartbeat 1        mpi: a busy worker says it is alive every this many seconds
+  --mpi-lost-after 60      mpi: give a silent busy worker up after this many seconds and send its
+                           candidate to another (only under mpirun --enable-recovery does the job
+                           outlive a dead rank; 0 = never give up)
   --retry-failed           propose an architecture again after its evaluation failed
   --max-failures 0         stop after this many failed evaluations (0 = the budget)
  guided (predictor-guided evolution):
@@ -112,6 +119,16 @@ ExecutorOptions executor_options(const cli::Args& args, const std::function<Cost
   x.kind = parse_executor_kind(args.str("executor", "local"));
   x.mode = parse_executor_mode(args.str("mode", "sync"));
   x.workers = static_cast<std::size_t>(args.integer("workers", 1, 1, 100000));
+  if (x.kind == ExecutorOptions::Kind::mpi) {
+    x.pool = mpi::pool(args);
+    if (args.get("workers") && x.workers != x.pool->capacity())
+      throw OptionError(fmt::format("--workers {}: this MPI job has {} worker rank(s) (mpirun -np {})", x.workers, x.pool->capacity(),
+                                    x.pool->capacity() + 1));
+    x.workers = x.pool->capacity();
+  } else if (mpi::ranks() > 1) {
+    throw OptionError(fmt::format("started by an MPI launcher with {} ranks but --executor {}: use --executor mpi (ranks 1..{} evaluate)",
+                                  mpi::ranks(), executor_kind_name(x.kind), mpi::ranks() - 1));
+  }
   if (auto c = args.get("cost-model")) {
     if (x.kind != ExecutorOptions::Kind::simulated) throw OptionError("--cost-model is for --executor simulated");
     if (c->rfind("column:", 0) == 0) {
@@ -215,7 +232,7 @@ std::unique_ptr<Journal> open_journal(const std::string& toml, const std::string
     const auto e = toml.find('\n', a);
     const std::string line = toml.substr(a, e == std::string::npos ? std::string::npos : e - a);
     bool neutral = false;
-    for (const char* k : {"threads", "parallel-runs", "config", "resume", "out"})
+    for (const char* k : {"threads", "parallel-runs", "config", "resume", "out", "mpi-heartbeat", "mpi-lost-after"})
       if (line.rfind(std::string(k) + " =", 0) == 0) neutral = true;
     for (const char* k : also_neutral)
       if (line.rfind(std::string(k) + " =", 0) == 0) neutral = true;

@@ -10,15 +10,30 @@
 #include <numbers>
 #include <queue>
 #include <thread>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
 #include "nas/engine/guided.hpp"
 #include "nas/engine/journal.hpp"
+#include "nas/engine/worker_pool.hpp"
 #include "nas/core/errors.hpp"
 
 namespace nas {
+
+void evaluate_into(Evaluator& ev, WorkOutcome& out) noexcept {
+  try {
+    out.evaluation = ev.evaluate(out.candidate.arch);
+    out.ok = true;
+  } catch (const EvaluationFailed& e) {
+    out.kind = e.kind();
+    out.reason = e.what();
+  } catch (...) {
+    out.fatal = std::current_exception();
+  }
+}
+
 namespace {
 using Clock = std::chrono::steady_clock;
 
@@ -32,38 +47,16 @@ double parse_number(std::string_view spec, std::string_view text) {
   throw OptionError(fmt::format("--cost-model {}: '{}' is not a number", spec, text));
 }
 
-/// What a worker reports for one candidate.
-struct Outcome {
-  Candidate candidate;
-  bool ok = false;
-  Evaluation evaluation;
-  FailureKind kind = FailureKind::error;
-  std::string reason;
-  std::exception_ptr fatal;  // an exception that is not an EvaluationFailed: ends the run
-  EvaluationInfo info;
-};
-
-/// Evaluates `c` with `ev`, sorting the outcome into result, survivable failure or fatal error.
-void evaluate_into(Evaluator& ev, Outcome& out) {
-  try {
-    out.evaluation = ev.evaluate(out.candidate.arch);
-    out.ok = true;
-  } catch (const EvaluationFailed& e) {
-    out.kind = e.kind();
-    out.reason = e.what();
-  } catch (...) {
-    out.fatal = std::current_exception();
-  }
-}
+using Outcome = WorkOutcome;
 
 /// Tells `search` an outcome; returns the fatal exception if there is one (and stops the search).
-std::exception_ptr tell(AskTellSearch& search, const Outcome& o) {
+std::exception_ptr tell(AskTellSearch& search, const Outcome& o, const EvaluationInfo& info) {
   if (o.fatal) {
     search.stop();
     return o.fatal;
   }
-  if (o.ok) search.tell(o.candidate.id, o.evaluation, o.info);
-  else search.tell_failure(o.candidate.id, o.kind, o.reason, o.info);
+  if (o.ok) search.tell(o.candidate.id, o.evaluation, info);
+  else search.tell_failure(o.candidate.id, o.kind, o.reason, info);
   return nullptr;
 }
 
@@ -71,102 +64,138 @@ ExecutionStats stats(double busy, double makespan, std::size_t workers, double t
   return {makespan > 0 ? busy / (static_cast<double>(workers) * makespan) : 0, makespan, training, busy};
 }
 
-ExecutionStats run_local(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t seed, const ExecutorOptions& o) {
+/// W threads of this process, each with its own evaluator (built on its thread: a trainer is
+/// neither thread-safe nor cheap to move).
+class LocalPool final : public WorkerPool {
+ public:
+  LocalPool(const EvaluatorFactory& make_evaluator, std::uint64_t seed, std::size_t workers) : workers_(workers) {
+    threads_.reserve(workers);
+    for (std::size_t w = 0; w < workers; ++w)
+      threads_.emplace_back([this, &make_evaluator, seed, w] { work(make_evaluator, seed, static_cast<int>(w)); });
+  }
+  ~LocalPool() override {
+    {
+      std::lock_guard lock(m_);
+      closing_ = true;
+      jobs_.clear();
+    }
+    job_ready_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  std::size_t capacity() const override { return workers_; }
+  void submit(const Candidate& c, std::uint64_t) override {
+    {
+      std::lock_guard lock(m_);
+      jobs_.push_back(c);
+    }
+    job_ready_.notify_one();  // one worker per job, no thundering herd
+  }
+  Outcome collect() override {
+    std::unique_lock lock(m_);
+    outcome_ready_.wait(lock, [&] { return !outcomes_.empty(); });
+    Outcome out = std::move(outcomes_.front());
+    outcomes_.pop_front();
+    return out;
+  }
+  void cancel() override {
+    std::lock_guard lock(m_);
+    jobs_.clear();
+  }
+
+ private:
+  void work(const EvaluatorFactory& make_evaluator, std::uint64_t seed, int w) {
+    std::unique_ptr<Evaluator> ev;
+    std::exception_ptr init_error;
+    try {
+      ev = make_evaluator(seed);
+    } catch (...) {
+      init_error = std::current_exception();
+    }
+    for (;;) {
+      Outcome job;
+      {
+        std::unique_lock lock(m_);
+        job_ready_.wait(lock, [&] { return closing_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;
+        job.candidate = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job.worker = w;
+      if (init_error) job.fatal = init_error;
+      else evaluate_into(*ev, job);
+      job.finished = Clock::now();
+      {
+        std::lock_guard lock(m_);
+        outcomes_.push_back(std::move(job));
+      }
+      outcome_ready_.notify_one();
+    }
+  }
+
+  std::size_t workers_;
+  std::mutex m_;
+  std::condition_variable job_ready_, outcome_ready_;
+  std::deque<Candidate> jobs_;
+  std::deque<Outcome> outcomes_;
+  bool closing_ = false;
+  std::vector<std::thread> threads_;
+};
+
+/// Drives `search` over `pool` (wall clock): sync asks `batch` at a time and tells in ask order,
+/// async keeps the pool's capacity in flight and tells in completion order.
+ExecutionStats run_pool(AskTellSearch& search, WorkerPool& pool, std::uint64_t seed, ExecutorOptions::Mode mode, std::size_t batch) {
   const auto t0 = Clock::now();
-  auto now = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
-  std::mutex m;
-  std::condition_variable job_ready, outcome_ready;
-  std::deque<Outcome> jobs, outcomes;
-  bool closing = false;
-  std::vector<std::thread> workers;
-  workers.reserve(o.workers);
-  for (std::size_t w = 0; w < o.workers; ++w)
-    workers.emplace_back([&, w] {
-      std::unique_ptr<Evaluator> ev;
-      std::exception_ptr init_error;
-      try {
-        ev = make_evaluator(seed);
-      } catch (...) {
-        init_error = std::current_exception();
-      }
-      for (;;) {
-        Outcome job;
-        {
-          std::unique_lock lock(m);
-          job_ready.wait(lock, [&] { return closing || !jobs.empty(); });
-          if (jobs.empty()) return;
-          job = std::move(jobs.front());
-          jobs.pop_front();
-        }
-        job.info.worker = static_cast<int>(w);
-        if (init_error) job.fatal = init_error;
-        else evaluate_into(*ev, job);
-        job.info.finished = now();
-        {
-          std::lock_guard lock(m);
-          outcomes.push_back(std::move(job));
-        }
-        outcome_ready.notify_one();
-      }
-    });
+  auto since_start = [&](Clock::time_point t) { return std::chrono::duration<double>(t - t0).count(); };
+  std::unordered_map<std::uint64_t, double> submitted;  // candidate id -> seconds since start
   std::size_t in_flight = 0;
   double busy = 0;
   std::exception_ptr fatal;
   RetrainRunner retrainer;
   auto submit = [&](std::size_t n) {
     const auto cs = retrainer.ask(search, n, in_flight == 0);
-    {
-      std::lock_guard lock(m);
-      for (const auto& c : cs) {
-        Outcome job;
-        job.candidate = c;
-        job.info.submitted = now();
-        jobs.push_back(std::move(job));
-      }
+    const double t = since_start(Clock::now());
+    for (const auto& c : cs) {
+      submitted[c.id] = t;
+      pool.submit(c, seed);
     }
     in_flight += cs.size();
-    for (std::size_t i = 0; i < cs.size(); ++i) job_ready.notify_one();  // one worker per job, no thundering herd
     return cs.size();
   };
+  // One outcome and when it ran (submitted: when the driver handed it to the pool).
   auto collect = [&] {
-    std::unique_lock lock(m);
-    outcome_ready.wait(lock, [&] { return !outcomes.empty(); });
-    Outcome out = std::move(outcomes.front());
-    outcomes.pop_front();
+    Outcome out = pool.collect();
     --in_flight;
-    busy += out.info.finished - out.info.submitted;
-    return out;
+    const auto it = submitted.find(out.candidate.id);
+    EvaluationInfo info{out.worker, it->second, since_start(out.finished)};
+    submitted.erase(it);
+    busy += info.finished - info.submitted;
+    return std::pair{std::move(out), info};
   };
   try {
-    if (o.mode == ExecutorOptions::Mode::sync) {
+    if (mode == ExecutorOptions::Mode::sync) {
       while (!fatal) {
-        const std::size_t n = submit(o.workers);
+        const std::size_t n = submit(batch);
         if (n == 0) break;
-        std::vector<Outcome> batch;
-        for (std::size_t i = 0; i < n; ++i) batch.push_back(collect());
+        std::vector<std::pair<Outcome, EvaluationInfo>> results;
+        for (std::size_t i = 0; i < n; ++i) results.push_back(collect());
         // Told in ask order (ids grow in ask order), whatever order the workers finished in.
-        std::sort(batch.begin(), batch.end(), [](const Outcome& a, const Outcome& b) { return a.candidate.id < b.candidate.id; });
-        for (const auto& out : batch)
-          if (auto f = tell(search, out); f && !fatal) fatal = f;
+        std::sort(results.begin(), results.end(), [](const auto& a, const auto& b) { return a.first.candidate.id < b.first.candidate.id; });
+        for (const auto& [out, info] : results)
+          if (auto f = tell(search, out, info); f && !fatal) fatal = f;
       }
     } else {
-      submit(o.workers);
+      submit(pool.capacity());
       while (in_flight > 0) {
-        const Outcome out = collect();
-        if (auto f = tell(search, out); f && !fatal) fatal = f;
-        if (!fatal) submit(o.workers - in_flight);
+        const auto [out, info] = collect();
+        if (auto f = tell(search, out, info); f && !fatal) fatal = f;
+        // A pool that lost workers has less capacity than is in flight: their candidates wait in its queue.
+        if (!fatal && pool.capacity() > in_flight) submit(pool.capacity() - in_flight);
       }
     }
   } catch (...) {
     if (!fatal) fatal = std::current_exception();
   }
-  {
-    std::lock_guard lock(m);
-    closing = true;
-    jobs.clear();
-  }
-  job_ready.notify_all();
-  for (auto& t : workers) t.join();
+  if (fatal) pool.cancel();
   if (!fatal) {
     try {
       retrainer.poll(search, true);
@@ -175,7 +204,7 @@ ExecutionStats run_local(AskTellSearch& search, const EvaluatorFactory& make_eva
     }
   }
   if (fatal) std::rethrow_exception(fatal);
-  return stats(busy, now(), o.workers, retrainer.seconds_training());
+  return stats(busy, since_start(Clock::now()), std::max<std::size_t>(1, pool.capacity()), retrainer.seconds_training());
 }
 
 ExecutionStats run_simulated(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t seed, const ExecutorOptions& o) {
@@ -185,7 +214,8 @@ ExecutionStats run_simulated(AskTellSearch& search, const EvaluatorFactory& make
   auto ask = [&](std::size_t n) { return retrainer.ask(search, n, false); };
   // The evaluation itself happens at submission (a table lookup takes no simulated time); its
   // outcome is delivered when its simulated duration has passed.
-  auto start = [&](const Candidate& c, int worker) {
+  using Event = std::pair<Outcome, EvaluationInfo>;
+  auto start = [&](const Candidate& c, int worker) -> Event {
     Outcome out;
     out.candidate = c;
     evaluate_into(*ev, out);
@@ -194,29 +224,29 @@ ExecutionStats run_simulated(AskTellSearch& search, const EvaluatorFactory& make
     const double d = o.cost(c.arch, out.ok ? out.evaluation : Evaluation{}, rng);
     if (!(d >= 0) || !std::isfinite(d))
       throw OptionError(fmt::format("cost model: {} simulated seconds for candidate {}; expected a finite value >= 0", d, c.id));
-    out.info = {worker, now, now + d};
+    out.worker = worker;
     busy += d;
-    return out;
+    return {std::move(out), EvaluationInfo{worker, now, now + d}};
   };
   if (o.mode == ExecutorOptions::Mode::sync) {
     for (;;) {
       const auto cs = ask(o.workers);
       if (cs.empty()) break;
-      std::vector<Outcome> batch;
+      std::vector<Event> batch;
       double end = now;
       for (std::size_t i = 0; i < cs.size(); ++i) {
         batch.push_back(start(cs[i], static_cast<int>(i)));
-        end = std::max(end, batch.back().info.finished);
+        end = std::max(end, batch.back().second.finished);
       }
-      for (const auto& out : batch) tell(search, out);
+      for (const auto& [out, info] : batch) tell(search, out, info);
       now = end;
     }
   } else {
     // Events ordered by (finish time, candidate id): ties broken by id, so the order is fixed.
-    auto later = [](const Outcome& a, const Outcome& b) {
-      return a.info.finished > b.info.finished || (a.info.finished == b.info.finished && a.candidate.id > b.candidate.id);
+    auto later = [](const Event& a, const Event& b) {
+      return a.second.finished > b.second.finished || (a.second.finished == b.second.finished && a.first.candidate.id > b.first.candidate.id);
     };
-    std::priority_queue<Outcome, std::vector<Outcome>, decltype(later)> events(later);
+    std::priority_queue<Event, std::vector<Event>, decltype(later)> events(later);
     std::priority_queue<int, std::vector<int>, std::greater<>> free_workers;
     for (std::size_t w = 0; w < o.workers; ++w) free_workers.push(static_cast<int>(w));
     auto fill = [&] {
@@ -229,11 +259,11 @@ ExecutionStats run_simulated(AskTellSearch& search, const EvaluatorFactory& make
     };
     fill();
     while (!events.empty()) {
-      Outcome out = events.top();
+      const Event e = events.top();
       events.pop();
-      now = out.info.finished;
-      free_workers.push(out.info.worker);
-      tell(search, out);
+      now = e.second.finished;
+      free_workers.push(e.second.worker);
+      tell(search, e.first, e.second);
       fill();
     }
   }
@@ -241,6 +271,10 @@ ExecutionStats run_simulated(AskTellSearch& search, const EvaluatorFactory& make
 }
 
 }  // namespace
+
+std::unique_ptr<WorkerPool> make_local_pool(const EvaluatorFactory& make_evaluator, std::uint64_t run_seed, std::size_t workers) {
+  return std::make_unique<LocalPool>(make_evaluator, run_seed, workers);
+}
 
 CostModel parse_cost_model(std::string_view spec) {
   const auto colon = spec.find(':');
@@ -269,25 +303,42 @@ CostModel parse_cost_model(std::string_view spec) {
 void ExecutorOptions::validate() const {
   if (workers < 1 || workers > 100000) throw OptionError(fmt::format("--workers {}: expected 1..100000", workers));
   if (kind == Kind::simulated && !cost) throw OptionError("--executor simulated needs --cost-model");
+  if (kind == Kind::mpi && !pool)
+    throw OptionError("--executor mpi needs MPI workers: start nas with mpirun (or srun) and at least 2 ranks (rank 0 searches, the others evaluate)");
 }
 
 ExecutorOptions::Kind parse_executor_kind(std::string_view s) {
   if (s == "local") return ExecutorOptions::Kind::local;
   if (s == "simulated") return ExecutorOptions::Kind::simulated;
-  throw OptionError(fmt::format("--executor {}: expected local or simulated", s));
+  if (s == "mpi") return ExecutorOptions::Kind::mpi;
+  throw OptionError(fmt::format("--executor {}: expected local, simulated or mpi", s));
 }
 ExecutorOptions::Mode parse_executor_mode(std::string_view s) {
   if (s == "sync") return ExecutorOptions::Mode::sync;
   if (s == "async") return ExecutorOptions::Mode::async;
   throw OptionError(fmt::format("--mode {}: expected sync or async", s));
 }
-std::string_view executor_kind_name(ExecutorOptions::Kind k) { return k == ExecutorOptions::Kind::local ? "local" : "simulated"; }
+std::string_view executor_kind_name(ExecutorOptions::Kind k) {
+  switch (k) {
+    case ExecutorOptions::Kind::local: return "local";
+    case ExecutorOptions::Kind::simulated: return "simulated";
+    case ExecutorOptions::Kind::mpi: return "mpi";
+  }
+  return "?";
+}
 std::string_view executor_mode_name(ExecutorOptions::Mode m) { return m == ExecutorOptions::Mode::sync ? "sync" : "async"; }
 
 ExecutionStats drive(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t run_seed, const ExecutorOptions& options) {
   options.validate();
-  return options.kind == ExecutorOptions::Kind::local ? run_local(search, make_evaluator, run_seed, options)
-                                                      : run_simulated(search, make_evaluator, run_seed, options);
+  switch (options.kind) {
+    case ExecutorOptions::Kind::local: {
+      const auto pool = make_local_pool(make_evaluator, run_seed, options.workers);
+      return run_pool(search, *pool, run_seed, options.mode, options.workers);
+    }
+    case ExecutorOptions::Kind::mpi: return run_pool(search, *options.pool, run_seed, options.mode, options.workers);
+    case ExecutorOptions::Kind::simulated: break;
+  }
+  return run_simulated(search, make_evaluator, run_seed, options);
 }
 
 SearchResult execute(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t run_seed, const ExecutorOptions& options) {
@@ -341,6 +392,7 @@ std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const Ev
   options.validate();
   executor.validate();
   std::vector<GuidedResult> results(seeds.size());
+  if (executor.kind == ExecutorOptions::Kind::mpi) threads = 1;  // one pool: runs take turns
   for_each_seed(seeds.size(), threads, [&](std::size_t i) {
     GuidedOptions o = options;
     o.seed = seeds[i];
@@ -354,7 +406,7 @@ std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const Ev
     r.makespan = st.makespan;
     r.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     // Evaluation time in wall seconds: the local workers' (with several, more than the wall share).
-    if (executor.kind == ExecutorOptions::Kind::local) r.seconds_evaluating = st.busy;
+    if (executor.kind != ExecutorOptions::Kind::simulated) r.seconds_evaluating = st.busy;
     const double evaluating_share = executor.workers == 1 ? r.seconds_evaluating : 0;
     r.seconds_engine = std::max(0.0, r.wall_seconds - r.seconds_scoring - st.seconds_training - evaluating_share);
   }, on_done);
@@ -368,6 +420,7 @@ std::vector<SearchResult> run_searches(const SearchSpace& space, const Evaluator
   options.validate();
   executor.validate();
   std::vector<SearchResult> results(seeds.size());
+  if (executor.kind == ExecutorOptions::Kind::mpi) threads = 1;  // one pool: runs take turns
   for_each_seed(seeds.size(), threads, [&](std::size_t i) {
     SearchOptions o = options;
     o.seed = seeds[i];

@@ -5,11 +5,14 @@
 //   simulated  a virtual clock for tabular benchmarks: each evaluation takes a simulated duration
 //              from a cost model, W simulated workers, results delivered in simulated-time order,
 //              no sleeping; deterministic for a seed whatever the thread count.
+//   mpi        the workers of a WorkerPool the caller supplies (distributed/: ranks 1..N-1 of an
+//              MPI job); wall-clock times. The engine itself knows nothing of MPI.
 // Modes: sync (batch-synchronous: ask W, wait for all, tell in ask order: the same trajectory as
 // one worker for any W when the search is deterministic) and async (steady state: a freed worker
 // gets the next candidate at once, results told in completion order).
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 #include <string>
@@ -30,16 +33,23 @@ using CostModel = std::function<double(const Genome&, const Evaluation&, Rng&)>;
 /// OptionError naming the value.
 CostModel parse_cost_model(std::string_view spec);
 
+class WorkerPool;
+
 struct ExecutorOptions {
-  enum class Kind { local, simulated };
+  enum class Kind { local, simulated, mpi };
   enum class Mode { sync, async };
   Kind kind = Kind::local;
   Mode mode = Mode::sync;
+  /// local and simulated: workers; mpi: the batch of a synchronous run (the pool's size: the same
+  /// batches, so the same results, as a local run with as many workers).
   std::size_t workers = 1;
   CostModel cost;  // simulated only; required there
+  /// mpi only; required there. Shared by every run of a multi-seed call, so those runs go one
+  /// after another (each keeps all the pool's workers busy).
+  std::shared_ptr<WorkerPool> pool;
   void validate() const;  // throws OptionError naming the field
 };
-ExecutorOptions::Kind parse_executor_kind(std::string_view s);  // local | simulated
+ExecutorOptions::Kind parse_executor_kind(std::string_view s);  // local | simulated | mpi
 ExecutorOptions::Mode parse_executor_mode(std::string_view s);  // sync | async
 std::string_view executor_kind_name(ExecutorOptions::Kind k);
 std::string_view executor_mode_name(ExecutorOptions::Mode m);

@@ -1,0 +1,93 @@
+#include "mpi_job.hpp"
+
+#include <fmt/format.h>
+
+#include "json.hpp"
+#include "nas/core/errors.hpp"
+
+#ifdef NAS_WITH_MPI
+#include "nas/distributed/mpi.hpp"
+#endif
+
+namespace nas::app::mpi {
+
+#ifdef NAS_WITH_MPI
+namespace {
+std::unique_ptr<distributed::MpiSession> g_session;
+std::shared_ptr<distributed::MpiPool> g_pool;
+std::string g_report;
+
+distributed::MpiOptions options(const cli::Args& args) {
+  distributed::MpiOptions o;
+  o.heartbeat_seconds = args.real("mpi-heartbeat", o.heartbeat_seconds);
+  o.lost_after_seconds = args.real("mpi-lost-after", o.lost_after_seconds);
+  o.validate();
+  return o;
+}
+}  // namespace
+
+Job::Job(int& argc, char**& argv) {
+  if (distributed::launched_by_mpi()) g_session = std::make_unique<distributed::MpiSession>(argc, argv);
+}
+Job::~Job() {
+  if (!g_session) return;
+  if (g_session->rank() == 0) finish();
+  g_pool.reset();
+  g_session.reset();
+}
+bool is_worker() { return g_session && g_session->size() > 1 && g_session->rank() > 0; }
+int ranks() { return g_session ? g_session->size() : 1; }
+
+std::shared_ptr<WorkerPool> pool(const cli::Args& args) {
+  const auto o = options(args);
+  if (!g_session || g_session->size() < 2)
+    throw OptionError("--executor mpi needs MPI workers: start nas with mpirun (or srun) and at least 2 ranks (rank 0 searches, the others evaluate)");
+  if (g_session->rank() != 0) throw std::logic_error("mpi::pool on a worker rank");
+  if (!g_pool) g_pool = std::make_shared<distributed::MpiPool>(o);
+  return g_pool;
+}
+
+int serve(const cli::Args& args, const EvaluatorFactory& make_evaluator) { return distributed::serve(make_evaluator, options(args)); }
+int fail(const std::string& error) { return distributed::serve_failed(error); }
+
+std::string finish() {
+  if (!g_session || g_session->rank() != 0) return "[]";
+  if (!g_pool) {
+    distributed::release_workers();
+    return "[]";
+  }
+  if (!g_report.empty()) return g_report;
+  g_pool->shutdown();
+  json::Writer j;
+  j.begin_array();
+  for (const auto& w : g_pool->workers()) {
+    j.begin_object().field("rank", w.rank).field("host", w.host).field("pid", static_cast<long long>(w.pid)).field("evaluations", w.evaluations)
+        .field("lost", w.comm_cpu_seconds < 0).field("mpi_thread_cpu_seconds", w.comm_cpu_seconds).field("wall_seconds", w.wall_seconds).end_object();
+    if (w.comm_cpu_seconds >= 0)
+      fmt::print(stderr, "mpi: rank {} on {} (pid {}): {} evaluations; its MPI thread used {:.3f} s CPU in {:.1f} s ({:.2f}% of a core)\n",
+                 w.rank, w.host, w.pid, w.evaluations, w.comm_cpu_seconds, w.wall_seconds,
+                 w.wall_seconds > 0 ? 100 * w.comm_cpu_seconds / w.wall_seconds : 0.0);
+    else
+      fmt::print(stderr, "mpi: rank {}{}: {} evaluations; lost\n", w.rank, w.host.empty() ? "" : " on " + w.host, w.evaluations);
+  }
+  j.end_array();
+  g_report = j.str();
+  return g_report;
+}
+
+#else  // built without MPI
+
+Job::Job(int&, char**&) {}
+Job::~Job() = default;
+bool is_worker() { return false; }
+int ranks() { return 1; }
+std::shared_ptr<WorkerPool> pool(const cli::Args&) {
+  throw OptionError("--executor mpi: this nas was built without MPI (install openmpi-bin and libopenmpi-dev, then rebuild)");
+}
+int serve(const cli::Args&, const EvaluatorFactory&) { return 1; }
+int fail(const std::string&) { return 1; }
+std::string finish() { return "[]"; }
+
+#endif
+
+}  // namespace nas::app::mpi
