@@ -190,7 +190,7 @@ int cmd_search(int argc, char** argv) {
     for (const auto& r : runs) util += r.utilisation, makespan += r.makespan, failures += static_cast<double>(r.failures.size());
     const double n = static_cast<double>(runs.size());
     j.field("utilisation", util / n).field("makespan_seconds", makespan / n).field("failures_per_run", failures / n);
-    if (!mpi_workers.empty()) j.key("mpi_workers").raw(mpi_workers);
+    if (!mpi_workers.empty()) j.field("mpi_master_cpu_seconds", mpi::master_cpu_seconds()).key("mpi_workers").raw(mpi_workers);
     fmt::print("executor: mean utilisation {:.1f}%, makespan {:.1f} s ({}), {:.1f} failed evaluations per run\n", 100 * util / n, makespan / n,
                xo.kind == ExecutorOptions::Kind::simulated ? "simulated" : "wall", failures / n);
   }

@@ -31,7 +31,7 @@ Job::Job(int& argc, char**& argv) {
 }
 Job::~Job() {
   if (!g_session) return;
-  if (g_session->rank() == 0) finish();
+  if (g_session->rank() == 0) finish(false);
   g_pool.reset();
   g_session.reset();
 }
@@ -50,7 +50,7 @@ std::shared_ptr<WorkerPool> pool(const cli::Args& args) {
 int serve(const cli::Args& args, const EvaluatorFactory& make_evaluator) { return distributed::serve(make_evaluator, options(args)); }
 int fail(const std::string& error) { return distributed::serve_failed(error); }
 
-std::string finish() {
+std::string finish(bool print) {
   if (!g_session || g_session->rank() != 0) return "[]";
   if (!g_pool) {
     distributed::release_workers();
@@ -63,6 +63,7 @@ std::string finish() {
   for (const auto& w : g_pool->workers()) {
     j.begin_object().field("rank", w.rank).field("host", w.host).field("pid", static_cast<long long>(w.pid)).field("evaluations", w.evaluations)
         .field("lost", w.comm_cpu_seconds < 0).field("mpi_thread_cpu_seconds", w.comm_cpu_seconds).field("wall_seconds", w.wall_seconds).end_object();
+    if (!print) continue;
     if (w.comm_cpu_seconds >= 0)
       fmt::print(stderr, "mpi: rank {} on {} (pid {}): {} evaluations; its MPI thread used {:.3f} s CPU in {:.1f} s ({:.2f}% of a core)\n",
                  w.rank, w.host, w.pid, w.evaluations, w.comm_cpu_seconds, w.wall_seconds,
@@ -75,8 +76,11 @@ std::string finish() {
   return g_report;
 }
 
+double master_cpu_seconds() { return g_pool ? g_pool->master_cpu_seconds() : 0; }
+
 #else  // built without MPI
 
+double master_cpu_seconds() { return 0; }
 Job::Job(int&, char**&) {}
 Job::~Job() = default;
 bool is_worker() { return false; }
@@ -86,7 +90,7 @@ std::shared_ptr<WorkerPool> pool(const cli::Args&) {
 }
 int serve(const cli::Args&, const EvaluatorFactory&) { return 1; }
 int fail(const std::string&) { return 1; }
-std::string finish() { return "[]"; }
+std::string finish(bool) { return "[]"; }
 
 #endif
 

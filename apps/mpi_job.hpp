@@ -38,7 +38,11 @@ int serve(const cli::Args& args, const EvaluatorFactory& make_evaluator);
 int fail(const std::string& error);
 /// Rank 0: stops the workers (waiting for their goodbyes) and returns a JSON array describing
 /// them (rank, host, pid, evaluations, lost, CPU of their MPI thread); "[]" without MPI.
-/// Also prints one line per worker to stderr. Idempotent.
-std::string finish();
+/// With `print`, also one line per worker to stderr. Idempotent.
+std::string finish(bool print = true);
+
+/// Rank 0: CPU seconds its driving thread spent in the pool (sending, receiving, polling); 0
+/// without a pool.
+double master_cpu_seconds();
 
 }  // namespace nas::app::mpi

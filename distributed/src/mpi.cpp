@@ -1,3 +1,7 @@
+
+
+
+
 #include "nas/distributed/mpi.hpp"
 
 #include <mpi.h>
@@ -29,7 +33,10 @@ enum Tag : int { kJob = 1, kStop = 2, kHello = 10, kResult = 11, kHeartbeat = 12
 enum Status : std::uint8_t { kOk = 0, kFailed = 1, kFatal = 2 };
 
 constexpr auto kFirstPoll = std::chrono::microseconds(20);
-constexpr auto kLongestPoll = std::chrono::microseconds(1000);
+// Longest sleep between polls. Rank 0 waits for results that pace the whole search, so it polls
+// more often than an idle worker, whose wait (rank 0 retraining, the run's end) costs nothing.
+constexpr auto kMasterLongestPoll = std::chrono::microseconds(200);
+constexpr auto kLongestPoll = std::chrono::microseconds(2000);
 
 /// Fixed-width little-endian fields and length-prefixed strings (all ranks run the same binary).
 class Writer {
@@ -208,7 +215,7 @@ WorkOutcome MpiPool::collect() {
     if (capacity() == 0)
       throw std::runtime_error(fmt::format("every MPI worker is lost; {} candidate(s) not evaluated (continue with --resume)", queue_.size()));
     std::this_thread::sleep_for(backoff);
-    backoff = std::min(backoff * 2, kLongestPoll);
+    backoff = std::min(backoff * 2, kMasterLongestPoll);
   }
 }
 
@@ -498,14 +505,15 @@ int serve(const EvaluatorFactory& make_evaluator, const MpiOptions& options) {
   EvaluationThread eval(make_evaluator);
   say_hello("");
   const auto heartbeat = std::chrono::duration<double>(options.heartbeat_seconds);
+  const auto busy_wait = std::chrono::microseconds(static_cast<long>(1e6 * std::min(0.1, options.heartbeat_seconds / 2)));
   bool busy = false;
   Clock::time_point last_beat;
   std::uint64_t current = 0;
   auto backoff = kFirstPoll;
   for (;;) {
     if (busy) {
-      // Wake for the result at once; otherwise every 10 ms to look for a stop and to beat.
-      if (auto r = eval.result(std::chrono::microseconds(10'000))) {
+      // Wake for the result at once; otherwise now and then to look for a stop and to beat.
+      if (auto r = eval.result(busy_wait)) {
         send(0, kResult, *r);
         busy = false;
         backoff = kFirstPoll;

@@ -19,7 +19,7 @@ namespace nas {
 Algorithm parse_algorithm(std::string_view name) {
   if (name == "random") return Algorithm::random;
   if (name == "rea") return Algorithm::rea;
-  throw OptionError(fmt::format("--algo: unknown algorithm '{}'; expected random or rea", name));
+  throw OptionError(fmt::format("--algo: unknown algorithm '{}'; expected random or rea (or guided, for nas search)", name));
 }
 
 std::string_view algorithm_name(Algorithm a) { return a == Algorithm::random ? "random" : "rea"; }
