@@ -13,6 +13,7 @@
 #include "nas/datasets/benchmark.hpp"
 #include "nas/engine/ask_tell.hpp"
 #include "nas/engine/executors.hpp"
+#include "nas/engine/worker_pool.hpp"
 #include "nas/core/errors.hpp"
 #include "nas/mutation/nb201.hpp"
 
@@ -91,6 +92,69 @@ TEST_CASE("executors: synchronous mode: one local worker gives run_search's traj
       CHECK(r.utilisation > 0);
     }
   }
+}
+
+namespace {
+/// A pool as the MPI executor's looks to the engine: completes candidates in reverse order of
+/// submission (most out of order), and loses a worker after `lose_after` outcomes, its current
+/// candidate going back to the queue (capacity drops by one), as an MPI worker given up does.
+class ReorderingPool final : public WorkerPool {
+ public:
+  ReorderingPool(std::size_t workers, std::size_t lose_after) : capacity_(workers), lose_after_(lose_after) {}
+  std::size_t capacity() const override { return capacity_; }
+  void submit(const Candidate& c, std::uint64_t seed) override {
+    seeds.insert(seed);
+    queue_.push_back(c);
+  }
+  WorkOutcome collect() override {
+    REQUIRE(!queue_.empty());
+    if (++collected_ == lose_after_ && capacity_ > 1) {
+      --capacity_;  // the lost worker's candidate stays queued: it is evaluated later, once
+      std::rotate(queue_.begin(), queue_.end() - 1, queue_.end());
+    }
+    WorkOutcome out;
+    out.candidate = queue_.back();
+    queue_.pop_back();
+    out.worker = static_cast<int>(out.candidate.id % capacity_);
+    out.finished = std::chrono::steady_clock::now();
+    evaluate_into(ev_, out);
+    return out;
+  }
+  std::set<std::uint64_t> seeds;
+
+ private:
+  std::size_t capacity_, lose_after_, collected_ = 0;
+  std::vector<Candidate> queue_;
+  datasets::TableEvaluator ev_{nb201_table().table, nb201_table().space, nb201_table().col, nb201_table().col};
+};
+}  // namespace
+
+TEST_CASE("executors: a supplied worker pool (the MPI executor's way in): sync equals local, async exact, capacity may drop",
+          "[engine][executors]") {
+  const auto& t = nb201_table();
+  for (auto mode : {ExecutorOptions::Mode::sync, ExecutorOptions::Mode::async}) {
+    ExecutorOptions x;
+    x.kind = ExecutorOptions::Kind::mpi;
+    x.mode = mode;
+    x.workers = 4;
+    auto pool = std::make_shared<ReorderingPool>(4, 37);
+    x.pool = pool;
+    EvolutionSearch s(t.space, rea(200, 3), Direction::maximise);
+    const SearchResult r = execute(s, [](std::uint64_t) -> std::unique_ptr<Evaluator> { throw std::logic_error("not called"); }, 3, x);
+    REQUIRE(r.trajectory.size() == 200);
+    check_no_duplicates(r);
+    CHECK(pool->seeds == std::set<std::uint64_t>{3});
+    if (mode == ExecutorOptions::Mode::sync) {
+      ExecutorOptions local;
+      local.workers = 4;
+      EvolutionSearch s2(t.space, rea(200, 3), Direction::maximise);
+      const SearchResult ref = execute(s2, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(100, 0); }, 3, local);
+      for (std::size_t i = 0; i < ref.trajectory.size(); ++i) CHECK(r.trajectory[i].arch == ref.trajectory[i].arch);
+    }
+  }
+  ExecutorOptions missing;
+  missing.kind = ExecutorOptions::Kind::mpi;
+  CHECK_THROWS_WITH(missing.validate(), Catch::Contains("start nas with mpirun"));
 }
 
 TEST_CASE("executors: asynchronous local workers lose, repeat and double-charge nothing, the budget is exact", "[engine][executors]") {
