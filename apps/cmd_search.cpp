@@ -82,18 +82,9 @@ int cmd_search(int argc, char** argv) {
   // MPI ranks >= 1 evaluate what rank 0 sends them, with the evaluator these same options build.
   if (mpi::is_worker()) return mpi::serve(args, [&](std::uint64_t seed) { return x.evaluator(seed); });
   const bool with_executor = executor_requested(args);
-  // column:NAME: each evaluation takes the architecture's value in that table column (seconds).
-  const auto column_cost = [&](const std::string& name) -> CostModel {
-    const std::size_t col = x.table->column(name);
-    return [&x, col, name](const Genome& g, const Evaluation&, Rng&) {
-      const auto row = x.table->find(g);
-      if (!row) throw UnknownArchitecture(fmt::format("--cost-model column:{}: {} is not in the table", name, x.space->format(g)));
-      return x.table->value(*row, col);
-    };
-  };
   // Every run goes through an executor (by default one local worker, synchronous: the historical
   // loop's results) and writes its journal; a journal of the same options resumes the run.
-  const ExecutorOptions xo = executor_options(args, column_cost);
+  const ExecutorOptions xo = executor_options(args, [&](const std::string& name) { return x.column_cost(name); });
   const auto journal = open_run(args, out, *x.space, "nas search");
   report_resume(*journal, seeds);
 

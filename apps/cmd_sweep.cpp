@@ -172,6 +172,7 @@ int cmd_sweep(int argc, char** argv) {
 
   // Validate every configuration before running any.
   std::vector<cli::Args> args;
+  std::vector<ExecutorOptions> executors;  // per configuration (the grid may vary --workers, --mode, ...)
   for (const auto& c : grid) {
     cli::Args a = base;
     for (const auto& [k, v] : c.settings) {
@@ -180,6 +181,9 @@ int cmd_sweep(int argc, char** argv) {
     }
     if (a.str("algo", "guided") == "guided") (void)guided_options(a), (void)predictor_options(a);
     else (void)search_options(a);
+    if (a.str("executor", "local") == "mpi")
+      throw OptionError("--executor mpi is for nas search (mpirun -np N nas search ...); a sweep runs its configurations here");
+    executors.push_back(executor_options(a, [&](const std::string& name) { return x.column_cost(name); }));
     args.push_back(a);
   }
   // One journal per configuration, keyed on its full effective options (seeds excepted: more
@@ -208,11 +212,11 @@ int cmd_sweep(int argc, char** argv) {
         const auto go = guided_options(a);
         const auto po = predictor_options(a, parallel > 1 ? 1 : 0);
         const auto r = run_guided_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, [&] { return predictor::make_surrogate(*x.space, po); },
-                                           go, ExecutorOptions{}, x.direction, seeds, 1, {}, journals[t.config].get())[0];
+                                           go, executors[t.config], x.direction, seeds, 1, {}, journals[t.config].get())[0];
         for (const auto& q : r.trajectory) rec.best.push_back(q.best_reported);
         rec = RunRecord{rec.best, r.seconds_training, r.seconds_scoring, r.seconds_evaluating, r.seconds_engine, r.wall_seconds, r.retrains.size()};
       } else {
-        const auto r = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, search_options(a), ExecutorOptions{}, x.direction,
+        const auto r = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, search_options(a), executors[t.config], x.direction,
                                     seeds, 1, {}, journals[t.config].get())[0];
         for (const auto& q : r.trajectory) rec.best.push_back(q.best_reported);
         rec.wall = r.wall_seconds;
@@ -258,7 +262,8 @@ int cmd_sweep(int argc, char** argv) {
     double tr = 0, sc = 0, wall = 0, hits = 0;
     for (const auto& r : runs) {
       tr += r.training; sc += r.scoring; wall += r.wall;
-      hits += !r.best.empty() && r.best.back() >= optimum - 1e-9;
+      // Direction-aware: for a loss (TransNAS room_layout) the optimum is the smallest value.
+      hits += !r.best.empty() && (x.direction == Direction::maximise ? r.best.back() >= optimum - 1e-9 : r.best.back() <= optimum + 1e-9);
     }
     const double n = std::max<double>(1, static_cast<double>(runs.size()));
     j.begin_object().field("name", grid[c].name).field("label", short_names[c]).field("runs", runs.size()).field("auc", auc).field("seconds_training", tr / n)

@@ -129,6 +129,15 @@ std::unique_ptr<Evaluator> Experiment::evaluator(std::uint64_t run_seed) const {
   return e;
 }
 
+CostModel Experiment::column_cost(const std::string& name) const {
+  const std::size_t col = table->column(name);
+  return [this, col, name](const Genome& g, const Evaluation&, Rng&) {
+    const auto row = table->find(g);
+    if (!row) throw UnknownArchitecture(fmt::format("--cost-model column:{}: {} is not in the table", name, space->format(g)));
+    return table->value(*row, col);
+  };
+}
+
 void write_file(const std::string& path, const std::string& text) {
   const fs::path p(path);
   if (p.has_parent_path()) fs::create_directories(p.parent_path());

@@ -6,6 +6,7 @@
 
 #include "cli.hpp"
 #include "nas/datasets/benchmark.hpp"
+#include "nas/engine/executors.hpp"
 #include "nas/mutation/search_space.hpp"
 
 namespace nas::app {
@@ -28,6 +29,9 @@ struct Experiment {
   int eval_delay_ms = 0;
   /// One run's evaluator; `run_seed` drives the noisy mode's draws.
   std::unique_ptr<Evaluator> evaluator(std::uint64_t run_seed = 0) const;
+  /// --cost-model column:NAME: each evaluation takes the architecture's value in that table column
+  /// (seconds). Throws OptionError for an unknown column. The model refers to this Experiment.
+  CostModel column_cost(const std::string& name) const;
 };
 
 /// The options load_experiment reads: space, dataset, task, data-dir, table, signal, reported.
