@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config
       libtorch-dev libtbb-dev libeigen3-dev libfmt-dev librange-v3-dev catch2
       libopenblas0-openmp libssl-dev zlib1g-dev libsqlite3-dev dataset-fashion-mnist
-      openmpi-bin libopenmpi-dev openssh-client)
+      openmpi-bin libopenmpi-dev openssh-client pybind11-dev python3-dev python3-numpy)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

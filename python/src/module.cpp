@@ -1,0 +1,378 @@
+// `nasengine`: the engine from Python (pybind11). Search spaces, benchmark tables, and search()
+// for random / REA / guided with every option of `nas search` (bound by the same code as the CLI,
+// so names, defaults, ranges and error messages are the CLI's), with either a table or a Python
+// function as the evaluator. The GIL is released while the engine works and taken only to call a
+// Python evaluator.
+#include <pybind11/eval.h>
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "experiment.hpp"
+#include "nas/core/errors.hpp"
+#include "nas/core/rng.hpp"
+#include "nas/engine/executors.hpp"
+#include "nas/engine/guided.hpp"
+#include "nas/mutation/search_space.hpp"
+#include "nas/predictor/factory.hpp"
+#include "run_options.hpp"
+
+namespace py = pybind11;
+using namespace nas;
+
+namespace {
+
+py::object g_evaluation_failed;  // nasengine.EvaluationFailed (a Python exception class)
+
+/// kwargs -> the argv of `nas search` (underscores become dashes; True sets a flag; False and
+/// None are left out), parsed by the CLI's own binding: the same names, checks and messages.
+cli::Args search_args(const py::kwargs& kwargs) {
+  std::vector<std::string> words{"nas", "search"};
+  const auto flags = app::run_flag_names();
+  for (const auto& [k, v] : kwargs) {
+    std::string key = py::str(k);
+    for (auto& ch : key)
+      if (ch == '_') ch = '-';
+    if (key == "out" || key == "resume" || key == "config")
+      throw OptionError(fmt::format("{}: not available from Python (results are returned; use the nas CLI for journals)", key));
+    if (v.is_none()) continue;
+    if (py::isinstance<py::bool_>(v)) {
+      const bool on = v.cast<bool>();
+      if (flags.count(key) || !on) {
+        if (on) words.push_back("--" + key);
+        continue;
+      }
+    }
+    words.push_back("--" + key);
+    words.push_back(py::str(v));
+  }
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  return app::run_command_args(static_cast<int>(argv.size()), argv.data());
+}
+
+/// A Python callable as an Evaluator: f(arch: str) -> float | (signal, reported) | dict with
+/// signal, reported, cost_seconds, parameters. Takes the GIL for the call. Raising
+/// nasengine.EvaluationFailed(kind, message) records a failure and the run goes on; any other
+/// exception ends the run and reaches the caller of search() as it was raised.
+class PyEvaluator final : public Evaluator {
+ public:
+  PyEvaluator(py::object f, const SearchSpace& space, Direction d) : f_(std::move(f)), space_(space), direction_(d) {}
+  ~PyEvaluator() override {
+    py::gil_scoped_acquire gil;
+    f_ = py::object();
+  }
+  Evaluation evaluate(const Genome& g) override {
+    const std::string arch = space_.format(g);
+    py::gil_scoped_acquire gil;
+    py::object r;
+    try {
+      r = f_(arch);
+    } catch (py::error_already_set& e) {
+      if (e.matches(g_evaluation_failed)) {
+        const auto kind = py::str(e.value().attr("kind")).cast<std::string>();
+        const auto message = py::str(e.value()).cast<std::string>();
+        FailureKind k = FailureKind::error;
+        for (auto c : {FailureKind::diverged, FailureKind::out_of_memory, FailureKind::lost_worker, FailureKind::error})
+          if (failure_kind_name(c) == kind) k = c;
+        throw EvaluationFailed(k, message);
+      }
+      throw;
+    }
+    ++queries_;
+    Evaluation e;
+    if (py::isinstance<py::dict>(r)) {
+      const auto d = r.cast<py::dict>();
+      if (!d.contains("signal")) throw OptionError(fmt::format("evaluator({}): the dict it returned has no 'signal'", arch));
+      e.signal = d["signal"].cast<double>();
+      e.reported = d.contains("reported") ? d["reported"].cast<double>() : e.signal;
+      if (d.contains("cost_seconds")) e.cost_seconds = d["cost_seconds"].cast<double>();
+      if (d.contains("parameters")) e.parameters = d["parameters"].cast<std::int64_t>();
+    } else if (py::isinstance<py::tuple>(r) && py::len(r) == 2) {
+      const auto t = r.cast<py::tuple>();
+      e.signal = t[0].cast<double>();
+      e.reported = t[1].cast<double>();
+    } else {
+      try {
+        e.signal = e.reported = r.cast<double>();
+      } catch (const py::cast_error&) {
+        throw OptionError(fmt::format("evaluator({}) returned {}; expected a number, (signal, reported) or a dict with 'signal'", arch,
+                                      py::str(py::repr(r)).cast<std::string>()));
+      }
+    }
+    if (!std::isfinite(e.signal)) throw EvaluationFailed(FailureKind::diverged, fmt::format("evaluator({}) returned {}", arch, e.signal));
+    return e;
+  }
+  Direction direction() const override { return direction_; }
+  std::uint64_t queries() const override { return queries_; }
+
+ private:
+  py::object f_;
+  const SearchSpace& space_;
+  Direction direction_;
+  std::uint64_t queries_ = 0;
+};
+
+py::dict run_to_dict(const SearchResult& r, const SearchSpace& space, const GuidedResult* g) {
+  py::list traj;
+  std::vector<double> best;
+  for (const auto& q : r.trajectory) {
+    py::dict d;
+    d["query"] = q.query;
+    d["arch"] = space.format(q.arch);
+    d["signal"] = q.signal;
+    d["reported"] = q.reported;
+    d["best_signal"] = q.best_signal;
+    d["best_reported"] = q.best_reported;
+    d["cost_seconds"] = q.cost_seconds;
+    d["parameters"] = q.parameters;
+    d["worker"] = q.worker;
+    d["submitted"] = q.submitted;
+    d["finished"] = q.finished;
+    traj.append(d);
+    best.push_back(q.best_reported);
+  }
+  py::list failures;
+  for (const auto& f : r.failures) {
+    py::dict d;
+    d["candidate"] = f.candidate;
+    d["arch"] = space.format(f.arch);
+    d["kind"] = std::string(failure_kind_name(f.kind));
+    d["reason"] = f.reason;
+    failures.append(d);
+  }
+  py::dict out;
+  out["trajectory"] = traj;
+  out["failures"] = failures;
+  out["best_reported"] = py::array_t<double>(static_cast<py::ssize_t>(best.size()), best.data());
+  if (!r.trajectory.empty()) {
+    const auto& last = r.trajectory.back();
+    for (const auto& q : r.trajectory)
+      if (q.signal == last.best_signal) {
+        out["incumbent"] = py::dict(py::arg("arch") = space.format(q.arch), py::arg("signal") = q.signal, py::arg("reported") = q.reported);
+        break;
+      }
+  }
+  out["wall_seconds"] = r.wall_seconds;
+  out["utilisation"] = r.utilisation;
+  out["makespan"] = r.makespan;
+  out["space_exhausted"] = r.space_exhausted;
+  out["too_many_failures"] = r.too_many_failures;
+  if (g) {
+    py::list retrains;
+    for (const auto& t : g->retrains) {
+      py::dict d;
+      d["at_query"] = t.at_query;
+      d["cells"] = t.cells;
+      d["seconds"] = t.seconds;
+      d["epochs"] = t.epochs;
+      d["asynchronous"] = t.asynchronous;
+      d["swapped_at_query"] = t.swapped_at_query;
+      d["online_tau"] = t.online_tau;
+      retrains.append(d);
+    }
+    out["retrains"] = retrains;
+    out["seconds_training"] = g->seconds_training;
+    out["seconds_scoring"] = g->seconds_scoring;
+  }
+  return out;
+}
+
+/// nasengine.search(**options, evaluator=None, direction="maximise")
+py::list search(py::object evaluator, const std::string& direction, const py::kwargs& kwargs) {
+  const cli::Args args = search_args(kwargs);
+  const std::string algo = args.str("algo", "rea");
+  const bool guided = algo == "guided";
+  const auto n_seeds = static_cast<std::size_t>(args.integer("seeds", 1, 1, 1'000'000));
+  const auto seed_base = static_cast<std::uint64_t>(args.integer("seed-base", 0, 0, 1LL << 62));
+  const int threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
+  const int parallel = static_cast<int>(args.integer("parallel-runs", 1, 1, 1024));
+  std::vector<std::uint64_t> seeds(n_seeds);
+  std::iota(seeds.begin(), seeds.end(), seed_base);
+  if (direction != "maximise" && direction != "minimise")
+    throw OptionError(fmt::format("direction {}: expected maximise or minimise", direction));
+
+  // The evaluator: the benchmark table (as `nas search`), or the Python function.
+  std::unique_ptr<app::Experiment> x;
+  std::unique_ptr<SearchSpace> own_space;
+  const SearchSpace* space = nullptr;
+  Direction dir = direction == "minimise" ? Direction::minimise : Direction::maximise;
+  std::function<std::unique_ptr<Evaluator>(std::uint64_t)> make;
+  if (evaluator.is_none()) {
+    if (args.str("evaluator", "table") != "table")
+      throw OptionError("evaluator: only the table, or a Python function as evaluator=, from Python");
+    x = std::make_unique<app::Experiment>(app::load_experiment(args));
+    space = x->space.get();
+    dir = x->direction;
+    make = [&x](std::uint64_t seed) { return x->evaluator(seed); };
+  } else {
+    if (!PyCallable_Check(evaluator.ptr())) throw OptionError("evaluator: expected a callable f(arch: str)");
+    own_space = make_space(args.str("space", "nb201"));
+    space = own_space.get();
+    make = [&evaluator, space, dir](std::uint64_t) -> std::unique_ptr<Evaluator> {
+      py::gil_scoped_acquire gil;
+      return std::make_unique<PyEvaluator>(evaluator, *space, dir);
+    };
+  }
+  const EvaluatorFactory factory(make);
+  const ExecutorOptions xo = app::executor_options(args, [&](const std::string& name) -> CostModel {
+    if (!x) throw OptionError(fmt::format("--cost-model column:{}: no table to read durations from with a Python evaluator", name));
+    return x->column_cost(name);
+  });
+  py::list out;
+  if (guided) {
+    const GuidedOptions go = app::guided_options(args);
+    const auto po = app::predictor_options(args, parallel > 1 ? 1 : 0);
+    std::vector<GuidedResult> runs;
+    {
+      py::gil_scoped_release release;
+      with_threads(threads, [&] {
+        runs = run_guided_searches(*space, factory, [&] { return predictor::make_surrogate(*space, po); }, go, xo, dir, seeds,
+                                   evaluator.is_none() ? parallel : 1);
+      });
+    }
+    for (const auto& r : runs) out.append(run_to_dict(r, *space, &r));
+  } else {
+    const SearchOptions so = app::search_options(args);
+    std::vector<SearchResult> runs;
+    {
+      py::gil_scoped_release release;
+      runs = run_searches(*space, factory, so, xo, dir, seeds, evaluator.is_none() ? threads : 1);
+    }
+    for (const auto& r : runs) out.append(run_to_dict(r, *space, nullptr));
+  }
+  return out;
+}
+
+/// A search space by name, with architectures as the benchmark's own strings.
+class PySpace {
+ public:
+  explicit PySpace(const std::string& name) : s_(make_space(name)) {}
+  std::string name() const { return std::string(s_->name()); }
+  std::optional<std::uint64_t> size() const { return s_->size(); }
+  std::string parse(const std::string& a) const { return s_->format(s_->parse(a)); }
+  bool valid(const std::string& a) const {
+    try {
+      return s_->valid(s_->parse(a));
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+  std::string sample(std::uint64_t seed) const {
+    Rng r(seed);
+    return s_->format(s_->sample(r));
+  }
+  std::string mutate(const std::string& a, std::uint64_t seed) const {
+    Rng r(seed);
+    return s_->format(s_->mutate(s_->parse(a), r));
+  }
+  std::string canonical_hash(const std::string& a) const { return s_->canonical_hash(s_->parse(a)).hex(); }
+  py::array_t<float> encode(const std::string& a) const {
+    const auto v = s_->flat_encoding(s_->parse(a));
+    return py::array_t<float>(static_cast<py::ssize_t>(v.size()), v.data());
+  }
+  std::string at(std::uint64_t i) const {
+    if (!s_->size() || i >= *s_->size()) throw OptionError(fmt::format("at({}): the space has {} architectures", i, s_->size().value_or(0)));
+    return s_->format(s_->at(i));
+  }
+
+ private:
+  std::unique_ptr<SearchSpace> s_;
+};
+
+/// A benchmark table, loaded as `nas search` loads it (same options: space, dataset, table, ...).
+class PyTable {
+ public:
+  explicit PyTable(const py::kwargs& kwargs) : x_(app::load_experiment(search_args(kwargs))) {}
+  std::size_t rows() const { return x_.table->rows(); }
+  std::vector<std::string> columns() const { return x_.table->columns(); }
+  std::string path() const { return x_.table->path(); }
+  std::string signal() const { return x_.signal_name(); }
+  std::string reported() const { return x_.reported_name(); }
+  double value(const std::string& arch, const std::string& column) const {
+    const auto row = x_.table->find(x_.space->parse(arch));
+    if (!row) throw UnknownArchitecture(fmt::format("{}: no row for {}", x_.table->path(), arch));
+    return x_.table->value(*row, x_.table->column(column));
+  }
+  double optimum(const std::string& column) const { return x_.table->optimum(x_.table->column(column), x_.direction); }
+  std::vector<std::string> archs() const {
+    std::vector<std::string> a;
+    a.reserve(rows());
+    for (std::size_t r = 0; r < rows(); ++r) a.push_back(x_.space->format(x_.table->genome(r)));
+    return a;
+  }
+  py::array_t<double> values(const std::string& column) const {
+    const auto& v = x_.table->values(x_.table->column(column));
+    return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+  }
+
+ private:
+  app::Experiment x_;
+};
+
+}  // namespace
+
+PYBIND11_MODULE(nasengine, m) {
+  m.doc() = "Evolutionary neural-architecture search in C++ (random, REA, surrogate-guided) with tabular benchmarks or a Python evaluator";
+  // C++ errors arrive with their message: OptionError as nasengine.OptionError (a ValueError),
+  // DataError as nasengine.DataError, an unknown architecture as nasengine.UnknownArchitecture.
+  py::register_exception<OptionError>(m, "OptionError", PyExc_ValueError);
+  py::register_exception<DataError>(m, "DataError", PyExc_RuntimeError);
+  py::register_exception<UnknownArchitecture>(m, "UnknownArchitecture", PyExc_KeyError);
+  // Raised by a Python evaluator for a failure the search survives: kind is one of diverged,
+  // out_of_memory, lost_worker, error.
+  py::exec(R"(
+class EvaluationFailed(Exception):
+    """Raise from an evaluator: the candidate is recorded as failed (kind: diverged,
+    out_of_memory, lost_worker or error) and the search goes on."""
+    def __init__(self, kind, message):
+        super().__init__(message)
+        self.kind = kind
+)", m.attr("__dict__"));
+  g_evaluation_failed = m.attr("EvaluationFailed");
+  auto atexit = py::module_::import("atexit");
+  atexit.attr("register")(py::cpp_function([] { g_evaluation_failed = py::object(); }));
+
+  m.def("search", &search, py::arg("evaluator") = py::none(), py::arg("direction") = "maximise",
+        R"(Runs searches as `nas search` does and returns one dict per seed: trajectory (list of dicts:
+query, arch, signal, reported, best_signal, best_reported, cost_seconds, parameters, worker,
+submitted, finished), failures, best_reported (numpy array per query), incumbent, wall_seconds,
+utilisation, makespan, and for guided runs retrains and seconds_training / seconds_scoring.
+Options are those of `nas search --help` as keywords (algo="guided", budget=100, top_k=5, ...;
+flags as True). Without evaluator=, the benchmark table of space/dataset evaluates (as the CLI);
+with evaluator=f, f(arch: str) returns a number, (signal, reported) or a dict with signal,
+reported, cost_seconds, parameters, and may raise EvaluationFailed. seeds defaults to 1.)");
+  py::class_<PySpace>(m, "Space")
+      .def(py::init<const std::string&>(), py::arg("name"))
+      .def_property_readonly("name", &PySpace::name)
+      .def_property_readonly("size", &PySpace::size, "number of architectures, None if not enumerable")
+      .def("parse", &PySpace::parse, "the architecture string normalised (raises OptionError/DataError if invalid)")
+      .def("valid", &PySpace::valid)
+      .def("sample", &PySpace::sample, py::arg("seed"))
+      .def("mutate", &PySpace::mutate, py::arg("arch"), py::arg("seed"))
+      .def("canonical_hash", &PySpace::canonical_hash, "32 hex digits; equal for isomorphic architectures")
+      .def("encode", &PySpace::encode, "flat one-hot encoding as a numpy float32 array")
+      .def("at", &PySpace::at, py::arg("index"));
+  py::class_<PyTable>(m, "Table")
+      .def(py::init<const py::kwargs&>(), "Table(space='nb201', dataset='cifar10', data_dir=..., table=..., signal=..., reported=...)")
+      .def_property_readonly("rows", &PyTable::rows)
+      .def_property_readonly("columns", &PyTable::columns)
+      .def_property_readonly("path", &PyTable::path)
+      .def_property_readonly("signal", &PyTable::signal)
+      .def_property_readonly("reported", &PyTable::reported)
+      .def("value", &PyTable::value, py::arg("arch"), py::arg("column"))
+      .def("optimum", &PyTable::optimum, py::arg("column"))
+      .def("archs", &PyTable::archs)
+      .def("values", &PyTable::values, py::arg("column"));
+  m.attr("spaces") = space_names();
+}

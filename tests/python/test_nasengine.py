@@ -1,0 +1,125 @@
+"""The Python module end to end: a guided search from Python equals `nas search` with the same
+seed and options; a Python evaluator drives a search (failures recorded, other exceptions
+raised as they were); C++ errors arrive as Python exceptions with the CLI's message; spaces and
+tables. Usage: test_nasengine.py <path to nas>   (PYTHONPATH holds the built module)."""
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import nasengine as ne
+
+NAS = sys.argv.pop(1) if len(sys.argv) > 1 else "build/apps/nas"
+
+
+def cli_trajectory(args, out):
+    subprocess.run([NAS, "search", *args, "--out", out], check=True, capture_output=True)
+    with open(os.path.join(out, "trajectories", "seed_0.csv"), newline="") as f:
+        return list(csv.DictReader(f))
+
+
+class SearchFromPython(unittest.TestCase):
+    def test_guided_equals_cli(self):
+        opts = dict(algo="guided", predictor="mlp", budget=40, torch_threads=1, seeds=1, seed_base=0, top_k=4, retrain="every-k",
+                    retrain_every=8)
+        runs = ne.search(**opts)
+        self.assertEqual(len(runs), 1)
+        with tempfile.TemporaryDirectory() as d:
+            cli = cli_trajectory(["--algo", "guided", "--predictor", "mlp", "--budget", "40", "--torch-threads", "1", "--seeds", "1",
+                                  "--top-k", "4", "--retrain", "every-k", "--retrain-every", "8"], os.path.join(d, "run"))
+        py = runs[0]["trajectory"]
+        self.assertEqual(len(py), len(cli))
+        for p, c in zip(py, cli):
+            self.assertEqual(p["arch"], c["arch"])
+            self.assertEqual(p["signal"], float(c["signal"]))
+            self.assertEqual(p["best_reported"], float(c["best_reported"]))
+        self.assertEqual(len(runs[0]["best_reported"]), 40)
+        self.assertGreater(len(runs[0]["retrains"]), 1)
+
+    def test_rea_seeds_and_async_workers(self):
+        runs = ne.search(algo="rea", budget=60, seeds=3, workers=4, mode="async")
+        self.assertEqual(len(runs), 3)
+        for r in runs:
+            archs = [q["arch"] for q in r["trajectory"]]
+            self.assertEqual(len(archs), 60)
+            self.assertEqual(len(set(archs)), 60)
+
+    def test_python_evaluator(self):
+        space = ne.Space("nb201")
+        calls = []
+
+        def score(arch):
+            calls.append(arch)
+            if arch.count("none") >= 4:
+                raise ne.EvaluationFailed("diverged", "too many none ops")
+            return {"signal": float(arch.count("nor_conv_3x3")), "reported": 1.0, "cost_seconds": 0.5, "parameters": 7}
+
+        runs = ne.search(algo="rea", budget=50, evaluator=score, workers=2, mode="async", seed_base=3)
+        r = runs[0]
+        self.assertEqual(len(r["trajectory"]), 50)
+        self.assertEqual(len(calls), 50 + len(r["failures"]))
+        for f in r["failures"]:
+            self.assertEqual(f["kind"], "diverged")
+            self.assertEqual(f["reason"], "too many none ops")
+        self.assertEqual(r["incumbent"]["signal"], max(q["signal"] for q in r["trajectory"]))
+        self.assertTrue(all(q["cost_seconds"] == 0.5 and q["parameters"] == 7 for q in r["trajectory"]))
+        self.assertTrue(all(space.valid(a) for a in calls))
+
+    def test_python_exception_reaches_the_caller(self):
+        def broken(arch):
+            raise ZeroDivisionError("no score for " + arch)
+
+        with self.assertRaises(ZeroDivisionError) as e:
+            ne.search(algo="random", budget=5, evaluator=broken, workers=2)
+        self.assertIn("no score for |", str(e.exception))
+
+    def test_errors_carry_the_cli_message(self):
+        with self.assertRaises(ne.OptionError) as e:
+            ne.search(budget=-1)
+        p = subprocess.run([NAS, "search", "--budget", "-1"], capture_output=True, text=True)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn(str(e.exception), p.stderr)
+        with self.assertRaises(ne.OptionError) as e:
+            ne.search(no_such_option=3)
+        self.assertIn("no-such-option", str(e.exception))
+        with self.assertRaises(ValueError):  # OptionError is a ValueError
+            ne.Space("nb999")
+        with self.assertRaises(ne.OptionError):
+            ne.search(out="x")
+
+
+class SpacesAndTables(unittest.TestCase):
+    def test_spaces(self):
+        self.assertIn("darts", ne.spaces)
+        s = ne.Space("nb201")
+        self.assertEqual(s.size, 15625)
+        a = s.sample(7)
+        self.assertEqual(s.parse(a), a)
+        self.assertNotEqual(s.mutate(a, 1), a)
+        self.assertEqual(s.sample(7), a)  # seeded
+        # Isomorphic cells (a none edge makes the other input irrelevant) share a canonical hash.
+        x = "|none~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|none~1|skip_connect~2|"
+        y = "|none~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|none~1|skip_connect~2|"
+        self.assertEqual(s.canonical_hash(x), s.canonical_hash(y))
+        self.assertEqual(s.encode(a).shape, (30,))
+        self.assertFalse(s.valid("|bogus~0|"))
+        for name in ("nb101", "darts"):
+            sp = ne.Space(name)
+            b = sp.sample(3)
+            self.assertEqual(sp.parse(b), b)
+
+    def test_table(self):
+        t = ne.Table(space="nb201", dataset="cifar100")
+        self.assertEqual(t.rows, 15625)
+        self.assertEqual(len(t.archs()), 15625)
+        v = t.values(t.reported)
+        self.assertEqual(v.shape, (15625,))
+        self.assertAlmostEqual(t.optimum(t.reported), float(v.max()))
+        a = t.archs()[0]
+        self.assertEqual(t.value(a, t.reported), v[0])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
