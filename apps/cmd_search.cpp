@@ -59,6 +59,7 @@ int cmd_search(int argc, char** argv) {
     return 0;
   }
   cli::Args args = run_command_args(argc, argv);
+  check_algorithm_options(args);
   const std::string evaluator = args.str("evaluator", "table");
   if (evaluator == "train") return cmd_search_train(args);
   if (evaluator != "table") throw OptionError(fmt::format("--evaluator {}: expected table or train", evaluator));

@@ -111,7 +111,14 @@ int cmd_search_train(cli::Args& args) {
   const std::size_t budget = guided ? go->budget : so->budget;
   const std::string data_name = args.str("data", "fashion-mnist");
   const std::string out = args.str("out", fmt::format("runs/train-{}-{}-{}", space->name(), data_name, guided ? "guided-" + po->kind : algo));
-  if (!mpi::is_worker()) check_writable(out);
+  // Executor options are checked before the data is loaded (on rank 0; workers take its word).
+  std::optional<ExecutorOptions> xo;
+  if (!mpi::is_worker()) {
+    xo = executor_options(args);
+    if (xo->kind == ExecutorOptions::Kind::simulated)
+      throw OptionError("--executor simulated is for tables; real training runs on --executor local or mpi");
+    check_writable(out);
+  }
 
   const auto data = load_training_data(args);
   // MPI ranks >= 1 train what rank 0 sends them (quietly: rank 0 reports every result).
@@ -140,13 +147,10 @@ int cmd_search_train(cli::Args& args) {
   };
   const bool with_executor = executor_requested(args);
   // One local synchronous worker unless asked otherwise; every run journaled (--resume DIR).
-  const ExecutorOptions xo = executor_options(args);
-  if (xo.kind == ExecutorOptions::Kind::simulated)
-    throw OptionError("--executor simulated is for tables; real training runs on --executor local or mpi");
   // Over MPI the trainings' own progress lines stay on the workers: report each result here.
   std::vector<std::unique_ptr<ProgressReporter>> reporters;
   ObserverFactory observers;
-  if (xo.kind == ExecutorOptions::Kind::mpi)
+  if (xo->kind == ExecutorOptions::Kind::mpi)
     observers = [&](std::size_t) {
       reporters.push_back(std::make_unique<ProgressReporter>(stderr, budget, 1, "mpi"));
       return reporters.back().get();
@@ -164,12 +168,12 @@ int cmd_search_train(cli::Args& args) {
   // worker thread with its own evaluator); --mode async: a freed worker gets the next candidate.
   if (guided) {
     with_threads(threads, [&] {
-      guided_runs = run_guided_searches(*space, factory, [&] { return predictor::make_surrogate(*space, *po); }, *go, xo, Direction::maximise,
+      guided_runs = run_guided_searches(*space, factory, [&] { return predictor::make_surrogate(*space, *po); }, *go, *xo, Direction::maximise,
                                         seeds, 1, next_seed, journal.get(), observers);
     });
     runs.assign(guided_runs.begin(), guided_runs.end());
   } else {
-    runs = run_searches(*space, factory, *so, xo, Direction::maximise, seeds, 1, next_seed, journal.get(), observers);
+    runs = run_searches(*space, factory, *so, *xo, Direction::maximise, seeds, 1, next_seed, journal.get(), observers);
   }
   const double wall = since(t0);
 
@@ -185,7 +189,7 @@ int cmd_search_train(cli::Args& args) {
       .field("signal", "valid_accuracy")
       .field("reported", "test_accuracy")
       .field("wall_seconds", wall);
-  if (xo.kind == ExecutorOptions::Kind::mpi) j.key("mpi_workers").raw(mpi::finish());
+  if (xo->kind == ExecutorOptions::Kind::mpi) j.key("mpi_workers").raw(mpi::finish());
   j.key("fidelity").begin_object()
       .field("channels", to.network.channels)
       .field("cells", space->name() == "darts" ? to.network.layers : to.network.cells)

@@ -11,18 +11,48 @@
 
 namespace nas::app {
 
+namespace {
+// Declared once: the options only guided search reads (the search loop's and the predictor's).
+const std::set<std::string>& guided_only_options() {
+  static const std::set<std::string> names{
+      "predictor", "initial", "parent-selection", "parents", "children", "mutation-steps", "top-k", "incumbent-k", "retrain", "retrain-every",
+      "retrain-factor", "retrain-tau", "retrain-epochs", "window", "recency-weight", "top-weight",
+      // predictor
+      "epochs", "torch-threads", "hidden", "layers", "lr", "lambda-r", "lambda-i", "interventions", "ranking-loss", "mse-weight",
+      "batch-size"};
+  return names;
+}
+const std::set<std::string>& guided_only_flags() {
+  static const std::set<std::string> names{"warm-start", "async", "whole-space"};
+  return names;
+}
+}  // namespace
+
 std::set<std::string> run_option_names() {
-  return {"algo", "budget", "population", "tournament", "dedup", "executor", "workers", "mode", "cost-model", "max-failures",
-          "mpi-heartbeat", "mpi-lost-after",
-          // guided
-          "predictor", "initial", "parent-selection", "parents", "children", "mutation-steps", "top-k", "incumbent-k", "retrain", "retrain-every", "retrain-factor",
-          "retrain-tau", "retrain-epochs", "window", "recency-weight", "top-weight",
-          // predictor
-          "device", "epochs", "torch-threads", "hidden", "layers", "lr", "lambda-r", "lambda-i", "interventions", "ranking-loss",
-          "mse-weight", "batch-size"};
+  std::set<std::string> names{"algo", "budget", "population", "tournament", "dedup", "executor", "workers", "mode", "cost-model", "max-failures",
+                              "mpi-heartbeat", "mpi-lost-after",
+                              "device"};  // the predictor's, and the trainer's with --evaluator train
+  names.insert(guided_only_options().begin(), guided_only_options().end());
+  return names;
 }
 
-std::set<std::string> run_flag_names() { return {"warm-start", "async", "whole-space", "retry-failed"}; }
+std::set<std::string> run_flag_names() {
+  std::set<std::string> flags{"retry-failed"};
+  flags.insert(guided_only_flags().begin(), guided_only_flags().end());
+  return flags;
+}
+
+void check_algorithm_options(const cli::Args& args) {
+  const std::string algo = args.str("algo", "rea");
+  if (algo == "guided") return;
+  for (const auto& k : guided_only_options())
+    if (args.get(k)) throw OptionError(fmt::format("--{} is an option of guided search; this run is --algo {} (add --algo guided, or drop it)", k, algo));
+  for (const auto& k : guided_only_flags())
+    if (args.flag(k)) throw OptionError(fmt::format("--{} is an option of guided search; this run is --algo {} (add --algo guided, or drop it)", k, algo));
+  if (algo == "random")
+    for (const char* k : {"population", "tournament"})
+      if (args.get(k)) throw OptionError(fmt::format("--{} is an option of REA and guided search; random search has no population", k));
+}
 
 const char* run_options_help() {
   return R"(  --algo rea               random | rea | guided

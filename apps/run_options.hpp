@@ -17,6 +17,10 @@ namespace nas::app {
 /// Option and flag names understood by search_options / guided_options / predictor_options.
 std::set<std::string> run_option_names();
 std::set<std::string> run_flag_names();
+/// Refuses options that the chosen --algo would ignore (guided-only options with random or REA;
+/// --population / --tournament with random): OptionError naming the option. `nas search` only (a
+/// sweep shares options across configurations of several algorithms).
+void check_algorithm_options(const cli::Args& args);
 /// The help text for those options.
 const char* run_options_help();
 

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -11,12 +12,27 @@
 
 namespace nas::datasets {
 
+namespace {
+// Bounds that keep memory in check on a wrong file (a binary, a 1 GB line, millions of columns):
+// the largest benchmark table is 16 MB, its longest record well under 4 KiB.
+constexpr std::size_t kMaxFileBytes = std::size_t{512} << 20;
+constexpr std::size_t kMaxRecordBytes = std::size_t{1} << 20;
+constexpr std::size_t kMaxFields = 10000;
+}  // namespace
+
 CsvFile CsvFile::read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw DataError(fmt::format("{}: is a folder; expected a CSV file", path));
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw DataError(fmt::format("{}: cannot open file (does it exist? pass --data-dir or --table)", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse(std::move(ss).str(), path);
+  const auto size = static_cast<std::size_t>(in.tellg());
+  if (size > kMaxFileBytes)
+    throw DataError(fmt::format("{}: {} bytes; a benchmark table is at most {} MiB here (the largest shipped is 16 MB): is this the right file?", path,
+                                size, kMaxFileBytes >> 20));
+  in.seekg(0);
+  std::string text(size, '\0');  // read once, in place: memory is the file's size
+  if (!in.read(text.data(), static_cast<std::streamsize>(size))) throw DataError(fmt::format("{}: read error", path));
+  return parse(std::move(text), path);
 }
 
 CsvFile CsvFile::parse(std::string text, const std::string& path) {
@@ -27,6 +43,7 @@ CsvFile CsvFile::parse(std::string text, const std::string& path) {
   std::string cur;
   std::size_t line = 1, record_line = 1;
   bool quoted = false, header_done = false;
+  std::size_t record_start = 0;  // byte offset where the current record began
   auto end_record = [&]() {
     fields.push_back(std::move(cur));
     cur.clear();
@@ -44,6 +61,9 @@ CsvFile CsvFile::parse(std::string text, const std::string& path) {
   };
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
+    if (i - record_start > kMaxRecordBytes)
+      throw DataError(fmt::format("{}:{}: a record longer than {} KiB; not a benchmark table (binary data, or a missing line break?)", path,
+                                  record_line, kMaxRecordBytes >> 10));
     if (quoted) {
       if (c == '"') {
         if (i + 1 < text.size() && text[i + 1] == '"') { cur += '"'; ++i; }
@@ -57,11 +77,14 @@ CsvFile CsvFile::parse(std::string text, const std::string& path) {
     } else if (c == ',') {
       fields.push_back(std::move(cur));
       cur.clear();
+      if (fields.size() > kMaxFields)
+        throw DataError(fmt::format("{}:{}: more than {} fields in one record; not a benchmark table", path, record_line, kMaxFields));
     } else if (c == '\n') {
       if (!cur.empty() && cur.back() == '\r') cur.pop_back();
       end_record();
       ++line;
       record_line = line;
+      record_start = i + 1;
     } else {
       cur += c;
     }

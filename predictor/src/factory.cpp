@@ -28,8 +28,11 @@ namespace nas::predictor {
 const char* predictor_kinds() { return "carl, tart, gcn, mlp"; }
 
 void PredictorOptions::validate() const {
+  // Names both the field (embedders) and the command-line option (users of nas).
   auto bad = [](const char* field, const auto& value, const char* expected) {
-    throw OptionError(fmt::format("predictor option {} = {}: expected {}", field, value, expected));
+    std::string flag = field == std::string_view("kind") ? "predictor" : field == std::string_view("learning_rate") ? "lr" : field;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    throw OptionError(fmt::format("--{} {}: expected {} (predictor option {})", flag, value, expected, field));
   };
   if (kind != "carl" && kind != "tart" && kind != "gcn" && kind != "mlp") bad("kind", kind, "carl | tart | gcn | mlp");
   if (!std::regex_match(device, std::regex("auto|cpu|cuda(:[0-9]+)?"))) bad("device", device, "auto | cpu | cuda | cuda:N");

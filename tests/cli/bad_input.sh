@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The command line against bad input: every case must exit non-zero with exactly one error line
+# that names what is wrong, leave no result behind (no summary.json, no trajectories), and refuse
+# before any work (no search, no training, no data loaded for a training). Usage: bad_input.sh <nas>
+set -euo pipefail
+nas=$1
+tmp=$(mktemp -d)
+trap 'chmod -R u+w "$tmp" 2> /dev/null; rm -rf "$tmp"' EXIT
+fail() { echo "FAILED: $*"; exit 1; }
+table=${NAS_DATA_DIR:?NAS_DATA_DIR must point at the shared datasets}/nasbench201/nb201.csv
+[ -f "$table" ] || fail "no $table"
+n=0
+
+# expect PATTERN nas-arguments...: runs `nas ARGS --out <fresh folder>` (search and sweep) and checks.
+expect() {
+  local pattern=$1; shift
+  local out="$tmp/out$n"
+  n=$((n + 1))
+  local args=("$@")
+  if [[ ("${args[0]}" = search || "${args[0]}" = sweep) && " ${args[*]} " != *" --out "* ]]; then args+=(--out "$out"); fi
+  if "$nas" "${args[@]}" > "$tmp/stdout" 2> "$tmp/stderr"; then fail "accepted: nas ${args[*]}"; fi
+  local errors
+  errors=$(grep -c "error" "$tmp/stderr" || true)
+  [ "$errors" -eq 1 ] || { cat "$tmp/stderr"; fail "nas ${args[*]}: $errors error lines, expected exactly one"; }
+  grep -q -- "$pattern" "$tmp/stderr" || { cat "$tmp/stderr"; fail "nas ${args[*]}: the message lacks '$pattern'"; }
+  [ ! -s "$tmp/stdout" ] || { cat "$tmp/stdout"; fail "nas ${args[*]}: printed results before refusing"; }
+  [ ! -e "$out/summary.json" ] && [ ! -e "$out/trajectories" ] || fail "nas ${args[*]}: left results behind"
+  ! grep -qE "training |loaded in|trained " "$tmp/stderr" || { cat "$tmp/stderr"; fail "nas ${args[*]}: worked before refusing"; }
+}
+
+# --- tables
+printf '' > "$tmp/empty.csv"
+head -c 20000 /dev/urandom > "$tmp/binary.csv"
+head -1 "$table" > "$tmp/header.csv"
+head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' 'x' > "$tmp/longline.csv"
+awk 'BEGIN { for (i = 0; i < 20000; i++) printf "c%d,", i; print "end" }' > "$tmp/wide.csv"
+awk -F, -v OFS=, 'NR == 7 { $9 = "nan" } { print }' "$table" > "$tmp/nan.csv"
+awk -F, -v OFS=, 'NR == 9 { $3 = "inf" } { print }' "$table" > "$tmp/inf.csv"
+awk -F, -v OFS=, 'NR == 11 { $3 = "93.1x" } { print }' "$table" > "$tmp/text.csv"
+awk 'NR == 5 { print $0 ",extra"; next } { print }' "$table" > "$tmp/fields.csv"
+awk -F, -v OFS=, 'NR == 4 { $2 = "|conv_5x5~0|+|none~0|none~1|+|none~0|none~1|none~2|" } { print }' "$table" > "$tmp/arch.csv"
+sed '$d' "$table" > "$tmp/incomplete.csv"
+expect "cannot open file" search --table "$tmp/missing.csv"
+expect "is a folder" search --table "$tmp"
+expect "empty file" search --table "$tmp/empty.csv"
+expect "binary.csv" search --table "$tmp/binary.csv"
+expect "header only" search --table "$tmp/header.csv"
+expect "longer than 1024 KiB" search --table "$tmp/longline.csv"
+expect "more than 10000 fields" search --table "$tmp/wide.csv"
+expect "nan.csv:7: column 'cifar10_test_200ep': value 'nan' is not a finite number" search --table "$tmp/nan.csv"
+expect "inf.csv:9" search --table "$tmp/inf.csv" --signal valid_12ep
+expect "text.csv:11" search --table "$tmp/text.csv" --signal valid_12ep
+expect "fields.csv:5: 12 fields, expected 11" search --table "$tmp/fields.csv"
+expect "arch.csv:4" search --table "$tmp/arch.csv"
+expect "15624 data rows" search --table "$tmp/incomplete.csv"
+expect "unknown metric 'nope'" search --signal nope
+expect "unknown metric 'bogus_col'" search --reported bogus_col
+
+# --- options
+expect "unknown option '--bogus'" search --bogus 3
+expect "--budget" search --budget abc
+expect "--budget: 0 is outside" search --budget 0
+expect "--seeds: 0 is outside" search --seeds 0
+expect "--workers" search --workers 0
+expect "--threads: -1 is outside" search --threads -1
+expect "unknown search space 'nb999'" search --space nb999
+expect "--dataset" search --dataset cifar11
+expect "--algo" search --algo bogus
+expect "--predictor" search --algo guided --predictor bogus
+expect "--predictor is an option of guided search" search --algo rea --predictor carl
+expect "--population is an option of REA and guided search" search --algo random --population 5
+expect "--cost-model is for --executor simulated" search --cost-model fixed:1
+expect "expected sync or async" search --mode later
+expect "--lr" search --algo guided --lr -1
+expect "--eval-delay-ms" search --eval-delay-ms -5
+
+# --- files and folders
+printf 'bogus = 1\n' > "$tmp/unknown.toml"
+printf 'budget 10\n' > "$tmp/malformed.toml"
+expect "unknown.toml:1: unknown option 'bogus'" search --config "$tmp/unknown.toml"
+expect "malformed.toml:1" search --config "$tmp/malformed.toml"
+expect "missing.toml" search --config "$tmp/missing.toml"
+expect "no $tmp/none/config.toml" search --resume "$tmp/none"
+touch "$tmp/afile"
+if "$nas" search --algo rea --budget 10 --seeds 1 --out "$tmp/afile" > /dev/null 2> "$tmp/stderr"; then fail "--out naming a file was accepted"; fi
+grep -q "afile" "$tmp/stderr" || { cat "$tmp/stderr"; fail "--out naming a file: the message does not name it"; }
+if [ "$(id -u)" -ne 0 ]; then  # root writes anywhere
+  mkdir "$tmp/ro" && chmod a-w "$tmp/ro"
+  expect "ro/run" search --out "$tmp/ro/run"
+fi
+expect "/proc/nas-test" search --out /proc/nas-test/run
+
+# --- real training: refused before the images are loaded
+expect "unknown image data" search --evaluator train --data mnist
+expect "needs --data-path" search --evaluator train --data cifar10
+expect "needs --cost-model" search --evaluator train --executor simulated
+expect "--train-epochs" search --evaluator train --train-epochs 0
+expect "cifar-missing" search --evaluator train --data cifar10 --data-path "$tmp/cifar-missing"
+
+# --- a journal of another run is refused, naming the option that differs
+"$nas" search --algo rea --budget 10 --seeds 1 --out "$tmp/run" > /dev/null 2>&1 || fail "a good run"
+if "$nas" search --algo rea --budget 20 --seeds 1 --out "$tmp/run" > /dev/null 2> "$tmp/stderr"; then fail "a journal of another run was reused"; fi
+grep -q "budget = 20" "$tmp/stderr" || { cat "$tmp/stderr"; fail "the refusal does not name the option"; }
+echo "bad_input: $n cases refused with one clear line, before any work"
