@@ -243,7 +243,18 @@ ArchitectureHash Space::canonical_hash(const Genome& g) const {
 
 std::string Space::format(const Genome& g) const { return to_cell(g).str(); }
 
-Genome Space::parse(std::string_view text) const { return to_genome(Cell::parse(text)); }
+Genome Space::parse(std::string_view text) const {
+  // The string must also be a cell of the space (found by fuzz_arch: an 11-edge matrix parsed into
+  // a genome that valid() then rejected).
+  const Cell c = Cell::parse(text);
+  if (!c.valid()) {
+    const Cell::Pruned p = c.pruned();
+    throw ParseError(fmt::format("nb101: '{}': {}", text,
+                                 p.n < 2 ? std::string("no path from input to output")
+                                         : fmt::format("{} edges once pruned; NAS-Bench-101 cells have at most {}", p.edges(), kMaxEdges)));
+  }
+  return to_genome(c);
+}
 
 const std::vector<std::string>& Space::graph_op_names() const {
   static const std::vector<std::string> names{"input", "output", "conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3"};

@@ -195,3 +195,17 @@ TEST_CASE("NB101 sampling, graph view and flat encoding", "[nb101]") {
   const auto f = space.flat_encoding(nb101::Space::to_genome(c));
   CHECK(std::accumulate(f.begin(), f.end(), 0.0f) == 1.0f);  // one live edge, no live interior op
 }
+
+TEST_CASE("nb101: parse refuses strings that are not cells of the space (found by fuzz_arch)", "[nb101]") {
+  nb101::Space space;
+  // 11 edges (10 once pruned): a well-formed string, but NAS-Bench-101 allows 9; and a cell whose output is unreachable.
+  const std::string too_many = "110001011010101110010|input,conv3x3-bn-relu,conv3x3-bn-relu,conv3x3-bn-relu,conv1x1-bn-relu,conv1x1-bn-relu,output";
+  CHECK_THROWS_WITH(space.parse(too_many), Catch::Contains("10 edges once pruned") && Catch::Contains("at most 9"));
+  const std::string cut = "100000000000000000000|input,conv3x3-bn-relu,conv3x3-bn-relu,conv3x3-bn-relu,conv1x1-bn-relu,conv1x1-bn-relu,output";
+  CHECK_THROWS_AS(space.parse(cut), ParseError);
+  Rng rng(5);
+  for (int i = 0; i < 200; ++i) {
+    const Genome g = space.sample(rng);
+    CHECK(space.parse(space.format(g)) == g);
+  }
+}
