@@ -178,12 +178,13 @@ int cmd_search(int argc, char** argv) {
   j.key("config");
   j.raw(config.str());
   if (with_executor) {
-    double util = 0, makespan = 0, failures = 0;
-    for (const auto& r : runs) util += r.utilisation, makespan += r.makespan, failures += static_cast<double>(r.failures.size());
+    double util = 0, steady = 0, makespan = 0, failures = 0;
+    for (const auto& r : runs)
+      util += r.utilisation, steady += r.utilisation_before_drain, makespan += r.makespan, failures += static_cast<double>(r.failures.size());
     const double n = static_cast<double>(runs.size());
-    j.field("utilisation", util / n).field("makespan_seconds", makespan / n).field("failures_per_run", failures / n);
+    j.field("utilisation", util / n).field("utilisation_before_drain", steady / n).field("makespan_seconds", makespan / n).field("failures_per_run", failures / n);
     if (!mpi_workers.empty()) j.field("mpi_master_cpu_seconds", mpi::master_cpu_seconds()).key("mpi_workers").raw(mpi_workers);
-    fmt::print("executor: mean utilisation {:.1f}%, makespan {:.1f} s ({}), {:.1f} failed evaluations per run\n", 100 * util / n, makespan / n,
+    fmt::print("executor: mean utilisation {:.1f}% ({:.2f}% before the final drain), makespan {:.1f} s ({}), {:.1f} failed evaluations per run\n", 100 * util / n, 100 * steady / n, makespan / n,
                xo.kind == ExecutorOptions::Kind::simulated ? "simulated" : "wall", failures / n);
   }
   fmt::print("\n{} on {} / {} ({} seeds, reported = {})\n", label, x.space->name(), x.dataset, n_seeds, x.reported_name());

@@ -341,10 +341,25 @@ ExecutionStats drive(AskTellSearch& search, const EvaluatorFactory& make_evaluat
   return run_simulated(search, make_evaluator, run_seed, options);
 }
 
+namespace {
+/// busy worker-time before the last submission / (workers x that time), from the run's records.
+double utilisation_before_drain(const SearchResult& r, std::size_t workers) {
+  double last = 0;
+  for (const auto& q : r.trajectory) last = std::max(last, q.submitted);
+  for (const auto& f : r.failures) last = std::max(last, f.submitted);
+  if (!(last > 0)) return 0;
+  double busy = 0;
+  for (const auto& q : r.trajectory) busy += std::max(0.0, std::min(q.finished, last) - q.submitted);
+  for (const auto& f : r.failures) busy += std::max(0.0, std::min(f.finished, last) - f.submitted);
+  return busy / (static_cast<double>(workers) * last);
+}
+}  // namespace
+
 SearchResult execute(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t run_seed, const ExecutorOptions& options) {
   const ExecutionStats st = drive(search, make_evaluator, run_seed, options);
   SearchResult r = search.take_result();
   r.utilisation = st.utilisation;
+  r.utilisation_before_drain = utilisation_before_drain(r, options.workers);
   r.makespan = st.makespan;
   return r;
 }
@@ -403,6 +418,7 @@ std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const Ev
     GuidedResult& r = results[i];
     r = search.take_guided_result();
     r.utilisation = st.utilisation;
+    r.utilisation_before_drain = utilisation_before_drain(r, executor.workers);
     r.makespan = st.makespan;
     r.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     // Evaluation time in wall seconds: the local workers' (with several, more than the wall share).
@@ -429,6 +445,7 @@ std::vector<SearchResult> run_searches(const SearchSpace& space, const Evaluator
     const ExecutionStats st = drive_journaled(search, space, make_evaluator, o.seed, executor, journal);
     results[i] = search.take_result();
     results[i].utilisation = st.utilisation;
+    results[i].utilisation_before_drain = utilisation_before_drain(results[i], executor.workers);
     results[i].makespan = st.makespan;
     results[i].wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   }, on_done);

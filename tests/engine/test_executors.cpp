@@ -246,9 +246,12 @@ TEST_CASE("executors: the simulated clock is deterministic per seed and keeps it
   }
   CHECK(a.makespan == b.makespan);
   CHECK(a.utilisation > 0.75);  // the last evaluations drain alone: about 15 per worker here
+  // Until the last candidate is handed out, no simulated worker ever waits: the loss is the drain.
+  CHECK(a.utilisation_before_drain == Approx(1.0).epsilon(1e-9));
   check_no_duplicates(a);
   const auto sync = run(ExecutorOptions::Mode::sync, 64, 4);
   CHECK(sync.utilisation < a.utilisation);  // a batch waits for its slowest member
+  CHECK(sync.utilisation_before_drain < 0.9);
   const auto sync2 = run(ExecutorOptions::Mode::sync, 64, 4);
   for (std::size_t i = 0; i < sync.trajectory.size(); ++i) CHECK(sync.trajectory[i].arch == sync2.trajectory[i].arch);
   CHECK_THROWS_AS(parse_cost_model("gamma:1"), OptionError);
@@ -381,6 +384,7 @@ TEST_CASE("executors: guided steady state, simulated (same runs at 1, 2 and 8 th
     REQUIRE(a[s].trajectory.size() == 300);
     check_no_duplicates(a[s]);
     CHECK(a[s].utilisation > 0.75);
+    CHECK(a[s].utilisation_before_drain == Approx(1.0).epsilon(1e-9));  // steady state: no worker waits while work remains
     CHECK(a[s].retrains.size() > 10);
   }
   x.kind = ExecutorOptions::Kind::local;

@@ -72,6 +72,10 @@ struct SearchResult {
   std::vector<FailureRecord> failures;
   /// Executors: busy worker-seconds / (workers x makespan), and the makespan (wall or simulated).
   double utilisation = 0, makespan = 0;
+  /// The same up to the last submission (busy worker-time before it / (workers x its time)): how
+  /// well the scheduler kept the workers busy while there was work to hand out, without the drain
+  /// of the last evaluations that any schedule pays at the end of a run.
+  double utilisation_before_drain = 0;
   double wall_seconds = 0;
   bool stopped_by_observer = false;
   bool space_exhausted = false;
