@@ -47,4 +47,10 @@ std::unique_ptr<SearchSpace> make_space(std::string_view name) {
                                 fmt::join(space_names(), ", ")));
 }
 
+void check_architecture_text(std::string_view space, std::string_view text) {
+  if (text.size() > kMaxArchitectureText)
+    throw ParseError(fmt::format("{}: a string of {} bytes starting '{}'; architecture strings are at most {} bytes", space, text.size(),
+                                 text.substr(0, 40), kMaxArchitectureText));
+}
+
 }  // namespace nas

@@ -206,7 +206,10 @@ ArchitectureHash Space::canonical_hash(const Genome& g) const { return md5(to_ge
 
 std::string Space::format(const Genome& g) const { return to_genotype(g).str(); }
 
-Genome Space::parse(std::string_view text) const { return to_genome(Genotype::parse(text)); }
+Genome Space::parse(std::string_view text) const {
+  check_architecture_text(name(), text);
+  return to_genome(Genotype::parse(text));
+}
 
 const std::vector<std::string>& Space::graph_op_names() const {
   static const std::vector<std::string> names = [] {

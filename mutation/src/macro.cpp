@@ -87,7 +87,10 @@ ArchitectureHash Space::canonical_hash(const Genome& g) const { return md5("macr
 
 std::string Space::format(const Genome& g) const { return to_arch(g).str(); }
 
-Genome Space::parse(std::string_view text) const { return to_genome(Arch::parse(text)); }
+Genome Space::parse(std::string_view text) const {
+  check_architecture_text(name(), text);
+  return to_genome(Arch::parse(text));
+}
 
 Genome Space::at(std::uint64_t index) const {
   if (index >= static_cast<std::uint64_t>(kNumArchs)) throw std::out_of_range(fmt::format("macro: index {} outside [0, {})", index, kNumArchs));

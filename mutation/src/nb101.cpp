@@ -244,6 +244,7 @@ ArchitectureHash Space::canonical_hash(const Genome& g) const {
 std::string Space::format(const Genome& g) const { return to_cell(g).str(); }
 
 Genome Space::parse(std::string_view text) const {
+  check_architecture_text(name(), text);
   // The string must also be a cell of the space (found by fuzz_arch: an 11-edge matrix parsed into
   // a genome that valid() then rejected).
   const Cell c = Cell::parse(text);

@@ -195,7 +195,10 @@ ArchitectureHash Space::canonical_hash(const Genome& g) const {
 
 std::string Space::format(const Genome& g) const { return to_cell(g).str(); }
 
-Genome Space::parse(std::string_view text) const { return to_genome(Cell::parse(text)); }
+Genome Space::parse(std::string_view text) const {
+  check_architecture_text(name(), text);
+  return to_genome(Cell::parse(text));
+}
 
 Genome Space::at(std::uint64_t index) const { return to_genome(Cell::from_code(static_cast<int>(index))); }
 

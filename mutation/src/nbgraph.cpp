@@ -294,6 +294,7 @@ ArchitectureHash Space::canonical_hash(const Genome& g) const { return md5("grap
 std::string Space::format(const Genome& g) const { return to_arch(g).str(); }
 
 Genome Space::parse(std::string_view text) const {
+  check_architecture_text(name(), text);
   const Arch a = Arch::parse(text);
   for (int i = 0; i < kNumNodes; ++i)
     if (!allowed(a.ops[idx(i)])) {

@@ -42,6 +42,7 @@ std::string MicroSpace::format(const Genome& g) const {
 }
 
 Genome MicroSpace::parse(std::string_view text) const {
+  check_architecture_text(name(), text);
   if (text.substr(0, kMicroPrefix.size()) != kMicroPrefix) {
     const bool macro = text.size() > 6 && text.substr(text.size() - 6) == "-basic";
     throw ParseError(fmt::format("transnas-micro: '{}' does not start with the micro skeleton '{}'{}", text, kMicroPrefix,

@@ -73,6 +73,7 @@ expect "--cost-model is for --executor simulated" search --cost-model fixed:1
 expect "expected sync or async" search --mode later
 expect "--lr" search --algo guided --lr -1
 expect "--eval-delay-ms" search --eval-delay-ms -5
+expect "the nb201 space has 15625 architectures" search --algo random --budget 20000
 
 # --- files and folders
 printf 'bogus = 1\n' > "$tmp/unknown.toml"

@@ -8,6 +8,7 @@
 #include "../test_data.hpp"
 #include "nas/core/errors.hpp"
 #include "nas/mutation/nb101.hpp"
+#include "nas/mutation/search_space.hpp"
 #include "sample_csv.hpp"
 
 using namespace nas;
@@ -207,5 +208,20 @@ TEST_CASE("nb101: parse refuses strings that are not cells of the space (found b
   for (int i = 0; i < 200; ++i) {
     const Genome g = space.sample(rng);
     CHECK(space.parse(space.format(g)) == g);
+  }
+}
+
+TEST_CASE("every space refuses an architecture string of megabytes with a short message", "[spaces]") {
+  const std::string huge(10'000'000, '1');
+  for (const auto& name : space_names()) {
+    const auto space = make_space(name);
+    INFO(name);
+    try {
+      (void)space->parse(huge);
+      FAIL("accepted");
+    } catch (const ParseError& e) {
+      CHECK(std::string(e.what()).size() < 300);
+      CHECK_THAT(e.what(), Catch::Contains("10000000 bytes"));
+    }
   }
 }

@@ -55,6 +55,13 @@ class SearchSpace {
   virtual Genome at(std::uint64_t index) const;
 };
 
+/// Architecture strings longer than this are refused by every space's parse() before any other
+/// check (the longest real one, a DARTS genotype, is about 420 bytes), so that a wrong input of
+/// megabytes gets a short message rather than one that quotes it whole.
+inline constexpr std::size_t kMaxArchitectureText = 4096;
+/// Throws ParseError ("<space>: a string of N bytes; ...") when `text` is longer than the limit.
+void check_architecture_text(std::string_view space, std::string_view text);
+
 /// Creates a space by name ("nb201"); throws OptionError for an unknown name.
 std::unique_ptr<SearchSpace> make_space(std::string_view name);
 /// Names accepted by make_space.
