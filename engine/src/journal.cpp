@@ -72,6 +72,13 @@ struct Journal::Impl {
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) fail("writing meta");
   }
+  /// A prepared statement whose first parameter is bound to `seed` (the caller finalizes it).
+  sqlite3_stmt* for_run(const char* sql, std::uint64_t seed, const char* what) const {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK) fail(what);
+    sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(seed));
+    return st;
+  }
   // One row per event, each its own transaction: once written, a result survives a crash.
   void add(std::uint64_t seed, JournalEvent::Kind kind, std::uint64_t cand, const std::string* arch, double predicted, const Evaluation* e,
            const EvaluationInfo* info, const std::string* failure, const std::string* reason) {
@@ -206,13 +213,10 @@ void Journal::retrained(std::uint64_t seed, const RetrainRecord& r) {
 
 std::vector<RetrainRecord> Journal::retrains(std::uint64_t seed) const {
   std::lock_guard lock(impl_->m);
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(impl_->db,
-                         "SELECT at_query, cells, seconds, epochs, warm, asynchronous, swapped_at_query, online_tau, online_cells FROM retrains "
-                         "WHERE run_seed = ? ORDER BY at_query",
-                         -1, &st, nullptr) != SQLITE_OK)
-    impl_->fail("reading retrains");
-  sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(seed));
+  sqlite3_stmt* st = impl_->for_run(
+      "SELECT at_query, cells, seconds, epochs, warm, asynchronous, swapped_at_query, online_tau, online_cells FROM retrains "
+      "WHERE run_seed = ? ORDER BY at_query",
+      seed, "reading retrains");
   std::vector<RetrainRecord> out;
   while (sqlite3_step(st) == SQLITE_ROW) {
     RetrainRecord r;
@@ -238,9 +242,7 @@ void Journal::run_finished(std::uint64_t seed) {
 
 bool Journal::finished(std::uint64_t seed) const {
   std::lock_guard lock(impl_->m);
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(impl_->db, "SELECT finished FROM runs WHERE run_seed = ?", -1, &st, nullptr) != SQLITE_OK) impl_->fail("reading runs");
-  sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(seed));
+  sqlite3_stmt* st = impl_->for_run("SELECT finished FROM runs WHERE run_seed = ?", seed, "reading runs");
   const bool f = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
   sqlite3_finalize(st);
   return f;
@@ -248,10 +250,8 @@ bool Journal::finished(std::uint64_t seed) const {
 
 std::size_t Journal::count(std::uint64_t seed, std::optional<JournalEvent::Kind> kind) const {
   std::lock_guard lock(impl_->m);
-  sqlite3_stmt* st = nullptr;
-  const char* sql = kind ? "SELECT COUNT(*) FROM events WHERE run_seed = ? AND kind = ?" : "SELECT COUNT(*) FROM events WHERE run_seed = ?";
-  if (sqlite3_prepare_v2(impl_->db, sql, -1, &st, nullptr) != SQLITE_OK) impl_->fail("counting events");
-  sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(seed));
+  sqlite3_stmt* st = impl_->for_run(kind ? "SELECT COUNT(*) FROM events WHERE run_seed = ? AND kind = ?" : "SELECT COUNT(*) FROM events WHERE run_seed = ?",
+                                    seed, "counting events");
   if (kind) sqlite3_bind_text(st, 2, kind_name(*kind), -1, SQLITE_STATIC);
   const std::size_t n = sqlite3_step(st) == SQLITE_ROW ? static_cast<std::size_t>(sqlite3_column_int64(st, 0)) : 0;
   sqlite3_finalize(st);
@@ -260,13 +260,10 @@ std::size_t Journal::count(std::uint64_t seed, std::optional<JournalEvent::Kind>
 
 std::vector<JournalEvent> Journal::events(std::uint64_t seed) const {
   std::lock_guard lock(impl_->m);
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(impl_->db,
-                         "SELECT kind, candidate, arch, predicted, signal, reported, cost_seconds, params, worker, submitted, finished, failure, "
-                         "reason FROM events WHERE run_seed = ? ORDER BY seq",
-                         -1, &st, nullptr) != SQLITE_OK)
-    impl_->fail("reading events");
-  sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(seed));
+  sqlite3_stmt* st = impl_->for_run(
+      "SELECT kind, candidate, arch, predicted, signal, reported, cost_seconds, params, worker, submitted, finished, failure, "
+      "reason FROM events WHERE run_seed = ? ORDER BY seq",
+      seed, "reading events");
   std::vector<JournalEvent> out;
   auto text = [&](int c) { const auto* p = sqlite3_column_text(st, c); return p ? std::string(reinterpret_cast<const char*>(p)) : std::string(); };
   while (sqlite3_step(st) == SQLITE_ROW) {
