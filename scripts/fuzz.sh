@@ -3,12 +3,12 @@
 # (default 60), starting from the committed seed corpora in fuzz/corpus/<target> (grown copies are
 # kept in build-fuzz/corpus/). A crash or a violated property stops that target with its input
 # saved as build-fuzz/crash-* and makes the script fail.
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   targets: arch csv config images (default all)
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   targets: arch csv config images journal (default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
-targets=("${@:-arch csv config images}")
+targets=("${@:-arch csv config images journal}")
 read -r -a targets <<< "${targets[*]}"
 command -v clang++ > /dev/null || { echo "fuzz.sh: needs clang (apt-get install clang)"; exit 1; }
 mkdir -p build-fuzz

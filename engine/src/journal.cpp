@@ -72,6 +72,13 @@ struct Journal::Impl {
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) fail("writing meta");
   }
+  /// Finalizes a statement stepped to `rc`; anything but the end of its rows (a damaged file,
+  /// an I/O error) throws DataError with SQLite's reason: a journal is never read in part.
+  void done(sqlite3_stmt* st, int rc, const char* what) const {
+    const std::string reason = rc == SQLITE_DONE ? std::string() : sqlite3_errmsg(db);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) throw DataError(fmt::format("{}: journal: {}: {} (is the file damaged?)", path, what, reason));
+  }
   /// A prepared statement whose first parameter is bound to `seed` (the caller finalizes it).
   sqlite3_stmt* for_run(const char* sql, std::uint64_t seed, const char* what) const {
     sqlite3_stmt* st = nullptr;
@@ -218,7 +225,8 @@ std::vector<RetrainRecord> Journal::retrains(std::uint64_t seed) const {
       "WHERE run_seed = ? ORDER BY at_query",
       seed, "reading retrains");
   std::vector<RetrainRecord> out;
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     RetrainRecord r;
     r.at_query = static_cast<std::size_t>(sqlite3_column_int64(st, 0));
     r.cells = static_cast<std::size_t>(sqlite3_column_int64(st, 1));
@@ -231,7 +239,7 @@ std::vector<RetrainRecord> Journal::retrains(std::uint64_t seed) const {
     r.online_cells = static_cast<std::size_t>(sqlite3_column_int64(st, 8));
     out.push_back(r);
   }
-  sqlite3_finalize(st);
+  impl_->done(st, rc, "reading retrains");
   return out;
 }
 
@@ -243,8 +251,10 @@ void Journal::run_finished(std::uint64_t seed) {
 bool Journal::finished(std::uint64_t seed) const {
   std::lock_guard lock(impl_->m);
   sqlite3_stmt* st = impl_->for_run("SELECT finished FROM runs WHERE run_seed = ?", seed, "reading runs");
-  const bool f = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
-  sqlite3_finalize(st);
+  int rc = sqlite3_step(st);
+  const bool f = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+  if (rc == SQLITE_ROW) rc = sqlite3_step(st);  // at most one row per run
+  impl_->done(st, rc, "reading runs");
   return f;
 }
 
@@ -253,8 +263,10 @@ std::size_t Journal::count(std::uint64_t seed, std::optional<JournalEvent::Kind>
   sqlite3_stmt* st = impl_->for_run(kind ? "SELECT COUNT(*) FROM events WHERE run_seed = ? AND kind = ?" : "SELECT COUNT(*) FROM events WHERE run_seed = ?",
                                     seed, "counting events");
   if (kind) sqlite3_bind_text(st, 2, kind_name(*kind), -1, SQLITE_STATIC);
-  const std::size_t n = sqlite3_step(st) == SQLITE_ROW ? static_cast<std::size_t>(sqlite3_column_int64(st, 0)) : 0;
-  sqlite3_finalize(st);
+  int rc = sqlite3_step(st);
+  const std::size_t n = rc == SQLITE_ROW ? static_cast<std::size_t>(sqlite3_column_int64(st, 0)) : 0;
+  if (rc == SQLITE_ROW) rc = sqlite3_step(st);
+  impl_->done(st, rc, "counting events");
   return n;
 }
 
@@ -266,9 +278,14 @@ std::vector<JournalEvent> Journal::events(std::uint64_t seed) const {
       seed, "reading events");
   std::vector<JournalEvent> out;
   auto text = [&](int c) { const auto* p = sqlite3_column_text(st, c); return p ? std::string(reinterpret_cast<const char*>(p)) : std::string(); };
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     JournalEvent e;
     const std::string k = text(0);
+    if (k != "ask" && k != "result" && k != "swap" && k != "failure") {
+      sqlite3_finalize(st);
+      throw DataError(fmt::format("{}: journal: run {}: an event of kind '{}'; expected ask, result, failure or swap", impl_->path, seed, k));
+    }
     e.kind = k == "ask" ? JournalEvent::Kind::ask : k == "result" ? JournalEvent::Kind::result : k == "swap" ? JournalEvent::Kind::swap
                                                                                                         : JournalEvent::Kind::failure;
     e.candidate = static_cast<std::uint64_t>(sqlite3_column_int64(st, 1));
@@ -285,7 +302,7 @@ std::vector<JournalEvent> Journal::events(std::uint64_t seed) const {
     e.reason = text(12);
     out.push_back(std::move(e));
   }
-  sqlite3_finalize(st);
+  impl_->done(st, rc, "reading events");
   return out;
 }
 
