@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "nas/datasets/noisy.hpp"
+#include "nas/datasets/sample_space.hpp"
 #include "nas/datasets/samples.hpp"
 #include "nas/datasets/tables.hpp"
 #include "nas/core/errors.hpp"
@@ -96,6 +97,8 @@ Experiment load_experiment(const cli::Args& args) {
   } else {
     throw OptionError(fmt::format("--space {}: no benchmark table is wired for this space yet", space));
   }
+  // A sampled table (NB101, DARTS, TransNAS): searches propose only the architectures it holds.
+  if (!x.table->complete()) x.space = datasets::restrict_to_table(std::move(x.space), x.table);
   x.eval_delay_ms = static_cast<int>(args.integer("eval-delay-ms", 0, 0, 3'600'000));
   return x;
 }

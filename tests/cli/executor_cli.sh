@@ -23,6 +23,20 @@ grep -q '"utilisation"' "$out/sim/summary.json" || fail "no utilisation in summa
   --cost-model fixed:10 --out "$out/guided" > /dev/null 2>&1 || fail "guided, simulated async"
 [ "$(tail -n +2 "$out/guided/trajectories/seed_1.csv" | wc -l)" -eq 60 ] || fail "guided budget not exact"
 
+# Sampled tables (NASLib's NB101, DARTS, TransNAS samples): searches propose only cells the table holds.
+for sp in nb101 darts transnas-micro; do
+  "$nas" search --space "$sp" --algo rea --budget 60 --seeds 3 --out "$out/sample-$sp" > /dev/null 2> "$out/sample.txt" \
+    || { cat "$out/sample.txt"; fail "REA on the $sp sample"; }
+  # One row per result (DARTS strings hold quoted commas: count lines, the engine tests check distinctness).
+  [ "$(tail -n +2 "$out/sample-$sp/trajectories/seed_2.csv" | wc -l)" -eq 60 ] || fail "$sp: not 60 results"
+done
+# The sweep's hit rate for a loss (TransNAS room_layout, minimised): 10 of 711 cells rarely hold the
+# minimum, all 711 always do (it used to count every seed as a hit for a loss).
+"$nas" sweep --space transnas-micro --task room_layout --grid "algo=random" --seeds 4 --budget 10 --out "$out/sweep10" > /dev/null 2>&1 || fail "sweep 10"
+"$nas" sweep --space transnas-micro --task room_layout --grid "algo=random" --seeds 2 --budget 711 --out "$out/sweep711" > /dev/null 2>&1 || fail "sweep 711"
+grep -q '"hit_optimum_fraction": 1' "$out/sweep711/summary.json" || fail "sweep over every cell: hit rate is not 1"
+grep -q '"hit_optimum_fraction": 1' "$out/sweep10/summary.json" && fail "sweep hit rate counts every seed of a loss as a hit"
+
 expect_error() {
   local pattern=$1; shift
   if "$nas" "$@" > "$out/bad.txt" 2>&1; then fail "accepted: $*"; fi

@@ -7,6 +7,7 @@
 
 #include "../test_data.hpp"
 #include "nas/datasets/benchmark.hpp"
+#include "nas/datasets/sample_space.hpp"
 #include "nas/datasets/samples.hpp"
 #include "nas/mutation/darts.hpp"
 #include "nas/core/errors.hpp"
@@ -109,4 +110,30 @@ TEST_CASE("bad DARTS sample tables name file, line, column and value", "[dataset
              Catch::Contains("darts_acc.csv:2") && Catch::Contains("val_accuracy"));
   CHECK_THAT(load_error(space, load, "darts_dup.csv", kDartsHeader + kGenotype + ",93\n" + kGenotype + ",94\n"),
              Catch::Contains("darts_dup.csv:3") && Catch::Contains("duplicate architecture"));
+}
+
+TEST_CASE("a space restricted to a sampled table proposes only the table's cells", "[datasets][integration]") {
+  auto inner = std::make_unique<nb101::Space>();
+  const SearchSpace& raw = *inner;
+  const auto table = datasets::nb101::load(raw, datasets::nb101::default_path(test::data_dir()));
+  REQUIRE(!table->complete());
+  const auto space = datasets::restrict_to_table(std::move(inner), table);
+  CHECK(space->name() == "nb101");
+  REQUIRE(space->size() == table->rows());
+  Rng rng(3);
+  for (int i = 0; i < 300; ++i) {
+    const Genome parent = space->sample(rng);
+    REQUIRE(table->find(parent));
+    const Genome child = space->mutate(parent, rng);
+    CHECK(table->find(child));
+    CHECK(!(child == parent));
+    CHECK(space->valid(child));
+  }
+  CHECK(space->at(7) == table->genome(7));
+  CHECK(space->format(table->genome(0)) == raw.format(table->genome(0)));
+  Rng other(4);
+  for (int i = 0; i < 50; ++i) {
+    const Genome g = raw.sample(other);
+    CHECK(space->valid(g) == table->find(g).has_value());
+  }
 }
