@@ -62,14 +62,17 @@ std::string finish(bool print) {
   j.begin_array();
   for (const auto& w : g_pool->workers()) {
     j.begin_object().field("rank", w.rank).field("host", w.host).field("pid", static_cast<long long>(w.pid)).field("evaluations", w.evaluations)
-        .field("lost", w.comm_cpu_seconds < 0).field("mpi_thread_cpu_seconds", w.comm_cpu_seconds).field("wall_seconds", w.wall_seconds).end_object();
+        .field("lost", w.lost).field("mpi_thread_cpu_seconds", w.comm_cpu_seconds).field("wall_seconds", w.wall_seconds).end_object();
     if (!print) continue;
-    if (w.comm_cpu_seconds >= 0)
+    if (w.lost)
+      fmt::print(stderr, "mpi: rank {}{}: {} evaluations; lost\n", w.rank, w.host.empty() ? "" : " on " + w.host, w.evaluations);
+    else if (w.comm_cpu_seconds >= 0)
       fmt::print(stderr, "mpi: rank {} on {} (pid {}): {} evaluations; its MPI thread used {:.3f} s CPU in {:.1f} s ({:.2f}% of a core)\n",
                  w.rank, w.host, w.pid, w.evaluations, w.comm_cpu_seconds, w.wall_seconds,
                  w.wall_seconds > 0 ? 100 * w.comm_cpu_seconds / w.wall_seconds : 0.0);
     else
-      fmt::print(stderr, "mpi: rank {}{}: {} evaluations; lost\n", w.rank, w.host.empty() ? "" : " on " + w.host, w.evaluations);
+      fmt::print(stderr, "mpi: rank {}{}: {} evaluations; no goodbye before the stop deadline\n", w.rank, w.host.empty() ? "" : " on " + w.host,
+                 w.evaluations);
   }
   j.end_array();
   g_report = j.str();

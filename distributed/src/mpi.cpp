@@ -256,10 +256,9 @@ void MpiPool::handle(int source, int tag, const Bytes& bytes) {
       return;
     }
     case kHeartbeat: return;
-    case kBye:
+    case kBye:  // only after a stop: nothing more is sent to it
       w.comm_cpu_seconds = in.get<double>();
       w.wall_seconds = in.get<double>();
-      w.lost = true;  // gone: nothing more is sent to it
       return;
     case kResult: {
       const auto id = in.get<std::uint64_t>();
@@ -347,16 +346,10 @@ void MpiPool::shutdown() noexcept {
       bool any = false;
       while (auto m = poll(MPI_ANY_SOURCE)) {
         any = true;
-        if (m->source < 1 || m->source > static_cast<int>(workers_.size())) continue;
-        Worker& w = worker(m->source);
-        if (m->tag == kBye) {
-          Reader in(m->bytes);
-          w.comm_cpu_seconds = in.get<double>();
-          w.wall_seconds = in.get<double>();
-        } else if (m->tag == kHello) {
-          Reader in(m->bytes);
-          w.host = in.str();
-          w.pid = in.get<std::int64_t>();
+        try {
+          handle(m->source, m->tag, m->bytes);  // goodbyes; late hellos and results are taken and dropped
+        } catch (...) {
+          // A worker's error at this point changes nothing: the run has ended.
         }
       }
       if (!any) {

@@ -65,7 +65,7 @@ class MpiPool final : public WorkerPool {
     bool lost = false;         // declared lost: never sent anything again, its messages ignored
     bool busy = false;
     std::size_t evaluations = 0;
-    double comm_cpu_seconds = -1;  // CPU of its MPI thread (polling and messages), from its goodbye
+    double comm_cpu_seconds = -1;  // CPU of its MPI thread (polling and messages), from its goodbye (-1: none yet)
     double wall_seconds = -1;
   };
 
