@@ -78,14 +78,9 @@ int cmd_search(int argc, char** argv) {
   const std::string out = args.str("out", fmt::format("runs/{}-{}-{}", x.space->name(), x.dataset, label));
   std::vector<std::uint64_t> seeds(n_seeds);
   std::iota(seeds.begin(), seeds.end(), seed_base);
-  if (guided) (void)guided_options(args), (void)predictor_options(args);  // every option checked before the journal is touched
-  else (void)search_options(args);
-  {
-    const std::size_t budget_asked = guided ? guided_options(args).budget : search_options(args).budget;
-    if (const auto size = x.space->size(); size && budget_asked > *size)
-      throw OptionError(fmt::format("--budget {}: the {} space has {} architectures; a search evaluates each at most once", budget_asked,
-                                    x.space->name(), *size));
-  }
+  // Every option is checked before the journal is touched, the budget against the space too.
+  const std::size_t budget_asked = guided ? ((void)predictor_options(args), guided_options(args).budget) : search_options(args).budget;
+  check_budget_fits(*x.space, budget_asked);
   // MPI ranks >= 1 evaluate what rank 0 sends them, with the evaluator these same options build.
   if (mpi::is_worker()) return mpi::serve(args, [&](std::uint64_t seed) { return x.evaluator(seed); });
   const bool with_executor = executor_requested(args);

@@ -109,8 +109,7 @@ int cmd_search_train(cli::Args& args) {
   if (guided) go = guided_options(args), po = predictor_options(args);
   else so = search_options(args);
   const std::size_t budget = guided ? go->budget : so->budget;
-  if (const auto size = space->size(); size && budget > *size)
-    throw OptionError(fmt::format("--budget {}: the {} space has {} architectures; a search evaluates each at most once", budget, space->name(), *size));
+  check_budget_fits(*space, budget);
   const std::string data_name = args.str("data", "fashion-mnist");
   const std::string out = args.str("out", fmt::format("runs/train-{}-{}-{}", space->name(), data_name, guided ? "guided-" + po->kind : algo));
   // Executor options are checked before the data is loaded (on rank 0; workers take its word).

@@ -42,13 +42,21 @@ std::set<std::string> run_flag_names() {
   return flags;
 }
 
+void check_budget_fits(const SearchSpace& space, std::size_t budget) {
+  if (const auto size = space.size(); size && budget > *size)
+    throw OptionError(fmt::format("--budget {}: the {} space has {} architectures; a search evaluates each at most once", budget, space.name(), *size));
+}
+
 void check_algorithm_options(const cli::Args& args) {
   const std::string algo = args.str("algo", "rea");
   if (algo == "guided") return;
+  auto refuse = [&](const std::string& k) {
+    throw OptionError(fmt::format("--{} is an option of guided search; this run is --algo {} (add --algo guided, or drop it)", k, algo));
+  };
   for (const auto& k : guided_only_options())
-    if (args.get(k)) throw OptionError(fmt::format("--{} is an option of guided search; this run is --algo {} (add --algo guided, or drop it)", k, algo));
+    if (args.get(k)) refuse(k);
   for (const auto& k : guided_only_flags())
-    if (args.flag(k)) throw OptionError(fmt::format("--{} is an option of guided search; this run is --algo {} (add --algo guided, or drop it)", k, algo));
+    if (args.flag(k)) refuse(k);
   if (algo == "random")
     for (const char* k : {"population", "tournament"})
       if (args.get(k)) throw OptionError(fmt::format("--{} is an option of REA and guided search; random search has no population", k));

@@ -21,6 +21,8 @@ std::set<std::string> run_flag_names();
 /// --population / --tournament with random): OptionError naming the option. `nas search` only (a
 /// sweep shares options across configurations of several algorithms).
 void check_algorithm_options(const cli::Args& args);
+/// Refuses a budget larger than an enumerable space (OptionError naming --budget and the size).
+void check_budget_fits(const SearchSpace& space, std::size_t budget);
 /// The help text for those options.
 const char* run_options_help();
 

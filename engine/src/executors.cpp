@@ -353,22 +353,29 @@ double utilisation_before_drain(const SearchResult& r, std::size_t workers) {
   for (const auto& f : r.failures) busy += std::max(0.0, std::min(f.finished, last) - f.submitted);
   return busy / (static_cast<double>(workers) * last);
 }
+
+/// What the executor measured, into the run's result.
+void record_execution(SearchResult& r, const ExecutionStats& st, std::size_t workers) {
+  r.utilisation = st.utilisation;
+  r.utilisation_before_drain = utilisation_before_drain(r, workers);
+  r.makespan = st.makespan;
+}
 }  // namespace
 
 SearchResult execute(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t run_seed, const ExecutorOptions& options) {
   const ExecutionStats st = drive(search, make_evaluator, run_seed, options);
   SearchResult r = search.take_result();
-  r.utilisation = st.utilisation;
-  r.utilisation_before_drain = utilisation_before_drain(r, options.workers);
-  r.makespan = st.makespan;
+  record_execution(r, st, options.workers);
   return r;
 }
 
 namespace {
 
 /// Calls run(i) for every seed, `threads` runs at a time (0 = as many as cores; 1 = one after
-/// another). `on_done` is serialised.
-void for_each_seed(std::size_t n, int threads, const std::function<void(std::size_t)>& run, const std::function<void(std::size_t)>& on_done) {
+/// another; an MPI executor's runs always take turns). `on_done` is serialised.
+void for_each_seed(std::size_t n, int threads, const ExecutorOptions& executor, const std::function<void(std::size_t)>& run,
+                   const std::function<void(std::size_t)>& on_done) {
+  if (executor.kind == ExecutorOptions::Kind::mpi) threads = 1;  // one pool of workers: runs take turns
   std::mutex done_mutex;
   auto one = [&](std::size_t i) {
     run(i);
@@ -407,8 +414,7 @@ std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const Ev
   options.validate();
   executor.validate();
   std::vector<GuidedResult> results(seeds.size());
-  if (executor.kind == ExecutorOptions::Kind::mpi) threads = 1;  // one pool: runs take turns
-  for_each_seed(seeds.size(), threads, [&](std::size_t i) {
+  for_each_seed(seeds.size(), threads, executor, [&](std::size_t i) {
     GuidedOptions o = options;
     o.seed = seeds[i];
     const auto t0 = Clock::now();
@@ -417,9 +423,7 @@ std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const Ev
     const ExecutionStats st = drive_journaled(search, space, make_evaluator, o.seed, executor, journal);
     GuidedResult& r = results[i];
     r = search.take_guided_result();
-    r.utilisation = st.utilisation;
-    r.utilisation_before_drain = utilisation_before_drain(r, executor.workers);
-    r.makespan = st.makespan;
+    record_execution(r, st, executor.workers);
     r.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     // Evaluation time in wall seconds: the local workers' (with several, more than the wall share).
     if (executor.kind != ExecutorOptions::Kind::simulated) r.seconds_evaluating = st.busy;
@@ -436,17 +440,14 @@ std::vector<SearchResult> run_searches(const SearchSpace& space, const Evaluator
   options.validate();
   executor.validate();
   std::vector<SearchResult> results(seeds.size());
-  if (executor.kind == ExecutorOptions::Kind::mpi) threads = 1;  // one pool: runs take turns
-  for_each_seed(seeds.size(), threads, [&](std::size_t i) {
+  for_each_seed(seeds.size(), threads, executor, [&](std::size_t i) {
     SearchOptions o = options;
     o.seed = seeds[i];
     const auto t0 = Clock::now();
     EvolutionSearch search(space, o, direction, observer ? observer(i) : nullptr);
     const ExecutionStats st = drive_journaled(search, space, make_evaluator, o.seed, executor, journal);
     results[i] = search.take_result();
-    results[i].utilisation = st.utilisation;
-    results[i].utilisation_before_drain = utilisation_before_drain(results[i], executor.workers);
-    results[i].makespan = st.makespan;
+    record_execution(results[i], st, executor.workers);
     results[i].wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   }, on_done);
   return results;
