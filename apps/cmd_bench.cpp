@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "cli.hpp"
 #include "experiment.hpp"
 #include "nas/engine/executors.hpp"
 #include "nas/engine/journal.hpp"
@@ -50,25 +51,30 @@ std::uint64_t nb101_sample_and_hash(std::size_t n, std::uint64_t seed) {
 }  // namespace
 
 int cmd_bench(int argc, char** argv) {
-  if (cli::help_requested(argc, argv)) {
-    std::fputs("usage: nas bench [--space nb201] [--data-dir DIR] [--dataset cifar10] [--seeds 100] [--budget 150] [--threads 2]\n"
-               "                 [--nb101-cells 20000]\n"
-               "prints: table load time (median of 7), children generated+deduplicated per second at 1 and\n"
-               "N threads (ratio), random valid NB101 cells sampled+hashed per second at 1 and N threads, and\n"
-               "the wall time of <seeds> x <budget> REA runs at 1 and N threads (complete tables only), and the\n"
-               "executor overhead: --overhead-evaluations 10000 evaluations sleeping 1 ms on --overhead-workers 16\n"
-               "local workers, REA and guided, against the ideal (evaluations x 1 ms / workers)\n",
-               stdout);
+  ExperimentOptions xo;
+  int threads = 2;
+  std::size_t seeds_n = 100, budget = 150, nb101_cells = 20000, n_sleep = 10000, sleep_workers = 16;
+  OptionSet options;
+  declare_experiment(options, xo);
+  options.group("measurements");
+  options.integer("threads", threads, "the N of the 1-vs-N thread comparisons", 1, 1024);
+  options.integer("seeds", seeds_n, "REA runs timed", 1, 100000);
+  options.integer("budget", budget, "queries per REA run", 1, 100000);
+  options.integer("nb101-cells", nb101_cells, "random valid NB101 cells sampled and hashed", 1000, 100'000'000);
+  options.integer("overhead-evaluations", n_sleep, "executor overhead: evaluations sleeping 1 ms (0 = skip)", 0, 10'000'000);
+  options.integer("overhead-workers", sleep_workers, "executor overhead: local workers", 1, 4096);
+  if (!cli::parse(options, argc, argv, 2, "bench",
+                  "nas bench: table load time (median of 7), children generated+deduplicated per second at 1 and N threads (ratio), random "
+                  "valid NB101 cells sampled+hashed per second at 1 and N threads, the wall time of seeds x budget REA runs at 1 and N "
+                  "threads (complete tables), and the executor overhead: evaluations sleeping 1 ms on local workers, REA and guided, "
+                  "against the ideal (evaluations x 1 ms / workers).",
+                  false))
     return 0;
-  }
-  const cli::Args args(argc, argv, 2,
-                       {"data-dir", "dataset", "seeds", "budget", "threads", "space", "table", "nb101-cells", "overhead-evaluations", "overhead-workers"},
-                       {});
-  const int threads = static_cast<int>(args.integer("threads", 2, 1, 1024));
-  Experiment x = load_experiment(args);
+  finish_experiment(options, xo);
+  Experiment x = load_experiment(xo);
 
   std::vector<double> loads;
-  for (int i = 0; i < 7; ++i) loads.push_back(seconds([&] { (void)load_experiment(args); }));
+  for (int i = 0; i < 7; ++i) loads.push_back(seconds([&] { (void)load_experiment(xo); }));
   std::sort(loads.begin(), loads.end());
   fmt::print("table load      : {:.1f} ms median of 7 ({} rows, {})\n", loads[3] * 1e3, x.table->rows(), x.table->path());
 
@@ -94,7 +100,6 @@ int cmd_bench(int argc, char** argv) {
              rate[0], rate[1], threads, rate[1] / rate[0], kept, parents.size() * 100);
 
   // NB101 cell sampling + benchmark hashing (the cost of exploring a space by its identity).
-  const auto nb101_cells = static_cast<std::size_t>(args.integer("nb101-cells", 20000, 1000, 100000000));
   double cells_rate[2] = {0, 0};
   std::uint64_t checksum[2] = {0, 0};
   for (int k = 0; k < 2; ++k) {
@@ -114,8 +119,8 @@ int cmd_bench(int argc, char** argv) {
   }
   SearchOptions o;
   o.algorithm = Algorithm::rea;
-  o.budget = static_cast<std::size_t>(args.integer("budget", 150, 1, 100000));
-  std::vector<std::uint64_t> seeds(static_cast<std::size_t>(args.integer("seeds", 100, 1, 100000)));
+  o.budget = budget;
+  std::vector<std::uint64_t> seeds(seeds_n);
   std::iota(seeds.begin(), seeds.end(), 0);
   double wall[2];
   for (int k = 0; k < 2; ++k)
@@ -125,9 +130,8 @@ int cmd_bench(int argc, char** argv) {
 
   // Executor overhead: evaluations that each sleep 1 ms, W local workers in steady state; ideal
   // = evaluations x 1 ms / W. Guided ranks with an MLP retrained in the background every 500.
-  const auto n_sleep = static_cast<std::size_t>(args.integer("overhead-evaluations", 10000, 0, 10'000'000));
   if (n_sleep > 0) {
-    const auto workers = static_cast<std::size_t>(args.integer("overhead-workers", 16, 1, 4096));
+    const std::size_t workers = sleep_workers;
     struct Sleepy final : Evaluator {
       std::unique_ptr<Evaluator> inner;
       explicit Sleepy(std::unique_ptr<Evaluator> e) : inner(std::move(e)) {}

@@ -1,6 +1,8 @@
 // nas predict-eval: train surrogates on random subsets of a complete table, rank all other cells.
 // nas explain: train CARL, aggregate its critical masks over the best and worst 5 % of the table.
 #include <algorithm>
+#include <charconv>
+#include <optional>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -16,7 +18,10 @@
 
 #include "commands.hpp"
 #include "experiment.hpp"
-#include "json.hpp"
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+#include "nas/datasets/csv.hpp"
 #include "nas/engine/metrics.hpp"
 #include "nas/engine/statistics.hpp"
 #include "nas/core/errors.hpp"
@@ -27,53 +32,56 @@
 namespace nas::app {
 namespace {
 
-constexpr const char* kModelHelp = R"(  --device auto           auto | cpu | cuda | cuda:N
-  --threads 0              torch and oneTBB threads (0 = hardware cores)
-  --epochs N               training epochs (default: the predictor's own, 100)
-  --batch-size 64   --lr 0.003   --weight-decay 1e-4   --hidden 64   --layers 3
-  --loss hinge             hinge | pairwise_logistic     --mse-weight 0.1
-  --gcn-mode directed       directed | sym (CARL/GCN encoder)
-  --lambda-r 0.5   --lambda-i 0.5   --interventions 4   --mask-budget 0.5   --lambda-mask 1   --lambda-binary 0
-  --combine sum            sum | concat: how z_C and a permuted z_R form an interventional sample (CARL)
-  --tart-dp 3   --tart-d-model 64   --tart-layers 6   --tart-heads 4   --tart-lr 0.001
-  --tart-scalar-ops        TART node feature = op id as one number (paper, d_f = 1) instead of one-hot
-  --space nb201   --dataset cifar10   --data-dir DIR   --table FILE
-  --signal test_200ep      column trained on;  --reported test_200ep: column ranked against
-)";
+// The options of predict-eval and explain: the benchmark, the surrogate's hyperparameters (as in
+// nas search) and each command's own.
+struct SurrogateCommand {
+  ExperimentOptions experiment;
+  predictor::PredictorOptions model;
+  std::string predictors = "carl", train_sizes = "50,100,200,500,1000", holdout = "canonical", out;
+  std::size_t seeds = 5, train_size = 1000;
+  std::uint64_t seed_base = 0;
+  int threads = 0;
+  bool bench_tokens = false;
+  double fraction = 0.05;
+  OptionSet options;
+  explicit SurrogateCommand(bool explain) {
+    OptionSet& s = options;
+    declare_experiment(s, experiment);
+    s.group("run");
+    if (explain) {
+      // Explanation defaults: near-binary masks under a firm budget (see PredictorOptions).
+      model.lambda_binary = 0.5, model.lambda_mask = 10;
+      s.choice("predictor", predictors, "the model with masks to explain", {"carl", "gcn"});
+      s.integer("train-size", train_size, "random training cells (seeded)", 2, 100'000'000);
+      s.integer("seed", seed_base, "the training cells and the model's seed", 0, 1LL << 62);
+      s.real("fraction", fraction, "best and worst fraction of the table (by --reported) to explain", 1e-9, 0.5);
+    } else {
+      s.text("predictor", predictors, "comma-separated list of carl | tart | gcn | mlp");
+      s.text("train-sizes", train_sizes, "comma-separated training set sizes");
+      s.integer("seeds", seeds, "runs per (predictor, size); the same training cells for every predictor", 1, 1'000'000);
+      s.integer("seed-base", seed_base, "first seed", 0, 1LL << 62);
+      s.choice("holdout", holdout, "canonical: test on rows not identical (canonical hash) to a training cell | exact: every row not trained on",
+               {"canonical", "exact"});
+      s.flag("bench-tokens", bench_tokens, "also time LAP tokenisation of the whole table at 1 and 2 threads").neutral();
+    }
+    s.integer("threads", threads, "oneTBB threads (0 = all cores)", 0, 1024).neutral();
+    s.text("out", out, explain ? "output folder (default runs/explain-<space>-<dataset>)" : "output folder (default runs/predict-<space>-<dataset>)")
+        .neutral();
+    s.text("device", model.device, "auto | cpu | cuda | cuda:N");
+    declare_predictor(s, model, false);
+  }
+};
 
-const std::set<std::string> kModelOptions{"device", "threads", "epochs", "batch-size", "lr", "weight-decay", "hidden", "layers", "loss",
-                                          "mse-weight", "gcn-mode", "lambda-r", "lambda-i", "interventions", "combine", "mask-budget", "lambda-mask", "lambda-binary", "tart-dp", "tart-d-model",
-                                          "tart-layers", "tart-heads", "tart-lr", "space", "dataset", "data-dir", "table", "signal", "reported", "out"};
-
-predictor::PredictorOptions model_options(const cli::Args& a, const std::string& kind) {
-  predictor::PredictorOptions o;
-  o.kind = kind;
-  o.device = a.str("device", o.device);
-  o.torch_threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
-  o.epochs = static_cast<int>(a.integer("epochs", o.epochs, 1, 1'000'000));
-  o.batch_size = static_cast<int>(a.integer("batch-size", o.batch_size, 2, 1'000'000));
-  o.learning_rate = a.real("lr", o.learning_rate);
-  o.weight_decay = a.real("weight-decay", o.weight_decay);
-  o.hidden = static_cast<int>(a.integer("hidden", o.hidden, 1, 65536));
-  o.layers = static_cast<int>(a.integer("layers", o.layers, 0, 64));
-  o.ranking_loss = a.str("loss", o.ranking_loss);
-  o.mse_weight = a.real("mse-weight", o.mse_weight);
-  o.gcn_mode = a.str("gcn-mode", o.gcn_mode);
-  o.lambda_r = a.real("lambda-r", o.lambda_r);
-  o.lambda_i = a.real("lambda-i", o.lambda_i);
-  o.intervention_combine = a.str("combine", o.intervention_combine);
-  o.mask_budget = a.real("mask-budget", o.mask_budget);
-  o.lambda_mask = a.real("lambda-mask", o.lambda_mask);
-  o.lambda_binary = a.real("lambda-binary", o.lambda_binary);
-  o.interventions = static_cast<int>(a.integer("interventions", o.interventions, 0, 1024));
-  o.tart_dp = static_cast<int>(a.integer("tart-dp", o.tart_dp, 1, 64));
-  o.tart_d_model = static_cast<int>(a.integer("tart-d-model", o.tart_d_model, 1, 65536));
-  o.tart_layers = static_cast<int>(a.integer("tart-layers", o.tart_layers, 1, 64));
-  o.tart_heads = static_cast<int>(a.integer("tart-heads", o.tart_heads, 1, 64));
-  if (a.flag("tart-scalar-ops")) o.tart_onehot = false;
-  o.tart_learning_rate = a.real("tart-lr", o.tart_learning_rate);
-  o.validate();
-  return o;
+// Comma-separated items of option `name`.
+std::vector<std::string> items(const std::string& name, const std::string& text) {
+  std::vector<std::string> out;
+  for (std::size_t a = 0; a <= text.size();) {
+    const auto e = std::min(text.find(',', a), text.size());
+    if (e == a) throw OptionError(fmt::format("--{}: empty item in '{}'", name, text));
+    out.push_back(text.substr(a, e - a));
+    a = e + 1;
+  }
+  return out;
 }
 
 template <class F>
@@ -124,41 +132,39 @@ void bench_tokens(const Experiment& x, int d_p) {
 }  // namespace
 
 int cmd_predict_eval(int argc, char** argv) {
-  if (cli::help_requested(argc, argv)) {
-    std::fputs("usage: nas predict-eval [options]\n"
-               "  --predictor carl         comma list of carl | tart | gcn | mlp\n"
-               "  --train-sizes 50,100,200,500,1000\n"
-               "  --seeds 5                runs per (predictor, size); seeds seed-base.. seed-base+seeds-1\n"
-               "  --seed-base 0\n"
-               "  --bench-tokens           also time LAP tokenisation of the whole table at 1 and 2 threads\n"
-               "  --holdout canonical      canonical: test on rows not identical (canonical hash) to a training cell;\n"
-               "                           exact: test on every row not in the training set\n"
-               "  --out DIR                default runs/predict-<space>-<dataset>\n",
-               stdout);
-    std::fputs(kModelHelp, stdout);
+  SurrogateCommand cmd(false);
+  if (!cli::parse(cmd.options, argc, argv, 2, "predict-eval",
+                  "nas predict-eval: trains surrogates on n random cells of a benchmark table and ranks all the others: Kendall tau, "
+                  "Spearman, top-1% precision per (predictor, training size) over seeds; runs.csv and summary.json."))
     return 0;
+  finish_experiment(cmd.options, cmd.experiment);
+  const auto kinds = items("predictor", cmd.predictors);
+  for (const auto& k : kinds) {
+    auto o = cmd.model;
+    o.kind = k;
+    o.validate();
   }
-  auto opts = kModelOptions;
-  for (const char* k : {"predictor", "train-sizes", "seeds", "seed-base", "holdout"}) opts.insert(k);
-  opts.merge(experiment_option_names());
-  const cli::Args args(argc, argv, 2, opts, {"tart-scalar-ops", "bench-tokens"});
-  const Experiment x = load_experiment(args);
-  const auto kinds = args.list("predictor", "carl");
-  const auto sizes = args.integers("train-sizes", "50,100,200,500,1000");
-  const std::string holdout = args.str("holdout", "canonical");
-  if (holdout != "canonical" && holdout != "exact") throw OptionError(fmt::format("--holdout: '{}'; expected canonical or exact", holdout));
+  std::vector<long long> sizes;
+  for (const auto& t : items("train-sizes", cmd.train_sizes)) {
+    long long v = 0;
+    const auto r = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (r.ec != std::errc() || r.ptr != t.data() + t.size()) throw OptionError(fmt::format("--train-sizes: '{}' is not an integer", t));
+    sizes.push_back(v);
+  }
+  const Experiment x = load_experiment(cmd.experiment);
+  const std::string& holdout = cmd.holdout;
   const bool canonical_holdout = holdout == "canonical";
-  const auto n_seeds = static_cast<std::uint64_t>(args.integer("seeds", 5, 1, 1'000'000));
-  const auto seed_base = static_cast<std::uint64_t>(args.integer("seed-base", 0, 0, 1LL << 62));
-  const int threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
-  const std::string out = args.str("out", fmt::format("runs/predict-{}-{}", x.space->name(), x.dataset));
+  const auto n_seeds = static_cast<std::uint64_t>(cmd.seeds);
+  const std::uint64_t seed_base = cmd.seed_base;
+  const int threads = cmd.threads;
+  const std::string out = cmd.out.empty() ? fmt::format("runs/predict-{}-{}", x.space->name(), x.dataset) : cmd.out;
   const std::size_t rows = x.table->rows();
   for (auto s : sizes)
     if (s < 2 || static_cast<std::size_t>(s) >= rows) throw OptionError(fmt::format("--train-sizes: {} is not in [2, {})", s, rows));
   std::optional<tbb::global_control> gc;
   if (threads > 0) gc.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
 
-  if (args.flag("bench-tokens")) bench_tokens(x, static_cast<int>(args.integer("tart-dp", 3, 1, 64)));
+  if (cmd.bench_tokens) bench_tokens(x, cmd.model.tart_dp);
 
   std::vector<Genome> all(rows);
   for (std::size_t i = 0; i < rows; ++i) all[i] = x.table->genome(i);
@@ -178,7 +184,8 @@ int cmd_predict_eval(int argc, char** argv) {
   {
     cli::Progress bar("runs", kinds.size() * sizes.size() * n_seeds);
     for (const auto& kind : kinds) {
-      const auto base = model_options(args, kind);
+      auto base = cmd.model;
+      base.kind = kind;
       for (auto size_ll : sizes) {
         const auto size = static_cast<std::size_t>(size_ll);
         for (std::uint64_t s = seed_base; s < seed_base + n_seeds; ++s) {
@@ -223,25 +230,17 @@ int cmd_predict_eval(int argc, char** argv) {
     }
   }
 
-  std::string csv = "predictor,train_size,seed,kendall_tau,spearman,top1_precision,train_seconds,score_seconds,score_cells_per_second,final_loss\n";
+  datasets::CsvWriter csv({"predictor", "train_size", "seed", "kendall_tau", "spearman", "top1_precision", "train_seconds", "score_seconds",
+                           "score_cells_per_second", "final_loss"});
   for (const auto& r : runs)
-    csv += fmt::format("{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.1f},{:.6f}\n", r.predictor, r.size, r.seed, r.tau, r.rho, r.top1, r.train_s,
-                       r.score_s, static_cast<double>(rows) / r.score_s, r.loss);
-  write_file(out + "/runs.csv", csv);
+    (csv << r.predictor << r.size << r.seed << r.tau << r.rho << r.top1 << r.train_s << r.score_s << static_cast<double>(rows) / r.score_s << r.loss)
+        .end_row();
+  write_file(out + "/runs.csv", csv.str());
 
-  json::Writer j;
-  j.begin_object()
-      .field("space", x.space->name())
-      .field("dataset", x.dataset)
-      .field("signal", x.signal_name())
-      .field("reported", x.reported_name())
-      .field("table", x.table->path())
-      .field("rows", rows)
-      .field("seeds", static_cast<std::size_t>(n_seeds))
-      .field("device", device)
-      .field("holdout", holdout)
-      .field("threads", threads);
-  j.key("results").begin_array();
+  nlohmann::ordered_json j{{"space", x.space->name()}, {"dataset", x.dataset}, {"signal", x.signal_name()}, {"reported", x.reported_name()},
+                           {"table", x.table->path()}, {"rows", rows}, {"seeds", n_seeds}, {"device", device}, {"holdout", holdout},
+                           {"threads", threads}, {"version", version()}, {"config", options_json(cmd.options)}};
+  auto& results = j["results"] = nlohmann::ordered_json::array();
   fmt::print("\n{} / {}: train on {}, Kendall tau etc. on all other cells ({} holdout, ~{:.0f} test cells) vs {} (mean ± std over {} seeds, device {}, {} thread(s))\n",
              x.space->name(), x.dataset, x.signal_name(), holdout, runs.empty() ? 0.0 : static_cast<double>(runs.front().test_cells),
              x.reported_name(), n_seeds, device, threads ? std::to_string(threads) : "all");
@@ -258,33 +257,21 @@ int cmd_predict_eval(int argc, char** argv) {
       const MeanStd mt = mean_std(tau), mr = mean_std(rho), mp = mean_std(top), mtr = mean_std(tr), msc = mean_std(sc);
       fmt::print("{:<6} {:>6}  {:>7.4f} ± {:<6.4f}  {:>7.4f} ± {:<6.4f}  {:>7.4f} ± {:<6.4f}  {:>6.2f} ± {:<4.2f}  {:>12.0f}\n", kind, size_ll, mt.mean,
                  mt.std, mr.mean, mr.std, mp.mean, mp.std, mtr.mean, mtr.std, msc.mean);
-      j.begin_object()
-          .field("predictor", kind)
-          .field("train_size", static_cast<long long>(size_ll))
-          .field("runs", mt.n)
-          .field("kendall_tau_mean", mt.mean)
-          .field("kendall_tau_std", mt.std)
-          .field("spearman_mean", mr.mean)
-          .field("spearman_std", mr.std)
-          .field("top1_precision_mean", mp.mean)
-          .field("top1_precision_std", mp.std)
-          .field("train_seconds_mean", mtr.mean)
-          .field("train_seconds_std", mtr.std)
-          .field("score_cells_per_second", msc.mean)
-          .field("test_cells_mean", mean_std(test).mean)
-          .end_object();
+      results.push_back({{"predictor", kind},
+                         {"train_size", size_ll},
+                         {"runs", mt.n},
+                         {"kendall_tau_mean", mt.mean},
+                         {"kendall_tau_std", mt.std},
+                         {"spearman_mean", mr.mean},
+                         {"spearman_std", mr.std},
+                         {"top1_precision_mean", mp.mean},
+                         {"top1_precision_std", mp.std},
+                         {"train_seconds_mean", mtr.mean},
+                         {"train_seconds_std", mtr.std},
+                         {"score_cells_per_second", msc.mean},
+                         {"test_cells_mean", mean_std(test).mean}});
     }
-  j.end_array();
-  j.key("config").begin_object();
-  const auto o = model_options(args, kinds.front());
-  j.field("epochs", o.epochs).field("batch_size", o.batch_size).field("learning_rate", o.learning_rate).field("weight_decay", o.weight_decay)
-      .field("hidden", o.hidden).field("layers", o.layers).field("ranking_loss", o.ranking_loss).field("mse_weight", o.mse_weight)
-      .field("gcn_mode", o.gcn_mode).field("lambda_r", o.lambda_r).field("lambda_i", o.lambda_i).field("interventions", o.interventions)
-      .field("intervention_combine", o.intervention_combine).field("mask_budget", o.mask_budget).field("lambda_mask", o.lambda_mask).field("lambda_binary", o.lambda_binary)
-      .field("tart_dp", o.tart_dp).field("tart_onehot", o.tart_onehot).field("tart_d_model", o.tart_d_model).field("tart_layers", o.tart_layers)
-      .field("tart_heads", o.tart_heads).field("tart_learning_rate", o.tart_learning_rate);
-  j.end_object().end_object();
-  write_file(out + "/summary.json", j.str() + "\n");
+  write_file(out + "/summary.json", j.dump(2) + "\n");
   fmt::print("outputs in {}\n", out);
   return 0;
 }
@@ -358,42 +345,27 @@ std::string svg_heatmap(const std::vector<std::string>& names, const std::vector
 }  // namespace
 
 int cmd_explain(int argc, char** argv) {
-  if (cli::help_requested(argc, argv)) {
-    std::fputs("usage: nas explain [options]\n"
-               "  --predictor carl         carl | gcn (the models with masks)\n"
-               "  --train-size 1000        random training cells (seeded)\n"
-               "  --seed 0\n"
-               "  --fraction 0.05          best and worst fraction of the table (by --reported) to explain\n"
-               "  --out DIR                default runs/explain-<space>-<dataset>; writes masks.txt, masks.svg\n"
-               "  (defaults here: --lambda-binary 0.5 --lambda-mask 10, for near-binary masks)\n"
-               "Masks are aggregated per op type (node mask a) and per (source op -> target op) pair (edge mask b)\n"
-               "of the graph view: for nb201 a graph node is an edge of the cell, but pruning renumbers nodes,\n"
-               "so positions are not comparable across cells while ops are.\n",
-               stdout);
-    std::fputs(kModelHelp, stdout);
+  SurrogateCommand cmd(true);
+  if (!cli::parse(cmd.options, argc, argv, 2, "explain",
+                  "nas explain: trains CARL (or its GCN ablation) and aggregates its critical masks over the best and worst cells of the "
+                  "table, per op type (node mask a) and per (source op -> target op) pair (edge mask b); masks.txt and masks.svg. For nb201 "
+                  "a graph node is an edge of the cell, but pruning renumbers nodes, so ops are comparable across cells, positions are not."))
     return 0;
-  }
-  auto opts = kModelOptions;
-  for (const char* k : {"predictor", "train-size", "seed", "fraction"}) opts.insert(k);
-  opts.merge(experiment_option_names());
-  const cli::Args args(argc, argv, 2, opts, {"tart-scalar-ops"});
-  const Experiment x = load_experiment(args);
-  const std::string kind = args.str("predictor", "carl");
-  if (kind != "carl" && kind != "gcn") throw OptionError(fmt::format("--predictor {}: explain needs carl or gcn (the models with masks)", kind));
+  finish_experiment(cmd.options, cmd.experiment);
+  const Experiment x = load_experiment(cmd.experiment);
+  const std::string& kind = cmd.predictors;
   const std::size_t rows = x.table->rows();
-  const auto size = static_cast<std::size_t>(args.integer("train-size", 1000, 2, static_cast<long long>(rows)));
-  const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0, 0, 1LL << 62));
-  const double fraction = args.real("fraction", 0.05);
-  if (!(fraction > 0 && fraction <= 0.5)) throw OptionError(fmt::format("--fraction {}: expected (0, 0.5]", fraction));
-  const std::string out = args.str("out", fmt::format("runs/explain-{}-{}", x.space->name(), x.dataset));
-  const int threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
+  const std::size_t size = cmd.train_size;
+  if (size >= rows) throw OptionError(fmt::format("--train-size {}: the table has {} rows; expected fewer", size, rows));
+  const std::uint64_t seed = cmd.seed_base;
+  const double fraction = cmd.fraction;
+  const std::string out = cmd.out.empty() ? fmt::format("runs/explain-{}-{}", x.space->name(), x.dataset) : cmd.out;
+  const int threads = cmd.threads;
   std::optional<tbb::global_control> gc;
   if (threads > 0) gc.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
 
-  auto o = model_options(args, kind);
-  // Explanation defaults: near-binary masks under a firm budget (see PredictorOptions).
-  if (!args.get("lambda-binary")) o.lambda_binary = 0.5;
-  if (!args.get("lambda-mask")) o.lambda_mask = 10;
+  auto o = cmd.model;
+  o.kind = kind;
   o.seed = seed;
   auto model = predictor::make_surrogate(*x.space, o);
   std::vector<Genome> tg;

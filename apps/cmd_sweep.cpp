@@ -15,9 +15,10 @@
 #include <fmt/format.h>
 #include <tbb/parallel_for_each.h>
 
+#include "cli.hpp"
 #include "commands.hpp"
 #include "experiment.hpp"
-#include "json.hpp"
+#include <nlohmann/json.hpp>
 #include "nas/engine/statistics.hpp"
 #include "nas/core/errors.hpp"
 #include "run_options.hpp"
@@ -26,15 +27,10 @@ namespace nas::app {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr const char* kHelp = R"(usage: nas sweep --grid SPEC [options of nas search]
-  --grid "retrain-every=1|5|10;warm-start=false|true"
-                      ';'-separated axes, each an option name and '|'-separated values; the sweep
-                      runs the cartesian product (flags take true|false). Options outside the grid
-                      are shared by every configuration (default --algo guided --predictor carl).
-  --seeds 5           seeds per configuration (seed-base, seed-base+1, ...)
-  --parallel-runs 1   configurations x seeds run at once (each then uses 1 torch thread)
-  --out DIR           default runs/sweep; a finished (configuration, seed) is never rerun
-)";
+constexpr const char* kDescription =
+    "nas sweep: a grid of configurations (retraining schedules, predictors, any option of nas search) x seeds, resumable; one results "
+    "table, the time split per configuration and an SVG of mean best-so-far vs queries. --grid \"retrain-every=1|5|10;warm-start=false|true\" "
+    "runs the cartesian product (flags take true|false); options outside the grid are shared by every configuration.";
 
 struct Config {
   std::string name;                                   // "retrain-every=5,warm-start=true"
@@ -146,14 +142,9 @@ std::string svg_plot(const std::vector<std::string>& names, const std::vector<st
 }  // namespace
 
 int cmd_sweep(int argc, char** argv) {
-  if (cli::help_requested(argc, argv)) {
-    std::fputs(kHelp, stdout);
-    std::fputs(run_options_help(), stdout);
-    return 0;
-  }
-  cli::Args base = run_command_args(argc, argv, {"grid"});
-  if (!base.get("algo")) base.set("algo", "guided");
-  const auto grid = parse_grid(base.str("grid", ""));
+  SearchConfig base(SearchConfig::Front::sweep);
+  if (!parse_search_config(base, argc, argv, "sweep", kDescription)) return 0;
+  const auto grid = parse_grid(base.grid);
   // Short labels: only the settings that differ between configurations (one-value axes are shared).
   std::vector<std::string> short_names(grid.size());
   for (std::size_t c = 0; c < grid.size(); ++c)
@@ -164,34 +155,42 @@ int cmd_sweep(int argc, char** argv) {
     }
   std::size_t name_width = 14;
   for (const auto& n : short_names) name_width = std::max(name_width, n.size());
-  const Experiment x = load_experiment(base);
-  const auto n_seeds = static_cast<std::size_t>(base.integer("seeds", 5, 1, 100000));
-  const auto seed_base = static_cast<std::uint64_t>(base.integer("seed-base", 0, 0, 1LL << 62));
-  const int parallel = static_cast<int>(base.integer("parallel-runs", 1, 1, 1024));
-  const std::string out = base.str("out", "runs/sweep");
+  if (base.evaluator != "table") throw OptionError("--evaluator train is for nas search; a sweep runs on a benchmark table");
+  const Experiment x = load_experiment(base.experiment);
+  const std::size_t n_seeds = base.seeds;
+  const std::uint64_t seed_base = base.seed_base;
+  const int parallel = base.parallel_runs;
+  const std::string& out = base.out;
 
   // Validate every configuration before running any.
-  std::vector<cli::Args> args;
+  std::vector<std::unique_ptr<SearchConfig>> configs;
   std::vector<ExecutorOptions> executors;  // per configuration (the grid may vary --workers, --mode, ...)
-  for (const auto& c : grid) {
-    cli::Args a = base;
-    for (const auto& [k, v] : c.settings) {
-      if (k == "seeds" || k == "out" || k == "grid") throw OptionError(fmt::format("--grid: '{}' cannot be swept", k));
-      a.set(k, v);
+  for (const auto& g : grid) {
+    auto a = std::make_unique<SearchConfig>(SearchConfig::Front::sweep);
+    a->replay(base);
+    for (const auto& [k, v] : g.settings) {
+      if (k == "seeds" || k == "seed-base" || k == "out" || k == "grid" || k == "resume" || k == "evaluator" || (a->options.has(k) && a->options.find(k)->group == "benchmark"))
+        throw OptionError(fmt::format("--grid: '{}' cannot be swept (the configurations share the benchmark, seeds and output)", k));
+      try {
+        a->options.set(k, v);
+      } catch (const OptionError& e) {
+        throw OptionError(fmt::format("--grid: {}", e.what()));
+      }
     }
-    if (a.str("algo", "guided") == "guided") (void)guided_options(a), (void)predictor_options(a);
-    else (void)search_options(a);
-    if (a.str("executor", "local") == "mpi")
-      throw OptionError("--executor mpi is for nas search (mpirun -np N nas search ...); a sweep runs its configurations here");
-    executors.push_back(executor_options(a, [&](const std::string& name) { return x.column_cost(name); }));
-    args.push_back(a);
+    a->finish();
+    check_budget_fits(*x.space, a->search.budget);
+    executors.push_back(executor_options(*a, [&](const std::string& name) { return x.column_cost(name); }));
+    configs.push_back(std::move(a));
   }
   // One journal per configuration, keyed on its full effective options (seeds excepted: more
   // seeds extend a sweep): a sweep rerun into the same --out with another budget, dataset or
   // option is refused, and an interrupted run resumes from its journal.
   std::vector<std::unique_ptr<Journal>> journals;
-  for (std::size_t c = 0; c < grid.size(); ++c)
-    journals.push_back(open_journal(args[c].to_toml(), fmt::format("{}/runs/{}", out, slug(grid[c].name)), *x.space, {"seeds", "seed-base", "grid"}));
+  for (std::size_t c = 0; c < grid.size(); ++c) {
+    const std::string dir = fmt::format("{}/runs/{}", out, slug(grid[c].name));
+    journals.push_back(open_journal(configs[c]->results_key(), dir, *x.space));
+    write_file(dir + "/config.toml", configs[c]->config_toml("sweep"));
+  }
   struct Task { std::size_t config; std::uint64_t seed; std::string path; };
   std::vector<Task> todo;
   for (std::size_t c = 0; c < grid.size(); ++c)
@@ -205,18 +204,18 @@ int cmd_sweep(int argc, char** argv) {
     cli::Progress bar("runs", todo.size());
     std::mutex m;
     auto run_one = [&](const Task& t) {
-      const cli::Args& a = args[t.config];
+      const SearchConfig& a = *configs[t.config];
       const std::uint64_t seeds[1] = {t.seed};
       RunRecord rec;
-      if (a.str("algo", "guided") == "guided") {
-        const auto go = guided_options(a);
-        const auto po = predictor_options(a, parallel > 1 ? 1 : 0);
+      if (a.is_guided()) {
+        const GuidedOptions& go = a.guided;
+        const auto po = run_predictor_options(a);
         const auto r = run_guided_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, [&] { return predictor::make_surrogate(*x.space, po); },
                                            go, executors[t.config], x.direction, seeds, 1, {}, journals[t.config].get())[0];
         for (const auto& q : r.trajectory) rec.best.push_back(q.best_reported);
         rec = RunRecord{rec.best, r.seconds_training, r.seconds_scoring, r.seconds_evaluating, r.seconds_engine, r.wall_seconds, r.retrains.size()};
       } else {
-        const auto r = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, search_options(a), executors[t.config], x.direction,
+        const auto r = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, a.search, executors[t.config], x.direction,
                                     seeds, 1, {}, journals[t.config].get())[0];
         for (const auto& q : r.trajectory) rec.best.push_back(q.best_reported);
         rec.wall = r.wall_seconds;
@@ -237,53 +236,47 @@ int cmd_sweep(int argc, char** argv) {
   const double optimum = x.table->optimum(x.reported_column, x.direction);
   std::vector<std::string> labels;
   std::vector<std::vector<double>> curves;
-  json::Writer j;
-  j.begin_object().field("space", x.space->name()).field("dataset", x.dataset).field("seeds", n_seeds).field("optimum", optimum);
-  j.key("configs").begin_array();
+  nlohmann::ordered_json j{{"space", x.space->name()}, {"dataset", x.dataset}, {"seeds", n_seeds}, {"optimum", optimum}, {"version", version()}};
+  auto& configs_json = j["configs"] = nlohmann::ordered_json::array();
   fmt::print("\n{:<{}} {:>16} {:>16} {:>16} {:>8} {:>7} {:>7} {:>7} {:>6}\n", "configuration", name_width, "best@50", "best@80", "best@100", "AUC",
              "train s", "score s", "wall s", "hit%");
   for (std::size_t c = 0; c < grid.size(); ++c) {
     std::vector<RunRecord> runs;
     for (std::size_t s = 0; s < n_seeds; ++s)
       if (auto r = load_run(fmt::format("{}/runs/{}/seed_{}.run", out, slug(grid[c].name), seed_base + s))) runs.push_back(*r);
-    std::size_t len = runs.empty() ? 0 : runs[0].best.size();
-    for (const auto& r : runs) len = std::min(len, r.best.size());
-    std::vector<double> mean(len, 0);
-    for (const auto& r : runs)
-      for (std::size_t i = 0; i < len; ++i) mean[i] += r.best[i] / static_cast<double>(runs.size());
-    auto at = [&](std::size_t q) {
-      std::vector<double> v;
-      for (const auto& r : runs)
-        if (q <= r.best.size()) v.push_back(r.best[q - 1]);
-      return mean_std(v);
-    };
+    std::vector<std::vector<double>> best;
+    for (const auto& r : runs) best.push_back(r.best);
+    std::size_t len = 0;
+    for (const auto& b : best) len = std::max(len, b.size());
+    // The mean best-so-far curve (the same statistics as nas search: a run that ended early keeps its last value).
+    std::vector<double> mean(len);
+    for (std::size_t i = 0; i < len; ++i) mean[i] = best_at(best, i + 1).mean;
     // Area under the mean best-so-far curve, as the mean over queries (same units as accuracy).
     const double auc = len ? std::accumulate(mean.begin(), mean.end(), 0.0) / static_cast<double>(len) : 0;
-    double tr = 0, sc = 0, wall = 0, hits = 0;
-    for (const auto& r : runs) {
-      tr += r.training; sc += r.scoring; wall += r.wall;
-      // Direction-aware: for a loss (TransNAS room_layout) the optimum is the smallest value.
-      hits += !r.best.empty() && (x.direction == Direction::maximise ? r.best.back() >= optimum - 1e-9 : r.best.back() <= optimum + 1e-9);
-    }
+    double tr = 0, sc = 0, wall = 0;
+    for (const auto& r : runs) tr += r.training, sc += r.scoring, wall += r.wall;
+    const double hits = hit_fraction(best, optimum, x.direction);  // direction-aware: a loss's optimum is its smallest value
     const double n = std::max<double>(1, static_cast<double>(runs.size()));
-    j.begin_object().field("name", grid[c].name).field("label", short_names[c]).field("runs", runs.size()).field("auc", auc).field("seconds_training", tr / n)
-        .field("seconds_scoring", sc / n).field("seconds_wall", wall / n).field("hit_optimum_fraction", hits / n);
-    j.key("best_at").begin_object();
-    std::string cells;
+    nlohmann::ordered_json cj{{"name", grid[c].name}, {"label", short_names[c]},   {"runs", runs.size()},           {"auc", auc},
+                              {"seconds_training", tr / n}, {"seconds_scoring", sc / n}, {"seconds_wall", wall / n}, {"hit_optimum_fraction", hits}};
+    auto& at_json = cj["best_at"] = nlohmann::ordered_json::object();
     for (std::size_t q : {25, 50, 80, 100, 150}) {
       if (q > len) continue;
-      const auto m = at(q);
-      j.key(std::to_string(q)).begin_object().field("mean", m.mean).field("std", m.std).field("n", m.n).end_object();
+      const auto m = best_at(best, q);
+      at_json[std::to_string(q)] = {{"mean", m.mean}, {"std", m.std}, {"n", m.n}};
     }
-    j.end_object().end_object();
-    auto cell = [&](std::size_t q) { return q <= len ? fmt::format("{:.3f}±{:.3f}", at(q).mean, at(q).std) : std::string("-"); };
+    configs_json.push_back(std::move(cj));
+    auto cell = [&](std::size_t q) {
+      if (q > len) return std::string("-");
+      const auto m = best_at(best, q);
+      return fmt::format("{:.3f}±{:.3f}", m.mean, m.std);
+    };
     fmt::print("{:<{}} {:>16} {:>16} {:>16} {:>8.3f} {:>7.2f} {:>7.2f} {:>7.2f} {:>6.0f}\n", short_names[c], name_width, cell(50), cell(80), cell(100), auc,
-               tr / n, sc / n, wall / n, 100 * hits / n);
+               tr / n, sc / n, wall / n, 100 * hits);
     labels.push_back(short_names[c]);
     curves.push_back(mean);
   }
-  j.end_array().end_object();
-  write_file(out + "/summary.json", j.str() + "\n");
+  write_file(out + "/summary.json", j.dump(2) + "\n");
   write_file(out + "/best_so_far.svg",
              svg_plot(labels, curves, optimum, fmt::format("mean best-so-far, {} {} ({} seeds)", x.space->name(), x.dataset, n_seeds)));
   fmt::print("table: {}/summary.json; plot: {}/best_so_far.svg\n", out, out);

@@ -2,6 +2,7 @@
 // search fidelity) and `nas train` (one architecture, the evaluation schedule; or a throughput
 // benchmark).
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -14,7 +15,10 @@
 
 #include "commands.hpp"
 #include "experiment.hpp"
-#include "json.hpp"
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+#include "nas/datasets/csv.hpp"
 #include "nas/datasets/benchmark.hpp"
 #include "nas/engine/executors.hpp"
 #include "mpi_job.hpp"
@@ -24,7 +28,6 @@
 #include "nas/training/evaluator.hpp"
 #include "plot.hpp"
 #include "run_options.hpp"
-#include "train_options.hpp"
 
 namespace nas::app {
 namespace {
@@ -92,52 +95,47 @@ const QueryRecord& incumbent(const SearchResult& r) {
 
 }  // namespace
 
-int cmd_search_train(cli::Args& args) {
-  const auto space = make_space(args.str("space", "nb201"));
-  const std::string algo = args.str("algo", "rea");
-  const bool guided = algo == "guided";
-  if (!args.get("budget")) args.set("budget", "40");
-  if (!args.get("dedup")) args.set("dedup", "canonical");  // never pay twice for one network
-  // Every option is checked before the data is loaded or anything is trained.
-  const auto to = training_options(args, space->name(), TrainingPurpose::search);
-  const auto n_seeds = static_cast<std::size_t>(args.integer("seeds", 1, 1, 1'000'000));
-  const auto seed_base = static_cast<std::uint64_t>(args.integer("seed-base", 0, 0, 1LL << 62));
-  const int threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
-  std::optional<GuidedOptions> go;
-  std::optional<SearchOptions> so;
-  std::optional<predictor::PredictorOptions> po;
-  if (guided) go = guided_options(args), po = predictor_options(args);
-  else so = search_options(args);
-  const std::size_t budget = guided ? go->budget : so->budget;
+int cmd_search_train(SearchConfig& c) {
+  const auto space = make_space(c.experiment.space);
+  const std::string& algo = c.algo;
+  const bool guided = c.is_guided();
+  // Every option is checked before the data is loaded or anything is trained (c.finish()).
+  const auto to = c.training.for_space(space->name());
+  const std::size_t n_seeds = c.seeds;
+  const std::uint64_t seed_base = c.seed_base;
+  const int threads = c.threads;
+  const GuidedOptions& go = c.guided;
+  const SearchOptions& so = c.search;
+  const predictor::PredictorOptions po = run_predictor_options(c);
+  const std::size_t budget = so.budget;
   check_budget_fits(*space, budget);
-  const std::string data_name = args.str("data", "fashion-mnist");
-  const std::string out = args.str("out", fmt::format("runs/train-{}-{}-{}", space->name(), data_name, guided ? "guided-" + po->kind : algo));
+  const std::string out = c.out.empty() ? fmt::format("runs/train-{}-{}-{}", space->name(), c.training.data, guided ? "guided-" + po.kind : algo) : c.out;
   // Executor options are checked before the data is loaded (on rank 0; workers take its word).
   std::optional<ExecutorOptions> xo;
   if (!mpi::is_worker()) {
-    xo = executor_options(args);
+    xo = executor_options(c);
     if (xo->kind == ExecutorOptions::Kind::simulated)
       throw OptionError("--executor simulated is for tables; real training runs on --executor local or mpi");
     check_writable(out);
   }
 
-  const auto data = load_training_data(args);
+  const auto data = load_training_data(c.training);
   // MPI ranks >= 1 train what rank 0 sends them (quietly: rank 0 reports every result).
   if (mpi::is_worker())
-    return mpi::serve(args, [&](std::uint64_t seed) -> std::unique_ptr<Evaluator> {
+    return mpi::serve(c.mpi_heartbeat, c.mpi_lost_after, [&](std::uint64_t seed) -> std::unique_ptr<Evaluator> {
       return std::make_unique<training::TrainingEvaluator>(*space, data, to, seed, training::TrainingObserver{});
     });
   // NAS-Bench-201 only: the table tells how the architectures trained here rank on CIFAR-10.
   std::shared_ptr<const datasets::TabularBenchmark> table;
   if (space->name() == "nb201") {
-    const std::string path = args.str("table", datasets::nb201::default_path(data_dir(args)));
+    const std::string path = c.experiment.table.empty() ? datasets::nb201::default_path(data_dir(c.experiment)) : c.experiment.table;
     try {
       table = datasets::nb201::load(*space, path);
     } catch (const std::exception& e) {
       fmt::print(stderr, "note: no NAS-Bench-201 table ({}); the comparison with the table is skipped\n", e.what());
     }
   }
-  fmt::print(stderr, "nas search: {} with real training on {}, {}; {} seed(s) x {} trained candidates\n", guided ? "guided/" + po->kind : algo,
+  fmt::print(stderr, "nas search: {} with real training on {}, {}; {} seed(s) x {} trained candidates\n", guided ? "guided/" + po.kind : algo,
              data->name, fidelity_brief(to, space->name()), n_seeds, budget);
 
   std::vector<std::uint64_t> seeds(n_seeds);
@@ -146,7 +144,7 @@ int cmd_search_train(cli::Args& args) {
   const EvaluatorFactory factory = [&](std::uint64_t seed) -> std::unique_ptr<Evaluator> {
     return std::make_unique<training::TrainingEvaluator>(*space, data, to, seed, progress.observer());
   };
-  const bool with_executor = executor_requested(args);
+  const bool with_executor = executor_requested(c);
   // One local synchronous worker unless asked otherwise; every run journaled (--resume DIR).
   // Over MPI the trainings' own progress lines stay on the workers: report each result here.
   std::vector<std::unique_ptr<ProgressReporter>> reporters;
@@ -156,7 +154,7 @@ int cmd_search_train(cli::Args& args) {
       reporters.push_back(std::make_unique<ProgressReporter>(stderr, budget, 1, "mpi"));
       return reporters.back().get();
     };
-  const auto journal = open_run(args, out, *space, "nas search --evaluator train");
+  const auto journal = open_run(c, out, *space, "search");
   report_resume(*journal, seeds, "; trained candidates are not trained again");
   // Numbering goes on from the results a resumed run replays from its journal.
   const auto results_in_journal = [&](std::uint64_t seed) { return journal->count(seed, JournalEvent::Kind::result); };
@@ -169,43 +167,41 @@ int cmd_search_train(cli::Args& args) {
   // worker thread with its own evaluator); --mode async: a freed worker gets the next candidate.
   if (guided) {
     with_threads(threads, [&] {
-      guided_runs = run_guided_searches(*space, factory, [&] { return predictor::make_surrogate(*space, *po); }, *go, *xo, Direction::maximise,
+      guided_runs = run_guided_searches(*space, factory, [&] { return predictor::make_surrogate(*space, po); }, go, *xo, Direction::maximise,
                                         seeds, 1, next_seed, journal.get(), observers);
     });
     runs.assign(guided_runs.begin(), guided_runs.end());
   } else {
-    runs = run_searches(*space, factory, *so, *xo, Direction::maximise, seeds, 1, next_seed, journal.get(), observers);
+    runs = run_searches(*space, factory, so, *xo, Direction::maximise, seeds, 1, next_seed, journal.get(), observers);
   }
   const double wall = since(t0);
 
-  json::Writer j;
-  j.begin_object()
-      .field("space", space->name())
-      .field("data", data->name)
-      .field("algo", guided ? "guided" : algo)
-      .field("evaluator", "train")
-      .field("seeds", n_seeds)
-      .field("seed_base", static_cast<long long>(seed_base))
-      .field("budget", budget)
-      .field("signal", "valid_accuracy")
-      .field("reported", "test_accuracy")
-      .field("wall_seconds", wall);
-  if (xo->kind == ExecutorOptions::Kind::mpi) j.key("mpi_workers").raw(mpi::finish());
-  j.key("fidelity").begin_object()
-      .field("channels", to.network.channels)
-      .field("cells", space->name() == "darts" ? to.network.layers : to.network.cells)
-      .field("epochs", to.train.epochs)
-      .field("batch", to.train.batch_size)
-      .field("lr", to.train.learning_rate)
-      .field("train_subset", to.train_subset)
-      .field("valid_size", to.valid_size)
-      .field("test_subset", to.test_subset)
-      .field("split_seed", static_cast<long long>(to.split_seed))
-      .field("threads", to.train.threads)
-      .field("device", training::resolve_device(to.train.device))
-      .end_object();
-  if (guided) j.field("predictor", po->kind);
-  j.key("runs").begin_array();
+  nlohmann::ordered_json j{{"space", space->name()},
+                           {"data", data->name},
+                           {"algo", algo},
+                           {"evaluator", "train"},
+                           {"seeds", n_seeds},
+                           {"seed_base", seed_base},
+                           {"budget", budget},
+                           {"signal", "valid_accuracy"},
+                           {"reported", "test_accuracy"},
+                           {"wall_seconds", wall},
+                           {"version", version()},
+                           {"config", options_json(c.options)}};
+  if (xo->kind == ExecutorOptions::Kind::mpi) j["mpi_workers"] = nlohmann::ordered_json::parse(mpi::finish());
+  j["fidelity"] = {{"channels", to.network.channels},
+                   {"cells", space->name() == "darts" ? to.network.layers : to.network.cells},
+                   {"epochs", to.train.epochs},
+                   {"batch", to.train.batch_size},
+                   {"lr", to.train.learning_rate},
+                   {"train_subset", to.train_subset},
+                   {"valid_size", to.valid_size},
+                   {"test_subset", to.test_subset},
+                   {"split_seed", to.split_seed},
+                   {"threads", to.train.threads},
+                   {"device", training::resolve_device(to.train.device)}};
+  if (guided) j["predictor"] = po.kind;
+  auto& runs_json = j["runs"] = nlohmann::ordered_json::array();
   std::vector<Series> curves;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const SearchResult& r = runs[i];
@@ -222,15 +218,14 @@ int cmd_search_train(cli::Args& args) {
       s.y.push_back(q.best_signal);
     }
     curves.push_back(std::move(s));
-    j.begin_object()
-        .field("seed", static_cast<long long>(seeds[i]))
-        .field("best_arch", space->format(inc.arch))
-        .field("best_valid", inc.signal)
-        .field("best_test", inc.reported)
-        .field("found_at_query", inc.query)
-        .field("trained", trained)
-        .field("train_seconds_total", cost)
-        .field("train_seconds_per_candidate", trained ? cost / static_cast<double>(trained) : 0.0);
+    nlohmann::ordered_json run{{"seed", seeds[i]},
+                               {"best_arch", space->format(inc.arch)},
+                               {"best_valid", inc.signal},
+                               {"best_test", inc.reported},
+                               {"found_at_query", inc.query},
+                               {"trained", trained},
+                               {"train_seconds_total", cost},
+                               {"train_seconds_per_candidate", trained ? cost / static_cast<double>(trained) : 0.0}};
     fmt::print("seed {}: best {} valid {:.2f} test {:.2f} (query {}); {} trained, {:.1f} s per candidate\n", seeds[i], space->format(inc.arch),
                inc.signal, inc.reported, inc.query, trained, trained ? cost / static_cast<double>(trained) : 0.0);
     if (table) {
@@ -249,26 +244,22 @@ int cmd_search_train(cli::Args& args) {
       const double better = static_cast<double>(std::count_if(all.begin(), all.end(), [&](double v) { return v > acc; }));
       const double top = 100.0 * better / static_cast<double>(all.size());
       const double rho_v = spearman_rho(mine, tv), rho_t = spearman_rho(mine, tt);
-      j.key("nb201_table").begin_object()
-          .field("best_cifar10_valid_12ep", table->value(row, c_valid))
-          .field("best_cifar10_test_200ep", acc)
-          .field("best_top_percent", top)
-          .field("cifar10_optimum_test_200ep", table->optimum(c_test, Direction::maximise))
-          .field("spearman_vs_cifar10_valid_12ep", rho_v)
-          .field("spearman_vs_cifar10_test_200ep", rho_t)
-          .field("n", mine.size())
-          .end_object();
+      run["nb201_table"] = {{"best_cifar10_valid_12ep", table->value(row, c_valid)},
+                            {"best_cifar10_test_200ep", acc},
+                            {"best_top_percent", top},
+                            {"cifar10_optimum_test_200ep", table->optimum(c_test, Direction::maximise)},
+                            {"spearman_vs_cifar10_valid_12ep", rho_v},
+                            {"spearman_vs_cifar10_test_200ep", rho_t},
+                            {"n", mine.size()}};
       fmt::print("  in NAS-Bench-201 (CIFAR-10): the found cell has test_200ep {:.2f} (top {:.1f}% of 15,625; optimum {:.2f}), valid_12ep {:.2f}\n", acc,
                  top, table->optimum(c_test, Direction::maximise), table->value(row, c_valid));
       fmt::print("  Spearman of the trained validation accuracy with CIFAR-10 valid_12ep: {:.3f}, with test_200ep: {:.3f} ({} cells)\n", rho_v,
                  rho_t, mine.size());
     }
-    j.end_object();
+    runs_json.push_back(std::move(run));
   }
-  j.end_array();
-  j.end_object();
-  write_file(out + "/summary.json", j.str() + "\n");
-  write_file(out + "/best_so_far.svg", svg_lines(fmt::format("{} with real training: best validation accuracy so far ({})", guided ? "guided/" + po->kind : algo,
+  write_file(out + "/summary.json", j.dump(2) + "\n");
+  write_file(out + "/best_so_far.svg", svg_lines(fmt::format("{} with real training: best validation accuracy so far ({})", guided ? "guided/" + po.kind : algo,
                                                              data->name),
                                                  "trained candidates", "validation accuracy (%)", curves));
   fmt::print("wall {:.1f} s; outputs in {} (trajectories/, summary.json, best_so_far.svg, config.toml)\n", wall, out);
@@ -276,45 +267,64 @@ int cmd_search_train(cli::Args& args) {
 }
 
 namespace {
-constexpr const char* kTrainHelp = R"help(usage: nas train --space nb201|darts --arch STRING [options]
-Trains one architecture from scratch (the evaluation phase after a search) and writes the learning
-curve (curve.csv, curve.svg), the final weights (weights.pt) and summary.json.
-  --space nb201            nb201 | darts
-  --arch STRING            the benchmark's string (NB201 "|op~0|+|...|", DARTS "Genotype(...)")
-  --seed 0                 weights, data order, augmentation
-  --out DIR                default runs/train-<space>-<data>
-  --throughput STEPS       instead: images/s of STEPS training steps on random data, per --threads-list
-  --threads-list 1,2       torch thread counts for --throughput
-)help";
-}
+// `nas train`'s options: the architecture and the run, then the training options (final-training defaults).
+struct TrainCommand {
+  std::string space = "nb201", arch, out, threads_list = "1,2";
+  std::uint64_t seed = 0;
+  int throughput = 0;
+  TrainingSettings training;
+  OptionSet options;
+  TrainCommand() {
+    OptionSet& s = options;
+    s.group("network");
+    s.choice("space", space, "search space with a network builder", training::trainable_space_names());
+    s.text("arch", arch, "the architecture, as the benchmark writes it (NB201 \"|op~0|+|...|\", DARTS \"Genotype(...)\"); required");
+    s.integer("seed", seed, "weights, data order, augmentation", 0, 1LL << 62);
+    s.text("out", out, "output folder (default runs/train-<space>-<data>)").neutral();
+    s.integer("throughput", throughput, "instead of training: images/s of this many steps on random data, per --threads-list (0 = off)", 0,
+              1'000'000);
+    s.text("threads-list", threads_list, "torch thread counts for --throughput (comma-separated)");
+    s.custom("device", OptionSet::Type::text, "auto | cpu | cuda | cuda:N", [this] { return training.evaluator.train.device; },
+             [this](const std::string& v) { training.evaluator.train.device = v; });
+    declare_training(s, training, TrainingPurpose::final_training);
+  }
+};
+}  // namespace
 
 int cmd_train(int argc, char** argv) {
-  if (cli::help_requested(argc, argv)) {
-    std::fputs(kTrainHelp, stdout);
-    std::fputs(training_options_help(TrainingPurpose::final_training).c_str(), stdout);
+  TrainCommand cmd;
+  if (!cli::parse(cmd.options, argc, argv, 2, "train",
+                  "nas train: trains one architecture from scratch (the evaluation phase after a search) and writes the learning curve "
+                  "(curve.csv, curve.svg), the final weights (weights.pt), summary.json and config.toml."))
     return 0;
-  }
-  auto names = training_option_names();
-  names.insert({"space", "arch", "seed", "out", "throughput", "threads-list", "config"});
-  cli::Args args(argc, argv, 2, names, training_flag_names());
-  if (auto c = args.get("config")) args.merge_config_file(*c);
-  const auto space = make_space(args.str("space", "nb201"));
-  const auto arch = args.get("arch");
-  if (!arch) throw OptionError("--arch is required: the architecture to train, in the benchmark's string form");
-  const Genome g = space->parse(*arch);
-  auto to = training_options(args, space->name(), TrainingPurpose::final_training);
-  const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0, 0, 1LL << 62));
+  finish_training(cmd.options, cmd.training, cmd.space, TrainingPurpose::final_training);
+  const auto space = make_space(cmd.space);
+  if (cmd.arch.empty()) throw OptionError("--arch is required: the architecture to train, in the benchmark's string form");
+  const Genome g = space->parse(cmd.arch);
+  auto to = cmd.training.for_space(space->name());
+  const std::uint64_t seed = cmd.seed;
 
-  if (auto steps = args.get("throughput")) {
-    const int n = static_cast<int>(args.integer("throughput", 10, 1, 1'000'000));
+  if (cmd.throughput > 0) {
+    const int n = cmd.throughput;
     // Fashion-MNIST's shape unless --data cifar10 (the data is not read: random images).
-    const bool cifar = args.str("data", "fashion-mnist") == "cifar10";
+    const bool cifar = cmd.training.data == "cifar10";
     to.network.input_channels = cifar ? 3 : 1;
     to.network.input_height = to.network.input_width = cifar ? 32 : 28;
     to.network.classes = 10;
     const auto s = training::summarize_network(*space, g, to.network);
-    for (long long t : args.integers("threads-list", "1,2")) {
-      to.train.threads = static_cast<int>(t);
+    std::vector<int> thread_counts;
+    for (std::size_t a = 0; a <= cmd.threads_list.size();) {
+      const auto e = std::min(cmd.threads_list.find(',', a), cmd.threads_list.size());
+      const std::string item = cmd.threads_list.substr(a, e - a);
+      int t = 0;
+      const auto r = std::from_chars(item.data(), item.data() + item.size(), t);
+      if (item.empty() || r.ec != std::errc() || r.ptr != item.data() + item.size() || t < 1 || t > 1024)
+        throw OptionError(fmt::format("--threads-list: '{}' is not a thread count in [1, 1024]", item));
+      thread_counts.push_back(t);
+      a = e + 1;
+    }
+    for (int t : thread_counts) {
+      to.train.threads = t;
       const double ips = training::measure_training_throughput(*space, g, to.network, to.train, n);
       fmt::print("c++ images/s: {:.1f} (threads {}, C {}, N {}, batch {}, input {}x{}x{}, params {}, device {})\n", ips, t, to.network.channels,
                  space->name() == "darts" ? to.network.layers : to.network.cells, to.train.batch_size, to.network.input_channels,
@@ -323,42 +333,43 @@ int cmd_train(int argc, char** argv) {
     return 0;
   }
 
-  const std::string out = args.str("out", fmt::format("runs/train-{}-{}", space->name(), args.str("data", "fashion-mnist")));
+  const std::string out = cmd.out.empty() ? fmt::format("runs/train-{}-{}", space->name(), cmd.training.data) : cmd.out;
   check_writable(out);
-  const auto data = load_training_data(args);
+  write_file(out + "/config.toml", fmt::format("# train, as run by nas {}: every option, defaults included. Replay: nas train --config FILE\n{}",
+                                               version(), cmd.options.to_toml()));
+  const auto data = load_training_data(cmd.training);
   const auto split = training::make_split(*data, to.train_subset, to.valid_size, to.test_subset, to.split_seed);
-  fmt::print(stderr, "nas train: {} on {} ({} training, {} validation, {} test images), {}\n", *arch, data->name, split.train.size(),
+  fmt::print(stderr, "nas train: {} on {} ({} training, {} validation, {} test images), {}\n", cmd.arch, data->name, split.train.size(),
              split.valid.size(), split.test.size(), fidelity_brief(to, space->name()));
   to.train.valid_every_epoch = true;
   ProgressPrinter progress{*space, 1, to.train.epochs};
   const auto obs = progress.observer();
   const auto r = training::train_network(*space, g, *data, split, to.network, to.train, seed,
                                          [&](const training::EpochLog& l) { obs.on_epoch(g, l); }, out + "/weights.pt");
-  std::string csv = "epoch,lr,train_loss,train_accuracy,valid_accuracy,seconds\n";
+  datasets::CsvWriter csv({"epoch", "lr", "train_loss", "train_accuracy", "valid_accuracy", "seconds"});
   Series tr{"train", {}, {}}, va{"validation", {}, {}};
   for (const auto& l : r.curve) {
-    csv += fmt::format("{},{},{},{},{},{}\n", l.epoch, l.learning_rate, l.train_loss, l.train_accuracy, l.valid_accuracy, l.seconds);
+    (csv << l.epoch << l.learning_rate << l.train_loss << l.train_accuracy << l.valid_accuracy << l.seconds).end_row();
     tr.x.push_back(l.epoch), tr.y.push_back(l.train_accuracy);
     va.x.push_back(l.epoch), va.y.push_back(l.valid_accuracy);
   }
-  write_file(out + "/curve.csv", csv);
+  write_file(out + "/curve.csv", csv.str());
   write_file(out + "/curve.svg", svg_lines(fmt::format("{} on {}", space->name(), data->name), "epoch", "accuracy (%)", {tr, va}));
-  json::Writer j;
-  j.begin_object()
-      .field("space", space->name())
-      .field("arch", *arch)
-      .field("data", data->name)
-      .field("seed", static_cast<long long>(seed))
-      .field("valid_accuracy", r.valid_accuracy)
-      .field("test_accuracy", r.test_accuracy)
-      .field("seconds", r.seconds)
-      .field("train_images_per_second", r.train_images_per_second)
-      .field("parameters", static_cast<long long>(r.network.parameters))
-      .field("mflops", r.network.mflops)
-      .field("device", r.device)
-      .field("fidelity", fidelity_brief(to, space->name()))
-      .end_object();
-  write_file(out + "/summary.json", j.str() + "\n");
+  const nlohmann::ordered_json j{{"space", space->name()},
+                                 {"arch", cmd.arch},
+                                 {"data", data->name},
+                                 {"seed", seed},
+                                 {"valid_accuracy", r.valid_accuracy},
+                                 {"test_accuracy", r.test_accuracy},
+                                 {"seconds", r.seconds},
+                                 {"train_images_per_second", r.train_images_per_second},
+                                 {"parameters", r.network.parameters},
+                                 {"mflops", r.network.mflops},
+                                 {"device", r.device},
+                                 {"fidelity", fidelity_brief(to, space->name())},
+                                 {"version", version()},
+                                 {"config", options_json(cmd.options)}};
+  write_file(out + "/summary.json", j.dump(2) + "\n");
   fmt::print("valid {:.2f}  test {:.2f}  ({:.1f} s, {:.0f} training images/s, {} params); outputs in {}\n", r.valid_accuracy, r.test_accuracy,
              r.seconds, r.train_images_per_second, r.network.parameters, out);
   return 0;

@@ -1,6 +1,6 @@
 #pragma once
 // One function per `nas` subcommand; each returns the process exit code.
-#include "cli.hpp"
+#include "options.hpp"
 
 namespace nas::app {
 int cmd_search(int argc, char** argv);
@@ -11,5 +11,5 @@ int cmd_predict_eval(int argc, char** argv);  // apps/cmd_predict.cpp
 int cmd_explain(int argc, char** argv);       // apps/cmd_predict.cpp
 int cmd_train(int argc, char** argv);         // apps/cmd_train.cpp
 /// `nas search --evaluator train`: the search loop over real trainings (apps/cmd_train.cpp).
-int cmd_search_train(cli::Args& args);
+int cmd_search_train(SearchConfig& config);
 }  // namespace nas::app

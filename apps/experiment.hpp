@@ -1,11 +1,10 @@
 #pragma once
 // Shared wiring for subcommands: which space, which table, which columns.
 #include <memory>
-#include <set>
 #include <string>
 
-#include "cli.hpp"
-#include "nas/datasets/benchmark.hpp"
+#include "nas/datasets/registry.hpp"
+#include "options.hpp"
 #include "nas/engine/executors.hpp"
 #include "nas/mutation/search_space.hpp"
 
@@ -13,18 +12,12 @@ namespace nas::app {
 
 /// --data-dir, else $NAS_DATA_DIR, else ../shared/datasets from the working directory, else the
 /// one beside the source checkout this binary was built from.
-std::string data_dir(const cli::Args& args);
+std::string data_dir(const ExperimentOptions& x);
 
-struct Experiment {
-  std::unique_ptr<SearchSpace> space;
-  std::shared_ptr<const datasets::TabularBenchmark> table;
-  std::string dataset;
-  std::size_t signal_column = 0, reported_column = 0;
-  Direction direction = Direction::maximise;
+/// A loaded benchmark (datasets/registry.hpp) and how to evaluate on it.
+struct Experiment : datasets::LoadedBenchmark {
   std::string signal_name() const { return table->columns()[signal_column]; }
   std::string reported_name() const { return table->columns()[reported_column]; }
-  /// Non-empty in a noisy mode: each query's signal is drawn from one of these columns.
-  std::vector<std::size_t> noisy_signal_columns;
   /// --eval-delay-ms: every lookup also sleeps this long (crash tests, executor demos).
   int eval_delay_ms = 0;
   /// One run's evaluator; `run_seed` drives the noisy mode's draws.
@@ -34,9 +27,8 @@ struct Experiment {
   CostModel column_cost(const std::string& name) const;
 };
 
-/// The options load_experiment reads: space, dataset, task, data-dir, table, signal, reported.
-std::set<std::string> experiment_option_names();
-Experiment load_experiment(const cli::Args& args);
+/// Loads the benchmark through the registry. Throws OptionError / DataError.
+Experiment load_experiment(const ExperimentOptions& x);
 
 /// Writes `text` to `path`, creating parent folders; throws with the path on failure.
 void write_file(const std::string& path, const std::string& text);

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "cli.hpp"
 #include "commands.hpp"
 #include "mpi_job.hpp"
 
@@ -23,7 +24,7 @@ commands:
   train    train one architecture (NB201 / DARTS network) on Fashion-MNIST or CIFAR-10; curve, weights
            (`nas search --evaluator train` searches with every candidate trained)
 
-`nas <command> --help` lists a command's options.
+`nas <command> --help` lists a command's options (types, ranges, defaults); `nas --version`.
 )";
 }
 
@@ -47,6 +48,10 @@ int main(int argc, char** argv) {
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    fmt::print("nas {}\n", nas::app::version());
+    return 0;
   }
   const std::string cmd = argv[1];
   try {

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "json.hpp"
+#include <nlohmann/json.hpp>
 #include "nas/core/errors.hpp"
 
 #ifdef NAS_WITH_MPI
@@ -17,10 +17,10 @@ std::unique_ptr<distributed::MpiSession> g_session;
 std::shared_ptr<distributed::MpiPool> g_pool;
 std::string g_report;
 
-distributed::MpiOptions options(const cli::Args& args) {
+distributed::MpiOptions options(double heartbeat, double lost_after) {
   distributed::MpiOptions o;
-  o.heartbeat_seconds = args.real("mpi-heartbeat", o.heartbeat_seconds);
-  o.lost_after_seconds = args.real("mpi-lost-after", o.lost_after_seconds);
+  o.heartbeat_seconds = heartbeat;
+  o.lost_after_seconds = lost_after;
   o.validate();
   return o;
 }
@@ -38,8 +38,8 @@ Job::~Job() {
 bool is_worker() { return g_session && g_session->size() > 1 && g_session->rank() > 0; }
 int ranks() { return g_session ? g_session->size() : 1; }
 
-std::shared_ptr<WorkerPool> pool(const cli::Args& args) {
-  const auto o = options(args);
+std::shared_ptr<WorkerPool> pool(double heartbeat, double lost_after) {
+  const auto o = options(heartbeat, lost_after);
   if (!g_session || g_session->size() < 2)
     throw OptionError("--executor mpi needs MPI workers: start nas with mpirun (or srun) and at least 2 ranks (rank 0 searches, the others evaluate)");
   if (g_session->rank() != 0) throw std::logic_error("mpi::pool on a worker rank");
@@ -47,7 +47,9 @@ std::shared_ptr<WorkerPool> pool(const cli::Args& args) {
   return g_pool;
 }
 
-int serve(const cli::Args& args, const EvaluatorFactory& make_evaluator) { return distributed::serve(make_evaluator, options(args)); }
+int serve(double heartbeat, double lost_after, const EvaluatorFactory& make_evaluator) {
+  return distributed::serve(make_evaluator, options(heartbeat, lost_after));
+}
 int fail(const std::string& error) { return distributed::serve_failed(error); }
 
 std::string finish(bool print) {
@@ -58,11 +60,10 @@ std::string finish(bool print) {
   }
   if (!g_report.empty()) return g_report;
   g_pool->shutdown();
-  json::Writer j;
-  j.begin_array();
+  auto j = nlohmann::ordered_json::array();
   for (const auto& w : g_pool->workers()) {
-    j.begin_object().field("rank", w.rank).field("host", w.host).field("pid", static_cast<long long>(w.pid)).field("evaluations", w.evaluations)
-        .field("lost", w.lost).field("mpi_thread_cpu_seconds", w.comm_cpu_seconds).field("wall_seconds", w.wall_seconds).end_object();
+    j.push_back({{"rank", w.rank}, {"host", w.host}, {"pid", static_cast<long long>(w.pid)}, {"evaluations", w.evaluations}, {"lost", w.lost},
+                 {"mpi_thread_cpu_seconds", w.comm_cpu_seconds}, {"wall_seconds", w.wall_seconds}});
     if (!print) continue;
     if (w.lost)
       fmt::print(stderr, "mpi: rank {}{}: {} evaluations; lost\n", w.rank, w.host.empty() ? "" : " on " + w.host, w.evaluations);
@@ -74,8 +75,7 @@ std::string finish(bool print) {
       fmt::print(stderr, "mpi: rank {}{}: {} evaluations; no goodbye before the stop deadline\n", w.rank, w.host.empty() ? "" : " on " + w.host,
                  w.evaluations);
   }
-  j.end_array();
-  g_report = j.str();
+  g_report = j.dump();
   return g_report;
 }
 
@@ -88,10 +88,10 @@ Job::Job(int&, char**&) {}
 Job::~Job() = default;
 bool is_worker() { return false; }
 int ranks() { return 1; }
-std::shared_ptr<WorkerPool> pool(const cli::Args&) {
+std::shared_ptr<WorkerPool> pool(double, double) {
   throw OptionError("--executor mpi: this nas was built without MPI (install openmpi-bin and libopenmpi-dev, then rebuild)");
 }
-int serve(const cli::Args&, const EvaluatorFactory&) { return 1; }
+int serve(double, double, const EvaluatorFactory&) { return 1; }
 int fail(const std::string&) { return 1; }
 std::string finish(bool) { return "[]"; }
 

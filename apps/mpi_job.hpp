@@ -6,7 +6,6 @@
 #include <memory>
 #include <string>
 
-#include "cli.hpp"
 #include "nas/engine/search.hpp"
 #include "nas/engine/worker_pool.hpp"
 
@@ -31,9 +30,9 @@ int ranks();
 /// Rank 0: the pool of ranks 1..N-1, created on first use with --mpi-heartbeat / --mpi-lost-after.
 /// Throws OptionError when this process is not rank 0 of an MPI job of >= 2 ranks, or when nas
 /// was built without MPI.
-std::shared_ptr<WorkerPool> pool(const cli::Args& args);
+std::shared_ptr<WorkerPool> pool(double heartbeat_seconds, double lost_after_seconds);
 /// Ranks >= 1: evaluates what rank 0 sends until it says stop; returns the exit code.
-int serve(const cli::Args& args, const EvaluatorFactory& make_evaluator);
+int serve(double heartbeat_seconds, double lost_after_seconds, const EvaluatorFactory& make_evaluator);
 /// Ranks >= 1 whose setup failed: tells rank 0 `error` (it ends the job with it); returns 1.
 int fail(const std::string& error);
 /// Rank 0: stops the workers (waiting for their goodbyes) and returns a JSON array describing

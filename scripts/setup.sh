@@ -3,7 +3,7 @@
 # present are skipped, so a second run costs one dpkg query.
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config
-      libtorch-dev libtbb-dev libeigen3-dev libfmt-dev librange-v3-dev catch2
+      libtorch-dev libtbb-dev libeigen3-dev libfmt-dev catch2 libcli11-dev nlohmann-json3-dev
       libopenblas0-openmp libssl-dev zlib1g-dev libsqlite3-dev dataset-fashion-mnist
       openmpi-bin libopenmpi-dev openssh-client pybind11-dev python3-dev python3-numpy)
 missing=()

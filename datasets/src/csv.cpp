@@ -133,3 +133,57 @@ long long CsvFile::integer(std::size_t row, std::size_t col) const {
 }
 
 }  // namespace nas::datasets
+
+namespace nas::datasets {
+
+CsvWriter::CsvWriter(std::vector<std::string> header) : width_(header.size()) {
+  if (header.empty()) throw std::logic_error("CsvWriter: no columns");
+  for (const auto& h : header) add(field(h));
+  in_row_ = width_;
+  end_row();
+  rows_ = 0;
+}
+
+std::string CsvWriter::field(std::string_view text) {
+  if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
+  std::string q = "\"";
+  for (char c : text) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + "\"";
+}
+
+void CsvWriter::add(std::string_view formatted) {
+  if (in_row_ == width_) throw std::logic_error(fmt::format("CsvWriter: more than {} fields in a row", width_));
+  if (in_row_ > 0) out_ += ',';
+  out_ += formatted;
+  ++in_row_;
+}
+
+CsvWriter& CsvWriter::operator<<(std::string_view text) {
+  add(field(text));
+  return *this;
+}
+CsvWriter& CsvWriter::operator<<(double x) {
+  add(fmt::format("{}", x));
+  return *this;
+}
+CsvWriter& CsvWriter::operator<<(long long x) {
+  add(fmt::format("{}", x));
+  return *this;
+}
+CsvWriter& CsvWriter::operator<<(unsigned long long x) {
+  add(fmt::format("{}", x));
+  return *this;
+}
+
+CsvWriter& CsvWriter::end_row() {
+  if (in_row_ != width_) throw std::logic_error(fmt::format("CsvWriter: a row of {} fields, the header has {}", in_row_, width_));
+  out_ += '\n';
+  in_row_ = 0;
+  ++rows_;
+  return *this;
+}
+
+}  // namespace nas::datasets

@@ -62,23 +62,46 @@ MeanStd expected_incumbent_of_n(std::span<const double> signal, std::span<const 
   return {m1, std::sqrt(std::max(0.0, m2 - m1 * m1)), n};
 }
 
-MeanStd best_reported_at(std::span<const SearchResult> runs, std::size_t queries) {
+bool reaches(double value, double optimum, Direction d, double tol) {
+  return d == Direction::maximise ? value >= optimum - tol : value <= optimum + tol;
+}
+
+std::vector<double> best_reported_curve(const SearchResult& r) {
+  std::vector<double> c;
+  c.reserve(r.trajectory.size());
+  for (const auto& q : r.trajectory) c.push_back(q.best_reported);
+  return c;
+}
+
+MeanStd best_at(std::span<const std::vector<double>> curves, std::size_t queries) {
   std::vector<double> v;
-  v.reserve(runs.size());
-  for (const auto& r : runs)
-    if (!r.trajectory.empty()) v.push_back(r.best_reported_at(queries));
+  v.reserve(curves.size());
+  for (const auto& c : curves)
+    if (!c.empty() && queries > 0) v.push_back(c[std::min(queries, c.size()) - 1]);
   return mean_std(v);
 }
 
-double hit_fraction(std::span<const SearchResult> runs, double optimum, Direction d, double tol) {
-  if (runs.empty()) return 0;
+double hit_fraction(std::span<const std::vector<double>> curves, double optimum, Direction d, double tol) {
+  if (curves.empty()) return 0;
   std::size_t hits = 0;
-  for (const auto& r : runs) {
-    if (r.trajectory.empty()) continue;
-    const double b = r.trajectory.back().best_reported;
-    if (d == Direction::maximise ? b >= optimum - tol : b <= optimum + tol) ++hits;
-  }
-  return static_cast<double>(hits) / static_cast<double>(runs.size());
+  for (const auto& c : curves)
+    if (!c.empty() && reaches(c.back(), optimum, d, tol)) ++hits;
+  return static_cast<double>(hits) / static_cast<double>(curves.size());
+}
+
+namespace {
+std::vector<std::vector<double>> curves_of(std::span<const SearchResult> runs) {
+  std::vector<std::vector<double>> c;
+  c.reserve(runs.size());
+  for (const auto& r : runs) c.push_back(best_reported_curve(r));
+  return c;
+}
+}  // namespace
+
+MeanStd best_reported_at(std::span<const SearchResult> runs, std::size_t queries) { return best_at(curves_of(runs), queries); }
+
+double hit_fraction(std::span<const SearchResult> runs, double optimum, Direction d, double tol) {
+  return hit_fraction(curves_of(runs), optimum, d, tol);
 }
 
 }  // namespace nas

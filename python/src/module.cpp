@@ -34,31 +34,41 @@ namespace {
 
 py::object g_evaluation_failed;  // nasengine.EvaluationFailed (a Python exception class)
 
-/// kwargs -> the argv of `nas search` (underscores become dashes; True sets a flag; False and
-/// None are left out), parsed by the CLI's own binding: the same names, checks and messages.
-cli::Args search_args(const py::kwargs& kwargs) {
-  std::vector<std::string> words{"nas", "search"};
-  const auto flags = app::run_flag_names();
+/// Python keyword arguments as option text: underscores become dashes, True/False for flags,
+/// numbers as Python prints them (repr: the shortest round trip), None leaves the default.
+void set_options(OptionSet& set, const py::kwargs& kwargs) {
   for (const auto& [k, v] : kwargs) {
     std::string key = py::str(k);
     for (auto& ch : key)
       if (ch == '_') ch = '-';
-    if (key == "out" || key == "resume" || key == "config")
-      throw OptionError(fmt::format("{}: not available from Python (results are returned; use the nas CLI for journals)", key));
-    if (v.is_none()) continue;
-    if (py::isinstance<py::bool_>(v)) {
-      const bool on = v.cast<bool>();
-      if (flags.count(key) || !on) {
-        if (on) words.push_back("--" + key);
-        continue;
-      }
+    if (!set.has(key)) {
+      if (key == "out" || key == "resume" || key == "config")
+        throw OptionError(fmt::format("{}: not available from Python (results are returned; use the nas CLI for journals)", key));
+      set.set(key, "");  // throws: unknown option, with the list of known ones
     }
-    words.push_back("--" + key);
-    words.push_back(py::str(v));
+    if (v.is_none()) continue;
+    if (py::isinstance<py::bool_>(v)) set.set(key, v.cast<bool>() ? "true" : "false");
+    else if (py::isinstance<py::str>(v)) set.set(key, v.cast<std::string>());
+    else set.set(key, py::str(py::repr(v)).cast<std::string>());
   }
-  std::vector<char*> argv;
-  for (auto& w : words) argv.push_back(w.data());
-  return app::run_command_args(static_cast<int>(argv.size()), argv.data());
+}
+
+/// search()'s options: those of `nas search`, from the same declarations.
+std::unique_ptr<app::SearchConfig> search_config(const py::kwargs& kwargs) {
+  auto c = std::make_unique<app::SearchConfig>(app::SearchConfig::Front::python);
+  set_options(c->options, kwargs);
+  c->finish();
+  return c;
+}
+
+/// Table()'s options: the benchmark options of `nas search`.
+app::ExperimentOptions experiment_options(const py::kwargs& kwargs) {
+  app::ExperimentOptions x;
+  OptionSet set;
+  app::declare_experiment(set, x);
+  set_options(set, kwargs);
+  app::finish_experiment(set, x);
+  return x;
 }
 
 /// A Python callable as an Evaluator: f(arch: str) -> float | (signal, reported) | dict with
@@ -190,13 +200,13 @@ py::dict run_to_dict(const SearchResult& r, const SearchSpace& space, const Guid
 
 /// nasengine.search(**options, evaluator=None, direction="maximise")
 py::list search(py::object evaluator, const std::string& direction, const py::kwargs& kwargs) {
-  const cli::Args args = search_args(kwargs);
-  const std::string algo = args.str("algo", "rea");
-  const bool guided = algo == "guided";
-  const auto n_seeds = static_cast<std::size_t>(args.integer("seeds", 1, 1, 1'000'000));
-  const auto seed_base = static_cast<std::uint64_t>(args.integer("seed-base", 0, 0, 1LL << 62));
-  const int threads = static_cast<int>(args.integer("threads", 0, 0, 1024));
-  const int parallel = static_cast<int>(args.integer("parallel-runs", 1, 1, 1024));
+  const auto config = search_config(kwargs);
+  app::SearchConfig& c = *config;
+  const bool guided = c.is_guided();
+  const std::size_t n_seeds = c.seeds;
+  const std::uint64_t seed_base = c.seed_base;
+  const int threads = c.threads;
+  const int parallel = c.parallel_runs;
   std::vector<std::uint64_t> seeds(n_seeds);
   std::iota(seeds.begin(), seeds.end(), seed_base);
   if (direction != "maximise" && direction != "minimise")
@@ -209,15 +219,14 @@ py::list search(py::object evaluator, const std::string& direction, const py::kw
   Direction dir = direction == "minimise" ? Direction::minimise : Direction::maximise;
   std::function<std::unique_ptr<Evaluator>(std::uint64_t)> make;
   if (evaluator.is_none()) {
-    if (args.str("evaluator", "table") != "table")
-      throw OptionError("evaluator: only the table, or a Python function as evaluator=, from Python");
-    x = std::make_unique<app::Experiment>(app::load_experiment(args));
+    if (c.evaluator != "table") throw OptionError("evaluator: only the table, or a Python function as evaluator=, from Python");
+    x = std::make_unique<app::Experiment>(app::load_experiment(c.experiment));
     space = x->space.get();
     dir = x->direction;
     make = [&x](std::uint64_t seed) { return x->evaluator(seed); };
   } else {
     if (!PyCallable_Check(evaluator.ptr())) throw OptionError("evaluator: expected a callable f(arch: str)");
-    own_space = make_space(args.str("space", "nb201"));
+    own_space = make_space(c.experiment.space);
     space = own_space.get();
     make = [&evaluator, space, dir](std::uint64_t) -> std::unique_ptr<Evaluator> {
       py::gil_scoped_acquire gil;
@@ -225,14 +234,14 @@ py::list search(py::object evaluator, const std::string& direction, const py::kw
     };
   }
   const EvaluatorFactory factory(make);
-  const ExecutorOptions xo = app::executor_options(args, [&](const std::string& name) -> CostModel {
+  const ExecutorOptions xo = app::executor_options(c, [&](const std::string& name) -> CostModel {
     if (!x) throw OptionError(fmt::format("--cost-model column:{}: no table to read durations from with a Python evaluator", name));
     return x->column_cost(name);
   });
   py::list out;
   if (guided) {
-    const GuidedOptions go = app::guided_options(args);
-    const auto po = app::predictor_options(args, parallel > 1 ? 1 : 0);
+    const GuidedOptions& go = c.guided;
+    const auto po = app::run_predictor_options(c);
     std::vector<GuidedResult> runs;
     {
       py::gil_scoped_release release;
@@ -243,7 +252,7 @@ py::list search(py::object evaluator, const std::string& direction, const py::kw
     }
     for (const auto& r : runs) out.append(run_to_dict(r, *space, &r));
   } else {
-    const SearchOptions so = app::search_options(args);
+    const SearchOptions& so = c.search;
     std::vector<SearchResult> runs;
     {
       py::gil_scoped_release release;
@@ -293,7 +302,7 @@ class PySpace {
 /// A benchmark table, loaded as `nas search` loads it (same options: space, dataset, table, ...).
 class PyTable {
  public:
-  explicit PyTable(const py::kwargs& kwargs) : x_(app::load_experiment(search_args(kwargs))) {}
+  explicit PyTable(const py::kwargs& kwargs) : x_(app::load_experiment(experiment_options(kwargs))) {}
   std::size_t rows() const { return x_.table->rows(); }
   std::vector<std::string> columns() const { return x_.table->columns(); }
   std::string path() const { return x_.table->path(); }
@@ -375,4 +384,17 @@ reported, cost_seconds, parameters, and may raise EvaluationFailed. seeds defaul
       .def("archs", &PyTable::archs)
       .def("values", &PyTable::values, py::arg("column"));
   m.attr("spaces") = space_names();
+  m.attr("__version__") = app::version();
+  m.def("options", [] {
+    app::SearchConfig c(app::SearchConfig::Front::python);
+    py::list out;
+    for (const auto& o : c.options.options()) {
+      std::string key = o.name;
+      for (auto& ch : key)
+        if (ch == '-') ch = '_';
+      out.append(py::dict(py::arg("name") = key, py::arg("default") = o.get(), py::arg("type") = o.type_name(), py::arg("group") = o.group,
+                          py::arg("help") = o.help));
+    }
+    return out;
+  }, "every option of search() (the declarations nas search --help prints): name, default, type, group, help");
 }

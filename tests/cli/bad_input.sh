@@ -59,18 +59,18 @@ expect "unknown metric 'bogus_col'" search --reported bogus_col
 # --- options
 expect "unknown option '--bogus'" search --bogus 3
 expect "--budget" search --budget abc
-expect "--budget: 0 is outside" search --budget 0
-expect "--seeds: 0 is outside" search --seeds 0
+expect "--budget: '0' is out of range; expected INT in \[1, 1000000\]" search --budget 0
+expect "--seeds: '0' is out of range" search --seeds 0
 expect "--workers" search --workers 0
-expect "--threads: -1 is outside" search --threads -1
-expect "unknown search space 'nb999'" search --space nb999
+expect "--threads: '-1' is out of range" search --threads -1
+expect "--space: 'nb999' is not one of the choices; expected nb201|" search --space nb999
 expect "--dataset" search --dataset cifar11
 expect "--algo" search --algo bogus
 expect "--predictor" search --algo guided --predictor bogus
 expect "--predictor is an option of guided search" search --algo rea --predictor carl
 expect "--population is an option of REA and guided search" search --algo random --population 5
 expect "--cost-model is for --executor simulated" search --cost-model fixed:1
-expect "expected sync or async" search --mode later
+expect "expected sync|async" search --mode later
 expect "--lr" search --algo guided --lr -1
 expect "--eval-delay-ms" search --eval-delay-ms -5
 expect "the nb201 space has 15625 architectures" search --algo random --budget 20000
@@ -78,7 +78,13 @@ expect "the nb201 space has 15625 architectures" search --algo random --budget 2
 # --- files and folders
 printf 'bogus = 1\n' > "$tmp/unknown.toml"
 printf 'budget 10\n' > "$tmp/malformed.toml"
+printf '# a comment\nseeds = 2\nbudget = 0\n' > "$tmp/range.toml"
+printf 'algo = "guided\n' > "$tmp/quote.toml"
 expect "unknown.toml:1: unknown option 'bogus'" search --config "$tmp/unknown.toml"
+expect "range.toml:3: --budget: '0' is out of range" search --config "$tmp/range.toml"
+expect "quote.toml:1: algo: string without a closing quote" search --config "$tmp/quote.toml"
+expect "--train-epochs is an option of real training" search --train-epochs 3
+expect "--lr: 'fast' is not a number" search --algo guided --lr fast
 expect "malformed.toml:1" search --config "$tmp/malformed.toml"
 expect "missing.toml" search --config "$tmp/missing.toml"
 expect "no $tmp/none/config.toml" search --resume "$tmp/none"
@@ -92,7 +98,7 @@ fi
 expect "/proc/nas-test" search --out /proc/nas-test/run
 
 # --- real training: refused before the images are loaded
-expect "unknown image data" search --evaluator train --data mnist
+expect "--data: 'mnist' is not one of the choices; expected fashion-mnist|cifar10" search --evaluator train --data mnist
 expect "needs --data-path" search --evaluator train --data cifar10
 expect "needs --cost-model" search --evaluator train --executor simulated
 expect "--train-epochs" search --evaluator train --train-epochs 0

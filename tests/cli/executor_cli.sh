@@ -45,7 +45,7 @@ expect_error() {
 expect_error "needs --cost-model" search --algo rea --executor simulated --out "$out/b1"
 expect_error "is for --executor simulated" search --algo rea --cost-model fixed:1 --out "$out/b2"
 expect_error "expected fixed:SECONDS" search --algo rea --executor simulated --cost-model weird:1 --out "$out/b3"
-expect_error "expected sync or async" search --algo rea --mode later --out "$out/b4"
+expect_error "expected sync|async" search --algo rea --mode later --out "$out/b4"
 expect_error "--workers" search --algo rea --workers 0 --out "$out/b5"
 expect_error "unknown column 'train_time'" search --algo rea --executor simulated --cost-model column:train_time --out "$out/b7"
 echo "executor_cli: all checks passed"

@@ -50,12 +50,12 @@ expect_error() {
   (( SECONDS - t0 <= 5 )) || fail "took $((SECONDS - t0)) s to refuse: $*"
   return 0
 }
-expect_error "unknown image data" search --evaluator train --data mnist --budget 2 --out "$out/bad1"
+expect_error "--data: 'mnist' is not one of the choices" search --evaluator train --data mnist --budget 2 --out "$out/bad1"
 expect_error "needs --data-path" search --evaluator train --data cifar10 --budget 2 --out "$out/bad2"
 expect_error "data_batch_1.bin" search --evaluator train --data cifar10 --data-path "$out/nowhere" --budget 2 --out "$out/bad3"
 expect_error "real training supports nb201 and darts" search --evaluator train --space nb101 --budget 2 --out "$out/bad4"
 expect_error "--train-epochs" search --evaluator train --train-epochs 0 --budget 2 --out "$out/bad5"
-expect_error "expected table or train" search --evaluator trian --budget 2
+expect_error "expected table|train" search --evaluator trian --budget 2
 expect_error "no CUDA device" train --arch '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|' --device cuda --out "$out/bad6"
 expect_error "--train-subset" search --evaluator train --train-subset 70000 --budget 2 --out "$out/bad7"
 expect_error "--arch is required" train --out "$out/bad8"

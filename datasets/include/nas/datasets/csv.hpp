@@ -41,4 +41,37 @@ class CsvFile {
   std::vector<std::size_t> lines_;
 };
 
+/// The one CSV writer of the project (trajectories, retrains, failures, curves, predictor runs,
+/// space listings): RFC 4180, a field is quoted when it holds a comma, quote or line break, with
+/// quotes doubled; numbers are written in their shortest form that reads back exactly. Every row
+/// must have the header's width (std::logic_error otherwise). Not thread-safe.
+class CsvWriter {
+ public:
+  explicit CsvWriter(std::vector<std::string> header);
+  /// One field of the current row.
+  CsvWriter& operator<<(std::string_view text);
+  CsvWriter& operator<<(const char* text) { return *this << std::string_view(text); }
+  CsvWriter& operator<<(const std::string& text) { return *this << std::string_view(text); }
+  CsvWriter& operator<<(double x);
+  CsvWriter& operator<<(long long x);
+  CsvWriter& operator<<(unsigned long long x);
+  CsvWriter& operator<<(long x) { return *this << static_cast<long long>(x); }
+  CsvWriter& operator<<(unsigned long x) { return *this << static_cast<unsigned long long>(x); }
+  CsvWriter& operator<<(int x) { return *this << static_cast<long long>(x); }
+  CsvWriter& operator<<(unsigned x) { return *this << static_cast<unsigned long long>(x); }
+  CsvWriter& operator<<(bool b) { return *this << (b ? "true" : "false"); }
+  /// Ends the current row (checks its width).
+  CsvWriter& end_row();
+  std::size_t rows() const noexcept { return rows_; }
+  /// The text so far (header and finished rows).
+  const std::string& str() const noexcept { return out_; }
+  /// `text` as one field: quoted when needed.
+  static std::string field(std::string_view text);
+
+ private:
+  void add(std::string_view formatted);
+  std::size_t width_, in_row_ = 0, rows_ = 0;
+  std::string out_;
+};
+
 }  // namespace nas::datasets

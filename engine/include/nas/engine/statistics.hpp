@@ -26,10 +26,21 @@ MeanStd expected_best_of_n(std::span<const double> values, std::size_t n, Direct
 MeanStd expected_incumbent_of_n(std::span<const double> signal, std::span<const double> reported, std::size_t n,
                                 Direction d = Direction::maximise);
 
-/// Mean/std over runs of the incumbent's reported value after `queries` queries.
-MeanStd best_reported_at(std::span<const SearchResult> runs, std::size_t queries);
+// One path for every summary over seeds (nas search, nas sweep, the Python module): runs as
+// best-so-far curves, direction-aware comparisons with the optimum.
 
-/// Fraction of runs whose incumbent's reported value reaches `optimum` (within `tol`).
+/// Whether `value` is at `optimum` (within `tol`) for direction `d` (for a loss: at or below it).
+bool reaches(double value, double optimum, Direction d, double tol = 1e-9);
+/// The incumbent's reported value after each query: curve[i] after query i + 1.
+std::vector<double> best_reported_curve(const SearchResult& r);
+/// Mean/std over curves of the value after `queries` queries (a shorter curve counts with its
+/// last value: its run ended, e.g. on an exhausted space); empty curves are left out.
+MeanStd best_at(std::span<const std::vector<double>> curves, std::size_t queries);
+/// Fraction of curves (empty ones count as misses) whose last value reaches `optimum`.
+double hit_fraction(std::span<const std::vector<double>> curves, double optimum, Direction d, double tol = 1e-9);
+
+/// best_at / hit_fraction over the runs' best_reported_curve.
+MeanStd best_reported_at(std::span<const SearchResult> runs, std::size_t queries);
 double hit_fraction(std::span<const SearchResult> runs, double optimum, Direction d, double tol = 1e-9);
 
 }  // namespace nas

@@ -1,0 +1,117 @@
+#pragma once
+// Every option of every `nas` command (and of the Python module's search()), declared once: each
+// binds a field of an options struct (whose value is the default), with its type, range or
+// choices, help and group (nas::OptionSet). The CLI (CLI11), config files, config.toml, Python
+// keyword arguments and the journal key all read these declarations. Not thread-safe.
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "nas/core/options.hpp"
+#include "nas/engine/executors.hpp"
+#include "nas/engine/guided.hpp"
+#include "nas/engine/search.hpp"
+#include "nas/predictor/factory.hpp"
+#include "nas/training/data.hpp"
+#include "nas/training/evaluator.hpp"
+
+namespace nas::app {
+
+/// The project's version (CMake's project version), written into every config.toml.
+const char* version();
+
+/// Every option with its effective value, typed (numbers, booleans, strings): summary.json's "config".
+nlohmann::ordered_json options_json(const OptionSet& set);
+
+/// Which benchmark, dataset and columns (`nas search`, `sweep`, `predict-eval`, `explain`, `space`).
+struct ExperimentOptions {
+  std::string space = "nb201";
+  std::string dataset;   // "" = the benchmark's first dataset (filled in by finish_experiment)
+  std::string data_dir;  // "" = $NAS_DATA_DIR, else ../shared/datasets (see data_dir())
+  std::string table;     // "" = the benchmark's file under the data folder
+  std::string signal, reported;  // "" = the benchmark's columns
+  int eval_delay_ms = 0;
+};
+void declare_experiment(OptionSet& set, ExperimentOptions& x);
+/// The benchmark's defaults for dataset, signal and reported where not given (so that config.toml
+/// holds the effective values). Throws OptionError for an unknown space or dataset.
+void finish_experiment(OptionSet& set, ExperimentOptions& x);
+
+/// The surrogate's hyperparameters (every field of PredictorOptions but device and seed). With
+/// `with_kind`, also --predictor (one kind).
+void declare_predictor(OptionSet& set, predictor::PredictorOptions& p, bool with_kind);
+
+enum class TrainingPurpose { search, final_training };
+/// Real training (`nas search --evaluator train`, `nas train`).
+struct TrainingSettings {
+  training::TrainingEvaluatorOptions evaluator;
+  int cells = 1;  // NB201: cells per stage N; DARTS: number of cells (evaluator.network.cells or .layers)
+  std::string data = "fashion-mnist", data_path;
+  /// The options for a genome of `space` (cells applied). Throws OptionError for a space without
+  /// a network builder or invalid values.
+  training::TrainingEvaluatorOptions for_space(std::string_view space) const;
+};
+/// Loads t.data from t.data_path (Fashion-MNIST: the Debian package's folder by default), saying on
+/// stderr what was loaded and how long it took. Throws DataError / OptionError.
+std::shared_ptr<const training::ImageData> load_training_data(const TrainingSettings& t);
+/// One line describing the fidelity, e.g. "C 8, N 1, 2000 training images, 4 epochs, batch 64, ...".
+std::string fidelity_brief(const training::TrainingEvaluatorOptions& o, std::string_view space);
+/// Declares the training options with the defaults of `purpose` for NB201; finish_training swaps
+/// in DARTS' defaults for the options not given.
+void declare_training(OptionSet& set, TrainingSettings& t, TrainingPurpose purpose);
+void finish_training(OptionSet& set, TrainingSettings& t, std::string_view space, TrainingPurpose purpose);
+
+/// `nas search`, `nas sweep` and Python's search(): the run, the algorithm, the executor, the
+/// predictor and the training options. Build it, set options (set.set / CLI / read_toml), then
+/// finish(). Not copyable: the OptionSet refers to the fields.
+struct SearchConfig {
+  enum class Front { search, sweep, python };
+  explicit SearchConfig(Front front);
+  SearchConfig(const SearchConfig&) = delete;
+  SearchConfig& operator=(const SearchConfig&) = delete;
+
+  Front front;
+  ExperimentOptions experiment;
+  std::string algo = "rea";          // random | rea | guided
+  std::string evaluator = "table";   // table | train
+  std::size_t seeds = 100;
+  std::uint64_t seed_base = 0;
+  int threads = 0, parallel_runs = 1;
+  std::string out, config, resume, grid;
+  SearchOptions search;
+  GuidedOptions guided;
+  ExecutorOptions executor;          // kind, mode, workers (cost and pool: executor_options())
+  std::string cost_model;
+  double mpi_heartbeat = 1.0, mpi_lost_after = 60;  // distributed::MpiOptions (built only with MPI)
+  predictor::PredictorOptions predictor;
+  TrainingSettings training;
+  OptionSet options;
+
+  bool is_guided() const { return algo == "guided"; }
+  /// Dependent defaults for the options not given (dataset and columns from the benchmark; budget,
+  /// seeds and dedup from the algorithm; training defaults from the space), then checks: options of
+  /// another algorithm or evaluator refused by name, every struct validated. Throws OptionError.
+  void finish();
+  /// Replays `other`'s given options here (a sweep's configurations start from the shared ones).
+  void replay(const SearchConfig& other);
+  /// The effective options as TOML, headed by the command and the version: config.toml.
+  std::string config_toml(const char* command) const;
+  /// The options that decide results (the journal key): without threads, output paths, MPI timing.
+  std::string results_key() const { return options.to_toml(true); }
+};
+
+/// The executor of a finished SearchConfig: --cost-model built (column:NAME through
+/// `column_cost`, null where there is no table), the MPI pool under mpirun (its worker count then
+/// becomes c's --workers). Throws OptionError.
+ExecutorOptions executor_options(SearchConfig& c, const std::function<CostModel(const std::string&)>& column_cost = {});
+/// Whether the run is not the default executor (one local synchronous worker): trajectories then
+/// record worker and times.
+bool executor_requested(const SearchConfig& c);
+/// The predictor options of a run; `parallel` runs at once use 1 torch thread each.
+predictor::PredictorOptions run_predictor_options(const SearchConfig& c);
+
+/// Refuses a budget larger than an enumerable space (OptionError naming --budget and the size).
+void check_budget_fits(const SearchSpace& space, std::size_t budget);
+
+}  // namespace nas::app

@@ -1,0 +1,90 @@
+// Every option of nas search / sweep / Python's search() round-trips through config.toml: each is
+// set to a value other than its default, written, read into a fresh configuration, written again.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "options.hpp"
+
+namespace {
+// A valid value other than the option's default, from its declaration.
+std::string other_value(const nas::OptionSet::Option& o) {
+  using T = nas::OptionSet::Type;
+  const std::string d = o.get();
+  switch (o.type) {
+    case T::flag: return d == "true" ? "false" : "true";
+    case T::integer: {
+      const long long v = std::stoll(d);
+      return std::to_string(v + 1 <= o.max ? v + 1 : v - 1);
+    }
+    case T::real: {
+      const double v = std::stod(d);
+      const double w = v * 0.5 + (o.min > -1e300 ? o.min : 0) * 0.5 + 0.001;
+      return nas::OptionSet::number_text(w <= o.max && w >= o.min && w != v ? w : (o.min + o.max) / 2);
+    }
+    case T::text: return d + "x";
+    case T::choice:
+      for (const auto& c : o.choices)
+        if (c != d) return c;
+      return d;
+  }
+  return d;
+}
+}  // namespace
+
+TEST_CASE("config.toml: every option of nas search (and sweep, Python) round-trips, and each was changed", "[options][apps]") {
+  for (auto front : {nas::app::SearchConfig::Front::search, nas::app::SearchConfig::Front::sweep, nas::app::SearchConfig::Front::python}) {
+    nas::app::SearchConfig a(front);
+    std::map<std::string, std::string> defaults;
+    for (const auto& o : a.options.options()) defaults[o.name] = o.get();
+    for (const auto& o : a.options.options()) a.options.set(o.name, other_value(o));
+    std::size_t changed = 0;
+    for (const auto& o : a.options.options()) changed += o.get() != defaults[o.name];
+    // A choice with one value cannot change; every other option did.
+    CHECK(changed + 0 >= a.options.options().size() - 1);
+    const std::string toml = a.options.to_toml();
+    const std::string path = "/tmp/nas_test_config_" + std::to_string(static_cast<int>(front)) + ".toml";
+    std::ofstream(path) << a.config_toml("search");
+    nas::app::SearchConfig b(front);
+    b.options.read_toml(path);
+    CHECK(b.options.to_toml() == toml);
+    CHECK(b.results_key() == a.results_key());
+    std::remove(path.c_str());
+  }
+}
+
+TEST_CASE("options: one name per option across commands, dependent defaults filled in, other algorithms' options refused", "[options][apps]") {
+  nas::app::SearchConfig c(nas::app::SearchConfig::Front::search);
+  c.options.set("algo", "guided");
+  c.finish();
+  CHECK(c.seeds == 10);
+  CHECK(c.guided.budget == 100);
+  CHECK(c.guided.skip_canonical_duplicates);
+  CHECK(c.experiment.dataset == "cifar10");
+  CHECK(c.experiment.signal == "test_200ep");
+  for (const char* name : {"ranking-loss", "torch-threads", "layers", "weight-decay", "gcn-mode", "mask-budget", "lambda-mask", "tart-dp",
+                           "tart-lr", "intervention-combine", "hinge-margin"})
+    CHECK(c.options.has(name));
+
+  nas::app::SearchConfig r(nas::app::SearchConfig::Front::search);
+  r.options.set("algo", "rea");
+  r.options.set("top-k", "3");
+  CHECK_THROWS_WITH(r.finish(), Catch::Contains("--top-k is an option of guided search"));
+
+  nas::app::SearchConfig t(nas::app::SearchConfig::Front::search);
+  t.options.set("space", "transnas-micro");
+  t.options.set("task", "room_layout");
+  t.finish();
+  CHECK(t.experiment.dataset == "room_layout");
+  CHECK(t.experiment.signal == t.experiment.reported);
+
+  nas::app::SearchConfig d(nas::app::SearchConfig::Front::search);
+  d.options.set("space", "darts");
+  d.options.set("evaluator", "train");
+  d.finish();
+  CHECK(d.training.cells == 5);  // DARTS' search default, not NB201's
+  CHECK(d.seeds == 1);
+  CHECK(d.search.budget == 40);
+}
