@@ -301,6 +301,13 @@ void SearchConfig::replay(const SearchConfig& other) {
   for (const auto& [k, v] : other.options.given_values()) options.set(k, v);
 }
 
+namespace {
+// Typed by the user with a value other than the default: an option the run would ignore is then a
+// mistake worth refusing. Options read from a config file (which holds every option) and
+// defaults passed back explicitly (a config replayed as Python keywords) are not.
+bool changed_by_user(const OptionSet::Option& o) { return o.given && !o.from_file && o.get() != o.default_text; }
+}  // namespace
+
 void SearchConfig::finish() {
   OptionSet& s = options;
   const bool train = evaluator == "train";
@@ -311,7 +318,7 @@ void SearchConfig::finish() {
   } else {
     finish_experiment(s, experiment);
     for (const auto& o : s.options())
-      if (o.given && !o.from_file && o.group == "training")
+      if (changed_by_user(o) && o.group == "training")
         throw OptionError(fmt::format("--{} is an option of real training; this run is --evaluator table (add --evaluator train, or drop it)", o.name));
   }
   if (front == Front::search && !s.given("seeds")) s.set_default("seeds", train ? "1" : is_guided() ? "10" : "100");
@@ -320,11 +327,11 @@ void SearchConfig::finish() {
   if (!is_guided() && front != Front::sweep) {
     // Refuse what this algorithm would ignore (a sweep shares options across algorithms).
     for (const auto& o : s.options())
-      if (o.given && !o.from_file && (o.group == "guided" || o.group == "retraining" || o.group == "predictor"))
+      if (changed_by_user(o) && (o.group == "guided" || o.group == "retraining" || o.group == "predictor"))
         throw OptionError(fmt::format("--{} is an option of guided search; this run is --algo {} (add --algo guided, or drop it)", o.name, algo));
     if (algo == "random")
       for (const char* k : {"population", "tournament"})
-        if (s.typed(k)) throw OptionError(fmt::format("--{} is an option of REA and guided search; random search has no population", k));
+        if (changed_by_user(*s.find(k))) throw OptionError(fmt::format("--{} is an option of REA and guided search; random search has no population", k));
   }
   if (!cost_model.empty() && executor.kind != ExecutorOptions::Kind::simulated) throw OptionError("--cost-model is for --executor simulated");
   if (front == Front::sweep && executor.kind == ExecutorOptions::Kind::mpi)

@@ -1,6 +1,6 @@
-// The config-file reader (`--config FILE`, `--resume DIR`'s config.toml): any file either throws
-// OptionError naming file and line, or gives options that, written back with to_toml(), read back
-// to the same options.
+// The config-file reader (`--config FILE`, `--resume DIR`'s config.toml: nas::OptionSet::read_toml):
+// any file either throws OptionError naming file and line, or gives options that, written back with
+// to_toml(), read back to the same options.
 #include <unistd.h>
 
 #include <cstdint>
@@ -9,14 +9,24 @@
 #include <fstream>
 #include <string>
 
-#include "cli.hpp"
 #include "nas/core/errors.hpp"
+#include "nas/core/options.hpp"
 
 namespace {
-nas::cli::Args fresh() {
-  char prog[] = "nas", cmd[] = "search";
-  char* argv[] = {prog, cmd};
-  return nas::cli::Args(2, argv, 2, {"algo", "budget", "space", "table", "cost-model", "lr"}, {"async", "warm-start"});
+struct Fields {
+  std::string algo = "rea", table, cost_model;
+  long long budget = 150;
+  double lr = 0.003;
+  bool async = false, warm_start = false;
+};
+void declare(nas::OptionSet& s, Fields& f) {
+  s.choice("algo", f.algo, "", {"random", "rea", "guided"});
+  s.integer("budget", f.budget, "", 1, 1'000'000);
+  s.text("table", f.table, "");
+  s.text("cost-model", f.cost_model, "");
+  s.real("lr", f.lr, "", 1e-12, 1e3);
+  s.flag("async", f.async, "");
+  s.flag("warm-start", f.warm_start, "");
 }
 std::string temp_path(const char* tag) { return "/tmp/nas-fuzz-config-" + std::to_string(getpid()) + tag; }
 }  // namespace
@@ -24,18 +34,22 @@ std::string temp_path(const char* tag) { return "/tmp/nas-fuzz-config-" + std::t
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string path = temp_path(".toml");
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-  nas::cli::Args a = fresh();
+  Fields fa;
+  nas::OptionSet a;
+  declare(a, fa);
   try {
-    a.merge_config_file(path);
+    a.read_toml(path);
   } catch (const nas::OptionError&) {
     return 0;
   }
   const std::string toml = a.to_toml();
   const std::string path2 = temp_path("-again.toml");
   std::ofstream(path2, std::ios::binary) << toml;
-  nas::cli::Args b = fresh();
+  Fields fb;
+  nas::OptionSet b;
+  declare(b, fb);
   try {
-    b.merge_config_file(path2);
+    b.read_toml(path2);
   } catch (const nas::OptionError& e) {
     std::fprintf(stderr, "to_toml() wrote a file that does not read back: %s\n---\n%s---\n", e.what(), toml.c_str());
     std::abort();

@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "experiment.hpp"
+#include "nas/datasets/csv.hpp"
 #include "nas/core/errors.hpp"
 #include "nas/core/rng.hpp"
 #include "nas/engine/executors.hpp"
@@ -36,7 +37,7 @@ py::object g_evaluation_failed;  // nasengine.EvaluationFailed (a Python excepti
 
 /// Python keyword arguments as option text: underscores become dashes, True/False for flags,
 /// numbers as Python prints them (repr: the shortest round trip), None leaves the default.
-void set_options(OptionSet& set, const py::kwargs& kwargs) {
+void set_options(OptionSet& set, const py::dict& kwargs) {
   for (const auto& [k, v] : kwargs) {
     std::string key = py::str(k);
     for (auto& ch : key)
@@ -54,7 +55,7 @@ void set_options(OptionSet& set, const py::kwargs& kwargs) {
 }
 
 /// search()'s options: those of `nas search`, from the same declarations.
-std::unique_ptr<app::SearchConfig> search_config(const py::kwargs& kwargs) {
+std::unique_ptr<app::SearchConfig> search_config(const py::dict& kwargs) {
   auto c = std::make_unique<app::SearchConfig>(app::SearchConfig::Front::python);
   set_options(c->options, kwargs);
   c->finish();
@@ -200,7 +201,14 @@ py::dict run_to_dict(const SearchResult& r, const SearchSpace& space, const Guid
 
 /// nasengine.search(**options, evaluator=None, direction="maximise")
 py::list search(py::object evaluator, const std::string& direction, const py::kwargs& kwargs) {
-  const auto config = search_config(kwargs);
+  // evaluator="table" / "train" is the option of `nas search` (as a config.toml holds it); a
+  // callable is a Python evaluator.
+  py::dict options(kwargs);
+  if (py::isinstance<py::str>(evaluator)) {
+    options["evaluator"] = evaluator;
+    evaluator = py::none();
+  }
+  const auto config = search_config(options);
   app::SearchConfig& c = *config;
   const bool guided = c.is_guided();
   const std::size_t n_seeds = c.seeds;
@@ -385,6 +393,16 @@ reported, cost_seconds, parameters, and may raise EvaluationFailed. seeds defaul
       .def("values", &PyTable::values, py::arg("column"));
   m.attr("spaces") = space_names();
   m.attr("__version__") = app::version();
+  m.def("read_csv", [](const std::string& path) {
+    const auto f = datasets::CsvFile::read(path);
+    py::dict out;
+    for (std::size_t c = 0; c < f.header().size(); ++c) {
+      py::list col;
+      for (std::size_t r = 0; r < f.rows(); ++r) col.append(std::string(f.field(r, c)));
+      out[py::str(f.header()[c])] = col;
+    }
+    return out;
+  }, py::arg("path"), "a CSV file read by the project's strict reader (RFC 4180): {column: [text, ...]}; DataError names file, line, column");
   m.def("options", [] {
     app::SearchConfig c(app::SearchConfig::Front::python);
     py::list out;

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import tomllib
 import unittest
 
 import nasengine as ne
@@ -37,6 +38,45 @@ class SearchFromPython(unittest.TestCase):
             self.assertEqual(p["best_reported"], float(c["best_reported"]))
         self.assertEqual(len(runs[0]["best_reported"]), 40)
         self.assertGreater(len(runs[0]["retrains"]), 1)
+
+    def test_config_toml_replays_in_python(self):
+        # config.toml (every effective option) read by a standard TOML parser, passed as keywords:
+        # the same run as the CLI's.
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "run")
+            cli = cli_trajectory(["--algo", "guided", "--predictor", "gcn", "--budget", "30", "--torch-threads", "1", "--seeds", "1",
+                                  "--dataset", "cifar100", "--hidden", "32", "--warm-start", "--mutation-steps", "2"], out)
+            with open(os.path.join(out, "config.toml"), "rb") as f:
+                config = tomllib.load(f)
+        self.assertEqual(config["hidden"], 32)
+        self.assertIs(config["warm-start"], True)
+        self.assertEqual(config["epochs"], 100)  # a default, written too
+        names = {o["name"] for o in ne.options()}
+        opts = {}
+        for key, value in config.items():
+            k = key.replace("-", "_")
+            if key in ("out", "resume") or value == "":
+                continue
+            self.assertIn(k, names)
+            opts[k] = value
+        py = ne.search(**opts)[0]["trajectory"]
+        self.assertEqual([q["arch"] for q in py], [c["arch"] for c in cli])
+        self.assertEqual([q["best_reported"] for q in py], [float(c["best_reported"]) for c in cli])
+
+    def test_nb101_darts_trajectories_read_back(self):
+        # Their architecture strings hold commas: the CSV must quote them (RFC 4180).
+        for space in ("nb101", "darts"):
+            with tempfile.TemporaryDirectory() as d:
+                out = os.path.join(d, "run")
+                rows = cli_trajectory(["--space", space, "--algo", "rea", "--budget", "20", "--seeds", "1"], out)
+                path = os.path.join(out, "trajectories", "seed_0.csv")
+                ours = ne.read_csv(path)
+            self.assertEqual(len(rows), 20)
+            self.assertEqual(ours["arch"], [r["arch"] for r in rows])
+            sp = ne.Space(space)
+            for a in ours["arch"]:
+                self.assertIn(",", a)
+                self.assertEqual(sp.parse(a), a)
 
     def test_rea_seeds_and_async_workers(self):
         runs = ne.search(algo="rea", budget=60, seeds=3, workers=4, mode="async")

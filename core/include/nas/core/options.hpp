@@ -182,8 +182,8 @@ class OptionSet {
     return out;
   }
 
-  /// Reads `key = value` lines (TOML subset: numbers, true/false, "strings" with \" and \\
-  /// escapes, # comments, blank lines; keys are option names) and sets each option not already
+  /// Reads `key = value` lines (TOML subset: numbers, true/false, "strings" with the escapes backslash-quote and
+  /// backslash-backslash, # comments, blank lines; keys are option names) and sets each option not already
   /// given (the command line wins). All lines are checked before any option changes. Throws
   /// OptionError "FILE:LINE: ..." naming the key and value.
   void read_toml(const std::string& path) {
