@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 #include "mpi_job.hpp"
 #include "nas/engine/statistics.hpp"
+#include "nas/engine/summary.hpp"
+#include <tbb/info.h>
 #include "run_options.hpp"
 #include "nas/engine/executors.hpp"
 #include "nas/core/errors.hpp"
@@ -99,6 +101,12 @@ int cmd_search(int argc, char** argv) {
     write_trajectory(out, seeds[i], runs[i], *x.space, false, with_executor);
     if (guided) write_retrains(out, seeds[i], guided_runs[i]);
   }
+  // Why each run ended, and on what (the library's RunSummary: the same for embedders and Python).
+  const Resources resources{threads, threads > 0 ? threads : static_cast<int>(tbb::info::default_concurrency()),
+                            guided ? c.predictor.device : "", ""};
+  std::vector<RunSummary> summaries;
+  for (std::size_t i = 0; i < runs.size(); ++i)
+    summaries.push_back(guided ? summarize(guided_runs[i], *x.space, budget, resources) : summarize(runs[i], *x.space, budget, resources));
 
   const double optimum = x.table->optimum(x.reported_column, x.direction);
   const double hit = hit_fraction(runs, optimum, x.direction);
@@ -134,6 +142,7 @@ int cmd_search(int argc, char** argv) {
                            {"threads", threads},
                            {"version", version()},
                            {"config", options_json(c.options)}};
+  j["runs"] = runs_json(summaries, seeds);
   if (with_executor) {
     double util = 0, steady = 0, makespan = 0, failures = 0;
     for (const auto& r : runs)
@@ -145,6 +154,7 @@ int cmd_search(int argc, char** argv) {
     fmt::print("executor: mean utilisation {:.1f}% ({:.2f}% before the final drain), makespan {:.1f} s ({}), {:.1f} failed evaluations per run\n", 100 * util / n, 100 * steady / n, makespan / n,
                xo.kind == ExecutorOptions::Kind::simulated ? "simulated" : "wall", failures / n);
   }
+  print_summaries(summaries, seeds);
   fmt::print("\n{} on {} / {} ({} seeds, reported = {})\n", label, x.space->name(), x.dataset, n_seeds, x.reported_name());
   fmt::print("{:>8}  {:>18}{}\n", "queries", "best (mean ± std)", closed_form ? "   closed-form E[best]   z" : "");
   auto& best_at = j["best_at"] = nlohmann::ordered_json::object();

@@ -58,7 +58,7 @@ struct ProgressPrinter {
   double best = -std::numeric_limits<double>::infinity();
   std::size_t best_query = 0;
   Clock::time_point t0 = Clock::now();
-  std::mutex m;
+  std::mutex m{};
 
   void reset(std::size_t done = 0) {
     std::lock_guard lock(m);
@@ -140,7 +140,7 @@ int cmd_search_train(SearchConfig& c) {
 
   std::vector<std::uint64_t> seeds(n_seeds);
   std::iota(seeds.begin(), seeds.end(), seed_base);
-  ProgressPrinter progress{*space, budget, to.train.epochs};
+  ProgressPrinter progress{*space, budget, to.train.epochs, 0, -std::numeric_limits<double>::infinity(), 0, Clock::now(), {}};
   const EvaluatorFactory factory = [&](std::uint64_t seed) -> std::unique_ptr<Evaluator> {
     return std::make_unique<training::TrainingEvaluator>(*space, data, to, seed, progress.observer());
   };
@@ -342,7 +342,7 @@ int cmd_train(int argc, char** argv) {
   fmt::print(stderr, "nas train: {} on {} ({} training, {} validation, {} test images), {}\n", cmd.arch, data->name, split.train.size(),
              split.valid.size(), split.test.size(), fidelity_brief(to, space->name()));
   to.train.valid_every_epoch = true;
-  ProgressPrinter progress{*space, 1, to.train.epochs};
+  ProgressPrinter progress{*space, 1, to.train.epochs, 0, -std::numeric_limits<double>::infinity(), 0, Clock::now(), {}};
   const auto obs = progress.observer();
   const auto r = training::train_network(*space, g, *data, split, to.network, to.train, seed,
                                          [&](const training::EpochLog& l) { obs.on_epoch(g, l); }, out + "/weights.pt");

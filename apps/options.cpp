@@ -301,15 +301,14 @@ void SearchConfig::replay(const SearchConfig& other) {
   for (const auto& [k, v] : other.options.given_values()) options.set(k, v);
 }
 
-namespace {
-// Typed by the user with a value other than the default: an option the run would ignore is then a
-// mistake worth refusing. Options read from a config file (which holds every option) and
-// defaults passed back explicitly (a config replayed as Python keywords) are not.
-bool changed_by_user(const OptionSet::Option& o) { return o.given && !o.from_file && o.get() != o.default_text; }
-}  // namespace
-
 void SearchConfig::finish() {
   OptionSet& s = options;
+  // Typed by the user: an option the run would ignore is a mistake worth refusing. Options read
+  // from a config file (which holds every option) are not; from Python, neither are defaults
+  // passed explicitly (a config.toml replayed as keywords).
+  const auto changed_by_user = [this](const OptionSet::Option& o) {
+    return o.given && !o.from_file && (front != Front::python || o.get() != o.default_text);
+  };
   const bool train = evaluator == "train";
   if (train) {
     if (!training::trainable(experiment.space))

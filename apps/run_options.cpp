@@ -1,6 +1,7 @@
 #include "run_options.hpp"
 
 #include <filesystem>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -56,6 +57,43 @@ std::unique_ptr<Journal> open_run(const SearchConfig& c, const std::string& out,
   auto journal = open_journal(c.results_key(), out, space);
   write_file(out + "/config.toml", c.config_toml(command));
   return journal;
+}
+
+nlohmann::ordered_json runs_json(std::span<const RunSummary> summaries, std::span<const std::uint64_t> seeds) {
+  auto a = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < summaries.size(); ++i) {
+    const RunSummary& s = summaries[i];
+    a.push_back({{"seed", seeds[i]},
+                 {"termination", termination_name(s.termination)},
+                 {"message", s.message},
+                 {"queries", s.queries},
+                 {"failures", s.failures},
+                 {"incumbent", s.incumbent},
+                 {"incumbent_query", s.incumbent_query},
+                 {"best_signal", s.best_signal},
+                 {"best_reported", s.best_reported},
+                 {"wall_seconds", s.wall_seconds},
+                 {"retrains", s.retrains},
+                 {"threads_requested", s.resources.threads_requested},
+                 {"threads_used", s.resources.threads_used},
+                 {"device_requested", s.resources.device_requested},
+                 {"device_used", s.resources.device_used}});
+  }
+  return a;
+}
+
+void print_summaries(std::span<const RunSummary> summaries, std::span<const std::uint64_t> seeds) {
+  if (summaries.size() <= 5) {
+    for (std::size_t i = 0; i < summaries.size(); ++i) fmt::print("seed {}: {}", seeds[i], summaries[i].report());
+    return;
+  }
+  std::map<std::string_view, std::size_t> ends;
+  for (const auto& s : summaries) ++ends[termination_name(s.termination)];
+  std::string line;
+  for (const auto& [name, n] : ends) line += fmt::format("{}{} {}", line.empty() ? "" : ", ", n, name);
+  fmt::print("{} runs ended: {}\n", summaries.size(), line);
+  for (std::size_t i = 0; i < summaries.size(); ++i)
+    if (summaries[i].termination != Termination::budget_spent) fmt::print("seed {}: {}", seeds[i], summaries[i].report());
 }
 
 void report_resume(const Journal& journal, std::span<const std::uint64_t> seeds, const char* detail) {

@@ -8,6 +8,7 @@
 #include "nas/engine/guided.hpp"
 #include "nas/engine/journal.hpp"
 #include "nas/engine/search.hpp"
+#include "nas/engine/summary.hpp"
 
 namespace nas::app {
 
@@ -31,6 +32,12 @@ std::unique_ptr<Journal> open_journal(const std::string& key, const std::string&
 /// Creates `out`, writes out/config.toml (every effective option, so the run replays with --config
 /// or resumes with --resume out) and opens its journal.
 std::unique_ptr<Journal> open_run(const SearchConfig& c, const std::string& out, const SearchSpace& space, const char* command);
+
+/// summary.json's "runs": per seed, why it ended, its incumbent, its figures and resources.
+nlohmann::ordered_json runs_json(std::span<const RunSummary> summaries, std::span<const std::uint64_t> seeds);
+/// The runs' ends on stdout: each run's report for up to 5 runs, else one line counting the
+/// terminations (and the reports of runs that did not spend their budget).
+void print_summaries(std::span<const RunSummary> summaries, std::span<const std::uint64_t> seeds);
 
 /// Says on stderr whether the journal makes this a resumed run or a finished one (outputs rebuilt);
 /// `detail` is appended to the resume line.

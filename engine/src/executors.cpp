@@ -423,6 +423,7 @@ std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const Ev
     const ExecutionStats st = drive_journaled(search, space, make_evaluator, o.seed, executor, journal);
     GuidedResult& r = results[i];
     r = search.take_guided_result();
+    if (model) r.device = model->device();
     record_execution(r, st, executor.workers);
     r.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     // Evaluation time in wall seconds: the local workers' (with several, more than the wall share).

@@ -571,6 +571,7 @@ GuidedResult run_guided_search(const SearchSpace& space, Evaluator& evaluator, s
   }
   retrainer.poll(search, true);
   GuidedResult r = search.take_guided_result();
+  if (model) r.device = model->device();
   r.seconds_evaluating = evaluating;
   r.wall_seconds = since(t0);
   r.seconds_engine = std::max(0.0, r.wall_seconds - r.seconds_scoring - r.seconds_evaluating - retrainer.seconds_training());

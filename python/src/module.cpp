@@ -24,6 +24,8 @@
 #include "nas/core/rng.hpp"
 #include "nas/engine/executors.hpp"
 #include "nas/engine/guided.hpp"
+#include "nas/engine/summary.hpp"
+#include <tbb/info.h>
 #include "nas/mutation/search_space.hpp"
 #include "nas/predictor/factory.hpp"
 #include "run_options.hpp"
@@ -134,7 +136,8 @@ class PyEvaluator final : public Evaluator {
   std::uint64_t queries_ = 0;
 };
 
-py::dict run_to_dict(const SearchResult& r, const SearchSpace& space, const GuidedResult* g) {
+py::dict run_to_dict(const SearchResult& r, const SearchSpace& space, const GuidedResult* g, std::size_t budget, const Resources& resources) {
+  const RunSummary summary = g ? summarize(*g, space, budget, resources) : summarize(r, space, budget, resources);
   py::list traj;
   std::vector<double> best;
   for (const auto& q : r.trajectory) {
@@ -179,6 +182,11 @@ py::dict run_to_dict(const SearchResult& r, const SearchSpace& space, const Guid
   out["makespan"] = r.makespan;
   out["space_exhausted"] = r.space_exhausted;
   out["too_many_failures"] = r.too_many_failures;
+  out["termination"] = std::string(termination_name(summary.termination));
+  out["message"] = summary.message;
+  out["summary"] = summary.report();
+  out["device"] = summary.resources.device_used;
+  out["threads_used"] = summary.resources.threads_used;
   if (g) {
     py::list retrains;
     for (const auto& t : g->retrains) {
@@ -246,6 +254,8 @@ py::list search(py::object evaluator, const std::string& direction, const py::kw
     if (!x) throw OptionError(fmt::format("--cost-model column:{}: no table to read durations from with a Python evaluator", name));
     return x->column_cost(name);
   });
+  const Resources resources{threads, threads > 0 ? threads : static_cast<int>(tbb::info::default_concurrency()), guided ? c.predictor.device : "",
+                            ""};
   py::list out;
   if (guided) {
     const GuidedOptions& go = c.guided;
@@ -258,7 +268,7 @@ py::list search(py::object evaluator, const std::string& direction, const py::kw
                                    evaluator.is_none() ? parallel : 1);
       });
     }
-    for (const auto& r : runs) out.append(run_to_dict(r, *space, &r));
+    for (const auto& r : runs) out.append(run_to_dict(r, *space, &r, c.search.budget, resources));
   } else {
     const SearchOptions& so = c.search;
     std::vector<SearchResult> runs;
@@ -266,7 +276,7 @@ py::list search(py::object evaluator, const std::string& direction, const py::kw
       py::gil_scoped_release release;
       runs = run_searches(*space, factory, so, xo, dir, seeds, evaluator.is_none() ? threads : 1);
     }
-    for (const auto& r : runs) out.append(run_to_dict(r, *space, nullptr));
+    for (const auto& r : runs) out.append(run_to_dict(r, *space, nullptr, c.search.budget, resources));
   }
   return out;
 }

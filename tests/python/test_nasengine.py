@@ -37,6 +37,9 @@ class SearchFromPython(unittest.TestCase):
             self.assertEqual(p["signal"], float(c["signal"]))
             self.assertEqual(p["best_reported"], float(c["best_reported"]))
         self.assertEqual(len(runs[0]["best_reported"]), 40)
+        self.assertEqual(runs[0]["termination"], "budget_spent")
+        self.assertEqual(runs[0]["device"], "cpu")
+        self.assertIn("40/40 queries (budget spent)", runs[0]["summary"])
         self.assertGreater(len(runs[0]["retrains"]), 1)
 
     def test_config_toml_replays_in_python(self):

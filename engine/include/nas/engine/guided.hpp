@@ -94,6 +94,7 @@ struct GuidedResult : SearchResult {
   double seconds_evaluating = 0;  // inside Evaluator::evaluate (the benchmark)
   double seconds_engine = 0;      // everything else on the search thread
   std::size_t candidates_scored = 0;
+  std::string device;             // where the surrogate ran (Surrogate::device())
 };
 
 /// Hooks on a guided search.

@@ -1,0 +1,77 @@
+#include "nas/engine/summary.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace nas {
+
+std::string_view termination_name(Termination t) {
+  switch (t) {
+    case Termination::budget_spent: return "budget_spent";
+    case Termination::space_exhausted: return "space_exhausted";
+    case Termination::too_many_failures: return "too_many_failures";
+    case Termination::stopped: return "stopped";
+  }
+  return "?";
+}
+
+RunSummary summarize(const SearchResult& r, const SearchSpace& space, std::size_t budget, Resources resources) {
+  RunSummary s;
+  s.queries = r.trajectory.size();
+  s.budget = budget;
+  s.failures = r.failures.size();
+  s.wall_seconds = r.wall_seconds;
+  s.resources = std::move(resources);
+  // The order matters when several hold: the first cause is the one that stopped the run.
+  if (r.too_many_failures) {
+    s.termination = Termination::too_many_failures;
+    s.message = fmt::format("stopped after {} failed evaluations (the --max-failures limit), {} of {} queries answered", s.failures, s.queries, budget);
+  } else if (r.stopped_by_observer) {
+    s.termination = Termination::stopped;
+    s.message = fmt::format("stopped by its caller after {} of {} queries", s.queries, budget);
+  } else if (r.space_exhausted && s.queries < budget) {
+    s.termination = Termination::space_exhausted;
+    s.message = fmt::format("the space ran out of unevaluated architectures after {} of {} queries", s.queries, budget);
+  } else {
+    s.termination = Termination::budget_spent;
+    s.message = fmt::format("the budget of {} queries was spent", budget);
+  }
+  if (!r.trajectory.empty()) {
+    const auto& last = r.trajectory.back();
+    s.best_signal = last.best_signal;
+    s.best_reported = last.best_reported;
+    // The incumbent: the first record that reached the final best signal.
+    const auto it = std::find_if(r.trajectory.begin(), r.trajectory.end(), [&](const QueryRecord& q) { return q.signal == last.best_signal; });
+    if (it != r.trajectory.end()) s.incumbent = space.format(it->arch), s.incumbent_query = it->query;
+  }
+  return s;
+}
+
+RunSummary summarize(const GuidedResult& r, const SearchSpace& space, std::size_t budget, Resources resources) {
+  if (resources.device_used.empty()) resources.device_used = r.device;
+  RunSummary s = summarize(static_cast<const SearchResult&>(r), space, budget, std::move(resources));
+  s.retrains = r.retrains.size();
+  return s;
+}
+
+std::string RunSummary::brief() const {
+  std::string why = std::string(termination_name(termination));
+  std::replace(why.begin(), why.end(), '_', ' ');
+  if (queries == 0) return fmt::format("0/{} queries ({}), {:.2f} s", budget, why, wall_seconds);
+  return fmt::format("{}/{} queries ({}), best reported {:.4f} (query {}: {}), {:.2f} s", queries, budget, why, best_reported, incumbent_query,
+                     incumbent, wall_seconds);
+}
+
+std::string RunSummary::report() const {
+  std::string s = brief() + "\n  " + message + "\n";
+  if (failures > 0) s += fmt::format("  {} failed evaluation(s)\n", failures);
+  if (retrains > 0) s += fmt::format("  {} surrogate retrain(s)\n", retrains);
+  const auto threads = [](int t) { return t == 0 ? std::string("all cores") : std::to_string(t); };
+  s += fmt::format("  threads: {} requested, {} used", threads(resources.threads_requested), resources.threads_used);
+  if (!resources.device_requested.empty() || !resources.device_used.empty())
+    s += fmt::format("; device: {} requested, {} used", resources.device_requested, resources.device_used.empty() ? "-" : resources.device_used);
+  return s + "\n";
+}
+
+}  // namespace nas
