@@ -28,6 +28,7 @@
 #include "nas/predictor/encoding.hpp"
 #include "nas/predictor/explain.hpp"
 #include "nas/predictor/factory.hpp"
+#include "splits.hpp"
 
 namespace nas::app {
 namespace {
@@ -37,7 +38,7 @@ namespace {
 struct SurrogateCommand {
   ExperimentOptions experiment;
   predictor::PredictorOptions model;
-  std::string predictors = "carl", train_sizes = "50,100,200,500,1000", holdout = "canonical", out;
+  std::string predictors = "carl", train_sizes = "50,100,200,500,1000", holdout = "canonical", out, splits = "uniform";
   std::size_t seeds = 5, train_size = 1000;
   std::uint64_t seed_base = 0;
   int threads = 0;
@@ -62,6 +63,9 @@ struct SurrogateCommand {
       s.integer("seed-base", seed_base, "first seed", 0, 1LL << 62);
       s.choice("holdout", holdout, "canonical: test on rows not identical (canonical hash) to a training cell | exact: every row not trained on",
                {"canonical", "exact"});
+      s.text("split", splits,
+             "comma-separated training/test splits: uniform | worse-half | without-op:OP@EDGE (nb201) | max-param-ops:K | rea-visited "
+             "(shifted: train on that part, test on the rest)");
       s.flag("bench-tokens", bench_tokens, "also time LAP tokenisation of the whole table at 1 and 2 threads").neutral();
     }
     s.integer("threads", threads, "oneTBB threads (0 = all cores)", 0, 1024).neutral();
@@ -102,6 +106,7 @@ std::vector<std::size_t> sample_rows(std::size_t n, std::size_t k, std::uint64_t
 }
 
 struct Run {
+  std::string split;
   std::string predictor;
   std::size_t size = 0;
   std::uint64_t seed = 0;
@@ -177,63 +182,54 @@ int cmd_predict_eval(int argc, char** argv) {
   std::vector<ArchitectureHash> ids(rows);
   for (std::size_t i = 0; i < rows; ++i) ids[i] = x.space->canonical_hash(all[i]);
 
-  fmt::print(stderr, "nas predict-eval: {} on {} / {} ({} rows), train on {}, rank against {}, {} seeds\n", fmt::join(kinds, ","),
-             x.space->name(), x.dataset, rows, x.signal_name(), x.reported_name(), n_seeds);
+  std::vector<SplitSpec> split_specs;
+  for (const auto& t : items("split", cmd.splits)) split_specs.push_back(parse_split(t));
+  fmt::print(stderr, "nas predict-eval: {} on {} / {} ({} rows), train on {}, rank against {}, {} seeds, split {}\n", fmt::join(kinds, ","),
+             x.space->name(), x.dataset, rows, x.signal_name(), x.reported_name(), n_seeds, cmd.splits);
   std::vector<Run> runs;
   std::string device;
   {
-    cli::Progress bar("runs", kinds.size() * sizes.size() * n_seeds);
-    for (const auto& kind : kinds) {
-      auto base = cmd.model;
-      base.kind = kind;
+    cli::Progress bar("runs", split_specs.size() * kinds.size() * sizes.size() * n_seeds);
+    for (const auto& spec : split_specs)
       for (auto size_ll : sizes) {
         const auto size = static_cast<std::size_t>(size_ll);
         for (std::uint64_t s = seed_base; s < seed_base + n_seeds; ++s) {
-          // The split depends on (seed, size) only: every predictor sees the same cells.
-          const auto train_rows = sample_rows(rows, size, derive_seed(s, size));
-          std::vector<char> in_train(rows, 0);
+          // Paired: the split depends on (split, size, seed) only, so every predictor sees the same cells.
+          const Split split = make_split(spec, x, signal, ids, size, s, canonical_holdout);
           std::vector<Genome> tg;
           std::vector<double> ty;
-          std::unordered_set<ArchitectureHash, ArchitectureHashHasher> train_ids;
-          for (auto r : train_rows) {
-            in_train[r] = 1;
-            tg.push_back(all[r]);
-            ty.push_back(signal[r]);
-            train_ids.insert(ids[r]);
-          }
-          // Held out: every other row, minus (by default) rows identical to a training cell, so a
-          // sample that repeats an architecture (NB101's has 500 rows, 292 distinct) cannot leak.
-          if (canonical_holdout)
+          for (auto r : split.train) tg.push_back(all[r]), ty.push_back(signal[r]);
+          for (const auto& kind : kinds) {
+            auto o = cmd.model;
+            o.kind = kind;
+            o.seed = s;
+            auto model = predictor::make_surrogate(*x.space, o);
+            device = model->device();
+            FitOptions f;
+            f.seed = s;
+            Run run{spec.text, kind, size, s};
+            run.train_s = seconds([&] { run.loss = model->fit(tg, ty, f).final_loss; });
+            std::vector<double> pred;
+            run.score_s = seconds([&] { pred = model->score(all); });
+            std::vector<double> p_test, t_test;
             for (std::size_t r = 0; r < rows; ++r)
-              if (train_ids.count(ids[r])) in_train[r] = 1;
-          auto o = base;
-          o.seed = s;
-          auto model = predictor::make_surrogate(*x.space, o);
-          device = model->device();
-          FitOptions f;
-          f.seed = s;
-          Run run{kind, size, s};
-          run.train_s = seconds([&] { run.loss = model->fit(tg, ty, f).final_loss; });
-          std::vector<double> pred;
-          run.score_s = seconds([&] { pred = model->score(all); });
-          std::vector<double> p_test, t_test;
-          for (std::size_t r = 0; r < rows; ++r)
-            if (!in_train[r]) { p_test.push_back(pred[r]); t_test.push_back(truth[r]); }
-          run.test_cells = p_test.size();
-          run.tau = kendall_tau(p_test, t_test);
-          run.rho = spearman_rho(p_test, t_test);
-          run.top1 = top_fraction_precision(p_test, t_test, 0.01);
-          runs.push_back(run);
-          bar.tick();
+              if (split.test[r]) p_test.push_back(pred[r]), t_test.push_back(truth[r]);
+            run.test_cells = p_test.size();
+            run.tau = kendall_tau(p_test, t_test);
+            run.rho = spearman_rho(p_test, t_test);
+            run.top1 = top_fraction_precision(p_test, t_test, 0.01);
+            runs.push_back(run);
+            bar.tick();
+          }
         }
       }
-    }
   }
 
-  datasets::CsvWriter csv({"predictor", "train_size", "seed", "kendall_tau", "spearman", "top1_precision", "train_seconds", "score_seconds",
-                           "score_cells_per_second", "final_loss"});
+  datasets::CsvWriter csv({"split", "predictor", "train_size", "seed", "kendall_tau", "spearman", "top1_precision", "train_seconds", "score_seconds",
+                           "score_cells_per_second", "final_loss", "test_cells"});
   for (const auto& r : runs)
-    (csv << r.predictor << r.size << r.seed << r.tau << r.rho << r.top1 << r.train_s << r.score_s << static_cast<double>(rows) / r.score_s << r.loss)
+    (csv << r.split << r.predictor << r.size << r.seed << r.tau << r.rho << r.top1 << r.train_s << r.score_s
+         << static_cast<double>(rows) / r.score_s << r.loss << r.test_cells)
         .end_row();
   write_file(out + "/runs.csv", csv.str());
 
@@ -241,36 +237,71 @@ int cmd_predict_eval(int argc, char** argv) {
                            {"table", x.table->path()}, {"rows", rows}, {"seeds", n_seeds}, {"device", device}, {"holdout", holdout},
                            {"threads", threads}, {"version", version()}, {"config", options_json(cmd.options)}};
   auto& results = j["results"] = nlohmann::ordered_json::array();
-  fmt::print("\n{} / {}: train on {}, Kendall tau etc. on all other cells ({} holdout, ~{:.0f} test cells) vs {} (mean ± std over {} seeds, device {}, {} thread(s))\n",
-             x.space->name(), x.dataset, x.signal_name(), holdout, runs.empty() ? 0.0 : static_cast<double>(runs.front().test_cells),
-             x.reported_name(), n_seeds, device, threads ? std::to_string(threads) : "all");
-  fmt::print("{:<6} {:>6}  {:>16}  {:>16}  {:>16}  {:>13}  {:>12}\n", "model", "train", "kendall tau", "spearman", "top-1% prec", "train s", "score cells/s");
-  for (const auto& kind : kinds)
-    for (auto size_ll : sizes) {
-      std::vector<double> tau, rho, top, tr, sc, test;
-      for (const auto& r : runs)
-        if (r.predictor == kind && r.size == static_cast<std::size_t>(size_ll)) {
-          tau.push_back(r.tau); rho.push_back(r.rho); top.push_back(r.top1); tr.push_back(r.train_s);
-          sc.push_back(static_cast<double>(rows) / r.score_s);
-          test.push_back(static_cast<double>(r.test_cells));
+  auto& paired_json = j["paired"] = nlohmann::ordered_json::array();
+  for (const auto& spec : split_specs) {
+    fmt::print("\n{} / {}, split {}: train on {}, Kendall tau etc. on the held-out cells ({} holdout) vs {} (mean ± std over {} seeds, device {}, {} thread(s))\n",
+               x.space->name(), x.dataset, spec.text, x.signal_name(), holdout, x.reported_name(), n_seeds, device, threads ? std::to_string(threads) : "all");
+    fmt::print("{:<6} {:>6}  {:>16}  {:>16}  {:>16}  {:>13}  {:>12}  {:>8}\n", "model", "train", "kendall tau", "spearman", "top-1% prec", "train s",
+               "score cells/s", "tested");
+    for (const auto& kind : kinds)
+      for (auto size_ll : sizes) {
+        std::vector<double> tau, rho, top, tr, sc, test;
+        for (const auto& r : runs)
+          if (r.split == spec.text && r.predictor == kind && r.size == static_cast<std::size_t>(size_ll)) {
+            tau.push_back(r.tau), rho.push_back(r.rho), top.push_back(r.top1), tr.push_back(r.train_s);
+            sc.push_back(static_cast<double>(rows) / r.score_s);
+            test.push_back(static_cast<double>(r.test_cells));
+          }
+        const MeanStd mt = mean_std(tau), mr = mean_std(rho), mp = mean_std(top), mtr = mean_std(tr), msc = mean_std(sc);
+        fmt::print("{:<6} {:>6}  {:>7.4f} ± {:<6.4f}  {:>7.4f} ± {:<6.4f}  {:>7.4f} ± {:<6.4f}  {:>6.2f} ± {:<4.2f}  {:>12.0f}  {:>8.0f}\n", kind, size_ll,
+                   mt.mean, mt.std, mr.mean, mr.std, mp.mean, mp.std, mtr.mean, mtr.std, msc.mean, mean_std(test).mean);
+        results.push_back({{"split", spec.text},
+                           {"predictor", kind},
+                           {"train_size", size_ll},
+                           {"runs", mt.n},
+                           {"kendall_tau_mean", mt.mean},
+                           {"kendall_tau_std", mt.std},
+                           {"spearman_mean", mr.mean},
+                           {"spearman_std", mr.std},
+                           {"top1_precision_mean", mp.mean},
+                           {"top1_precision_std", mp.std},
+                           {"train_seconds_mean", mtr.mean},
+                           {"train_seconds_std", mtr.std},
+                           {"score_cells_per_second", msc.mean},
+                           {"test_cells_mean", mean_std(test).mean}});
+      }
+    // Paired comparison of the first predictor with each other (CARL - GCN: CARL's causal terms vs
+    // its own ablation): per seed, the same training cells; mean difference, its standard error,
+    // and how many seeds favour each.
+    for (std::size_t k = 1; k < kinds.size(); ++k)
+      for (auto size_ll : sizes) {
+        std::map<std::uint64_t, const Run*> a, b;
+        for (const auto& r : runs)
+          if (r.split == spec.text && r.size == static_cast<std::size_t>(size_ll)) {
+            if (r.predictor == kinds[0]) a[r.seed] = &r;
+            if (r.predictor == kinds[k]) b[r.seed] = &r;
+          }
+        nlohmann::ordered_json pj{{"split", spec.text}, {"a", kinds[0]}, {"b", kinds[k]}, {"train_size", size_ll}};
+        std::string line;
+        for (const auto& [metric, get] : std::vector<std::pair<std::string, double Run::*>>{{"kendall_tau", &Run::tau}, {"spearman", &Run::rho},
+                                                                                            {"top1_precision", &Run::top1}}) {
+          std::vector<double> d;
+          int wins = 0, losses = 0;
+          for (const auto& [seed, ra] : a)
+            if (b.count(seed)) {
+              d.push_back(ra->*get - b[seed]->*get);
+              wins += d.back() > 0, losses += d.back() < 0;
+            }
+          const MeanStd m = mean_std(d);
+          const double se = m.n > 1 ? m.std / std::sqrt(static_cast<double>(m.n)) : 0;
+          pj[metric] = {{"mean_difference", m.mean}, {"standard_error", se}, {"n", m.n}, {"seeds_a_better", wins}, {"seeds_b_better", losses}};
+          line += fmt::format("  {} {:+.4f} ± {:.4f} (SE; {}:{} seeds)", metric == "kendall_tau" ? "tau" : metric == "spearman" ? "rho" : "top1", m.mean,
+                              se, wins, losses);
         }
-      const MeanStd mt = mean_std(tau), mr = mean_std(rho), mp = mean_std(top), mtr = mean_std(tr), msc = mean_std(sc);
-      fmt::print("{:<6} {:>6}  {:>7.4f} ± {:<6.4f}  {:>7.4f} ± {:<6.4f}  {:>7.4f} ± {:<6.4f}  {:>6.2f} ± {:<4.2f}  {:>12.0f}\n", kind, size_ll, mt.mean,
-                 mt.std, mr.mean, mr.std, mp.mean, mp.std, mtr.mean, mtr.std, msc.mean);
-      results.push_back({{"predictor", kind},
-                         {"train_size", size_ll},
-                         {"runs", mt.n},
-                         {"kendall_tau_mean", mt.mean},
-                         {"kendall_tau_std", mt.std},
-                         {"spearman_mean", mr.mean},
-                         {"spearman_std", mr.std},
-                         {"top1_precision_mean", mp.mean},
-                         {"top1_precision_std", mp.std},
-                         {"train_seconds_mean", mtr.mean},
-                         {"train_seconds_std", mtr.std},
-                         {"score_cells_per_second", msc.mean},
-                         {"test_cells_mean", mean_std(test).mean}});
-    }
+        paired_json.push_back(pj);
+        fmt::print("paired {} - {} @{}:{}\n", kinds[0], kinds[k], size_ll, line);
+      }
+  }
   write_file(out + "/summary.json", j.dump(2) + "\n");
   fmt::print("outputs in {}\n", out);
   return 0;
