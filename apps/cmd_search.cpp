@@ -81,7 +81,7 @@ int cmd_search(int argc, char** argv) {
     cli::Progress bar("seeds", n_seeds);
     with_threads(threads, [&] {
       guided_runs = run_guided_searches(
-          *x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, [&] { return predictor::make_surrogate(*x.space, po); }, go, xo,
+          *x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, surrogate_factory(c, *x.space), go, xo,
           x.direction, seeds, c.parallel_runs, [&](std::size_t) { bar.tick(); }, journal.get());
     });
     runs.assign(guided_runs.begin(), guided_runs.end());

@@ -209,8 +209,7 @@ int cmd_sweep(int argc, char** argv) {
       RunRecord rec;
       if (a.is_guided()) {
         const GuidedOptions& go = a.guided;
-        const auto po = run_predictor_options(a);
-        const auto r = run_guided_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, [&] { return predictor::make_surrogate(*x.space, po); },
+        const auto r = run_guided_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, surrogate_factory(a, *x.space),
                                            go, executors[t.config], x.direction, seeds, 1, {}, journals[t.config].get())[0];
         for (const auto& q : r.trajectory) rec.best.push_back(q.best_reported);
         rec = RunRecord{rec.best, r.seconds_training, r.seconds_scoring, r.seconds_evaluating, r.seconds_engine, r.wall_seconds, r.retrains.size()};

@@ -167,7 +167,7 @@ int cmd_search_train(SearchConfig& c) {
   // worker thread with its own evaluator); --mode async: a freed worker gets the next candidate.
   if (guided) {
     with_threads(threads, [&] {
-      guided_runs = run_guided_searches(*space, factory, [&] { return predictor::make_surrogate(*space, po); }, go, *xo, Direction::maximise,
+      guided_runs = run_guided_searches(*space, factory, surrogate_factory(c, *space), go, *xo, Direction::maximise,
                                         seeds, 1, next_seed, journal.get(), observers);
     });
     runs.assign(guided_runs.begin(), guided_runs.end());

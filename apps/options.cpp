@@ -294,6 +294,11 @@ SearchConfig::SearchConfig(Front f) : front(f) {
   s.real("top-weight", r.top_weight, "sample weights favouring high-accuracy results", 0, 1e3);
   s.flag("async", r.asynchronous, "train a copy on its own thread; rank with the current model meanwhile");
   declare_predictor(s, predictor, true);
+  s.integer("ensemble", ensemble.members, "surrogates trained on bootstrap resamples of the history (1 = one surrogate)", 1, 256);
+  s.enumeration("acquisition", ensemble.acquisition, "ensemble: mean score | ucb: mean + kappa x spread over members",
+                {EnsembleOptions::Acquisition::mean, EnsembleOptions::Acquisition::ucb}, acquisition_name, parse_acquisition);
+  s.real("ucb-kappa", ensemble.kappa, "ensemble ucb: weight of the members' spread", 0, 100);
+  s.flag("ensemble-bootstrap", ensemble.bootstrap, "ensemble: each member on a bootstrap resample (false: same cells, other seeds)");
   declare_training(s, training, TrainingPurpose::search);
 }
 
@@ -339,6 +344,7 @@ void SearchConfig::finish() {
   search.validate();
   guided.validate();
   predictor.validate();
+  ensemble.validate();
   if (train) (void)training.for_space(experiment.space);
 }
 
@@ -382,6 +388,15 @@ predictor::PredictorOptions run_predictor_options(const SearchConfig& c) {
   predictor::PredictorOptions p = c.predictor;
   if (c.parallel_runs > 1) p.torch_threads = 1;
   return p;
+}
+
+std::function<std::unique_ptr<Surrogate>()> surrogate_factory(const SearchConfig& c, const SearchSpace& space) {
+  const predictor::PredictorOptions po = run_predictor_options(c);
+  const EnsembleOptions eo = c.ensemble;
+  return [po, eo, &space]() -> std::unique_ptr<Surrogate> {
+    if (eo.members <= 1) return predictor::make_surrogate(space, po);
+    return std::make_unique<EnsembleSurrogate>([&] { return predictor::make_surrogate(space, po); }, eo);
+  };
 }
 
 void check_budget_fits(const SearchSpace& space, std::size_t budget) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nas/core/options.hpp"
+#include "nas/engine/ensemble.hpp"
 #include "nas/engine/executors.hpp"
 #include "nas/engine/guided.hpp"
 #include "nas/engine/search.hpp"
@@ -85,6 +86,7 @@ struct SearchConfig {
   std::string cost_model;
   double mpi_heartbeat = 1.0, mpi_lost_after = 60;  // distributed::MpiOptions (built only with MPI)
   predictor::PredictorOptions predictor;
+  EnsembleOptions ensemble;          // --ensemble M > 1: M surrogates on bootstrap resamples, an acquisition on mean and spread
   TrainingSettings training;
   OptionSet options;
 
@@ -110,6 +112,9 @@ ExecutorOptions executor_options(SearchConfig& c, const std::function<CostModel(
 bool executor_requested(const SearchConfig& c);
 /// The predictor options of a run; `parallel` runs at once use 1 torch thread each.
 predictor::PredictorOptions run_predictor_options(const SearchConfig& c);
+/// Makes a run's surrogate over `space` (which must outlive it): the predictor, or with --ensemble
+/// M > 1 an EnsembleSurrogate of M of them. Thread-safe (each call builds its own).
+std::function<std::unique_ptr<Surrogate>()> surrogate_factory(const SearchConfig& c, const SearchSpace& space);
 
 /// Refuses a budget larger than an enumerable space (OptionError naming --budget and the size).
 void check_budget_fits(const SearchSpace& space, std::size_t budget);

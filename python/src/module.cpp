@@ -264,7 +264,7 @@ py::list search(py::object evaluator, const std::string& direction, const py::kw
     {
       py::gil_scoped_release release;
       with_threads(threads, [&] {
-        runs = run_guided_searches(*space, factory, [&] { return predictor::make_surrogate(*space, po); }, go, xo, dir, seeds,
+        runs = run_guided_searches(*space, factory, app::surrogate_factory(c, *space), go, xo, dir, seeds,
                                    evaluator.is_none() ? parallel : 1);
       });
     }
