@@ -61,6 +61,7 @@ void RetrainSchedule::validate() const {
   if (window == 1) throw OptionError("retrain.window: 1 cell cannot train a ranker; use 0 (all) or >= 2");
   if (!std::isfinite(recency_weight) || recency_weight < 0) throw OptionError("retrain.recency_weight: must be >= 0");
   if (!std::isfinite(top_weight) || top_weight < 0) throw OptionError("retrain.top_weight: must be >= 0");
+  if (!(warm_lr > 0) || !std::isfinite(warm_lr)) throw OptionError(fmt::format("retrain.warm_lr: {} must be > 0", warm_lr));
 }
 
 void GuidedOptions::validate() const {
@@ -74,6 +75,9 @@ void GuidedOptions::validate() const {
   if (mutation_steps < 1 || mutation_steps > 2) throw OptionError(fmt::format("mutation_steps: {} must be 1 or 2", mutation_steps));
   if (top_k < 1) throw OptionError("top_k: must be >= 1");
   if (incumbent_k > top_k) throw OptionError(fmt::format("incumbent_k: {} must be <= top_k = {}", incumbent_k, top_k));
+  if (incumbent_k_stalled > top_k)
+    throw OptionError(fmt::format("incumbent_k_stalled: {} must be <= top_k = {}", incumbent_k_stalled, top_k));
+  if (incumbent_radius < 1 || incumbent_radius > 2) throw OptionError(fmt::format("incumbent_radius: {} must be 1 or 2", incumbent_radius));
   retrain.validate();
 }
 
@@ -240,7 +244,14 @@ struct GuidedSearch::Impl {
     // Reserved slots first: the incumbent's best-scored children (parent index 0), then the rest by score.
     std::vector<std::size_t> pick;
     std::vector<char> taken(candidates.size(), 0);
-    const std::size_t reserved = parent_of_.empty() ? 0 : std::min(o_.incumbent_k, k);  // empty: whole-space ranking
+    std::size_t slots = o_.incumbent_k;
+    if (o_.incumbent_k_stalled > o_.incumbent_k && o_.incumbent_k > 0) {
+      const std::size_t inc = incumbent();
+      stalled_ = inc == last_incumbent_ ? stalled_ + 1 : 0;
+      last_incumbent_ = inc;
+      slots = std::min(o_.incumbent_k_stalled, o_.incumbent_k + stalled_);
+    }
+    const std::size_t reserved = parent_of_.empty() ? 0 : std::min(slots, k);  // empty: whole-space ranking
     for (std::size_t i : order) {
       if (pick.size() == reserved) break;
       if (parent_of_[i] == 0) pick.push_back(i), taken[i] = 1;
@@ -342,8 +353,18 @@ struct GuidedSearch::Impl {
       for (std::size_t i = 0; i < o_.parents_per_iteration; ++i) parents.push_back(history()[tournament()].arch);
     }
     const SearchSpace& mutator = o_.mutation_steps == 2 ? static_cast<const SearchSpace&>(two_step_) : space_;
-    return generate_children(mutator, parents, o_.children_per_parent, derive_seed(o_.seed, iteration, 0xC41D), seen_, nullptr,
-                             &parent_of_);
+    auto children = generate_children(mutator, parents, o_.children_per_parent, derive_seed(o_.seed, iteration, 0xC41D), seen_, nullptr,
+                                      &parent_of_);
+    if (o_.incumbent_k > 0 && o_.incumbent_radius == 2) {
+      // Two-op mutations of the incumbent (parent 0), new to this batch too.
+      EvaluatedSet batch = seen_;
+      for (const auto& c : children) batch.insert(c, hash(c));
+      auto far = generate_children(two_step_, std::span(parents).first(1), 3 * o_.children_per_parent,
+                                   derive_seed(o_.seed, iteration, 0x2AD2), batch);
+      children.insert(children.end(), far.begin(), far.end());
+      parent_of_.resize(children.size(), 0);
+    }
+    return children;
   }
 
   bool should_retrain() const {
@@ -403,7 +424,9 @@ struct GuidedSearch::Impl {
       for (auto& w : t.fit.sample_weights) w *= static_cast<double>(m) / sum;  // mean weight 1
     }
     t.fit.epochs = o_.retrain.epochs;
-    t.fit.warm_start = o_.retrain.warm_start && round > 0;
+    // Round 0 is the first fit (always cold); with cold_every = K, rounds K, 2K, ... are cold too.
+    t.fit.warm_start = o_.retrain.warm_start && round > 0 && !(o_.retrain.cold_every > 0 && round % o_.retrain.cold_every == 0);
+    t.fit.learning_rate_scale = t.fit.warm_start ? o_.retrain.warm_lr : 1.0;
     t.fit.seed = derive_seed(o_.seed, round, 0xF17);
     t.asynchronous = o_.retrain.asynchronous && !force_sync;
     RetrainRecord& rec = t.record;
@@ -453,6 +476,7 @@ struct GuidedSearch::Impl {
   std::vector<double> predicted_;       // score the ranking model gave each history entry (NaN: random)
   std::size_t last_start_ = 0;          // history size when the last retrain started
   double next_geometric_ = 0;
+  std::size_t last_incumbent_ = std::numeric_limits<std::size_t>::max(), stalled_ = 0;  // incumbent_k_stalled
   std::uint64_t rounds_ = 0, iteration_ = 0, next_id_ = 0;
   std::vector<Genome> all_;
   std::vector<ArchitectureHash> all_hashes_;

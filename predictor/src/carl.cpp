@@ -39,8 +39,28 @@ torch::nn::Sequential mlp2(int in, int hidden) {
   return torch::nn::Sequential(torch::nn::Linear(in, hidden), torch::nn::ReLU(), torch::nn::Linear(hidden, 1));
 }
 
-// One message-passing layer over a (possibly mask-weighted) adjacency `w` whose unweighted
-// support is `a` (used for the degree normalisation).
+// The degree normalisation of a batch: it depends on the unweighted adjacency alone, so it is
+// computed once per batch and shared by the encoder's layers and both views (it used to be
+// recomputed in each of the five, ~35 small ops of a ~250-op forward pass).
+struct Norm {
+  torch::Tensor din, dout;  // directed: in- and out-degree of each node, clamped to >= 1, [B,N,1]
+  torch::Tensor eye, deg;   // sym: diag(mask) and the D^-1/2 of (A + A^T + I), [B,N,N] and [B,N]
+};
+
+Norm degrees(const torch::Tensor& a, const torch::Tensor& mask, bool directed) {
+  Norm n;
+  if (directed) {
+    n.din = a.sum(1).clamp_min(1.0).unsqueeze(-1);   // in-degree of v: sum_u a[u,v]
+    n.dout = a.sum(2).clamp_min(1.0).unsqueeze(-1);  // out-degree
+  } else {
+    n.eye = torch::diag_embed(mask);
+    n.deg = (a + a.transpose(1, 2) + n.eye).sum(2).clamp_min(1.0).rsqrt();
+  }
+  return n;
+}
+
+// One message-passing layer over a (possibly mask-weighted) adjacency `w`, normalised by the
+// degrees of its unweighted support (`n`, from degrees()).
 struct GraphLayerImpl : torch::nn::Module {
   bool directed;
   torch::nn::Linear self{nullptr}, in{nullptr}, out{nullptr};
@@ -51,17 +71,10 @@ struct GraphLayerImpl : torch::nn::Module {
       out = register_module("w_out", torch::nn::Linear(torch::nn::LinearOptions(din, dout).bias(false)));
     }
   }
-  torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& w, const torch::Tensor& a, const torch::Tensor& mask) {
-    if (directed) {
-      const auto wt = w.transpose(1, 2);
-      const auto din = a.sum(1).clamp_min(1.0).unsqueeze(-1);   // in-degree of v: sum_u a[u,v]
-      const auto dout = a.sum(2).clamp_min(1.0).unsqueeze(-1);  // out-degree
-      return self(h) + in(wt.bmm(h) / din) + out(w.bmm(h) / dout);
-    }
-    const auto eye = torch::diag_embed(mask);
-    const auto s = w + w.transpose(1, 2) + eye;
-    const auto deg = (a + a.transpose(1, 2) + eye).sum(2).clamp_min(1.0).rsqrt();  // [B,N]
-    const auto norm = deg.unsqueeze(2) * s * deg.unsqueeze(1);
+  torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& w, const Norm& n) {
+    if (directed) return self(h) + in(w.transpose(1, 2).bmm(h) / n.din) + out(w.bmm(h) / n.dout);
+    const auto s = w + w.transpose(1, 2) + n.eye;
+    const auto norm = n.deg.unsqueeze(2) * s * n.deg.unsqueeze(1);
     return self(norm.bmm(h));
   }
 };
@@ -69,9 +82,9 @@ TORCH_MODULE(GraphLayer);
 
 class Carl final : public Net {
  public:
-  Carl(const PredictorOptions& o, int features) : o_(o) {
+  Carl(const PredictorOptions& o, int features) : o_(o), directed_(o.gcn_mode == "directed") {
     const int H = o.hidden;
-    const bool directed = o.gcn_mode == "directed";
+    const bool directed = directed_;
     lift_ = register_module("lift", torch::nn::Linear(features, H));
     for (int l = 0; l < o.layers; ++l) enc_.push_back(register_module("enc" + std::to_string(l), GraphLayer(H, H, directed)));
     node_mask_ = register_module("node_mask", mlp2(H, H));
@@ -86,12 +99,14 @@ class Carl final : public Net {
     f_i_ = register_module("f_i", mlp2(o.intervention_combine == "concat" ? 2 * H : H, H));
   }
 
-  struct Parts { torch::Tensor h, a, b; };
+  struct Parts { torch::Tensor h, a, b; Norm n; };
 
   Parts encode(const Inputs& in) {
     const auto& m = in.mask;
-    auto h = torch::relu(lift_(in.x)) * m.unsqueeze(-1);
-    for (auto& layer : enc_) h = (h + torch::relu(layer(h, in.adj, in.adj, m))) * m.unsqueeze(-1);
+    Norm n = degrees(in.adj, m, directed_);
+    const auto m3 = m.unsqueeze(-1);
+    auto h = torch::relu(lift_(in.x)) * m3;
+    for (auto& layer : enc_) h = (h + torch::relu(layer(h, in.adj, n))) * m3;
     const auto a = torch::sigmoid(node_mask_->forward(h).squeeze(-1)) * m;
     // MLP_e([h_i, h_j]) with its first layer split: W [h_i,h_j] = W_u h_i + W_v h_j, evaluated
     // on existing edges only (a cell has far fewer edges than node pairs; this is most of the
@@ -100,15 +115,15 @@ class Carl final : public Net {
     const auto gb = nz.select(1, 0), gi = nz.select(1, 1), gj = nz.select(1, 2);
     const auto e = torch::relu(edge_u_(h).index({gb, gi}) + edge_v_(h).index({gb, gj}));
     const auto b = torch::zeros_like(in.adj).index_put({gb, gi, gj}, torch::sigmoid(edge_out_(e).squeeze(-1)));
-    return {h, a, b};
+    return {h, a, b, std::move(n)};
   }
 
   torch::Tensor critical(const Inputs& in, const Parts& p) {
-    const auto hc = torch::relu(g_c_(p.h * p.a.unsqueeze(-1), p.b, in.adj, in.mask));
+    const auto hc = torch::relu(g_c_(p.h * p.a.unsqueeze(-1), p.b, p.n));
     return readout(hc, in.mask);
   }
   torch::Tensor redundant(const Inputs& in, const Parts& p) {
-    const auto hr = torch::relu(g_r_(p.h * (in.mask - p.a).unsqueeze(-1), in.adj - p.b, in.adj, in.mask));
+    const auto hr = torch::relu(g_r_(p.h * (in.mask - p.a).unsqueeze(-1), in.adj - p.b, p.n));
     return readout(hr, in.mask);
   }
 
@@ -167,6 +182,7 @@ class Carl final : public Net {
 
  private:
   PredictorOptions o_;
+  bool directed_;
   torch::nn::Linear lift_{nullptr}, edge_u_{nullptr}, edge_v_{nullptr}, edge_out_{nullptr};
   std::vector<GraphLayer> enc_;
   GraphLayer g_c_{nullptr}, g_r_{nullptr};

@@ -14,10 +14,10 @@
 #include <fmt/format.h>
 #include <torch/cuda.h>
 #include <torch/nn/functional/activation.h>
-#include <torch/optim/adamw.h>
 #include <torch/serialize/archive.h>
 #include <torch/utils.h>
 
+#include "flat_adamw.hpp"
 #include "net.hpp"
 #include "nas/core/errors.hpp"
 #include "nas/predictor/encoding.hpp"
@@ -171,7 +171,9 @@ class TorchSurrogate final : public Surrogate {
     const auto Y = to_device(y, {n}, device_), W = to_device(w, {n}, device_);
 
     const int epochs = f.epochs > 0 ? f.epochs : o_.epochs;
-    const double base_lr = o_.kind == "tart" ? o_.tart_learning_rate : o_.learning_rate;
+    if (!(f.learning_rate_scale > 0) || !std::isfinite(f.learning_rate_scale))
+      throw std::invalid_argument(fmt::format("fit: learning_rate_scale {} must be > 0", f.learning_rate_scale));
+    const double base_lr = (o_.kind == "tart" ? o_.tart_learning_rate : o_.learning_rate) * f.learning_rate_scale;
     // Near-equal minibatches (never a tiny last one: pairwise losses need pairs).
     const std::int64_t nb = std::max<std::int64_t>(1, (n + o_.batch_size - 1) / o_.batch_size);
     Rng rng(derive_seed(seed, 1));
@@ -185,12 +187,12 @@ class TorchSurrogate final : public Surrogate {
       for (std::int64_t b = 0; b < nb; ++b, ++step) {
         // Cosine decay of the learning rate over the fit (restarted by every fit).
         const double lr = base_lr * 0.5 * (1.0 + std::cos(M_PI * step / std::max(1, total_steps)));
-        for (auto& g : opt_->param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+        opt_.set_lr(lr);
         const auto idx = perm.slice(0, b * n / nb, (b + 1) * n / nb).to(device_);
         const auto loss = net_->loss(all.select(idx), Y.index_select(0, idx), W.index_select(0, idx), rng);
-        opt_->zero_grad();
+        opt_.zero_grad();
         loss.backward();
-        opt_->step();
+        opt_.step();
         sum += loss.item<double>();
       }
       last_loss = sum / static_cast<double>(nb);
@@ -273,13 +275,13 @@ class TorchSurrogate final : public Surrogate {
       }
     }
     net_->to(device_);
-    opt_ = std::make_unique<torch::optim::AdamW>(net_->parameters(), torch::optim::AdamWOptions(o_.learning_rate).weight_decay(o_.weight_decay));
+    opt_ = FlatAdamW(net_->parameters(), o_.weight_decay);
   }
 
   void write(std::ostream& os) const {
     torch::serialize::OutputArchive root, model, optim;
     net_->save(model);
-    opt_->save(optim);
+    opt_.save(optim);
     root.write("model", model);
     root.write("optimizer", optim);
     root.write("fitted", torch::tensor(fitted_ ? 1 : 0));
@@ -291,7 +293,7 @@ class TorchSurrogate final : public Surrogate {
     root.read("model", model);
     root.read("optimizer", optim);
     net_->load(model);
-    opt_->load(optim);
+    opt_.load(optim);
     torch::Tensor fitted;
     root.read("fitted", fitted);
     fitted_ = fitted.item<int>() != 0;
@@ -302,7 +304,7 @@ class TorchSurrogate final : public Surrogate {
   torch::Device device_;
   std::shared_ptr<TokenCache> cache_;  // shared with clones (it is thread-safe)
   std::shared_ptr<Net> net_;
-  std::unique_ptr<torch::optim::AdamW> opt_;
+  FlatAdamW opt_;
   TrainingStats last_;
   bool fitted_ = false;
 };

@@ -131,6 +131,28 @@ TEST_CASE("retraining schedules fire when they promise", "[guided][integration]"
     s.tau_threshold = 1.0;
     CHECK(run(s).first.retrains.size() > 5);
   }
+  SECTION("warm start: every cold_every-th retrain is cold; warm fits get the warm learning-rate scale") {
+    RetrainSchedule s;
+    s.warm_start = true;
+    s.cold_every = 3;
+    s.warm_lr = 0.25;
+    const auto [r, log] = run(s);
+    REQUIRE(log->options.size() == r.retrains.size());
+    REQUIRE(r.retrains.size() > 6);
+    for (std::size_t i = 0; i < r.retrains.size(); ++i) {
+      INFO("retrain " << i);
+      const bool warm = i % 3 != 0;  // round 0 (the first fit), 3, 6, ... are cold
+      CHECK(log->options[i].warm_start == warm);
+      CHECK(r.retrains[i].warm == warm);
+      CHECK(log->options[i].learning_rate_scale == (warm ? 0.25 : 1.0));
+    }
+    s.cold_every = 0;  // never cold again after the first fit
+    const auto [r2, log2] = run(s);
+    for (std::size_t i = 1; i < r2.retrains.size(); ++i) CHECK(log2->options[i].warm_start);
+    CHECK_FALSE(log2->options[0].warm_start);
+    s.warm_lr = 0;
+    CHECK_THROWS_WITH(s.validate(), Catch::Contains("retrain.warm_lr"));
+  }
   SECTION("bad schedules are rejected by name") {
     RetrainSchedule s;
     s.when = RetrainSchedule::When::geometric;
@@ -210,6 +232,9 @@ TEST_CASE("incumbent slots evaluate the incumbent's children even when the surro
   }
   o.incumbent_k = 6;
   CHECK_THROWS_AS(o.validate(), OptionError);
+  o.incumbent_k = 1;
+  o.incumbent_radius = 3;
+  CHECK_THROWS_WITH(o.validate(), Catch::Contains("incumbent_radius"));
   CHECK(parse_parent_selection("best") == GuidedOptions::Parents::best);
   CHECK_THROWS_AS(parse_parent_selection("roulette"), OptionError);
 }
@@ -243,4 +268,78 @@ TEST_CASE("random scores over the whole space make guided search exactly random 
   INFO("guided(random scores) " << g.mean << " vs random search " << rs.mean << " se " << se);
   CHECK(g.mean < rs.mean + 3 * se);
   CHECK(g.mean > rs.mean - 3 * se);
+}
+
+TEST_CASE("incumbent radius 2 lets the incumbent's slots take two-op mutations", "[guided][integration]") {
+  // Every slot is the incumbent's (top_k = incumbent_k = 1) and the anti-oracle prefers the worst
+  // candidate, so each query is the incumbent's worst-scored candidate: at one op from the
+  // incumbent with radius 1; at one or two ops with radius 2, and two ops when a two-op mutation
+  // is worse than every one-op child (which the anti-oracle then finds).
+  auto distances = [](std::size_t radius) {
+    GuidedOptions o;
+    o.budget = 20;  // 10 queries after n0: the incumbent's one-op children are far from used up
+    o.seed = 3;
+    o.top_k = o.incumbent_k = 1;
+    o.incumbent_radius = radius;
+    std::unique_ptr<Surrogate> model = std::make_unique<test::OracleSurrogate>(T().table, T().col, -1.0);
+    auto ev = T().evaluator();
+    const auto r = run_guided_search(T().space, *ev, model, o);
+    REQUIRE(r.trajectory.size() == 20);
+    std::vector<int> d;
+    for (std::size_t q = o.initial_samples; q < o.budget; ++q) {
+      std::size_t inc = 0;
+      for (std::size_t i = 1; i < q; ++i)
+        if (r.trajectory[i].signal > r.trajectory[inc].signal) inc = i;
+      int differ = 0;
+      for (int e = 0; e < nb201::kNumEdges; ++e) differ += r.trajectory[q].arch[static_cast<std::size_t>(e)] != r.trajectory[inc].arch[static_cast<std::size_t>(e)];
+      d.push_back(differ);
+    }
+    return d;
+  };
+  for (int x : distances(1)) CHECK(x == 1);
+  const auto d2 = distances(2);
+  int two = 0;
+  for (int x : d2) {
+    CHECK((x == 1 || x == 2));
+    two += x == 2;
+  }
+  CHECK(two > 0);
+}
+
+TEST_CASE("a stalled incumbent gets one more slot per iteration, up to incumbent_k_stalled", "[guided][integration]") {
+  // The anti-oracle ranks the incumbent's worst children first, so the incumbent mostly stalls:
+  // while it does, its one-op children must fill 1, 2, 3, 4, 4, ... of the 5 slots (the count
+  // restarts at 1 when the incumbent changes).
+  GuidedOptions o;
+  o.budget = 45;
+  o.seed = 11;
+  o.top_k = 5;
+  o.incumbent_k = 1;
+  o.incumbent_k_stalled = 4;
+  std::unique_ptr<Surrogate> model = std::make_unique<test::OracleSurrogate>(T().table, T().col, -1.0);
+  auto ev = T().evaluator();
+  const auto r = run_guided_search(T().space, *ev, model, o);
+  REQUIRE(r.trajectory.size() == 45);
+  std::size_t last = SIZE_MAX, stalled = 0;
+  int grown = 0;
+  for (std::size_t start = o.initial_samples; start < o.budget; start += o.top_k) {
+    std::size_t inc = 0;
+    for (std::size_t i = 1; i < start; ++i)
+      if (r.trajectory[i].signal > r.trajectory[inc].signal) inc = i;
+    stalled = inc == last ? stalled + 1 : 0;
+    last = inc;
+    const std::size_t slots = std::min<std::size_t>(4, 1 + stalled);
+    int children = 0;
+    for (std::size_t i = start; i < start + o.top_k; ++i) {
+      int differ = 0;
+      for (int e = 0; e < nb201::kNumEdges; ++e) differ += r.trajectory[i].arch[static_cast<std::size_t>(e)] != r.trajectory[inc].arch[static_cast<std::size_t>(e)];
+      children += differ == 1;
+    }
+    INFO("iteration starting at query " << start << ", stalled " << stalled);
+    CHECK(children >= static_cast<int>(slots));
+    grown += slots > 1;
+  }
+  CHECK(grown >= 3);  // the schedule really grew (the incumbent stalled for several iterations)
+  o.incumbent_k_stalled = 6;
+  CHECK_THROWS_WITH(o.validate(), Catch::Contains("incumbent_k_stalled"));
 }

@@ -19,6 +19,8 @@ struct FitOptions {
   std::vector<double> sample_weights;
   /// Seed for initialisation, shuffling and interventions.
   std::uint64_t seed = 0;
+  /// Multiplies the model's learning rate for this fit (e.g. < 1 to fine-tune a warm start).
+  double learning_rate_scale = 1.0;
 };
 
 struct TrainingStats {

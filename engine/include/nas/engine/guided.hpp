@@ -43,6 +43,8 @@ struct RetrainSchedule {
 
   // How.
   bool warm_start = false;        // continue from current weights (true) or retrain from scratch
+  std::size_t cold_every = 0;     // warm_start: every cold_every-th retrain is cold all the same (0 = never)
+  double warm_lr = 1.0;           // warm fits: learning-rate multiplier (fine-tuning; cold fits use the full rate)
   int epochs = 0;                 // 0 = the surrogate's default
   std::size_t window = 0;         // train on the last `window` results only (0 = all history)
   double recency_weight = 0;      // sample weight factor exp(recency_weight * (r - 1)), r in [0,1] oldest..newest
@@ -76,6 +78,15 @@ struct GuidedOptions {
   /// which is then always a parent. A surrogate that misjudges one op can otherwise leave the
   /// incumbent's better neighbour unevaluated for good (local search is strong on these spaces).
   std::size_t incumbent_k = 1;
+  /// 2: the incumbent's candidates also include two-op mutations of it (3 x children_per_parent
+  /// more draws), so its slots can jump over a neighbour that is worse than both ends (the local
+  /// optima of NB201 that trap seeds are two ops from the optimum). 1: one-op children only.
+  std::size_t incumbent_radius = 1;
+  /// When > incumbent_k: each planned iteration after which the incumbent is still the same cell
+  /// adds one incumbent slot, up to this many (reset when the incumbent improves): a stalled
+  /// search turns into a model-ordered local search that works through the incumbent's
+  /// neighbourhood instead of waiting for the surrogate to rank the one improving move first.
+  std::size_t incumbent_k_stalled = 0;
   bool rank_whole_space = false;          // enumerable spaces: rank every unevaluated architecture instead of children
   bool skip_canonical_duplicates = true;
   bool retry_failed = false;              // propose an architecture again after its evaluation failed
