@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <tbb/parallel_for.h>
 
 #include "nas/core/errors.hpp"
 #include "nas/core/rng.hpp"
@@ -38,11 +39,12 @@ std::string EnsembleSurrogate::name() const {
 std::string EnsembleSurrogate::device() const { return members_[0]->device(); }
 
 TrainingStats EnsembleSurrogate::fit(std::span<const Genome> archs, std::span<const double> targets, const FitOptions& options) {
-  TrainingStats total;
-  total.cells = archs.size();
-  double loss = 0;
+  // Each member's options (seed, bootstrap weights) are drawn first, in member order; the fits
+  // then run in parallel (oneTBB; members share nothing), so the result does not depend on it.
+  std::vector<FitOptions> per(members_.size());
   for (std::size_t i = 0; i < members_.size(); ++i) {
-    FitOptions f = options;
+    FitOptions& f = per[i];
+    f = options;
     f.seed = derive_seed(options.seed, i + 1);
     if (options_.bootstrap) {
       // Bootstrap counts as weights: n draws with replacement; a cell drawn k times weighs k.
@@ -55,7 +57,13 @@ TrainingStats EnsembleSurrogate::fit(std::span<const Genome> archs, std::span<co
       for (double v : w) sum += v;
       if (sum > 0) f.sample_weights = std::move(w);  // else (all drawn cells weigh 0): the caller's weights
     }
-    const TrainingStats s = members_[i]->fit(archs, targets, f);
+  }
+  std::vector<TrainingStats> stats(members_.size());
+  tbb::parallel_for(std::size_t{0}, members_.size(), [&](std::size_t i) { stats[i] = members_[i]->fit(archs, targets, per[i]); });
+  TrainingStats total;
+  total.cells = archs.size();
+  double loss = 0;
+  for (const auto& s : stats) {
     total.epochs += s.epochs;
     total.seconds += s.seconds;
     loss += s.final_loss;
@@ -69,17 +77,17 @@ std::vector<double> EnsembleSurrogate::score(std::span<const Genome> archs) {
   const std::size_t n = archs.size();
   mean_.assign(n, 0.0);
   spread_.assign(n, 0.0);
-  std::vector<std::vector<double>> z;
-  for (auto& m : members_) {
-    std::vector<double> s = m->score(archs);
+  std::vector<std::vector<double>> z(members_.size());
+  tbb::parallel_for(std::size_t{0}, members_.size(), [&](std::size_t k) {
+    std::vector<double> s = members_[k]->score(archs);
     double mu = 0, var = 0;
     for (double v : s) mu += v;
     mu /= static_cast<double>(std::max<std::size_t>(1, n));
     for (double v : s) var += (v - mu) * (v - mu);
     const double sd = n > 1 ? std::sqrt(var / static_cast<double>(n)) : 0;
     for (double& v : s) v = sd > 0 ? (v - mu) / sd : 0;
-    z.push_back(std::move(s));
-  }
+    z[k] = std::move(s);
+  });
   const double m = static_cast<double>(z.size());
   std::vector<double> out(n);
   for (std::size_t i = 0; i < n; ++i) {

@@ -29,7 +29,8 @@ std::string_view acquisition_name(EnsembleOptions::Acquisition a);
 
 /// Scores: each member's scores are standardised over the batch (only their order is meaningful),
 /// then the acquisition combines the per-candidate mean and standard deviation over members. A
-/// batch of one candidate scores 0. Thread safety: as any Surrogate (one thread; clone() for another).
+/// batch of one candidate scores 0; members score in parallel. Thread safety: as any Surrogate
+/// (one thread; clone() for another).
 class EnsembleSurrogate final : public Surrogate {
  public:
   /// `make_member` builds one untrained member; it is called options.members times.
@@ -37,7 +38,10 @@ class EnsembleSurrogate final : public Surrogate {
   std::string name() const override;
   std::string device() const override;
   /// Member i trains with seed derive_seed(options.seed, i + 1) on the history weighted by its
-  /// bootstrap counts (times options.sample_weights, if any). Seconds and epochs add up.
+  /// bootstrap counts (times options.sample_weights, if any). The members train in parallel
+  /// (oneTBB: as many at once as the arena has threads); the result is the same at any thread
+  /// count. Seconds (the members' own) and epochs add up. Members must tolerate fits of
+  /// different members running at once (each its own object; the torch surrogates do).
   TrainingStats fit(std::span<const Genome> archs, std::span<const double> targets, const FitOptions& options) override;
   std::vector<double> score(std::span<const Genome> archs) override;
   /// Per candidate: the members' mean and standard deviation of standardised scores (last score()).
