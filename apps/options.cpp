@@ -278,7 +278,7 @@ SearchConfig::SearchConfig(Front f) : front(f) {
   s.integer("top-k", guided.top_k, "cells evaluated per iteration", 1, kMaxCount);
   s.integer("incumbent-k", guided.incumbent_k, "of those, the best-scored children of the best cell so far (0 = off)", 0, kMaxCount);
   s.integer("incumbent-k-stalled", guided.incumbent_k_stalled,
-            "while the incumbent does not improve, its slots grow by one per iteration up to this many (0 = fixed --incumbent-k)", 0, kMaxCount);
+            "while the incumbent does not improve, its slots grow by one per iteration up to this many (capped at --top-k; 0 = fixed --incumbent-k)", 0, kMaxCount);
   s.integer("incumbent-radius", guided.incumbent_radius, "1: the incumbent's one-op children | 2: also its two-op mutations", 1, 2);
   s.flag("whole-space", guided.rank_whole_space, "rank every unevaluated cell instead of children (enumerable spaces)");
   s.group("retraining");
@@ -291,9 +291,9 @@ SearchConfig::SearchConfig(Front f) : front(f) {
   s.real("retrain-factor", r.factor, "geometric: history growth factor between retrains", 1.0 + 1e-9, 1e6);
   s.real("retrain-tau", r.tau_threshold, "tau-drop: retrain when the online tau of new results is below this", -1, 1);
   s.integer("retrain-epochs", r.epochs, "epochs per retrain (0 = --epochs)", 0, 1'000'000);
-  s.flag("warm-start", r.warm_start, "continue from the current weights instead of retraining from scratch");
-  s.integer("cold-every", r.cold_every, "--warm-start: every K-th retrain is from scratch all the same (0 = never)", 0, kMaxCount);
-  s.real("warm-lr", r.warm_lr, "--warm-start: learning-rate multiplier of the warm retrains", 1e-6, 1e3);
+  s.flag("warm-start", r.warm_start, "continue from the current weights (--warm-start=false: every retrain from scratch)");
+  s.integer("cold-every", r.cold_every, "warm start: every K-th retrain is from scratch all the same (0 = never)", 0, kMaxCount);
+  s.real("warm-lr", r.warm_lr, "warm start: learning-rate multiplier of the warm retrains", 1e-6, 1e3);
   s.integer("window", r.window, "train on the last N results only (0 = all)", 0, kMaxCount);
   s.real("recency-weight", r.recency_weight, "sample weights favouring recent results", 0, 1e3);
   s.real("top-weight", r.top_weight, "sample weights favouring high-accuracy results", 0, 1e3);

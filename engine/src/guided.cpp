@@ -75,8 +75,6 @@ void GuidedOptions::validate() const {
   if (mutation_steps < 1 || mutation_steps > 2) throw OptionError(fmt::format("mutation_steps: {} must be 1 or 2", mutation_steps));
   if (top_k < 1) throw OptionError("top_k: must be >= 1");
   if (incumbent_k > top_k) throw OptionError(fmt::format("incumbent_k: {} must be <= top_k = {}", incumbent_k, top_k));
-  if (incumbent_k_stalled > top_k)
-    throw OptionError(fmt::format("incumbent_k_stalled: {} must be <= top_k = {}", incumbent_k_stalled, top_k));
   if (incumbent_radius < 1 || incumbent_radius > 2) throw OptionError(fmt::format("incumbent_radius: {} must be 1 or 2", incumbent_radius));
   retrain.validate();
 }
