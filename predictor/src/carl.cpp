@@ -39,16 +39,21 @@ torch::nn::Sequential mlp2(int in, int hidden) {
   return torch::nn::Sequential(torch::nn::Linear(in, hidden), torch::nn::ReLU(), torch::nn::Linear(hidden, 1));
 }
 
-// The degree normalisation of a batch: it depends on the unweighted adjacency alone, so it is
-// computed once per batch and shared by the encoder's layers and both views (it used to be
-// recomputed in each of the five, ~35 small ops of a ~250-op forward pass).
+// What a batch's message passing needs from its unweighted adjacency, computed once per batch
+// and shared by the encoder's layers and both views: the edge list and the degree normalisation.
 struct Norm {
+  torch::Tensor nz;         // [E,3] (graph, from, to) of every edge, row-major order
+  torch::Tensor src, dst;   // [E] flat node indices graph * N + from, graph * N + to
   torch::Tensor din, dout;  // directed: in- and out-degree of each node, clamped to >= 1, [B,N,1]
   torch::Tensor eye, deg;   // sym: diag(mask) and the D^-1/2 of (A + A^T + I), [B,N,N] and [B,N]
 };
 
 Norm degrees(const torch::Tensor& a, const torch::Tensor& mask, bool directed) {
   Norm n;
+  n.nz = a.nonzero();
+  const auto N = a.size(1);
+  n.src = n.nz.select(1, 0) * N + n.nz.select(1, 1);
+  n.dst = n.nz.select(1, 0) * N + n.nz.select(1, 2);
   if (directed) {
     n.din = a.sum(1).clamp_min(1.0).unsqueeze(-1);   // in-degree of v: sum_u a[u,v]
     n.dout = a.sum(2).clamp_min(1.0).unsqueeze(-1);  // out-degree
@@ -59,8 +64,18 @@ Norm degrees(const torch::Tensor& a, const torch::Tensor& mask, bool directed) {
   return n;
 }
 
-// One message-passing layer over a (possibly mask-weighted) adjacency `w`, normalised by the
-// degrees of its unweighted support (`n`, from degrees()).
+// sum over edges u->v of weight(u,v) * h[from] into row `to`: the messages of one direction as
+// a gather and a scatter-add over the edge list. (It was a [B,N,N] x [B,N,H] bmm, which LibTorch
+// runs on CPU as one tiny GEMM per graph: 64 BLAS calls per bmm, ~30 bmm per training step.)
+torch::Tensor propagate(const torch::Tensor& hf, const torch::Tensor& from, const torch::Tensor& to, const torch::Tensor& weight) {
+  auto m = hf.index_select(0, from);
+  if (weight.defined()) m = m * weight.unsqueeze(1);
+  return torch::zeros_like(hf).index_add(0, to, m);
+}
+
+// One message-passing layer over a (possibly mask-weighted) adjacency, normalised by the degrees
+// of its unweighted support (`n`, from degrees()). Directed: `we` holds the weight of each edge
+// of n.nz (undefined: all 1); sym: `w` is the dense weighted adjacency [B,N,N].
 struct GraphLayerImpl : torch::nn::Module {
   bool directed;
   torch::nn::Linear self{nullptr}, in{nullptr}, out{nullptr};
@@ -71,8 +86,13 @@ struct GraphLayerImpl : torch::nn::Module {
       out = register_module("w_out", torch::nn::Linear(torch::nn::LinearOptions(din, dout).bias(false)));
     }
   }
-  torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& w, const Norm& n) {
-    if (directed) return self(h) + in(w.transpose(1, 2).bmm(h) / n.din) + out(w.bmm(h) / n.dout);
+  torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& w, const torch::Tensor& we, const Norm& n) {
+    if (directed) {
+      const auto hf = h.reshape({-1, h.size(2)});
+      const auto to_v = propagate(hf, n.src, n.dst, we).view_as(h);    // sum_u w[u,v] h_u (was w^T bmm h)
+      const auto from_v = propagate(hf, n.dst, n.src, we).view_as(h);  // sum_x w[v,x] h_x (was w bmm h)
+      return self(h) + in(to_v / n.din) + out(from_v / n.dout);
+    }
     const auto s = w + w.transpose(1, 2) + n.eye;
     const auto norm = n.deg.unsqueeze(2) * s * n.deg.unsqueeze(1);
     return self(norm.bmm(h));
@@ -99,31 +119,32 @@ class Carl final : public Net {
     f_i_ = register_module("f_i", mlp2(o.intervention_combine == "concat" ? 2 * H : H, H));
   }
 
-  struct Parts { torch::Tensor h, a, b; Norm n; };
+  struct Parts { torch::Tensor h, a, b, be; Norm n; };  // be: the edge mask on n.nz's edges
 
   Parts encode(const Inputs& in) {
     const auto& m = in.mask;
     Norm n = degrees(in.adj, m, directed_);
     const auto m3 = m.unsqueeze(-1);
     auto h = torch::relu(lift_(in.x)) * m3;
-    for (auto& layer : enc_) h = (h + torch::relu(layer(h, in.adj, n))) * m3;
+    for (auto& layer : enc_) h = (h + torch::relu(layer(h, in.adj, torch::Tensor(), n))) * m3;
     const auto a = torch::sigmoid(node_mask_->forward(h).squeeze(-1)) * m;
     // MLP_e([h_i, h_j]) with its first layer split: W [h_i,h_j] = W_u h_i + W_v h_j, evaluated
     // on existing edges only (a cell has far fewer edges than node pairs; this is most of the
     // scoring cost otherwise), then scattered back into a dense [B,N,N] mask.
-    const auto nz = in.adj.nonzero();  // [E,3]: (graph, from, to)
-    const auto gb = nz.select(1, 0), gi = nz.select(1, 1), gj = nz.select(1, 2);
-    const auto e = torch::relu(edge_u_(h).index({gb, gi}) + edge_v_(h).index({gb, gj}));
-    const auto b = torch::zeros_like(in.adj).index_put({gb, gi, gj}, torch::sigmoid(edge_out_(e).squeeze(-1)));
-    return {h, a, b, std::move(n)};
+    const auto gb = n.nz.select(1, 0), gi = n.nz.select(1, 1), gj = n.nz.select(1, 2);
+    const auto hf = h.reshape({-1, h.size(2)});
+    const auto e = torch::relu(edge_u_(hf.index_select(0, n.src)) + edge_v_(hf.index_select(0, n.dst)));
+    const auto be = torch::sigmoid(edge_out_(e).squeeze(-1));
+    const auto b = torch::zeros_like(in.adj).index_put({gb, gi, gj}, be);
+    return {h, a, b, be, std::move(n)};
   }
 
   torch::Tensor critical(const Inputs& in, const Parts& p) {
-    const auto hc = torch::relu(g_c_(p.h * p.a.unsqueeze(-1), p.b, p.n));
+    const auto hc = torch::relu(g_c_(p.h * p.a.unsqueeze(-1), p.b, p.be, p.n));
     return readout(hc, in.mask);
   }
   torch::Tensor redundant(const Inputs& in, const Parts& p) {
-    const auto hr = torch::relu(g_r_(p.h * (in.mask - p.a).unsqueeze(-1), in.adj - p.b, p.n));
+    const auto hr = torch::relu(g_r_(p.h * (in.mask - p.a).unsqueeze(-1), in.adj - p.b, 1 - p.be, p.n));
     return readout(hr, in.mask);
   }
 
