@@ -21,6 +21,21 @@ namespace {
 
 const test::Nb201Table& T() { return test::nb201_table(); }
 
+// The best cell among the first q results (the incumbent when query q was planned).
+std::size_t incumbent_before(const SearchResult& r, std::size_t q) {
+  std::size_t inc = 0;
+  for (std::size_t i = 1; i < q; ++i)
+    if (r.trajectory[i].signal > r.trajectory[inc].signal) inc = i;
+  return inc;
+}
+
+// Edges on which two NB201 cells differ.
+int ops_apart(const Genome& a, const Genome& b) {
+  int differ = 0;
+  for (int e = 0; e < nb201::kNumEdges; ++e) differ += a[static_cast<std::size_t>(e)] != b[static_cast<std::size_t>(e)];
+  return differ;
+}
+
 }  // namespace
 
 TEST_CASE("guided search respects the budget exactly and never evaluates a duplicate", "[guided][integration]") {
@@ -218,14 +233,10 @@ TEST_CASE("incumbent slots evaluate the incumbent's children even when the surro
   const auto r = run_guided_search(T().space, *ev, model, o);
   REQUIRE(r.trajectory.size() == 60);
   for (std::size_t start = o.initial_samples; start < o.budget; start += o.top_k) {
-    std::size_t inc = 0;
-    for (std::size_t i = 1; i < start; ++i)
-      if (r.trajectory[i].signal > r.trajectory[inc].signal) inc = i;
+    const std::size_t inc = incumbent_before(r, start);
     int children = 0;
     for (std::size_t i = start; i < start + o.top_k; ++i) {
-      int differ = 0;
-      for (int e = 0; e < nb201::kNumEdges; ++e) differ += r.trajectory[i].arch[static_cast<std::size_t>(e)] != r.trajectory[inc].arch[static_cast<std::size_t>(e)];
-      children += differ == 1;
+      children += ops_apart(r.trajectory[i].arch, r.trajectory[inc].arch) == 1;
     }
     INFO("iteration starting at query " << start);
     CHECK(children >= 2);
@@ -287,12 +298,7 @@ TEST_CASE("incumbent radius 2 lets the incumbent's slots take two-op mutations",
     REQUIRE(r.trajectory.size() == 20);
     std::vector<int> d;
     for (std::size_t q = o.initial_samples; q < o.budget; ++q) {
-      std::size_t inc = 0;
-      for (std::size_t i = 1; i < q; ++i)
-        if (r.trajectory[i].signal > r.trajectory[inc].signal) inc = i;
-      int differ = 0;
-      for (int e = 0; e < nb201::kNumEdges; ++e) differ += r.trajectory[q].arch[static_cast<std::size_t>(e)] != r.trajectory[inc].arch[static_cast<std::size_t>(e)];
-      d.push_back(differ);
+      d.push_back(ops_apart(r.trajectory[q].arch, r.trajectory[incumbent_before(r, q)].arch));
     }
     return d;
   };
@@ -323,17 +329,13 @@ TEST_CASE("a stalled incumbent gets one more slot per iteration, up to incumbent
   std::size_t last = SIZE_MAX, stalled = 0;
   int grown = 0;
   for (std::size_t start = o.initial_samples; start < o.budget; start += o.top_k) {
-    std::size_t inc = 0;
-    for (std::size_t i = 1; i < start; ++i)
-      if (r.trajectory[i].signal > r.trajectory[inc].signal) inc = i;
+    const std::size_t inc = incumbent_before(r, start);
     stalled = inc == last ? stalled + 1 : 0;
     last = inc;
     const std::size_t slots = std::min<std::size_t>(4, 1 + stalled);
     int children = 0;
     for (std::size_t i = start; i < start + o.top_k; ++i) {
-      int differ = 0;
-      for (int e = 0; e < nb201::kNumEdges; ++e) differ += r.trajectory[i].arch[static_cast<std::size_t>(e)] != r.trajectory[inc].arch[static_cast<std::size_t>(e)];
-      children += differ == 1;
+      children += ops_apart(r.trajectory[i].arch, r.trajectory[inc].arch) == 1;
     }
     INFO("iteration starting at query " << start << ", stalled " << stalled);
     CHECK(children >= static_cast<int>(slots));
