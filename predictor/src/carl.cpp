@@ -104,17 +104,16 @@ class Carl final : public Net {
  public:
   Carl(const PredictorOptions& o, int features) : o_(o), directed_(o.gcn_mode == "directed") {
     const int H = o.hidden;
-    const bool directed = directed_;
     lift_ = register_module("lift", torch::nn::Linear(features, H));
-    for (int l = 0; l < o.layers; ++l) enc_.push_back(register_module("enc" + std::to_string(l), GraphLayer(H, H, directed)));
+    for (int l = 0; l < o.layers; ++l) enc_.push_back(register_module("enc" + std::to_string(l), GraphLayer(H, H, directed_)));
     node_mask_ = register_module("node_mask", mlp2(H, H));
     edge_u_ = register_module("edge_u", torch::nn::Linear(H, H));
     edge_v_ = register_module("edge_v", torch::nn::Linear(torch::nn::LinearOptions(H, H).bias(false)));
     edge_out_ = register_module("edge_out", torch::nn::Linear(H, 1));
-    g_c_ = register_module("g_c", GraphLayer(H, H, directed));
+    g_c_ = register_module("g_c", GraphLayer(H, H, directed_));
     f_c_ = register_module("f_c", mlp2(H, H));
     // Built for every kind so a gcn checkpoint has the same layout as a carl one.
-    g_r_ = register_module("g_r", GraphLayer(H, H, directed));
+    g_r_ = register_module("g_r", GraphLayer(H, H, directed_));
     f_r_ = register_module("f_r", mlp2(H, H));
     f_i_ = register_module("f_i", mlp2(o.intervention_combine == "concat" ? 2 * H : H, H));
   }
@@ -144,7 +143,9 @@ class Carl final : public Net {
     return readout(hc, in.mask);
   }
   torch::Tensor redundant(const Inputs& in, const Parts& p) {
-    const auto hr = torch::relu(g_r_(p.h * (in.mask - p.a).unsqueeze(-1), in.adj - p.b, 1 - p.be, p.n));
+    // The dense weighted adjacency is read by the sym layer only; the directed one uses the edge weights.
+    const auto w = directed_ ? torch::Tensor() : in.adj - p.b;
+    const auto hr = torch::relu(g_r_(p.h * (in.mask - p.a).unsqueeze(-1), w, 1 - p.be, p.n));
     return readout(hr, in.mask);
   }
 

@@ -145,6 +145,8 @@ class TorchSurrogate final : public Surrogate {
     if (!f.sample_weights.empty() && f.sample_weights.size() != targets.size())
       throw std::invalid_argument(fmt::format("fit: {} sample weights for {} targets", f.sample_weights.size(), targets.size()));
     if (archs.size() < 2) throw std::invalid_argument("fit: needs at least 2 architectures");
+    if (!(f.learning_rate_scale > 0) || !std::isfinite(f.learning_rate_scale))
+      throw std::invalid_argument(fmt::format("fit: learning_rate_scale {} must be > 0", f.learning_rate_scale));
     const auto t0 = std::chrono::steady_clock::now();
     const std::uint64_t seed = derive_seed(o_.seed, f.seed);
     if (!f.warm_start || !fitted_) build(seed);
@@ -171,8 +173,6 @@ class TorchSurrogate final : public Surrogate {
     const auto Y = to_device(y, {n}, device_), W = to_device(w, {n}, device_);
 
     const int epochs = f.epochs > 0 ? f.epochs : o_.epochs;
-    if (!(f.learning_rate_scale > 0) || !std::isfinite(f.learning_rate_scale))
-      throw std::invalid_argument(fmt::format("fit: learning_rate_scale {} must be > 0", f.learning_rate_scale));
     const double base_lr = (o_.kind == "tart" ? o_.tart_learning_rate : o_.learning_rate) * f.learning_rate_scale;
     // Near-equal minibatches (never a tiny last one: pairwise losses need pairs).
     const std::int64_t nb = std::max<std::int64_t>(1, (n + o_.batch_size - 1) / o_.batch_size);

@@ -29,6 +29,15 @@ std::size_t incumbent_before(const SearchResult& r, std::size_t q) {
   return inc;
 }
 
+// A guided run whose surrogate ranks the worst cells first; it spends the whole budget.
+GuidedResult run_anti_oracle(const GuidedOptions& o) {
+  std::unique_ptr<Surrogate> model = std::make_unique<test::OracleSurrogate>(T().table, T().col, -1.0);
+  auto ev = T().evaluator();
+  auto r = run_guided_search(T().space, *ev, model, o);
+  REQUIRE(r.trajectory.size() == o.budget);
+  return r;
+}
+
 // Edges on which two NB201 cells differ.
 int ops_apart(const Genome& a, const Genome& b) {
   int differ = 0;
@@ -228,10 +237,7 @@ TEST_CASE("incumbent slots evaluate the incumbent's children even when the surro
   o.seed = 5;
   o.top_k = 5;
   o.incumbent_k = 2;
-  std::unique_ptr<Surrogate> model = std::make_unique<test::OracleSurrogate>(T().table, T().col, -1.0);
-  auto ev = T().evaluator();
-  const auto r = run_guided_search(T().space, *ev, model, o);
-  REQUIRE(r.trajectory.size() == 60);
+  const auto r = run_anti_oracle(o);
   for (std::size_t start = o.initial_samples; start < o.budget; start += o.top_k) {
     const std::size_t inc = incumbent_before(r, start);
     int children = 0;
@@ -292,10 +298,7 @@ TEST_CASE("incumbent radius 2 lets the incumbent's slots take two-op mutations",
     o.seed = 3;
     o.top_k = o.incumbent_k = 1;
     o.incumbent_radius = radius;
-    std::unique_ptr<Surrogate> model = std::make_unique<test::OracleSurrogate>(T().table, T().col, -1.0);
-    auto ev = T().evaluator();
-    const auto r = run_guided_search(T().space, *ev, model, o);
-    REQUIRE(r.trajectory.size() == 20);
+    const auto r = run_anti_oracle(o);
     std::vector<int> d;
     for (std::size_t q = o.initial_samples; q < o.budget; ++q) {
       d.push_back(ops_apart(r.trajectory[q].arch, r.trajectory[incumbent_before(r, q)].arch));
@@ -322,10 +325,7 @@ TEST_CASE("a stalled incumbent gets one more slot per iteration, up to incumbent
   o.top_k = 5;
   o.incumbent_k = 1;
   o.incumbent_k_stalled = 4;
-  std::unique_ptr<Surrogate> model = std::make_unique<test::OracleSurrogate>(T().table, T().col, -1.0);
-  auto ev = T().evaluator();
-  const auto r = run_guided_search(T().space, *ev, model, o);
-  REQUIRE(r.trajectory.size() == 45);
+  const auto r = run_anti_oracle(o);
   std::size_t last = SIZE_MAX, stalled = 0;
   int grown = 0;
   for (std::size_t start = o.initial_samples; start < o.budget; start += o.top_k) {
