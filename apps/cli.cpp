@@ -80,12 +80,13 @@ static double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-Progress::Progress(std::string label, std::size_t total) : label_(std::move(label)), total_(total), tty_(stderr_is_tty()), t0_(now_seconds()) {
+Progress::Progress(std::string label, std::size_t total) : label_(std::move(label)), total_(total), tty_(stderr_is_tty()), t0_(now_seconds()), last_line_(t0_) {
   draw();
 }
 
 Progress::~Progress() {
   if (tty_) std::fputs("\n", stderr);
+  else if (last_line_ > t0_) fmt::print(stderr, "{}: {}/{} done in {:.0f} s\n", label_, done_, total_, now_seconds() - t0_);
 }
 
 void Progress::tick(std::size_t n) {
@@ -94,11 +95,18 @@ void Progress::tick(std::size_t n) {
 }
 
 void Progress::draw() {
-  if (!tty_) return;
+  const double now = now_seconds(), el = now - t0_;
+  const double eta = done_ ? el * static_cast<double>(total_ - done_) / static_cast<double>(done_) : 0;
+  if (!tty_) {
+    if (now - last_line_ < 30 || done_ == 0) return;
+    last_line_ = now;
+    fmt::print(stderr, "{}: {}/{} ({:.0f} %), {:.0f} s, eta {:.0f} s\n", label_, done_, total_,
+               total_ ? 100.0 * static_cast<double>(done_) / static_cast<double>(total_) : 100.0, el, eta);
+    std::fflush(stderr);
+    return;
+  }
   constexpr int kWidth = 30;
   const int filled = total_ ? static_cast<int>(kWidth * done_ / total_) : kWidth;
-  const double el = now_seconds() - t0_;
-  const double eta = done_ ? el * static_cast<double>(total_ - done_) / static_cast<double>(done_) : 0;
   fmt::print(stderr, "\r{} [{}{}] {}/{} {:.1f}s eta {:.1f}s ", label_, std::string(static_cast<std::size_t>(filled), '#'),
              std::string(static_cast<std::size_t>(kWidth - filled), ' '), done_, total_, el, eta);
   std::fflush(stderr);

@@ -21,7 +21,9 @@ bool help_requested(int argc, char** argv);
 /// True when stderr is a terminal (progress bars are drawn only then).
 bool stderr_is_tty();
 
-/// A one-line progress bar on stderr, redrawn in place on a TTY, silent otherwise.
+/// Progress on stderr: a one-line bar redrawn in place on a TTY; otherwise (a log file, CI) one
+/// plain line at most every 30 s and one at the end when the work took longer than that, so long
+/// work shows progress wherever stderr goes. Not thread-safe (tick from one thread).
 class Progress {
  public:
   Progress(std::string label, std::size_t total);
@@ -33,7 +35,7 @@ class Progress {
   std::string label_;
   std::size_t total_, done_ = 0;
   bool tty_;
-  double t0_;
+  double t0_, last_line_;
 };
 
 }  // namespace nas::cli

@@ -10,6 +10,10 @@
 #include <map>
 #include <numeric>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <tuple>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -114,6 +118,69 @@ struct Run {
   std::size_t test_cells = 0;
 };
 
+const std::vector<std::string> kRunColumns{"split",    "predictor",      "train_size",    "seed",          "kendall_tau",            "spearman",
+                                           "top1_precision", "train_seconds", "score_seconds", "score_cells_per_second", "final_loss", "test_cells"};
+
+// runs.csv, rewritten whole (it is small) through a temporary file and a rename, so a reader or an
+// interrupted study never sees a half-written row.
+void save_runs(const std::string& path, const std::vector<Run>& runs) {
+  datasets::CsvWriter csv(kRunColumns);
+  for (const auto& r : runs)
+    (csv << r.split << r.predictor << r.size << r.seed << r.tau << r.rho << r.top1 << r.train_s << r.score_s
+         << static_cast<double>(r.test_cells) / r.score_s << r.loss << r.test_cells)
+        .end_row();
+  write_file(path + ".tmp", csv.str());
+  std::filesystem::rename(path + ".tmp", path);
+}
+
+// The rows of a runs.csv written by save_runs; throws DataError (file, line, column) for a broken one.
+std::vector<Run> load_runs(const std::string& path) {
+  const auto f = datasets::CsvFile::read(path);
+  std::vector<std::size_t> c;
+  for (const auto& name : kRunColumns) c.push_back(f.column(name));
+  std::vector<Run> runs;
+  for (std::size_t i = 0; i < f.rows(); ++i) {
+    Run r;
+    r.split = std::string(f.field(i, c[0]));
+    r.predictor = std::string(f.field(i, c[1]));
+    r.size = static_cast<std::size_t>(f.integer(i, c[2]));
+    r.seed = static_cast<std::uint64_t>(f.integer(i, c[3]));
+    r.tau = f.number(i, c[4]), r.rho = f.number(i, c[5]), r.top1 = f.number(i, c[6]);
+    r.train_s = f.number(i, c[7]), r.score_s = f.number(i, c[8]), r.loss = f.number(i, c[10]);
+    r.test_cells = static_cast<std::size_t>(f.integer(i, c[11]));
+    runs.push_back(r);
+  }
+  return runs;
+}
+
+// Every results-affecting option but the study's axes (which predictors, sizes, seeds and splits):
+// two invocations with the same key produce the same row for the same (split, predictor, size, seed).
+std::string study_key(const OptionSet& options) {
+  static const std::unordered_set<std::string> axes{"predictor", "train-sizes", "seeds", "seed-base", "split"};
+  std::string key = "# nas predict-eval: the options every row of runs.csv depends on\n";
+  std::istringstream toml(options.to_toml(true));
+  for (std::string line; std::getline(toml, line);)
+    if (!axes.count(line.substr(0, line.find(" = ")))) key += line + "\n";
+  return key;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(fmt::format("{}: cannot read file", path));
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The first line of `a` that `b` lacks (for the refusal message).
+std::string first_difference(const std::string& a, const std::string& b) {
+  std::unordered_set<std::string> lines;
+  std::istringstream bs(b);
+  for (std::string l; std::getline(bs, l);) lines.insert(l);
+  std::istringstream as(a);
+  for (std::string l; std::getline(as, l);)
+    if (!lines.count(l)) return "'" + l + "'";
+  return "(same lines, another order)";
+}
+
 void bench_tokens(const Experiment& x, int d_p) {
   std::vector<Genome> all(x.table->rows());
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = x.table->genome(i);
@@ -186,20 +253,63 @@ int cmd_predict_eval(int argc, char** argv) {
   for (const auto& t : items("split", cmd.splits)) split_specs.push_back(parse_split(t));
   fmt::print(stderr, "nas predict-eval: {} on {} / {} ({} rows), train on {}, rank against {}, {} seeds, split {}\n", fmt::join(kinds, ","),
              x.space->name(), x.dataset, rows, x.signal_name(), x.reported_name(), n_seeds, cmd.splits);
+  // Every (split, size) is drawn once before any training: a split whose training part is too small
+  // or that leaves almost nothing to test is refused before work starts (not reported as tau 0).
+  constexpr std::size_t kMinTested = 10;
+  for (const auto& spec : split_specs)
+    for (auto size_ll : sizes) {
+      const Split split = make_split(spec, x, signal, ids, static_cast<std::size_t>(size_ll), seed_base, canonical_holdout);
+      const auto tested = static_cast<std::size_t>(std::count(split.test.begin(), split.test.end(), 1));
+      if (tested < kMinTested)
+        throw OptionError(fmt::format("--split {} with --train-sizes {}: leaves {} cells of the {}-row table to test; expected at least {}", spec.text,
+                                      size_ll, tested, rows, kMinTested));
+    }
+  // The study folder: runs.csv grows one row per finished (split, size, seed, predictor), written
+  // atomically, so an interrupted study loses at most the run in flight; a rerun into the same --out
+  // takes the rows it finds and runs only the rest. study.toml holds the options every row depends
+  // on (all results-affecting options except the study's axes); another study there is refused.
+  const std::string key = study_key(cmd.options);
+  const std::string key_path = out + "/study.toml", csv_path = out + "/runs.csv";
   std::vector<Run> runs;
+  if (std::filesystem::exists(key_path)) {
+    const std::string old = read_text(key_path);
+    if (old != key)
+      throw OptionError(fmt::format("--out {}: holds a study with other options ({}: {}; this one: {}); use another --out or remove the folder",
+                                    out, key_path, first_difference(old, key), first_difference(key, old)));
+    if (std::filesystem::exists(csv_path)) runs = load_runs(csv_path);
+  } else if (std::filesystem::exists(csv_path)) {
+    throw OptionError(fmt::format("--out {}: holds a runs.csv without study.toml (a study of an older nas); use another --out or remove it", out));
+  }
+  write_file(key_path, key);
+  std::map<std::tuple<std::string, std::string, std::size_t, std::uint64_t>, std::size_t> done;
+  for (std::size_t i = 0; i < runs.size(); ++i) done[{runs[i].split, runs[i].predictor, runs[i].size, runs[i].seed}] = i;
+  std::size_t reused = 0, todo = 0;
+  for (const auto& spec : split_specs)
+    for (auto size_ll : sizes)
+      for (std::uint64_t s = seed_base; s < seed_base + n_seeds; ++s)
+        for (const auto& kind : kinds) (done.count({spec.text, kind, static_cast<std::size_t>(size_ll), s}) ? reused : todo) += 1;
+  if (reused) fmt::print(stderr, "nas predict-eval: {} of {} runs found in {} (same study); running the other {}\n", reused, reused + todo, csv_path, todo);
   std::string device;
   {
-    cli::Progress bar("runs", split_specs.size() * kinds.size() * sizes.size() * n_seeds);
+    cli::Progress bar("runs", todo);
     for (const auto& spec : split_specs)
       for (auto size_ll : sizes) {
         const auto size = static_cast<std::size_t>(size_ll);
         for (std::uint64_t s = seed_base; s < seed_base + n_seeds; ++s) {
+          bool all_done = true;
+          for (const auto& kind : kinds) all_done = all_done && done.count({spec.text, kind, size, s});
+          if (all_done) continue;
           // Paired: the split depends on (split, size, seed) only, so every predictor sees the same cells.
           const Split split = make_split(spec, x, signal, ids, size, s, canonical_holdout);
           std::vector<Genome> tg;
           std::vector<double> ty;
           for (auto r : split.train) tg.push_back(all[r]), ty.push_back(signal[r]);
+          std::vector<Genome> test_cells;  // only the held-out cells are scored
+          std::vector<double> t_test;
+          for (std::size_t r = 0; r < rows; ++r)
+            if (split.test[r]) test_cells.push_back(all[r]), t_test.push_back(truth[r]);
           for (const auto& kind : kinds) {
+            if (done.count({spec.text, kind, size, s})) continue;
             auto o = cmd.model;
             o.kind = kind;
             o.seed = s;
@@ -209,29 +319,35 @@ int cmd_predict_eval(int argc, char** argv) {
             f.seed = s;
             Run run{spec.text, kind, size, s};
             run.train_s = seconds([&] { run.loss = model->fit(tg, ty, f).final_loss; });
-            std::vector<double> pred;
-            run.score_s = seconds([&] { pred = model->score(all); });
-            std::vector<double> p_test, t_test;
-            for (std::size_t r = 0; r < rows; ++r)
-              if (split.test[r]) p_test.push_back(pred[r]), t_test.push_back(truth[r]);
+            std::vector<double> p_test;
+            run.score_s = seconds([&] { p_test = model->score(test_cells); });
             run.test_cells = p_test.size();
             run.tau = kendall_tau(p_test, t_test);
             run.rho = spearman_rho(p_test, t_test);
             run.top1 = top_fraction_precision(p_test, t_test, 0.01);
+            done[{spec.text, kind, size, s}] = runs.size();
             runs.push_back(run);
+            save_runs(csv_path, runs);
             bar.tick();
           }
         }
       }
   }
-
-  datasets::CsvWriter csv({"split", "predictor", "train_size", "seed", "kendall_tau", "spearman", "top1_precision", "train_seconds", "score_seconds",
-                           "score_cells_per_second", "final_loss", "test_cells"});
-  for (const auto& r : runs)
-    (csv << r.split << r.predictor << r.size << r.seed << r.tau << r.rho << r.top1 << r.train_s << r.score_s
-         << static_cast<double>(rows) / r.score_s << r.loss << r.test_cells)
-        .end_row();
-  write_file(out + "/runs.csv", csv.str());
+  if (device.empty()) {
+    auto o = cmd.model;
+    o.kind = kinds[0];
+    device = predictor::make_surrogate(*x.space, o)->device();
+  }
+  // The summary covers this invocation's study (runs.csv may hold more: other seeds, sizes, splits).
+  std::vector<Run> found;
+  for (const auto& [k, i] : done) {
+    const auto& [sp, kind, size, seed] = k;
+    const bool wanted = seed >= seed_base && seed < seed_base + n_seeds && std::count(kinds.begin(), kinds.end(), kind) &&
+                        std::count(sizes.begin(), sizes.end(), static_cast<long long>(size)) &&
+                        std::any_of(split_specs.begin(), split_specs.end(), [&, sp = sp](const SplitSpec& spec) { return spec.text == sp; });
+    if (wanted) found.push_back(runs[i]);
+  }
+  runs = std::move(found);
 
   nlohmann::ordered_json j{{"space", x.space->name()}, {"dataset", x.dataset}, {"signal", x.signal_name()}, {"reported", x.reported_name()},
                            {"table", x.table->path()}, {"rows", rows}, {"seeds", n_seeds}, {"device", device}, {"holdout", holdout},
@@ -249,7 +365,7 @@ int cmd_predict_eval(int argc, char** argv) {
         for (const auto& r : runs)
           if (r.split == spec.text && r.predictor == kind && r.size == static_cast<std::size_t>(size_ll)) {
             tau.push_back(r.tau), rho.push_back(r.rho), top.push_back(r.top1), tr.push_back(r.train_s);
-            sc.push_back(static_cast<double>(rows) / r.score_s);
+            sc.push_back(static_cast<double>(r.test_cells) / r.score_s);
             test.push_back(static_cast<double>(r.test_cells));
           }
         const MeanStd mt = mean_std(tau), mr = mean_std(rho), mp = mean_std(top), mtr = mean_std(tr), msc = mean_std(sc);
