@@ -147,6 +147,13 @@ class TorchSurrogate final : public Surrogate {
     if (archs.size() < 2) throw std::invalid_argument("fit: needs at least 2 architectures");
     if (!(f.learning_rate_scale > 0) || !std::isfinite(f.learning_rate_scale))
       throw std::invalid_argument(fmt::format("fit: learning_rate_scale {} must be > 0", f.learning_rate_scale));
+    // Every argument is checked before a cold fit re-initialises the model: a bad call leaves it as it was.
+    double ws = 0;
+    for (double v : f.sample_weights) {
+      if (!(v >= 0) || !std::isfinite(v)) throw std::invalid_argument("fit: sample weights must be finite and >= 0");
+      ws += v;
+    }
+    if (!f.sample_weights.empty() && !(ws > 0)) throw std::invalid_argument("fit: sample weights sum to 0");
     const auto t0 = std::chrono::steady_clock::now();
     const std::uint64_t seed = derive_seed(o_.seed, f.seed);
     if (!f.warm_start || !fitted_) build(seed);
@@ -161,12 +168,6 @@ class TorchSurrogate final : public Surrogate {
     std::vector<float> y(archs.size()), w(archs.size(), 1.0f);
     for (std::size_t i = 0; i < archs.size(); ++i) y[i] = static_cast<float>((targets[i] - mean) / sd);
     if (!f.sample_weights.empty()) {
-      double ws = 0;
-      for (double v : f.sample_weights) {
-        if (!(v >= 0) || !std::isfinite(v)) throw std::invalid_argument("fit: sample weights must be finite and >= 0");
-        ws += v;
-      }
-      if (!(ws > 0)) throw std::invalid_argument("fit: sample weights sum to 0");
       for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(f.sample_weights[i] * static_cast<double>(n) / ws);
     }
     const Inputs all = encode(archs);

@@ -278,6 +278,19 @@ TEST_CASE("fit options: sample weights and argument checks") {
   f.sample_weights.resize(3);
   CHECK_THROWS_AS(m->fit(s.archs, s.y, f), std::invalid_argument);
   CHECK_THROWS_AS(m->fit(std::span(s.archs).first(10), s.y, FitOptions{}), std::invalid_argument);
+  // A refused cold fit leaves the trained model as it was (the checks come before re-initialisation).
+  const auto before = m->score(s.archs);
+  for (double bad : {-1.0, std::nan(""), 0.0}) {
+    FitOptions g;
+    g.epochs = 3;
+    g.sample_weights.assign(50, bad == 0.0 ? 0.0 : 1.0);
+    if (bad != 0.0) g.sample_weights[7] = bad;
+    CHECK_THROWS_AS(m->fit(s.archs, s.y, g), std::invalid_argument);
+    FitOptions lr;
+    lr.learning_rate_scale = bad;
+    CHECK_THROWS_AS(m->fit(s.archs, s.y, lr), std::invalid_argument);
+  }
+  CHECK(m->score(s.archs) == before);
 }
 
 TEST_CASE("CARL's masks are not constant after training, explain() refuses other models") {
