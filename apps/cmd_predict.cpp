@@ -281,13 +281,16 @@ int cmd_predict_eval(int argc, char** argv) {
     throw OptionError(fmt::format("--out {}: holds a runs.csv without study.toml (a study of an older nas); use another --out or remove it", out));
   }
   write_file(key_path, key);
-  std::map<std::tuple<std::string, std::string, std::size_t, std::uint64_t>, std::size_t> done;
+  using Key = std::tuple<std::string, std::string, std::size_t, std::uint64_t>;  // split, predictor, size, seed
+  std::map<Key, std::size_t> done;  // -> index in runs
   for (std::size_t i = 0; i < runs.size(); ++i) done[{runs[i].split, runs[i].predictor, runs[i].size, runs[i].seed}] = i;
-  std::size_t reused = 0, todo = 0;
+  std::vector<Key> wanted;  // this invocation's study, in its order
   for (const auto& spec : split_specs)
     for (auto size_ll : sizes)
       for (std::uint64_t s = seed_base; s < seed_base + n_seeds; ++s)
-        for (const auto& kind : kinds) (done.count({spec.text, kind, static_cast<std::size_t>(size_ll), s}) ? reused : todo) += 1;
+        for (const auto& kind : kinds) wanted.emplace_back(spec.text, kind, static_cast<std::size_t>(size_ll), s);
+  const auto reused = static_cast<std::size_t>(std::count_if(wanted.begin(), wanted.end(), [&](const Key& k) { return done.count(k) > 0; }));
+  const std::size_t todo = wanted.size() - reused;
   if (reused) fmt::print(stderr, "nas predict-eval: {} of {} runs found in {} (same study); running the other {}\n", reused, reused + todo, csv_path, todo);
   std::string device;
   {
@@ -340,13 +343,7 @@ int cmd_predict_eval(int argc, char** argv) {
   }
   // The summary covers this invocation's study (runs.csv may hold more: other seeds, sizes, splits).
   std::vector<Run> found;
-  for (const auto& [k, i] : done) {
-    const auto& [sp, kind, size, seed] = k;
-    const bool wanted = seed >= seed_base && seed < seed_base + n_seeds && std::count(kinds.begin(), kinds.end(), kind) &&
-                        std::count(sizes.begin(), sizes.end(), static_cast<long long>(size)) &&
-                        std::any_of(split_specs.begin(), split_specs.end(), [&, sp = sp](const SplitSpec& spec) { return spec.text == sp; });
-    if (wanted) found.push_back(runs[i]);
-  }
+  for (const auto& k : wanted) found.push_back(runs[done.at(k)]);
   runs = std::move(found);
 
   nlohmann::ordered_json j{{"space", x.space->name()}, {"dataset", x.dataset}, {"signal", x.signal_name()}, {"reported", x.reported_name()},
