@@ -280,6 +280,10 @@ SearchConfig::SearchConfig(Front f) : front(f) {
   s.integer("incumbent-k-stalled", guided.incumbent_k_stalled,
             "while the incumbent does not improve, its slots grow by one per iteration up to this many (capped at --top-k; 0 = fixed --incumbent-k)", 0, kMaxCount);
   s.integer("incumbent-radius", guided.incumbent_radius, "1: the incumbent's one-op children | 2: also its two-op mutations", 1, 2);
+  s.real("neighbour-weight", guided.neighbour_weight,
+         "add this many standard deviations of neighbour evidence (mean signal of evaluated cells one op away) to the model's scores (0 = off)", 0, 1e3);
+  s.flag("kriging", guided.kriging,
+         "rank by expected improvement under a Gaussian process that corrects the model's scores with the evaluated cells nearby");
   s.flag("whole-space", guided.rank_whole_space, "rank every unevaluated cell instead of children (enumerable spaces)");
   s.group("retraining");
   auto& r = guided.retrain;

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "loop_common.hpp"
+#include "nas/engine/kriging.hpp"
 #include "nas/engine/metrics.hpp"
 #include "nas/core/errors.hpp"
 
@@ -75,6 +76,8 @@ void GuidedOptions::validate() const {
   if (mutation_steps < 1 || mutation_steps > 2) throw OptionError(fmt::format("mutation_steps: {} must be 1 or 2", mutation_steps));
   if (top_k < 1) throw OptionError("top_k: must be >= 1");
   if (incumbent_k > top_k) throw OptionError(fmt::format("incumbent_k: {} must be <= top_k = {}", incumbent_k, top_k));
+  if (!(neighbour_weight >= 0) || !std::isfinite(neighbour_weight))
+    throw OptionError(fmt::format("neighbour_weight: {} must be a finite number >= 0", neighbour_weight));
   if (incumbent_radius < 1 || incumbent_radius > 2) throw OptionError(fmt::format("incumbent_radius: {} must be 1 or 2", incumbent_radius));
   retrain.validate();
 }
@@ -230,7 +233,8 @@ struct GuidedSearch::Impl {
     std::vector<double> scores;
     if (!candidates.empty()) {
       const auto ts = Clock::now();
-      scores = model_->score(candidates);
+      scores = o_.kriging ? kriged(candidates) : model_->score(candidates);
+      if (o_.neighbour_weight > 0) add_neighbour_evidence(candidates, scores);
       seconds_scoring_ += since(ts);
       r_.candidates_scored += candidates.size();
     }
@@ -365,6 +369,51 @@ struct GuidedSearch::Impl {
     return children;
   }
 
+  // Expected improvement over the best result so far under the residual GP.
+  // Candidates and history are scored in one batch: an ensemble standardises over its batch.
+  std::vector<double> kriged(const std::vector<Genome>& candidates) {
+    const bool maximise = direction_ == Direction::maximise;
+    std::vector<Genome> all = candidates, archs;
+    std::vector<double> y;
+    for (const auto& q : history()) archs.push_back(q.arch), all.push_back(q.arch), y.push_back(maximise ? q.signal : -q.signal);
+    const auto s = model_->score(all);
+    const std::span<const double> scores(s.data(), candidates.size()), own(s.data() + candidates.size(), archs.size());
+    kriging_.fit(archs, y, own);
+    const auto post = kriging_.predict(candidates, scores);
+    const double best = *std::max_element(y.begin(), y.end());
+    std::vector<double> ei(candidates.size());
+    for (std::size_t i = 0; i < ei.size(); ++i) ei[i] = expected_improvement(post.mean[i], post.sd[i], best);
+    return ei;
+  }
+
+  // scores <- z(scores) + w z(evidence), evidence = mean oriented signal of the evaluated cells
+  // one position away (the history mean where there is none).
+  void add_neighbour_evidence(const std::vector<Genome>& candidates, std::vector<double>& scores) const {
+    const bool maximise = direction_ == Direction::maximise;
+    double all = 0;
+    for (const auto& q : history()) all += maximise ? q.signal : -q.signal;
+    all /= static_cast<double>(std::max<std::size_t>(1, history().size()));
+    std::vector<double> ev(candidates.size());
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      double sum = 0;
+      std::size_t n = 0;
+      for (const auto& q : history())
+        if (genome_distance(q.arch, candidates[i]) == 1) sum += maximise ? q.signal : -q.signal, ++n;
+      ev[i] = n ? sum / static_cast<double>(n) : all;
+    }
+    auto standardise = [](std::vector<double>& v) {
+      double m = 0, s2 = 0;
+      for (double x : v) m += x;
+      m /= static_cast<double>(v.size());
+      for (double x : v) s2 += (x - m) * (x - m);
+      const double sd = std::sqrt(s2 / static_cast<double>(v.size()));
+      for (double& x : v) x = sd > 0 ? (x - m) / sd : 0;
+    };
+    standardise(scores);
+    standardise(ev);
+    for (std::size_t i = 0; i < scores.size(); ++i) scores[i] += o_.neighbour_weight * ev[i];
+  }
+
   bool should_retrain() const {
     const std::size_t fresh = history().size() - last_start_;
     switch (o_.retrain.when) {
@@ -471,6 +520,7 @@ struct GuidedSearch::Impl {
   EvaluatedSet seen_;  // evaluated, in flight and planned
   std::deque<std::size_t> population_;
   std::vector<std::size_t> parent_of_;  // per candidate of the current iteration
+  ResidualKriging kriging_;
   std::vector<double> predicted_;       // score the ranking model gave each history entry (NaN: random)
   std::size_t last_start_ = 0;          // history size when the last retrain started
   double next_geometric_ = 0;

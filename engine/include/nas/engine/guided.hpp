@@ -91,6 +91,14 @@ struct GuidedOptions {
   /// neighbourhood instead of waiting for the surrogate to rank the one improving move first.
   /// Capped at top_k; no effect when incumbent_k is 0 or >= this.
   std::size_t incumbent_k_stalled = 3;
+  /// When > 0: each candidate's score (standardised over the batch) gets this many standard
+  /// deviations of its neighbour evidence added: the mean true signal of the evaluated cells one
+  /// position away from it (the history mean if none; fixed-length encodings). 0: the model alone.
+  double neighbour_weight = 0;
+  /// Rank by expected improvement under residual kriging (kriging.hpp): a Gaussian process over
+  /// the evaluated cells corrects the model's scores with the true results near each candidate
+  /// and gives the corrected value a standard deviation. false: the model's scores as they are.
+  bool kriging = false;
   bool rank_whole_space = false;          // enumerable spaces: rank every unevaluated architecture instead of children
   bool skip_canonical_duplicates = true;
   bool retry_failed = false;              // propose an architecture again after its evaluation failed
