@@ -7,6 +7,7 @@
 
 #include "nas/core/errors.hpp"
 #include "nas/core/rng.hpp"
+#include "nas/engine/statistics.hpp"
 
 namespace nas {
 
@@ -79,14 +80,8 @@ std::vector<double> EnsembleSurrogate::score(std::span<const Genome> archs) {
   spread_.assign(n, 0.0);
   std::vector<std::vector<double>> z(members_.size());
   tbb::parallel_for(std::size_t{0}, members_.size(), [&](std::size_t k) {
-    std::vector<double> s = members_[k]->score(archs);
-    double mu = 0, var = 0;
-    for (double v : s) mu += v;
-    mu /= static_cast<double>(std::max<std::size_t>(1, n));
-    for (double v : s) var += (v - mu) * (v - mu);
-    const double sd = n > 1 ? std::sqrt(var / static_cast<double>(n)) : 0;
-    for (double& v : s) v = sd > 0 ? (v - mu) / sd : 0;
-    z[k] = std::move(s);
+    z[k] = members_[k]->score(archs);
+    standardise(z[k]);
   });
   const double m = static_cast<double>(z.size());
   std::vector<double> out(n);

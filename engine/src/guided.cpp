@@ -19,6 +19,7 @@
 #include "loop_common.hpp"
 #include "nas/engine/kriging.hpp"
 #include "nas/engine/metrics.hpp"
+#include "nas/engine/statistics.hpp"
 #include "nas/core/errors.hpp"
 
 namespace nas {
@@ -158,6 +159,8 @@ struct GuidedSearch::Impl {
         rng_(derive_seed(o.seed, 0x6D1DED)), seen_(o.skip_canonical_duplicates) {}
 
   const std::vector<QueryRecord>& history() const { return r_.trajectory; }
+  // A signal as the surrogate learns it: larger is better.
+  double oriented(double signal) const { return direction_ == Direction::maximise ? signal : -signal; }
   bool finished() const {
     return r_.stopped_by_observer || r_.space_exhausted || r_.too_many_failures || history().size() + pending_.size() >= o_.budget;
   }
@@ -372,14 +375,14 @@ struct GuidedSearch::Impl {
   // Expected improvement over the best result so far under the residual GP.
   // Candidates and history are scored in one batch: an ensemble standardises over its batch.
   std::vector<double> kriged(const std::vector<Genome>& candidates) {
-    const bool maximise = direction_ == Direction::maximise;
     std::vector<Genome> all = candidates, archs;
     std::vector<double> y;
-    for (const auto& q : history()) archs.push_back(q.arch), all.push_back(q.arch), y.push_back(maximise ? q.signal : -q.signal);
+    for (const auto& q : history()) archs.push_back(q.arch), all.push_back(q.arch), y.push_back(oriented(q.signal));
     const auto s = model_->score(all);
     const std::span<const double> scores(s.data(), candidates.size()), own(s.data() + candidates.size(), archs.size());
-    kriging_.fit(archs, y, own);
-    const auto post = kriging_.predict(candidates, scores);
+    ResidualKriging kriging;
+    kriging.fit(archs, y, own);
+    const auto post = kriging.predict(candidates, scores);
     const double best = *std::max_element(y.begin(), y.end());
     std::vector<double> ei(candidates.size());
     for (std::size_t i = 0; i < ei.size(); ++i) ei[i] = expected_improvement(post.mean[i], post.sd[i], best);
@@ -389,26 +392,17 @@ struct GuidedSearch::Impl {
   // scores <- z(scores) + w z(evidence), evidence = mean oriented signal of the evaluated cells
   // one position away (the history mean where there is none).
   void add_neighbour_evidence(const std::vector<Genome>& candidates, std::vector<double>& scores) const {
-    const bool maximise = direction_ == Direction::maximise;
     double all = 0;
-    for (const auto& q : history()) all += maximise ? q.signal : -q.signal;
+    for (const auto& q : history()) all += oriented(q.signal);
     all /= static_cast<double>(std::max<std::size_t>(1, history().size()));
     std::vector<double> ev(candidates.size());
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       double sum = 0;
       std::size_t n = 0;
       for (const auto& q : history())
-        if (genome_distance(q.arch, candidates[i]) == 1) sum += maximise ? q.signal : -q.signal, ++n;
+        if (genome_distance(q.arch, candidates[i]) == 1) sum += oriented(q.signal), ++n;
       ev[i] = n ? sum / static_cast<double>(n) : all;
     }
-    auto standardise = [](std::vector<double>& v) {
-      double m = 0, s2 = 0;
-      for (double x : v) m += x;
-      m /= static_cast<double>(v.size());
-      for (double x : v) s2 += (x - m) * (x - m);
-      const double sd = std::sqrt(s2 / static_cast<double>(v.size()));
-      for (double& x : v) x = sd > 0 ? (x - m) / sd : 0;
-    };
     standardise(scores);
     standardise(ev);
     for (std::size_t i = 0; i < scores.size(); ++i) scores[i] += o_.neighbour_weight * ev[i];
@@ -438,7 +432,7 @@ struct GuidedSearch::Impl {
     for (std::size_t i = last_start_; i < history().size(); ++i)
       if (!std::isnan(predicted_[i])) {
         p.push_back(predicted_[i]);
-        y.push_back(direction_ == Direction::maximise ? history()[i].signal : -history()[i].signal);
+        y.push_back(oriented(history()[i].signal));
       }
     if (p.size() < 2) return {std::numeric_limits<double>::quiet_NaN(), p.size()};
     return {kendall_tau(p, y), p.size()};
@@ -449,10 +443,9 @@ struct GuidedSearch::Impl {
     const std::uint64_t round = rounds_++;
     const std::size_t n = history().size();
     const std::size_t first = o_.retrain.window && o_.retrain.window < n ? n - o_.retrain.window : 0;
-    const bool maximise = direction_ == Direction::maximise;
     for (std::size_t i = first; i < n; ++i) {
       t.archs.push_back(history()[i].arch);
-      t.targets.push_back(maximise ? history()[i].signal : -history()[i].signal);
+      t.targets.push_back(oriented(history()[i].signal));
     }
     const std::size_t m = t.archs.size();
     if ((o_.retrain.recency_weight > 0 || o_.retrain.top_weight > 0) && m > 1) {
@@ -520,7 +513,6 @@ struct GuidedSearch::Impl {
   EvaluatedSet seen_;  // evaluated, in flight and planned
   std::deque<std::size_t> population_;
   std::vector<std::size_t> parent_of_;  // per candidate of the current iteration
-  ResidualKriging kriging_;
   std::vector<double> predicted_;       // score the ranking model gave each history entry (NaN: random)
   std::size_t last_start_ = 0;          // history size when the last retrain started
   double next_geometric_ = 0;

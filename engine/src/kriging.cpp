@@ -10,6 +10,8 @@
 #include <Eigen/Core>
 #include <fmt/format.h>
 
+#include "nas/engine/statistics.hpp"
+
 namespace nas {
 
 std::size_t genome_distance(const Genome& a, const Genome& b) {
@@ -48,26 +50,21 @@ void ResidualKriging::fit(std::span<const Genome> archs, std::span<const double>
   check_finite(targets, "target");
   check_finite(scores, "score");
   // The surrogate's scale is arbitrary (a ranking loss): standardise, then calibrate linearly.
-  double m = 0, v = 0;
-  for (double s : scores) m += s;
-  m /= static_cast<double>(n);
-  for (double s : scores) v += (s - m) * (s - m);
+  std::vector<double> z(scores.begin(), scores.end());
+  const auto [m, sd] = standardise(z);
   score_mean_ = m;
-  score_sd_ = v > 0 ? std::sqrt(v / static_cast<double>(n)) : 1.0;
+  score_sd_ = sd > 0 ? sd : 1.0;  // constant scores: z is 0 either way
   double ym = 0;
   for (double y : targets) ym += y;
   ym /= static_cast<double>(n);
   double szy = 0, szz = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double z = (scores[i] - score_mean_) / score_sd_;
-    szy += z * (targets[i] - ym), szz += z * z;
-  }
+  for (std::size_t i = 0; i < n; ++i) szy += z[i] * (targets[i] - ym), szz += z[i] * z[i];
   b_ = szz > 0 ? szy / szz : 0;
   a_ = ym;  // z has mean 0 over the fitted cells
   Vec r(static_cast<Eigen::Index>(n));
   double rv = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    r[static_cast<Eigen::Index>(i)] = targets[i] - (a_ + b_ * (scores[i] - score_mean_) / score_sd_);
+    r[static_cast<Eigen::Index>(i)] = targets[i] - (a_ + b_ * z[i]);
     rv += r[static_cast<Eigen::Index>(i)] * r[static_cast<Eigen::Index>(i)];
   }
   // A floor keeps the system well-posed when the calibrated surrogate is exact on every cell.

@@ -22,6 +22,17 @@ MeanStd mean_std(std::span<const double> v) {
   return r;
 }
 
+std::pair<double, double> standardise(std::span<double> v) {
+  if (v.empty()) return {0.0, 0.0};
+  double mu = 0, var = 0;
+  for (double x : v) mu += x;
+  mu /= static_cast<double>(v.size());
+  for (double x : v) var += (x - mu) * (x - mu);
+  const double sd = std::sqrt(var / static_cast<double>(v.size()));
+  for (double& x : v) x = sd > 0 ? (x - mu) / sd : 0;
+  return {mu, sd};
+}
+
 MeanStd expected_best_of_n(std::span<const double> values, std::size_t n, Direction d) {
   return expected_incumbent_of_n(values, values, n, d);
 }

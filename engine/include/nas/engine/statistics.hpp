@@ -2,6 +2,7 @@
 // Aggregates over seeds, and the exact expectation of random search on a complete table.
 #include <cstddef>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "nas/core/evaluator.hpp"
@@ -14,6 +15,11 @@ struct MeanStd {
   std::size_t n = 0;
 };
 MeanStd mean_std(std::span<const double> v);
+
+/// Shifts and scales v in place to mean 0 and population standard deviation 1 (all 0 when v is
+/// constant; nothing when empty). Returns the mean and population standard deviation it used.
+/// For scores whose scale means nothing (ranking losses), before they are combined.
+std::pair<double, double> standardise(std::span<double> v);
 
 /// Expected best of n values drawn uniformly *without replacement* from `values` (the whole
 /// table): sum_k v_(k) * C(k-1, n-1) / C(N, n) over the sorted values (ascending for maximise,
