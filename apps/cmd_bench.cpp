@@ -17,6 +17,8 @@
 #include "experiment.hpp"
 #include "nas/engine/executors.hpp"
 #include "nas/engine/journal.hpp"
+#include "nas/engine/registry.hpp"
+#include "nas/engine/run.hpp"
 #include "nas/engine/statistics.hpp"
 #include "nas/predictor/factory.hpp"
 #include "nas/mutation/nb101.hpp"
@@ -123,8 +125,16 @@ int cmd_bench(int argc, char** argv) {
   std::vector<std::uint64_t> seeds(seeds_n);
   std::iota(seeds.begin(), seeds.end(), 0);
   double wall[2];
-  for (int k = 0; k < 2; ++k)
-    wall[k] = seconds([&] { (void)run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, o, seeds, thread_counts[k]); });
+  for (int k = 0; k < 2; ++k) {
+    RunOptions ro;
+    ro.executor.kind = ExecutorOptions::Kind::inline_;
+    ro.seeds = seeds;
+    ro.direction = x.direction;
+    ro.threads = thread_counts[k];
+    wall[k] = seconds([&] {
+      (void)run(*x.space, search_factory("rea", {o, {}, nullptr}), [&](std::uint64_t seed) { return x.evaluator(seed); }, ro);
+    });
+  }
   fmt::print("REA {} seeds x {} queries: {:.3f} s at 1 thread, {:.3f} s at {} threads, ratio {:.2f}x\n", seeds.size(), o.budget,
              wall[0], wall[1], threads, wall[0] / wall[1]);
 
@@ -148,8 +158,10 @@ int cmd_bench(int argc, char** argv) {
     const double ideal = static_cast<double>(n_sleep) * 1e-3 / static_cast<double>(workers);
     SearchOptions ro;
     ro.budget = n_sleep;
-    const std::uint64_t one_seed[1] = {0};
-    const double t_rea = seconds([&] { (void)run_searches(*x.space, sleepy, ro, xo, x.direction, one_seed, 1); });
+    RunOptions one;
+    one.executor = xo;
+    one.direction = x.direction;
+    const double t_rea = seconds([&] { (void)run(*x.space, search_factory("rea", {ro, {}, nullptr}), sleepy, one); });
     GuidedOptions go;
     go.budget = n_sleep;
     // Exact dedup: NB201 has 6,466 canonical classes, fewer than 10,000 evaluations.
@@ -165,7 +177,7 @@ int cmd_bench(int argc, char** argv) {
     std::size_t n_guided = 0, n_guided_w = 0;  // evaluations made (a search may exhaust the space first)
     double scoring = 0, training = 0, scoring_w = 0, training_w = 0;
     const double t_guided = seconds([&] {
-      const auto r = run_guided_searches(*x.space, sleepy, [&] { return predictor::make_surrogate(*x.space, po); }, go, xo, x.direction, one_seed, 1);
+      const auto r = run(*x.space, search_factory("guided", {{}, go, [&] { return predictor::make_surrogate(*x.space, po); }}), sleepy, one);
       n_guided = r.at(0).trajectory.size(), scoring = r[0].seconds_scoring, training = r[0].seconds_training;
     });
     // The same with top-k = W: the search plans (children + one batched ranking) once per W
@@ -173,7 +185,7 @@ int cmd_bench(int argc, char** argv) {
     go.top_k = std::max(go.top_k, workers);
     go.incumbent_k = std::min(go.incumbent_k, go.top_k);
     const double t_guided_w = seconds([&] {
-      const auto r = run_guided_searches(*x.space, sleepy, [&] { return predictor::make_surrogate(*x.space, po); }, go, xo, x.direction, one_seed, 1);
+      const auto r = run(*x.space, search_factory("guided", {{}, go, [&] { return predictor::make_surrogate(*x.space, po); }}), sleepy, one);
       n_guided_w = r.at(0).trajectory.size(), scoring_w = r[0].seconds_scoring, training_w = r[0].seconds_training;
     });
     if (n_guided != n_sleep || n_guided_w != n_sleep)

@@ -19,6 +19,7 @@
 #include <tbb/info.h>
 #include "run_options.hpp"
 #include "nas/engine/executors.hpp"
+#include "nas/engine/run.hpp"
 #include "nas/core/errors.hpp"
 
 namespace nas::app {
@@ -69,44 +70,35 @@ int cmd_search(int argc, char** argv) {
   report_resume(*journal, seeds);
 
   std::vector<SearchResult> runs;
-  std::vector<GuidedResult> guided_runs;
-  std::size_t budget = 0;
+  const std::size_t budget = run_budget(c);
   const auto t0 = std::chrono::steady_clock::now();
-  if (guided) {
-    const GuidedOptions& go = c.guided;
-    const auto po = run_predictor_options(c);
-    budget = go.budget;
-    fmt::print(stderr, "nas search: guided/{} on {} ({} rows, loaded in {:.1f} ms), signal {}, reported {}, {} seeds x {} queries\n",
-               po.kind, x.table->path(), x.table->rows(), load_s * 1e3, x.signal_name(), x.reported_name(), n_seeds, go.budget);
+  {
+    const std::string what = guided ? "guided/" + run_predictor_options(c).kind : algo;
+    fmt::print(stderr, "nas search: {} on {} ({} rows, loaded in {:.1f} ms), signal {}, reported {}, {} seeds x {} queries\n", what,
+               x.table->path(), x.table->rows(), load_s * 1e3, x.signal_name(), x.reported_name(), n_seeds, budget);
     cli::Progress bar("seeds", n_seeds);
-    with_threads(threads, [&] {
-      guided_runs = run_guided_searches(
-          *x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, surrogate_factory(c, *x.space), go, xo,
-          x.direction, seeds, c.parallel_runs, [&](std::size_t) { bar.tick(); }, journal.get());
-    });
-    runs.assign(guided_runs.begin(), guided_runs.end());
-  } else {
-    const SearchOptions& o = c.search;
-    budget = o.budget;
-    fmt::print(stderr, "nas search: {} on {} ({} rows, loaded in {:.1f} ms), signal {}, reported {}, {} seeds x {} queries\n", algo,
-               x.table->path(), x.table->rows(), load_s * 1e3, x.signal_name(), x.reported_name(), n_seeds, o.budget);
-    cli::Progress bar("seeds", n_seeds);
-    runs = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, o, xo, x.direction, seeds, threads,
-                        [&](std::size_t) { bar.tick(); }, journal.get());
+    RunOptions ro;
+    ro.executor = xo;
+    ro.seeds = seeds;
+    ro.direction = x.direction;
+    ro.threads = guided ? c.parallel_runs : threads;  // guided runs share the cores with their surrogates
+    ro.journal = journal.get();
+    ro.on_done = [&](std::size_t, const SearchResult&) { bar.tick(); };
+    with_threads(threads, [&] { runs = run(*x.space, make_search_factory(c, *x.space), [&](std::uint64_t seed) { return x.evaluator(seed); }, ro); });
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::string mpi_workers = xo.kind == ExecutorOptions::Kind::mpi ? mpi::finish() : "";
 
   for (std::size_t i = 0; i < runs.size(); ++i) {
     write_trajectory(out, seeds[i], runs[i], *x.space, false, with_executor);
-    if (guided) write_retrains(out, seeds[i], guided_runs[i]);
+    if (guided) write_retrains(out, seeds[i], runs[i]);
   }
   // Why each run ended, and on what (the library's RunSummary: the same for embedders and Python).
   const Resources resources{threads, threads > 0 ? threads : static_cast<int>(tbb::info::default_concurrency()),
                             guided ? c.predictor.device : "", ""};
   std::vector<RunSummary> summaries;
   for (std::size_t i = 0; i < runs.size(); ++i)
-    summaries.push_back(guided ? summarize(guided_runs[i], *x.space, budget, resources) : summarize(runs[i], *x.space, budget, resources));
+    summaries.push_back(summarize(runs[i], *x.space, budget, resources));
 
   const double optimum = x.table->optimum(x.reported_column, x.direction);
   const double hit = hit_fraction(runs, optimum, x.direction);
@@ -172,11 +164,11 @@ int cmd_search(int argc, char** argv) {
   }
   if (guided) {
     double tr = 0, sc = 0, ev = 0, en = 0, w = 0, nre = 0;
-    for (const auto& g : guided_runs) {
+    for (const auto& g : runs) {
       tr += g.seconds_training; sc += g.seconds_scoring; ev += g.seconds_evaluating; en += g.seconds_engine; w += g.wall_seconds;
       nre += static_cast<double>(g.retrains.size());
     }
-    const double n = static_cast<double>(guided_runs.size());
+    const double n = static_cast<double>(runs.size());
     j["seconds_per_run"] = {{"wall", w / n}, {"training", tr / n}, {"scoring", sc / n}, {"benchmark", ev / n}, {"engine", en / n}};
     j["retrains_per_run"] = nre / n;
     fmt::print("per run: {:.2f} s wall = training {:.2f} + scoring {:.2f} + benchmark {:.4f} + engine {:.3f}; {:.1f} retrains\n", w / n,

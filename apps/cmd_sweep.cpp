@@ -8,17 +8,16 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <numeric>
 #include <sstream>
 
 #include <fmt/format.h>
-#include <tbb/parallel_for_each.h>
 
 #include "cli.hpp"
 #include "commands.hpp"
 #include "experiment.hpp"
 #include <nlohmann/json.hpp>
+#include "nas/engine/run.hpp"
 #include "nas/engine/statistics.hpp"
 #include "nas/core/errors.hpp"
 #include "run_options.hpp"
@@ -191,43 +190,33 @@ int cmd_sweep(int argc, char** argv) {
     journals.push_back(open_journal(configs[c]->results_key(), dir, *x.space));
     write_file(dir + "/config.toml", configs[c]->config_toml("sweep"));
   }
-  struct Task { std::size_t config; std::uint64_t seed; std::string path; };
-  std::vector<Task> todo;
+  // Per configuration, the seeds whose run is not saved yet.
+  std::vector<std::vector<std::uint64_t>> todo(grid.size());
+  std::size_t n_todo = 0;
+  auto run_path = [&](std::size_t c, std::uint64_t seed) { return fmt::format("{}/runs/{}/seed_{}.run", out, slug(grid[c].name), seed); };
   for (std::size_t c = 0; c < grid.size(); ++c)
-    for (std::size_t s = 0; s < n_seeds; ++s) {
-      const std::string path = fmt::format("{}/runs/{}/seed_{}.run", out, slug(grid[c].name), seed_base + s);
-      if (!load_run(path)) todo.push_back({c, seed_base + s, path});
-    }
+    for (std::size_t s = 0; s < n_seeds; ++s)
+      if (!load_run(run_path(c, seed_base + s))) todo[c].push_back(seed_base + s), ++n_todo;
   fmt::print(stderr, "nas sweep: {} configurations x {} seeds; {} runs to do ({} already finished in {})\n", grid.size(), n_seeds,
-             todo.size(), grid.size() * n_seeds - todo.size(), out);
+             n_todo, grid.size() * n_seeds - n_todo, out);
   {
-    cli::Progress bar("runs", todo.size());
-    std::mutex m;
-    auto run_one = [&](const Task& t) {
-      const SearchConfig& a = *configs[t.config];
-      const std::uint64_t seeds[1] = {t.seed};
-      RunRecord rec;
-      if (a.is_guided()) {
-        const GuidedOptions& go = a.guided;
-        const auto r = run_guided_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, surrogate_factory(a, *x.space),
-                                           go, executors[t.config], x.direction, seeds, 1, {}, journals[t.config].get())[0];
+    cli::Progress bar("runs", n_todo);
+    for (std::size_t c = 0; c < grid.size(); ++c) {
+      if (todo[c].empty()) continue;
+      const SearchConfig& a = *configs[c];
+      RunOptions ro;
+      ro.executor = executors[c];
+      ro.seeds = todo[c];
+      ro.direction = x.direction;
+      ro.threads = parallel;
+      ro.journal = journals[c].get();
+      ro.on_done = [&](std::size_t i, const SearchResult& r) {  // saved at once: a finished run is never rerun
+        RunRecord rec{{}, r.seconds_training, r.seconds_scoring, r.seconds_evaluating, r.seconds_engine, r.wall_seconds, r.retrains.size()};
         for (const auto& q : r.trajectory) rec.best.push_back(q.best_reported);
-        rec = RunRecord{rec.best, r.seconds_training, r.seconds_scoring, r.seconds_evaluating, r.seconds_engine, r.wall_seconds, r.retrains.size()};
-      } else {
-        const auto r = run_searches(*x.space, [&](std::uint64_t seed) { return x.evaluator(seed); }, a.search, executors[t.config], x.direction,
-                                    seeds, 1, {}, journals[t.config].get())[0];
-        for (const auto& q : r.trajectory) rec.best.push_back(q.best_reported);
-        rec.wall = r.wall_seconds;
-        rec.engine = r.wall_seconds;
-      }
-      save_run(t.path, rec);
-      std::lock_guard lock(m);
-      bar.tick();
-    };
-    if (parallel == 1) {
-      for (const auto& t : todo) run_one(t);
-    } else {
-      with_threads(parallel, [&] { tbb::parallel_for_each(todo.begin(), todo.end(), run_one); });
+        save_run(run_path(c, todo[c][i]), rec);
+        bar.tick();
+      };
+      (void)run(*x.space, make_search_factory(a, *x.space), [&](std::uint64_t seed) { return x.evaluator(seed); }, ro);
     }
   }
 

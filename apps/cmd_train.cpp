@@ -104,10 +104,8 @@ int cmd_search_train(SearchConfig& c) {
   const std::size_t n_seeds = c.seeds;
   const std::uint64_t seed_base = c.seed_base;
   const int threads = c.threads;
-  const GuidedOptions& go = c.guided;
-  const SearchOptions& so = c.search;
   const predictor::PredictorOptions po = run_predictor_options(c);
-  const std::size_t budget = so.budget;
+  const std::size_t budget = run_budget(c);
   check_budget_fits(*space, budget);
   const std::string out = c.out.empty() ? fmt::format("runs/train-{}-{}-{}", space->name(), c.training.data, guided ? "guided-" + po.kind : algo) : c.out;
   // Executor options are checked before the data is loaded (on rank 0; workers take its word).
@@ -148,9 +146,13 @@ int cmd_search_train(SearchConfig& c) {
   // One local synchronous worker unless asked otherwise; every run journaled (--resume DIR).
   // Over MPI the trainings' own progress lines stay on the workers: report each result here.
   std::vector<std::unique_ptr<ProgressReporter>> reporters;
-  ObserverFactory observers;
+  RunOptions ro;
+  ro.executor = *xo;
+  ro.seeds = seeds;
+  ro.threads = 1;
+  ro.journal = nullptr;  // set below, once opened
   if (xo->kind == ExecutorOptions::Kind::mpi)
-    observers = [&](std::size_t) {
+    ro.observer = [&](std::size_t) -> SearchObserver* {
       reporters.push_back(std::make_unique<ProgressReporter>(stderr, budget, 1, "mpi"));
       return reporters.back().get();
     };
@@ -161,19 +163,12 @@ int cmd_search_train(SearchConfig& c) {
   const auto next_seed = [&](std::size_t i) { progress.reset(i + 1 < seeds.size() ? results_in_journal(seeds[i + 1]) : 0); };
   progress.reset(results_in_journal(seeds[0]));
   const auto t0 = Clock::now();
-  std::vector<SearchResult> runs;
-  std::vector<GuidedResult> guided_runs;
   // Runs go one after another; within a run, --workers W trainings are in flight (each on its own
   // worker thread with its own evaluator); --mode async: a freed worker gets the next candidate.
-  if (guided) {
-    with_threads(threads, [&] {
-      guided_runs = run_guided_searches(*space, factory, surrogate_factory(c, *space), go, *xo, Direction::maximise,
-                                        seeds, 1, next_seed, journal.get(), observers);
-    });
-    runs.assign(guided_runs.begin(), guided_runs.end());
-  } else {
-    runs = run_searches(*space, factory, so, *xo, Direction::maximise, seeds, 1, next_seed, journal.get(), observers);
-  }
+  ro.journal = journal.get();
+  ro.on_done = [&](std::size_t i, const SearchResult&) { next_seed(i); };
+  std::vector<SearchResult> runs;
+  with_threads(threads, [&] { runs = run(*space, make_search_factory(c, *space), factory, ro); });
   const double wall = since(t0);
 
   nlohmann::ordered_json j{{"space", space->name()},
@@ -206,7 +201,7 @@ int cmd_search_train(SearchConfig& c) {
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const SearchResult& r = runs[i];
     write_trajectory(out, seeds[i], r, *space, true, with_executor);
-    if (guided) write_retrains(out, seeds[i], guided_runs[i]);
+    if (guided) write_retrains(out, seeds[i], runs[i]);
     if (r.trajectory.empty()) continue;
     const QueryRecord& inc = incumbent(r);
     double cost = 0;

@@ -8,6 +8,7 @@
 
 #include "nas/core/errors.hpp"
 #include "nas/datasets/registry.hpp"
+#include "nas/engine/registry.hpp"
 #include "nas/training/network.hpp"
 #include "mpi_job.hpp"
 
@@ -207,7 +208,7 @@ SearchConfig::SearchConfig(Front f) : front(f) {
   if (f == Front::python) seeds = 1;
   declare_experiment(s, experiment);
   s.group("run");
-  s.choice("algo", algo, "search algorithm", {"random", "rea", "guided"});
+  s.choice("algo", algo, "search algorithm (the registry's searches)", search_names());
   s.choice("evaluator", evaluator, "table (benchmark lookup) | train (train every candidate; training options)", {"table", "train"});
   s.integer("seeds", seeds, "number of runs; seeds are seed-base, seed-base+1, ...", 1, 1'000'000)
       .note(f == Front::search ? "guided: 10; --evaluator train: 1" : "");
@@ -311,6 +312,12 @@ SearchConfig::SearchConfig(Front f) : front(f) {
   declare_training(s, training, TrainingPurpose::search);
 }
 
+bool SearchConfig::is_guided() const {
+  for (const auto& info : searches())
+    if (info.name == algo) return info.needs_surrogate;
+  return false;  // an unknown name is refused by the --algo choice
+}
+
 void SearchConfig::replay(const SearchConfig& other) {
   for (const auto& [k, v] : other.options.given_values()) options.set(k, v);
 }
@@ -342,9 +349,10 @@ void SearchConfig::finish() {
     for (const auto& o : s.options())
       if (changed_by_user(o) && (o.group == "guided" || o.group == "retraining" || o.group == "predictor"))
         throw OptionError(fmt::format("--{} is an option of guided search; this run is --algo {} (add --algo guided, or drop it)", o.name, algo));
-    if (algo == "random")
+    if (!search_info(algo).uses_population)
       for (const char* k : {"population", "tournament"})
-        if (changed_by_user(*s.find(k))) throw OptionError(fmt::format("--{} is an option of REA and guided search; random search has no population", k));
+        if (changed_by_user(*s.find(k)))
+          throw OptionError(fmt::format("--{} is an option of the searches with a population (REA, guided); --algo {} has none", k, algo));
   }
   if (!cost_model.empty() && executor.kind != ExecutorOptions::Kind::simulated) throw OptionError("--cost-model is for --executor simulated");
   if (front == Front::sweep && executor.kind == ExecutorOptions::Kind::mpi)
@@ -407,6 +415,14 @@ std::function<std::unique_ptr<Surrogate>()> surrogate_factory(const SearchConfig
     return std::make_unique<EnsembleSurrogate>([&] { return predictor::make_surrogate(space, po); }, eo);
   };
 }
+
+SearchFactory make_search_factory(const SearchConfig& c, const SearchSpace& space) {
+  SearchSettings settings{c.search, c.guided, nullptr};
+  if (search_info(c.algo).needs_surrogate) settings.surrogate = surrogate_factory(c, space);
+  return search_factory(c.algo, std::move(settings));
+}
+
+std::size_t run_budget(const SearchConfig& c) { return budget_of(search_info(c.algo), {c.search, c.guided, nullptr}); }
 
 void check_budget_fits(const SearchSpace& space, std::size_t budget) {
   if (const auto size = space.size(); size && budget > *size)

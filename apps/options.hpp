@@ -12,6 +12,7 @@
 #include "nas/engine/ensemble.hpp"
 #include "nas/engine/executors.hpp"
 #include "nas/engine/guided.hpp"
+#include "nas/engine/run.hpp"
 #include "nas/engine/search.hpp"
 #include "nas/predictor/factory.hpp"
 #include "nas/training/data.hpp"
@@ -90,7 +91,8 @@ struct SearchConfig {
   TrainingSettings training;
   OptionSet options;
 
-  bool is_guided() const { return algo == "guided"; }
+  /// Whether the search reads the guided options and needs a surrogate (the registry says).
+  bool is_guided() const;
   /// Dependent defaults for the options not given (dataset and columns from the benchmark; budget,
   /// seeds and dedup from the algorithm; training defaults from the space), then checks: options of
   /// another algorithm or evaluator refused by name, every struct validated. Throws OptionError.
@@ -115,6 +117,12 @@ predictor::PredictorOptions run_predictor_options(const SearchConfig& c);
 /// Makes a run's surrogate over `space` (which must outlive it): the predictor, or with --ensemble
 /// M > 1 an EnsembleSurrogate of M of them. Thread-safe (each call builds its own).
 std::function<std::unique_ptr<Surrogate>()> surrogate_factory(const SearchConfig& c, const SearchSpace& space);
+
+/// The registry's factory for c.algo over `space` (which must outlive it), with c's options and,
+/// for a search that needs one, c's surrogate factory. Throws OptionError.
+SearchFactory make_search_factory(const SearchConfig& c, const SearchSpace& space);
+/// The budget c's search spends (guided: the guided options' budget).
+std::size_t run_budget(const SearchConfig& c);
 
 /// Refuses a budget larger than an enumerable space (OptionError naming --budget and the size).
 void check_budget_fits(const SearchSpace& space, std::size_t budget);

@@ -9,6 +9,8 @@
 
 #include "nas/core/errors.hpp"
 #include "nas/datasets/benchmark.hpp"
+#include "nas/engine/registry.hpp"
+#include "nas/engine/run.hpp"
 #include "nas/engine/search.hpp"
 
 namespace nas::app {
@@ -111,12 +113,13 @@ Split make_split(const SplitSpec& spec, const Experiment& x, const std::vector<d
     case SplitSpec::Kind::rea_visited: {
       // The bias a surrogate meets inside a search: the cells regularised evolution evaluated.
       SearchOptions o;
-      o.algorithm = Algorithm::rea;
       o.budget = n;
-      o.seed = derive_seed(seed, 0x5ea);
       check_budget_fits(*x.space, n);
-      auto ev = x.evaluator(seed);
-      const SearchResult r = run_search(*x.space, *ev, o);
+      RunOptions ro;
+      ro.executor.kind = ExecutorOptions::Kind::inline_;
+      ro.seeds = {derive_seed(seed, 0x5ea)};
+      ro.direction = x.direction;
+      const SearchResult r = run(*x.space, search_factory("rea", {o, {}, nullptr}), [&](std::uint64_t) { return x.evaluator(seed); }, ro)[0];
       if (r.trajectory.size() < n)
         throw OptionError(fmt::format("--split rea-visited: the REA run evaluated {} cells, fewer than the training size {}", r.trajectory.size(), n));
       for (const auto& q : r.trajectory) {

@@ -3,7 +3,8 @@
 #include <cstdio>
 
 #include "nas/datasets/benchmark.hpp"
-#include "nas/engine/guided.hpp"
+#include "nas/engine/registry.hpp"
+#include "nas/engine/run.hpp"
 #include "nas/predictor/factory.hpp"
 
 int main(int argc, char** argv) {
@@ -11,12 +12,15 @@ int main(int argc, char** argv) {
   auto space = nas::make_space("nb201");
   auto table = nas::datasets::nb201::load(*space, path);
   const auto col = table->column("cifar10_test_200ep");
-  nas::datasets::TableEvaluator evaluator(table, *space, col, col);  // or your own nas::Evaluator
-  std::unique_ptr<nas::Surrogate> model = nas::predictor::make_surrogate(*space, {.kind = "carl"});
-  nas::GuidedOptions options;  // defaults documented in the README
-  options.seed = 42;
-  options.budget = 30;
-  const nas::GuidedResult r = nas::run_guided_search(*space, evaluator, model, options);
+  nas::SearchSettings settings;  // defaults documented in the README
+  settings.guided.budget = 30;
+  settings.surrogate = [&] { return nas::predictor::make_surrogate(*space, {.kind = "carl"}); };
+  nas::RunOptions run;  // one local synchronous worker; executor, seeds, journal and observers here
+  run.seeds = {42};
+  const auto results = nas::run(*space, nas::search_factory("guided", settings),
+                                [&] { return std::make_unique<nas::datasets::TableEvaluator>(table, *space, col, col); },  // or your own nas::Evaluator
+                                run);
+  const nas::SearchResult& r = results[0];
   std::printf("best after %zu queries: %.2f (%zu retrains, %.1f s training)\n", r.trajectory.size(), r.trajectory.back().best_reported,
               r.retrains.size(), r.seconds_training);
   return 0;

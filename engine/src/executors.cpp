@@ -13,10 +13,8 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
-#include <tbb/parallel_for.h>
 
-#include "nas/engine/guided.hpp"
-#include "nas/engine/journal.hpp"
+#include "drive.hpp"
 #include "nas/engine/worker_pool.hpp"
 #include "nas/core/errors.hpp"
 
@@ -58,10 +56,6 @@ std::exception_ptr tell(AskTellSearch& search, const Outcome& o, const Evaluatio
   if (o.ok) search.tell(o.candidate.id, o.evaluation, info);
   else search.tell_failure(o.candidate.id, o.kind, o.reason, info);
   return nullptr;
-}
-
-ExecutionStats stats(double busy, double makespan, std::size_t workers, double training) {
-  return {makespan > 0 ? busy / (static_cast<double>(workers) * makespan) : 0, makespan, training, busy};
 }
 
 /// W threads of this process, each with its own evaluator (built on its thread: a trainer is
@@ -141,134 +135,93 @@ class LocalPool final : public WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-/// Drives `search` over `pool` (wall clock): sync asks `batch` at a time and tells in ask order,
-/// async keeps the pool's capacity in flight and tells in completion order.
-ExecutionStats run_pool(AskTellSearch& search, WorkerPool& pool, std::uint64_t seed, ExecutorOptions::Mode mode, std::size_t batch) {
-  const auto t0 = Clock::now();
-  auto since_start = [&](Clock::time_point t) { return std::chrono::duration<double>(t - t0).count(); };
-  std::unordered_map<std::uint64_t, double> submitted;  // candidate id -> seconds since start
-  std::size_t in_flight = 0;
-  double busy = 0;
-  std::exception_ptr fatal;
-  RetrainRunner retrainer;
-  auto submit = [&](std::size_t n) {
-    const auto cs = retrainer.ask(search, n, in_flight == 0);
-    const double t = since_start(Clock::now());
-    for (const auto& c : cs) {
-      submitted[c.id] = t;
-      pool.submit(c, seed);
-    }
-    in_flight += cs.size();
-    return cs.size();
-  };
-  // One outcome and when it ran (submitted: when the driver handed it to the pool).
-  auto collect = [&] {
-    Outcome out = pool.collect();
-    --in_flight;
-    const auto it = submitted.find(out.candidate.id);
-    EvaluationInfo info{out.worker, it->second, since_start(out.finished)};
-    submitted.erase(it);
-    busy += info.finished - info.submitted;
-    return std::pair{std::move(out), info};
-  };
-  try {
-    if (mode == ExecutorOptions::Mode::sync) {
-      while (!fatal) {
-        const std::size_t n = submit(batch);
-        if (n == 0) break;
-        std::vector<std::pair<Outcome, EvaluationInfo>> results;
-        for (std::size_t i = 0; i < n; ++i) results.push_back(collect());
-        // Told in ask order (ids grow in ask order), whatever order the workers finished in.
-        std::sort(results.begin(), results.end(), [](const auto& a, const auto& b) { return a.first.candidate.id < b.first.candidate.id; });
-        for (const auto& [out, info] : results)
-          if (auto f = tell(search, out, info); f && !fatal) fatal = f;
-      }
-    } else {
-      submit(pool.capacity());
-      while (in_flight > 0) {
-        const auto [out, info] = collect();
-        if (auto f = tell(search, out, info); f && !fatal) fatal = f;
-        // A pool that lost workers has less capacity than is in flight: their candidates wait in its queue.
-        if (!fatal && pool.capacity() > in_flight) submit(pool.capacity() - in_flight);
-      }
-    }
-  } catch (...) {
-    if (!fatal) fatal = std::current_exception();
-  }
-  if (fatal) pool.cancel();
-  if (!fatal) {
-    try {
-      retrainer.poll(search, true);
-    } catch (...) {
-      fatal = std::current_exception();
-    }
-  }
-  if (fatal) std::rethrow_exception(fatal);
-  return stats(busy, since_start(Clock::now()), std::max<std::size_t>(1, pool.capacity()), retrainer.seconds_training());
-}
-
-ExecutionStats run_simulated(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t seed, const ExecutorOptions& o) {
-  auto ev = make_evaluator(seed);
-  double now = 0, busy = 0;
-  RetrainRunner retrainer(/*synchronous_only=*/true);  // retrains take no simulated time
-  auto ask = [&](std::size_t n) { return retrainer.ask(search, n, false); };
-  // The evaluation itself happens at submission (a table lookup takes no simulated time); its
-  // outcome is delivered when its simulated duration has passed.
-  using Event = std::pair<Outcome, EvaluationInfo>;
-  auto start = [&](const Candidate& c, int worker) -> Event {
+/// Evaluates in submit(), on the driving thread: the reference loop, with no thread at all.
+class InlinePool final : public WorkerPool {
+ public:
+  InlinePool(const EvaluatorFactory& make_evaluator, std::uint64_t seed) : make_(make_evaluator), seed_(seed) {}
+  std::size_t capacity() const override { return 1; }
+  void submit(const Candidate& c, std::uint64_t) override {
     Outcome out;
     out.candidate = c;
-    evaluate_into(*ev, out);
-    if (out.fatal) std::rethrow_exception(out.fatal);
-    Rng rng(derive_seed(seed, c.id, 0xC057));
-    const double d = o.cost(c.arch, out.ok ? out.evaluation : Evaluation{}, rng);
-    if (!(d >= 0) || !std::isfinite(d))
-      throw OptionError(fmt::format("cost model: {} simulated seconds for candidate {}; expected a finite value >= 0", d, c.id));
-    out.worker = worker;
-    busy += d;
-    return {std::move(out), EvaluationInfo{worker, now, now + d}};
-  };
-  if (o.mode == ExecutorOptions::Mode::sync) {
-    for (;;) {
-      const auto cs = ask(o.workers);
-      if (cs.empty()) break;
-      std::vector<Event> batch;
-      double end = now;
-      for (std::size_t i = 0; i < cs.size(); ++i) {
-        batch.push_back(start(cs[i], static_cast<int>(i)));
-        end = std::max(end, batch.back().second.finished);
-      }
-      for (const auto& [out, info] : batch) tell(search, out, info);
-      now = end;
+    out.worker = 0;
+    try {
+      if (!ev_) ev_ = make_(seed_);
+      evaluate_into(*ev_, out);
+    } catch (...) {
+      out.fatal = std::current_exception();
     }
-  } else {
-    // Events ordered by (finish time, candidate id): ties broken by id, so the order is fixed.
-    auto later = [](const Event& a, const Event& b) {
-      return a.second.finished > b.second.finished || (a.second.finished == b.second.finished && a.first.candidate.id > b.first.candidate.id);
-    };
-    std::priority_queue<Event, std::vector<Event>, decltype(later)> events(later);
-    std::priority_queue<int, std::vector<int>, std::greater<>> free_workers;
-    for (std::size_t w = 0; w < o.workers; ++w) free_workers.push(static_cast<int>(w));
-    auto fill = [&] {
-      while (!free_workers.empty()) {
-        const auto cs = ask(1);
-        if (cs.empty()) return;
-        events.push(start(cs[0], free_workers.top()));
-        free_workers.pop();
-      }
-    };
-    fill();
-    while (!events.empty()) {
-      const Event e = events.top();
-      events.pop();
-      now = e.second.finished;
-      free_workers.push(e.second.worker);
-      tell(search, e.first, e.second);
-      fill();
-    }
+    out.finished = Clock::now();
+    done_.push_back(std::move(out));
   }
-  return stats(busy, now, o.workers, retrainer.seconds_training());
-}
+  Outcome collect() override {
+    if (done_.empty()) throw std::logic_error("inline pool: collect() with nothing submitted");
+    Outcome out = std::move(done_.front());
+    done_.pop_front();
+    return out;
+  }
+  void cancel() override { done_.clear(); }
+
+ private:
+  const EvaluatorFactory& make_;
+  std::uint64_t seed_;
+  std::unique_ptr<Evaluator> ev_;
+  std::deque<Outcome> done_;
+};
+
+/// W simulated workers on a virtual clock: the evaluation itself happens at submission (a table
+/// lookup takes no simulated time); its outcome is delivered when its simulated duration has passed.
+class SimulatedPool final : public WorkerPool {
+ public:
+  SimulatedPool(const EvaluatorFactory& make_evaluator, std::uint64_t seed, std::size_t workers, CostModel cost)
+      : ev_(make_evaluator(seed)), seed_(seed), workers_(workers), cost_(std::move(cost)) {
+    for (std::size_t w = 0; w < workers; ++w) free_.push(static_cast<int>(w));
+  }
+  std::size_t capacity() const override { return workers_; }
+  void submit(const Candidate& c, std::uint64_t) override {
+    if (free_.empty()) throw std::logic_error("simulated pool: more submitted than workers");
+    Outcome out;
+    out.candidate = c;
+    evaluate_into(*ev_, out);
+    double d = 0;
+    if (!out.fatal) {
+      Rng rng(derive_seed(seed_, c.id, 0xC057));
+      d = cost_(c.arch, out.ok ? out.evaluation : Evaluation{}, rng);
+      if (!(d >= 0) || !std::isfinite(d))
+        throw OptionError(fmt::format("cost model: {} simulated seconds for candidate {}; expected a finite value >= 0", d, c.id));
+    }
+    out.worker = free_.top();
+    free_.pop();
+    out.finished_at = now_ + d;
+    events_.push(std::move(out));
+  }
+  Outcome collect() override {
+    if (events_.empty()) throw std::logic_error("simulated pool: collect() with nothing submitted");
+    Outcome out = events_.top();
+    events_.pop();
+    now_ = out.finished_at;
+    free_.push(out.worker);
+    return out;
+  }
+  void cancel() override {
+    while (!events_.empty()) free_.push(events_.top().worker), events_.pop();
+  }
+  std::optional<double> clock() const override { return now_; }
+
+ private:
+  // Events ordered by (finish time, candidate id): ties broken by id, so the order is fixed.
+  struct Later {
+    bool operator()(const Outcome& a, const Outcome& b) const {
+      return a.finished_at > b.finished_at || (a.finished_at == b.finished_at && a.candidate.id > b.candidate.id);
+    }
+  };
+  std::unique_ptr<Evaluator> ev_;
+  std::uint64_t seed_;
+  std::size_t workers_;
+  CostModel cost_;
+  double now_ = 0;
+  std::priority_queue<Outcome, std::vector<Outcome>, Later> events_;
+  std::priority_queue<int, std::vector<int>, std::greater<>> free_;
+};
 
 }  // namespace
 
@@ -303,15 +256,18 @@ CostModel parse_cost_model(std::string_view spec) {
 void ExecutorOptions::validate() const {
   if (workers < 1 || workers > 100000) throw OptionError(fmt::format("--workers {}: expected 1..100000", workers));
   if (kind == Kind::simulated && !cost) throw OptionError("--executor simulated needs --cost-model");
+  if (kind == Kind::inline_ && workers != 1)
+    throw OptionError(fmt::format("--workers {}: --executor inline evaluates one candidate at a time on the search's thread; expected 1", workers));
   if (kind == Kind::mpi && !pool)
     throw OptionError("--executor mpi needs MPI workers: start nas with mpirun (or srun) and at least 2 ranks (rank 0 searches, the others evaluate)");
 }
 
 ExecutorOptions::Kind parse_executor_kind(std::string_view s) {
+  if (s == "inline") return ExecutorOptions::Kind::inline_;
   if (s == "local") return ExecutorOptions::Kind::local;
   if (s == "simulated") return ExecutorOptions::Kind::simulated;
   if (s == "mpi") return ExecutorOptions::Kind::mpi;
-  throw OptionError(fmt::format("--executor {}: expected local, simulated or mpi", s));
+  throw OptionError(fmt::format("--executor {}: expected inline, local, simulated or mpi", s));
 }
 ExecutorOptions::Mode parse_executor_mode(std::string_view s) {
   if (s == "sync") return ExecutorOptions::Mode::sync;
@@ -320,6 +276,7 @@ ExecutorOptions::Mode parse_executor_mode(std::string_view s) {
 }
 std::string_view executor_kind_name(ExecutorOptions::Kind k) {
   switch (k) {
+    case ExecutorOptions::Kind::inline_: return "inline";
     case ExecutorOptions::Kind::local: return "local";
     case ExecutorOptions::Kind::simulated: return "simulated";
     case ExecutorOptions::Kind::mpi: return "mpi";
@@ -328,130 +285,84 @@ std::string_view executor_kind_name(ExecutorOptions::Kind k) {
 }
 std::string_view executor_mode_name(ExecutorOptions::Mode m) { return m == ExecutorOptions::Mode::sync ? "sync" : "async"; }
 
-ExecutionStats drive(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t run_seed, const ExecutorOptions& options) {
-  options.validate();
-  switch (options.kind) {
-    case ExecutorOptions::Kind::local: {
-      const auto pool = make_local_pool(make_evaluator, run_seed, options.workers);
-      return run_pool(search, *pool, run_seed, options.mode, options.workers);
-    }
-    case ExecutorOptions::Kind::mpi: return run_pool(search, *options.pool, run_seed, options.mode, options.workers);
-    case ExecutorOptions::Kind::simulated: break;
-  }
-  return run_simulated(search, make_evaluator, run_seed, options);
+std::unique_ptr<WorkerPool> make_inline_pool(const EvaluatorFactory& make_evaluator, std::uint64_t run_seed) {
+  return std::make_unique<InlinePool>(make_evaluator, run_seed);
 }
 
-namespace {
-/// busy worker-time before the last submission / (workers x that time), from the run's records.
-double utilisation_before_drain(const SearchResult& r, std::size_t workers) {
-  double last = 0;
-  for (const auto& q : r.trajectory) last = std::max(last, q.submitted);
-  for (const auto& f : r.failures) last = std::max(last, f.submitted);
-  if (!(last > 0)) return 0;
-  double busy = 0;
-  for (const auto& q : r.trajectory) busy += std::max(0.0, std::min(q.finished, last) - q.submitted);
-  for (const auto& f : r.failures) busy += std::max(0.0, std::min(f.finished, last) - f.submitted);
-  return busy / (static_cast<double>(workers) * last);
+std::unique_ptr<WorkerPool> make_simulated_pool(const EvaluatorFactory& make_evaluator, std::uint64_t run_seed, std::size_t workers,
+                                                CostModel cost) {
+  return std::make_unique<SimulatedPool>(make_evaluator, run_seed, workers, std::move(cost));
 }
 
-/// What the executor measured, into the run's result.
-void record_execution(SearchResult& r, const ExecutionStats& st, std::size_t workers) {
-  r.utilisation = st.utilisation;
-  r.utilisation_before_drain = utilisation_before_drain(r, workers);
-  r.makespan = st.makespan;
-}
-}  // namespace
+namespace detail {
 
-SearchResult execute(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t run_seed, const ExecutorOptions& options) {
-  const ExecutionStats st = drive(search, make_evaluator, run_seed, options);
-  SearchResult r = search.take_result();
-  record_execution(r, st, options.workers);
-  return r;
-}
-
-namespace {
-
-/// Calls run(i) for every seed, `threads` runs at a time (0 = as many as cores; 1 = one after
-/// another; an MPI executor's runs always take turns). `on_done` is serialised.
-void for_each_seed(std::size_t n, int threads, const ExecutorOptions& executor, const std::function<void(std::size_t)>& run,
-                   const std::function<void(std::size_t)>& on_done) {
-  if (executor.kind == ExecutorOptions::Kind::mpi) threads = 1;  // one pool of workers: runs take turns
-  std::mutex done_mutex;
-  auto one = [&](std::size_t i) {
-    run(i);
-    if (on_done) {
-      std::lock_guard lock(done_mutex);
-      on_done(i);
-    }
+DriveStats drive(AskTellSearch& search, WorkerPool& pool, std::uint64_t seed, ExecutorOptions::Mode mode, std::size_t batch) {
+  const auto t0 = Clock::now();
+  // The pool's own clock where it keeps one (simulated time), else the wall clock since the start.
+  auto now = [&] { return pool.clock().value_or(std::chrono::duration<double>(Clock::now() - t0).count()); };
+  auto finished_at = [&](const Outcome& o) {
+    return o.finished_at >= 0 ? o.finished_at : std::chrono::duration<double>(o.finished - t0).count();
   };
-  if (threads == 1 || n == 1) {
-    for (std::size_t i = 0; i < n; ++i) one(i);
-  } else {
-    with_threads(threads, [&] { tbb::parallel_for(std::size_t{0}, n, one); });
+  std::unordered_map<std::uint64_t, double> submitted;  // candidate id -> when it was handed to the pool
+  std::size_t in_flight = 0;
+  double busy = 0;
+  std::exception_ptr fatal;
+  auto submit = [&](std::size_t n) {
+    const auto cs = search.ask(n);
+    for (const auto& c : cs) {
+      submitted[c.id] = now();
+      pool.submit(c, seed);
+    }
+    in_flight += cs.size();
+    return cs.size();
+  };
+  // One outcome and when it ran.
+  auto collect = [&] {
+    Outcome out = pool.collect();
+    --in_flight;
+    const auto it = submitted.find(out.candidate.id);
+    EvaluationInfo info{out.worker, it->second, finished_at(out)};
+    submitted.erase(it);
+    busy += info.finished - info.submitted;
+    return std::pair{std::move(out), info};
+  };
+  try {
+    if (mode == ExecutorOptions::Mode::sync) {
+      while (!fatal) {
+        const std::size_t n = submit(batch);
+        if (n == 0) break;
+        std::vector<std::pair<Outcome, EvaluationInfo>> results;
+        for (std::size_t i = 0; i < n; ++i) results.push_back(collect());
+        // Told in ask order (ids grow in ask order), whatever order the workers finished in.
+        std::sort(results.begin(), results.end(), [](const auto& a, const auto& b) { return a.first.candidate.id < b.first.candidate.id; });
+        for (const auto& [out, info] : results)
+          if (auto f = tell(search, out, info); f && !fatal) fatal = f;
+      }
+    } else {
+      submit(pool.capacity());
+      while (in_flight > 0) {
+        const auto [out, info] = collect();
+        if (auto f = tell(search, out, info); f && !fatal) fatal = f;
+        // A pool that lost workers has less capacity than is in flight: their candidates wait in its queue.
+        if (!fatal && pool.capacity() > in_flight) submit(pool.capacity() - in_flight);
+      }
+    }
+  } catch (...) {
+    if (!fatal) fatal = std::current_exception();
   }
+  if (fatal) pool.cancel();
+  if (!fatal) {
+    try {
+      search.settle();
+    } catch (...) {
+      fatal = std::current_exception();
+    }
+  }
+  if (fatal) std::rethrow_exception(fatal);
+  const double makespan = now();
+  const std::size_t workers = std::max<std::size_t>(1, pool.capacity());
+  return {makespan > 0 ? busy / (static_cast<double>(workers) * makespan) : 0, makespan, busy};
 }
 
-/// Drives `search` for seed `seed`, through the journal when there is one: what it recorded is
-/// replayed first (a finished run is only replayed), everything new is written as it happens.
-ExecutionStats drive_journaled(AskTellSearch& search, const SearchSpace& space, const EvaluatorFactory& make_evaluator, std::uint64_t seed,
-                               const ExecutorOptions& executor, Journal* journal) {
-  if (!journal) return drive(search, make_evaluator, seed, executor);
-  JournaledSearch j(search, space, *journal, seed);
-  j.replay();
-  const ExecutionStats st = drive(j, make_evaluator, seed, executor);
-  journal->run_finished(seed);
-  return st;
-}
-
-}  // namespace
-
-std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator,
-                                              const std::function<std::unique_ptr<Surrogate>()>& make_surrogate,
-                                              const GuidedOptions& options, const ExecutorOptions& executor, Direction direction,
-                                              std::span<const std::uint64_t> seeds, int threads,
-                                              const std::function<void(std::size_t)>& on_done, Journal* journal,
-                                              const ObserverFactory& observer) {
-  options.validate();
-  executor.validate();
-  std::vector<GuidedResult> results(seeds.size());
-  for_each_seed(seeds.size(), threads, executor, [&](std::size_t i) {
-    GuidedOptions o = options;
-    o.seed = seeds[i];
-    const auto t0 = Clock::now();
-    auto model = make_surrogate();
-    GuidedSearch search(space, o, direction, model, observer ? observer(i) : nullptr, executor.mode == ExecutorOptions::Mode::async);
-    const ExecutionStats st = drive_journaled(search, space, make_evaluator, o.seed, executor, journal);
-    GuidedResult& r = results[i];
-    r = search.take_guided_result();
-    if (model) r.device = model->device();
-    record_execution(r, st, executor.workers);
-    r.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    // Evaluation time in wall seconds: the local workers' (with several, more than the wall share).
-    if (executor.kind != ExecutorOptions::Kind::simulated) r.seconds_evaluating = st.busy;
-    const double evaluating_share = executor.workers == 1 ? r.seconds_evaluating : 0;
-    r.seconds_engine = std::max(0.0, r.wall_seconds - r.seconds_scoring - st.seconds_training - evaluating_share);
-  }, on_done);
-  return results;
-}
-
-std::vector<SearchResult> run_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator, const SearchOptions& options,
-                                       const ExecutorOptions& executor, Direction direction, std::span<const std::uint64_t> seeds,
-                                       int threads, const std::function<void(std::size_t)>& on_done, Journal* journal,
-                                       const ObserverFactory& observer) {
-  options.validate();
-  executor.validate();
-  std::vector<SearchResult> results(seeds.size());
-  for_each_seed(seeds.size(), threads, executor, [&](std::size_t i) {
-    SearchOptions o = options;
-    o.seed = seeds[i];
-    const auto t0 = Clock::now();
-    EvolutionSearch search(space, o, direction, observer ? observer(i) : nullptr);
-    const ExecutionStats st = drive_journaled(search, space, make_evaluator, o.seed, executor, journal);
-    results[i] = search.take_result();
-    record_execution(results[i], st, executor.workers);
-    results[i].wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  }, on_done);
-  return results;
-}
-
+}  // namespace detail
 }  // namespace nas

@@ -86,6 +86,16 @@ void GuidedOptions::validate() const {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+/// A retrain the schedule decided on: the training set and the record begun. `asynchronous`:
+/// train a copy of the model and let it rank when done; else train the model now.
+struct RetrainJob {
+  std::vector<Genome> archs;
+  std::vector<double> targets;
+  FitOptions fit;
+  RetrainRecord record;
+  bool asynchronous = false;
+};
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // A space whose mutate() applies the wrapped space's mutation twice (two-op mutations).
@@ -154,39 +164,49 @@ void ProgressReporter::on_retrain(const RetrainRecord& r) {
 }
 
 struct GuidedSearch::Impl {
-  Impl(const SearchSpace& space, const GuidedOptions& o, Direction d, std::unique_ptr<Surrogate>& model, GuidedObserver* obs, bool steady)
-      : space_(space), two_step_(space), model_(model), o_(o), direction_(d), obs_(obs), steady_(steady),
-        rng_(derive_seed(o.seed, 0x6D1DED)), seen_(o.skip_canonical_duplicates) {}
+  Impl(const SearchSpace& space, const GuidedOptions& o, Direction d, std::unique_ptr<Surrogate> model, SearchObserver* obs, bool steady,
+       TrainerKind trainer)
+      : state_(space, d, {o.budget, o.population_size, o.skip_canonical_duplicates, o.retry_failed, o.max_failures}, obs),
+        space_(space), two_step_(space), model_(std::move(model)), o_(o), obs_(dynamic_cast<GuidedObserver*>(obs)), steady_(steady),
+        trainer_(trainer), rng_(derive_seed(o.seed, 0x6D1DED)) {}
 
-  const std::vector<QueryRecord>& history() const { return r_.trajectory; }
-  // A signal as the surrogate learns it: larger is better.
-  double oriented(double signal) const { return direction_ == Direction::maximise ? signal : -signal; }
-  bool finished() const {
-    return r_.stopped_by_observer || r_.space_exhausted || r_.too_many_failures || history().size() + pending_.size() >= o_.budget;
-  }
-  ArchitectureHash hash(const Genome& g) const { return detail::identity(space_, seen_, g); }
+  const std::vector<QueryRecord>& history() const { return state_.history(); }
 
-  std::optional<Genome> fresh_random() {
-    auto g = detail::fresh_random(space_, seen_, rng_);
-    if (!g) r_.space_exhausted = true;
-    return g;
-  }
+  std::optional<Genome> fresh_random() { return state_.fresh_random(rng_); }
 
   void enqueue(const Genome& g, double predicted) {
-    seen_.insert(g, hash(g));  // in flight counts as seen: never proposed twice
-    queue_.push_back({next_id_++, g, predicted});
+    queue_.push_back(state_.make_candidate(g, predicted));  // planned counts as proposed: never proposed twice
   }
 
+  // Up to n candidates, running the retrains the schedule asks for on the way: after a retrain
+  // the asking goes on until n are filled (a journal replay meets a retrain and the candidates
+  // planned right after it together, as the original run did). With nothing in flight and a copy
+  // still training, there is nothing else to do than wait for it.
   std::vector<Candidate> ask(std::size_t n) {
     std::vector<Candidate> out;
-    while (out.size() < n && !finished()) {
+    for (;;) {
+      if (!replaying_) poll(false);
+      take(n - out.size(), out);
+      const bool ran = run_job();
+      if (ran && out.size() < n) continue;
+      if (out.empty() && state_.in_flight() == 0 && fitting_.valid() && !state_.finished()) {
+        poll(true);
+        continue;
+      }
+      return out;
+    }
+  }
+
+  void take(std::size_t n, std::vector<Candidate>& out) {
+    std::size_t taken = 0;
+    while (taken < n && !state_.finished()) {
       if (queue_.empty() && !plan()) break;
       Candidate c = queue_.front();
       queue_.pop_front();
-      pending_.emplace(c.id, c);
+      state_.handed_out(c);
       out.push_back(c);
+      ++taken;
     }
-    return out;
   }
 
   // Fills the queue with the next candidates, in the order the historical synchronous loop drew
@@ -194,7 +214,7 @@ struct GuidedSearch::Impl {
   // children, one batched ranking, the top k (incumbent slots first) and random fill-ins.
   // Returns false when nothing can be planned now (results or a retrain must come first).
   bool plan() {
-    const std::size_t told = history().size(), flying = pending_.size();
+    const std::size_t told = history().size(), flying = state_.in_flight();
     const std::size_t n0 = std::min(o_.initial_samples, o_.budget);
     if (told + flying < n0) {
       auto g = fresh_random();
@@ -202,7 +222,7 @@ struct GuidedSearch::Impl {
       enqueue(*g, std::numeric_limits<double>::quiet_NaN());
       return true;
     }
-    if (job_ || sync_job_out_) return false;          // the driver runs the retrain first
+    if (job_) return false;                           // ask() runs the retrain first
     // The first fit needs all n0 results. (Giving freed workers more random cells meanwhile was
     // tried: it raised steady-state utilisation but made some resumed runs diverge from their
     // journal, cause not found; reverted.)
@@ -239,7 +259,7 @@ struct GuidedSearch::Impl {
       scores = o_.kriging ? kriged(candidates) : model_->score(candidates);
       if (o_.neighbour_weight > 0) add_neighbour_evidence(candidates, scores);
       seconds_scoring_ += since(ts);
-      r_.candidates_scored += candidates.size();
+      state_.result().candidates_scored += candidates.size();
     }
     const std::size_t k = std::min(o_.top_k, o_.budget - told - flying);
     std::vector<std::size_t> order(candidates.size());
@@ -251,7 +271,7 @@ struct GuidedSearch::Impl {
     std::vector<char> taken(candidates.size(), 0);
     std::size_t slots = o_.incumbent_k;
     if (o_.incumbent_k_stalled > o_.incumbent_k && o_.incumbent_k > 0) {
-      const std::size_t inc = incumbent();
+      const std::size_t inc = state_.incumbent();
       stalled_ = inc == last_incumbent_ ? stalled_ + 1 : 0;
       last_incumbent_ = inc;
       slots = std::min(o_.incumbent_k_stalled, o_.incumbent_k + stalled_);
@@ -271,60 +291,13 @@ struct GuidedSearch::Impl {
       if (!g) break;
       enqueue(*g, std::numeric_limits<double>::quiet_NaN());
     }
-    if (obs_ && !obs_->on_iteration(iteration, candidates.size(), queue_.size())) r_.stopped_by_observer = true;
+    if (obs_ && !obs_->on_iteration(iteration, candidates.size(), queue_.size())) state_.stop();
     return !queue_.empty();
   }
 
   void tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info) {
-    const auto it = pending_.find(id);
-    if (it == pending_.end()) throw std::invalid_argument(fmt::format("tell: candidate {} is not in flight", id));
-    QueryRecord q = detail::next_record(history(), it->second.arch, e, direction_);
-    q.worker = info.worker;
-    q.submitted = info.submitted;
-    q.finished = info.finished;
-    predicted_.push_back(it->second.predicted);
-    pending_.erase(it);
-    r_.trajectory.push_back(q);
-    population_.push_back(history().size() - 1);
-    while (population_.size() > o_.population_size) population_.pop_front();  // aging
-    if (obs_ && !obs_->on_evaluation(q)) r_.stopped_by_observer = true;
-  }
-
-  void tell_failure(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info) {
-    const auto it = pending_.find(id);
-    if (it == pending_.end()) throw std::invalid_argument(fmt::format("tell_failure: candidate {} is not in flight", id));
-    const Genome g = it->second.arch;
-    pending_.erase(it);
-    if (o_.retry_failed) seen_.erase(g, hash(g));
-    r_.failures.push_back({id, g, kind, reason, info.worker, info.submitted, info.finished});
-    if (r_.failures.size() >= (o_.max_failures ? o_.max_failures : o_.budget)) r_.too_many_failures = true;
-  }
-
-  std::size_t tournament() {
-    std::vector<std::size_t> pos(population_.size());
-    std::iota(pos.begin(), pos.end(), 0);
-    const std::size_t s = std::min(o_.tournament_size, pos.size());
-    std::size_t best = population_[0];
-    for (std::size_t i = 0; i < s; ++i) {
-      std::swap(pos[i], pos[i + rng_.below(pos.size() - i)]);
-      const std::size_t c = population_[pos[i]];
-      if (i == 0 || better(direction_, history()[c].signal, history()[best].signal)) best = c;
-    }
-    return best;
-  }
-
-  // Whether history entry a ranks before b: better signal, the earlier query on ties (deterministic).
-  bool ahead(std::size_t a, std::size_t b) const {
-    if (history()[a].signal != history()[b].signal) return better(direction_, history()[a].signal, history()[b].signal);
-    return a < b;
-  }
-
-  // The best cell so far.
-  std::size_t incumbent() const {
-    std::size_t b = 0;
-    for (std::size_t i = 1; i < history().size(); ++i)
-      if (ahead(i, b)) b = i;
-    return b;
+    const Candidate c = state_.record(id, e, info);
+    predicted_.push_back(c.predicted);
   }
 
   std::vector<Genome> propose(std::uint64_t iteration) {
@@ -333,37 +306,37 @@ struct GuidedSearch::Impl {
         all_.reserve(*space_.size());
         for (std::uint64_t i = 0; i < *space_.size(); ++i) all_.push_back(space_.at(i));
         all_hashes_.resize(all_.size());
-        for (std::size_t i = 0; i < all_.size(); ++i) all_hashes_[i] = hash(all_[i]);
+        for (std::size_t i = 0; i < all_.size(); ++i) all_hashes_[i] = state_.hash(all_[i]);
       }
       std::vector<Genome> out;
       parent_of_.clear();  // no parents, so no reserved incumbent slots
       EvaluatedSet batch(o_.skip_canonical_duplicates);
       for (std::size_t i = 0; i < all_.size(); ++i)
-        if (!seen_.contains(all_[i], all_hashes_[i]) && !batch.contains(all_[i], all_hashes_[i])) {
+        if (!state_.seen().contains(all_[i], all_hashes_[i]) && !batch.contains(all_[i], all_hashes_[i])) {
           batch.insert(all_[i], all_hashes_[i]);
           out.push_back(all_[i]);
         }
       return out;
     }
     std::vector<Genome> parents;
-    if (o_.incumbent_k > 0) parents.push_back(history()[incumbent()].arch);  // parent 0
+    if (o_.incumbent_k > 0) parents.push_back(history()[state_.incumbent()].arch);  // parent 0
     if (o_.parent_selection == GuidedOptions::Parents::best) {
       std::vector<std::size_t> idx(history().size());
       std::iota(idx.begin(), idx.end(), 0);
       const std::size_t m = std::min(o_.parents_per_iteration, idx.size());
       std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(m), idx.end(),
-                        [&](std::size_t a, std::size_t b) { return ahead(a, b); });
+                        [&](std::size_t a, std::size_t b) { return state_.ahead(a, b); });
       for (std::size_t i = 0; i < m; ++i) parents.push_back(history()[idx[i]].arch);
     } else {
-      for (std::size_t i = 0; i < o_.parents_per_iteration; ++i) parents.push_back(history()[tournament()].arch);
+      for (std::size_t i = 0; i < o_.parents_per_iteration; ++i) parents.push_back(history()[state_.tournament(rng_, o_.tournament_size)].arch);
     }
     const SearchSpace& mutator = o_.mutation_steps == 2 ? static_cast<const SearchSpace&>(two_step_) : space_;
-    auto children = generate_children(mutator, parents, o_.children_per_parent, derive_seed(o_.seed, iteration, 0xC41D), seen_, nullptr,
+    auto children = generate_children(mutator, parents, o_.children_per_parent, derive_seed(o_.seed, iteration, 0xC41D), state_.seen(), nullptr,
                                       &parent_of_);
     if (o_.incumbent_k > 0 && o_.incumbent_radius == 2) {
       // Two-op mutations of the incumbent (parent 0), new to this batch too.
-      EvaluatedSet batch = seen_;
-      for (const auto& c : children) batch.insert(c, hash(c));
+      EvaluatedSet batch = state_.seen();
+      for (const auto& c : children) batch.insert(c, state_.hash(c));
       auto far = generate_children(two_step_, std::span(parents).first(1), 3 * o_.children_per_parent,
                                    derive_seed(o_.seed, iteration, 0x2AD2), batch);
       children.insert(children.end(), far.begin(), far.end());
@@ -377,7 +350,7 @@ struct GuidedSearch::Impl {
   std::vector<double> kriged(const std::vector<Genome>& candidates) {
     std::vector<Genome> all = candidates, archs;
     std::vector<double> y;
-    for (const auto& q : history()) archs.push_back(q.arch), all.push_back(q.arch), y.push_back(oriented(q.signal));
+    for (const auto& q : history()) archs.push_back(q.arch), all.push_back(q.arch), y.push_back(state_.oriented(q.signal));
     const auto s = model_->score(all);
     const std::span<const double> scores(s.data(), candidates.size()), own(s.data() + candidates.size(), archs.size());
     ResidualKriging kriging;
@@ -393,14 +366,14 @@ struct GuidedSearch::Impl {
   // one position away (the history mean where there is none).
   void add_neighbour_evidence(const std::vector<Genome>& candidates, std::vector<double>& scores) const {
     double all = 0;
-    for (const auto& q : history()) all += oriented(q.signal);
+    for (const auto& q : history()) all += state_.oriented(q.signal);
     all /= static_cast<double>(std::max<std::size_t>(1, history().size()));
     std::vector<double> ev(candidates.size());
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       double sum = 0;
       std::size_t n = 0;
       for (const auto& q : history())
-        if (genome_distance(q.arch, candidates[i]) == 1) sum += oriented(q.signal), ++n;
+        if (genome_distance(q.arch, candidates[i]) == 1) sum += state_.oriented(q.signal), ++n;
       ev[i] = n ? sum / static_cast<double>(n) : all;
     }
     standardise(scores);
@@ -432,7 +405,7 @@ struct GuidedSearch::Impl {
     for (std::size_t i = last_start_; i < history().size(); ++i)
       if (!std::isnan(predicted_[i])) {
         p.push_back(predicted_[i]);
-        y.push_back(oriented(history()[i].signal));
+        y.push_back(state_.oriented(history()[i].signal));
       }
     if (p.size() < 2) return {std::numeric_limits<double>::quiet_NaN(), p.size()};
     return {kendall_tau(p, y), p.size()};
@@ -445,7 +418,7 @@ struct GuidedSearch::Impl {
     const std::size_t first = o_.retrain.window && o_.retrain.window < n ? n - o_.retrain.window : 0;
     for (std::size_t i = first; i < n; ++i) {
       t.archs.push_back(history()[i].arch);
-      t.targets.push_back(oriented(history()[i].signal));
+      t.targets.push_back(state_.oriented(history()[i].signal));
     }
     const std::size_t m = t.archs.size();
     if ((o_.retrain.recency_weight > 0 || o_.retrain.top_weight > 0) && m > 1) {
@@ -480,193 +453,148 @@ struct GuidedSearch::Impl {
     return t;
   }
 
-  std::optional<RetrainJob> take_job() {
-    if (!job_) return std::nullopt;
-    auto j = std::move(job_);
-    job_.reset();
-    if (j->asynchronous) async_out_ = true;
-    else sync_job_out_ = true;
-    return j;
+  static void fit(Surrogate& m, RetrainJob& job) {
+    const auto t0 = Clock::now();
+    const TrainingStats s = m.fit(job.archs, job.targets, job.fit);
+    job.record.seconds = since(t0);
+    job.record.epochs = s.epochs;
   }
 
-  void retrain_finished(RetrainRecord rec, std::unique_ptr<Surrogate> trained) {
+  // Runs the retrain plan() asked for, if any: a synchronous one now; an asynchronous one on a
+  // copy (in the background, or at once under a simulated clock, or held for its recorded swap
+  // in a replay). Returns whether there was one.
+  bool run_job() {
+    if (!job_) return false;
+    RetrainJob job = std::move(*job_);
+    job_.reset();
+    if (!job.asynchronous) {
+      fit(*model_, job);
+      state_.result().seconds_waiting += job.record.seconds;
+      install(job.record, nullptr, false);
+      return true;
+    }
+    async_out_ = true;
+    auto copy = model_->clone();
+    if (replaying_ || trainer_ == TrainerKind::immediate) {
+      fit(*copy, job);
+      if (replaying_) {
+        held_.emplace_back(std::move(copy), job.record);
+      } else {
+        state_.result().seconds_waiting += job.record.seconds;
+        install(job.record, std::move(copy), true);
+      }
+      return true;
+    }
+    fitting_ = std::async(std::launch::async, [copy = std::move(copy), job = std::move(job)]() mutable {
+      fit(*copy, job);
+      return std::pair(std::move(copy), job.record);
+    });
+    return true;
+  }
+
+  // A copy trained in the background starts ranking if it is done (with `wait`: once it is).
+  void poll(bool wait) {
+    if (!fitting_.valid()) return;
+    if (!wait && fitting_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+    const auto t0 = Clock::now();
+    auto [m, record] = fitting_.get();  // rethrows a failed fit here, on the search's thread
+    state_.result().seconds_waiting += since(t0);
+    install(record, std::move(m), true);
+  }
+
+  // A retrain is done: `trained` (an asynchronous job's copy) ranks from now on; the record is
+  // logged, journalled and observed. `swap_event`: tell the recorder the copy started ranking now.
+  void install(RetrainRecord rec, std::unique_ptr<Surrogate> trained, bool swap_event) {
     if (trained) {
       model_ = std::move(trained);
       async_out_ = false;
-    } else {
-      sync_job_out_ = false;
+      if (swap_event && recorder_) recorder_->event("swap");
     }
     rec.swapped_at_query = history().size();
-    r_.seconds_training += rec.seconds;
-    r_.retrains.push_back(rec);
+    if (recorder_) recorder_->retrained(rec);
+    auto& r = state_.result();
+    r.seconds_training += rec.seconds;
+    r.retrains.push_back(rec);
     if (obs_) obs_->on_retrain(rec);
   }
 
+  bool replay_event(std::string_view kind) {
+    if (kind != "swap" || held_.empty()) return false;
+    auto [m, record] = std::move(held_.front());
+    held_.pop_front();
+    install(record, std::move(m), false);
+    return true;
+  }
+
+  // A copy still training when the run was killed is ready now: it ranks from here on, and the
+  // recorder hears of the swap (a later replay puts it back at this same point).
+  void end_replay() {
+    replaying_ = false;
+    while (!held_.empty()) {
+      auto [m, record] = std::move(held_.front());
+      held_.pop_front();
+      install(record, std::move(m), true);
+    }
+  }
+
+  SearchResult take_result() {
+    auto& r = state_.result();
+    r.seconds_scoring = seconds_scoring_;
+    if (model_) r.device = model_->device();
+    return std::move(r);
+  }
+
+  EvolutionState state_;
   const SearchSpace& space_;
   TwoStep two_step_;
-  std::unique_ptr<Surrogate>& model_;
+  std::unique_ptr<Surrogate> model_;
   GuidedOptions o_;
-  Direction direction_;
   GuidedObserver* obs_;
   bool steady_;
+  TrainerKind trainer_;
   Rng rng_;
-  EvaluatedSet seen_;  // evaluated, in flight and planned
-  std::deque<std::size_t> population_;
   std::vector<std::size_t> parent_of_;  // per candidate of the current iteration
   std::vector<double> predicted_;       // score the ranking model gave each history entry (NaN: random)
   std::size_t last_start_ = 0;          // history size when the last retrain started
   double next_geometric_ = 0;
   std::size_t last_incumbent_ = std::numeric_limits<std::size_t>::max(), stalled_ = 0;  // incumbent_k_stalled
-  std::uint64_t rounds_ = 0, iteration_ = 0, next_id_ = 0;
+  std::uint64_t rounds_ = 0, iteration_ = 0;
   std::vector<Genome> all_;
   std::vector<ArchitectureHash> all_hashes_;
-  std::deque<Candidate> queue_;                     // planned, not yet asked
-  std::unordered_map<std::uint64_t, Candidate> pending_;  // asked, not yet told
+  std::deque<Candidate> queue_;  // planned, not yet asked
   std::optional<RetrainJob> job_;
-  bool initial_fit_done_ = false, retrain_checked_ = false, sync_job_out_ = false, async_out_ = false;
+  bool initial_fit_done_ = false, retrain_checked_ = false, async_out_ = false, replaying_ = false;
+  std::future<std::pair<std::unique_ptr<Surrogate>, RetrainRecord>> fitting_;  // a copy training in the background
+  std::deque<std::pair<std::unique_ptr<Surrogate>, RetrainRecord>> held_;      // replay: trained copies awaiting their swap
+  SearchRecorder* recorder_ = nullptr;
   double seconds_scoring_ = 0;
-  GuidedResult r_;
 };
 
-GuidedSearch::GuidedSearch(const SearchSpace& space, const GuidedOptions& options, Direction direction, std::unique_ptr<Surrogate>& model,
-                           GuidedObserver* observer, bool steady_state) {
+GuidedSearch::GuidedSearch(const SearchSpace& space, const GuidedOptions& options, Direction direction, std::unique_ptr<Surrogate> model,
+                           SearchObserver* observer, bool steady_state, TrainerKind trainer) {
   options.validate();
   if (!model) throw OptionError("guided search: no surrogate given");
-  impl_ = std::make_unique<Impl>(space, options, direction, model, observer, steady_state);
+  impl_ = std::make_unique<Impl>(space, options, direction, std::move(model), observer, steady_state, trainer);
 }
-GuidedSearch::~GuidedSearch() = default;
+GuidedSearch::~GuidedSearch() {
+  if (impl_ && impl_->fitting_.valid()) impl_->fitting_.wait();
+}
 std::vector<Candidate> GuidedSearch::ask(std::size_t n) { return impl_->ask(n); }
 void GuidedSearch::tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info) { impl_->tell(id, e, info); }
 void GuidedSearch::tell_failure(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info) {
-  impl_->tell_failure(id, kind, reason, info);
+  impl_->state_.record_failure(id, kind, reason, info);
 }
-bool GuidedSearch::finished() const { return impl_->finished(); }
-std::size_t GuidedSearch::in_flight() const { return impl_->pending_.size(); }
-void GuidedSearch::stop() { impl_->r_.stopped_by_observer = true; }
-const SearchResult& GuidedSearch::result() const { return impl_->r_; }
-SearchResult GuidedSearch::take_result() { return take_guided_result(); }
-GuidedResult GuidedSearch::take_guided_result() {
-  impl_->r_.seconds_scoring = impl_->seconds_scoring_;
-  return std::move(impl_->r_);
-}
-Direction GuidedSearch::direction() const { return impl_->direction_; }
-std::optional<RetrainJob> GuidedSearch::take_retrain_job() { return impl_->take_job(); }
-Surrogate* GuidedSearch::model() { return impl_->model_.get(); }
-void GuidedSearch::retrain_finished(RetrainRecord record, std::unique_ptr<Surrogate> trained) {
-  impl_->retrain_finished(record, std::move(trained));
-}
-double GuidedSearch::seconds_scoring() const { return impl_->seconds_scoring_; }
-
-// ---------------------------------------------------------------------------------------------
-
-struct RetrainRunner::Impl {
-  std::future<std::pair<std::unique_ptr<Surrogate>, RetrainRecord>> pending;
-};
-
-RetrainRunner::RetrainRunner(bool synchronous_only) : impl_(std::make_unique<Impl>()), synchronous_only_(synchronous_only) {}
-RetrainRunner::~RetrainRunner() {
-  if (impl_->pending.valid()) impl_->pending.wait();
-}
-bool RetrainRunner::busy() const { return impl_->pending.valid(); }
-
-double RetrainRunner::run(AskTellSearch& search) {
-  auto job = search.take_retrain_job();
-  if (!job) return -1;
-  if (!job->asynchronous || synchronous_only_) {
-    std::unique_ptr<Surrogate> copy = job->asynchronous ? search.model()->clone() : nullptr;
-    Surrogate* m = copy ? copy.get() : search.model();
-    const auto t0 = Clock::now();
-    const TrainingStats s = m->fit(job->archs, job->targets, job->fit);
-    job->record.seconds = since(t0);
-    job->record.epochs = s.epochs;
-    seconds_ += job->record.seconds;
-    search.retrain_finished(job->record, std::move(copy));
-    return job->record.seconds;
-  }
-  // Asynchronous: a deep copy trains in a background task; ranking goes on with the current model.
-  auto copy = search.model()->clone();
-  impl_->pending = std::async(std::launch::async, [copy = std::move(copy), job = std::move(*job)]() mutable {
-    const auto t0 = Clock::now();
-    const TrainingStats s = copy->fit(job.archs, job.targets, job.fit);
-    job.record.seconds = since(t0);
-    job.record.epochs = s.epochs;
-    return std::pair(std::move(copy), job.record);
-  });
-  return 0;
-}
-
-void RetrainRunner::poll(AskTellSearch& search, bool wait) {
-  if (!impl_->pending.valid()) return;
-  if (!wait && impl_->pending.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
-  auto [model, record] = impl_->pending.get();  // rethrows a failed fit here, on the driver's thread
-  search.retrain_finished(record, std::move(model));
-}
-
-std::vector<Candidate> RetrainRunner::ask(AskTellSearch& search, std::size_t n, bool driver_idle) {
-  std::vector<Candidate> out;
-  for (;;) {
-    poll(search, false);
-    auto cs = search.ask(n - out.size());
-    out.insert(out.end(), cs.begin(), cs.end());
-    // A synchronous retrain stops ask() until it is done; an asynchronous one starts here.
-    const bool ran = run(search) >= 0;
-    if (ran && out.size() < n) continue;
-    if (out.empty() && driver_idle && busy() && !search.finished()) {
-      poll(search, true);  // nothing else to do: wait for the copy
-      continue;
-    }
-    return out;
-  }
-}
-
-GuidedResult run_guided_search(const SearchSpace& space, Evaluator& evaluator, std::unique_ptr<Surrogate>& model,
-                               const GuidedOptions& options, GuidedObserver* observer) {
-  const auto t0 = Clock::now();
-  GuidedSearch search(space, options, evaluator.direction(), model, observer);
-  RetrainRunner retrainer;
-  double evaluating = 0;
-  // The synchronous driver: one candidate at a time on this thread, retrains when the search asks.
-  for (;;) {
-    const auto c = retrainer.ask(search, 1, /*driver_idle=*/true);
-    if (c.empty()) break;
-    const auto te = Clock::now();
-    detail::evaluate_and_tell(search, evaluator, c[0]);
-    evaluating += since(te);
-  }
-  retrainer.poll(search, true);
-  GuidedResult r = search.take_guided_result();
-  if (model) r.device = model->device();
-  r.seconds_evaluating = evaluating;
-  r.wall_seconds = since(t0);
-  r.seconds_engine = std::max(0.0, r.wall_seconds - r.seconds_scoring - r.seconds_evaluating - retrainer.seconds_training());
-  return r;
-}
-
-std::vector<GuidedResult> run_guided_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator,
-                                              const std::function<std::unique_ptr<Surrogate>()>& make_surrogate,
-                                              const GuidedOptions& options, std::span<const std::uint64_t> seeds, int parallel_runs,
-                                              const std::function<void(std::size_t)>& on_done) {
-  options.validate();
-  if (parallel_runs < 1) throw OptionError(fmt::format("parallel_runs: {} must be >= 1", parallel_runs));
-  std::vector<GuidedResult> results(seeds.size());
-  std::mutex m;
-  auto one = [&](std::size_t i) {
-    GuidedOptions o = options;
-    o.seed = seeds[i];
-    auto ev = make_evaluator(o.seed);
-    auto model = make_surrogate();
-    results[i] = run_guided_search(space, *ev, model, o);
-    if (on_done) {
-      std::lock_guard lock(m);
-      on_done(i);
-    }
-  };
-  if (parallel_runs == 1) {
-    for (std::size_t i = 0; i < seeds.size(); ++i) one(i);
-  } else {
-    with_threads(parallel_runs, [&] { tbb::parallel_for(std::size_t{0}, seeds.size(), one); });
-  }
-  return results;
-}
+bool GuidedSearch::finished() const { return impl_->state_.finished(); }
+std::size_t GuidedSearch::in_flight() const { return impl_->state_.in_flight(); }
+void GuidedSearch::stop() { impl_->state_.stop(); }
+const SearchResult& GuidedSearch::result() const { return impl_->state_.result(); }
+SearchResult GuidedSearch::take_result() { return impl_->take_result(); }
+Direction GuidedSearch::direction() const { return impl_->state_.direction(); }
+void GuidedSearch::settle() { impl_->poll(true); }
+void GuidedSearch::set_recorder(SearchRecorder* recorder) { impl_->recorder_ = recorder; }
+void GuidedSearch::begin_replay() { impl_->replaying_ = true; }
+bool GuidedSearch::replay_event(std::string_view kind) { return impl_->replay_event(kind); }
+void GuidedSearch::end_replay() { impl_->end_replay(); }
+const Surrogate& GuidedSearch::model() const { return *impl_->model_; }
 
 }  // namespace nas

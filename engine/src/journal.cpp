@@ -10,7 +10,8 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include "nas/engine/guided.hpp"
+#include <stdexcept>
+
 #include "nas/core/errors.hpp"
 
 namespace nas {
@@ -309,46 +310,33 @@ std::vector<JournalEvent> Journal::events(std::uint64_t seed) const {
 // ---------------------------------------------------------------------------------------------
 
 JournaledSearch::JournaledSearch(AskTellSearch& inner, const SearchSpace& space, Journal& journal, std::uint64_t run_seed)
-    : inner_(inner), space_(space), journal_(journal), run_seed_(run_seed) {}
+    : inner_(inner), space_(space), journal_(journal), run_seed_(run_seed) {
+  inner_.set_recorder(this);
+}
+
+JournaledSearch::~JournaledSearch() { inner_.set_recorder(nullptr); }
+
+void JournaledSearch::event(std::string_view kind) {
+  if (kind != "swap") throw std::logic_error(fmt::format("journal: a search event of kind '{}' has no journal record", kind));
+  journal_.swapped(run_seed_);
+}
+
+void JournaledSearch::retrained(const RetrainRecord& r) { journal_.retrained(run_seed_, r); }
 
 std::size_t JournaledSearch::replay() {
-  // Retrains are run here, synchronously; an asynchronous one's trained copy is held back until
-  // the journal says the original run swapped it in, so the replayed search ranks with the same
-  // model at every point and proposes the same candidates.
-  std::deque<std::pair<std::unique_ptr<Surrogate>, RetrainRecord>> held;
-  auto run_jobs = [&] {
-    bool ran = false;
-    while (auto job = inner_.take_retrain_job()) {
-      ran = true;
-      std::unique_ptr<Surrogate> copy = job->asynchronous ? inner_.model()->clone() : nullptr;
-      Surrogate* m = copy ? copy.get() : inner_.model();
-      const TrainingStats s = m->fit(job->archs, job->targets, job->fit);
-      job->record.epochs = s.epochs;
-      if (copy) {
-        held.emplace_back(std::move(copy), job->record);
-      } else {
-        record_retrain(job->record);  // already there, unless the run was killed between the fit and its row
-        inner_.retrain_finished(job->record, nullptr);
-      }
-    }
-    return ran;
-  };
+  // The search reruns its own work as it replays (a guided search's retrains, synchronously);
+  // what depended on timing in the original run (a model trained in the background starting to
+  // rank) happens where the journal says it did, so the search proposes what the original did.
+  inner_.begin_replay();
   std::vector<Candidate> open;  // asked in the replay, not answered yet
   std::size_t results = 0;
   for (const auto& ev : journal_.events(run_seed_)) {
     if (ev.kind == JournalEvent::Kind::swap) {
-      if (held.empty()) throw DataError(fmt::format("{}: run {}: a swap with no retrain in progress", journal_.path(), run_seed_));
-      record_retrain(held.front().second);
-      inner_.retrain_finished(held.front().second, std::move(held.front().first));
-      held.pop_front();
+      if (!inner_.replay_event("swap")) throw DataError(fmt::format("{}: run {}: a swap with no retrain in progress", journal_.path(), run_seed_));
       continue;
     }
     if (ev.kind == JournalEvent::Kind::ask) {
-      std::vector<Candidate> c;
-      for (int guard = 0; guard < 1000 && c.empty(); ++guard) {
-        c = inner_.ask(1);
-        if (!run_jobs() && c.empty()) break;
-      }
+      const std::vector<Candidate> c = inner_.ask(1);
       if (c.empty() || c[0].id != ev.candidate || space_.format(c[0].arch) != ev.arch)
         throw DataError(fmt::format("{}: run {}: the journal's candidate {} ({}) is not what this search proposes now ({}); was it written by "
                                     "another version of the program?",
@@ -369,26 +357,9 @@ std::size_t JournaledSearch::replay() {
       inner_.tell_failure(ev.candidate, ev.failure, ev.reason, ev.info);
     }
   }
-  // A copy still training when the run was killed is ready now: it ranks from here on, and the
-  // journal says so (a later replay must swap it in at this same point).
-  for (auto& [model, record] : held) {
-    journal_.swapped(run_seed_);
-    record_retrain(record);
-    inner_.retrain_finished(record, std::move(model));
-  }
+  inner_.end_replay();
   resubmit_ = std::move(open);
   return results;
-}
-
-void JournaledSearch::retrain_finished(RetrainRecord r, std::unique_ptr<Surrogate> m) {
-  if (m) journal_.swapped(run_seed_);
-  record_retrain(r);
-  inner_.retrain_finished(r, std::move(m));
-}
-
-void JournaledSearch::record_retrain(RetrainRecord r) {
-  r.swapped_at_query = inner_.result().trajectory.size();  // as the search will log it: it ranks from here
-  journal_.retrained(run_seed_, r);
 }
 
 std::vector<Candidate> JournaledSearch::ask(std::size_t n) {

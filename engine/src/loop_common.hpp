@@ -20,10 +20,6 @@ inline ArchitectureHash identity(const SearchSpace& space, const EvaluatedSet& s
 /// nullopt when nothing is left (or the space cannot be enumerated and rejection failed).
 std::optional<Genome> fresh_random(const SearchSpace& space, const EvaluatedSet& seen, Rng& rng);
 
-/// The synchronous drivers' step: evaluates `c` on this thread and tells `search` the result, or
-/// the failure if the evaluator threw EvaluationFailed (anything else propagates).
-void evaluate_and_tell(AskTellSearch& search, Evaluator& evaluator, const Candidate& c);
-
 /// The record of query number history.size()+1 with its incumbent: the best signal so far under
 /// `d` (ties keep the earlier one), and that incumbent's reported value.
 QueryRecord next_record(const std::vector<QueryRecord>& history, const Genome& g, const Evaluation& e, Direction d);

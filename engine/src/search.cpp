@@ -12,6 +12,7 @@
 
 #include "loop_common.hpp"
 #include "nas/engine/ask_tell.hpp"
+#include "nas/engine/run.hpp"
 #include "nas/core/errors.hpp"
 
 namespace nas {
@@ -108,14 +109,6 @@ std::optional<Genome> fresh_random(const SearchSpace& space, const EvaluatedSet&
   return std::nullopt;
 }
 
-void evaluate_and_tell(AskTellSearch& search, Evaluator& evaluator, const Candidate& c) {
-  try {
-    search.tell(c.id, evaluator.evaluate(c.arch));
-  } catch (const EvaluationFailed& e) {
-    search.tell_failure(c.id, e.kind(), e.what());
-  }
-}
-
 QueryRecord next_record(const std::vector<QueryRecord>& history, const Genome& g, const Evaluation& e, Direction d) {
   QueryRecord r;
   r.query = history.size() + 1;
@@ -132,45 +125,10 @@ QueryRecord next_record(const std::vector<QueryRecord>& history, const Genome& g
 
 }  // namespace detail
 
-SearchResult run_search(const SearchSpace& space, Evaluator& evaluator, const SearchOptions& options, SearchObserver* observer) {
-  const auto t0 = std::chrono::steady_clock::now();
-  EvolutionSearch search(space, options, evaluator.direction(), observer);
-  // The synchronous driver: one candidate at a time on this thread, told before the next is asked.
-  for (;;) {
-    const auto c = search.ask(1);
-    if (c.empty()) break;
-    detail::evaluate_and_tell(search, evaluator, c[0]);
-  }
-  SearchResult r = search.take_result();
-  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return r;
-}
-
 void with_threads(int threads, const std::function<void()>& fn) {
   if (threads < 0) throw OptionError(fmt::format("--threads: {} is negative", threads));
   tbb::task_arena arena(threads == 0 ? tbb::task_arena::automatic : threads);
   arena.execute(fn);
-}
-
-std::vector<SearchResult> run_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator,
-                                       const SearchOptions& options, std::span<const std::uint64_t> seeds, int threads,
-                                       const std::function<void(std::size_t)>& on_done) {
-  options.validate();
-  std::vector<SearchResult> results(seeds.size());
-  std::mutex done_mutex;
-  with_threads(threads, [&] {
-    tbb::parallel_for(std::size_t{0}, seeds.size(), [&](std::size_t i) {
-      SearchOptions o = options;
-      o.seed = seeds[i];
-      auto ev = make_evaluator(o.seed);
-      results[i] = run_search(space, *ev, o);
-      if (on_done) {
-        std::lock_guard lock(done_mutex);
-        on_done(i);
-      }
-    });
-  });
-  return results;
 }
 
 }  // namespace nas

@@ -17,7 +17,9 @@ std::string_view termination_name(Termination t) {
 }
 
 RunSummary summarize(const SearchResult& r, const SearchSpace& space, std::size_t budget, Resources resources) {
+  if (resources.device_used.empty()) resources.device_used = r.device;
   RunSummary s;
+  s.retrains = r.retrains.size();
   s.queries = r.trajectory.size();
   s.budget = budget;
   s.failures = r.failures.size();
@@ -45,13 +47,6 @@ RunSummary summarize(const SearchResult& r, const SearchSpace& space, std::size_
     const auto it = std::find_if(r.trajectory.begin(), r.trajectory.end(), [&](const QueryRecord& q) { return q.signal == last.best_signal; });
     if (it != r.trajectory.end()) s.incumbent = space.format(it->arch), s.incumbent_query = it->query;
   }
-  return s;
-}
-
-RunSummary summarize(const GuidedResult& r, const SearchSpace& space, std::size_t budget, Resources resources) {
-  if (resources.device_used.empty()) resources.device_used = r.device;
-  RunSummary s = summarize(static_cast<const SearchResult&>(r), space, budget, std::move(resources));
-  s.retrains = r.retrains.size();
   return s;
 }
 

@@ -24,6 +24,7 @@
 #include "nas/core/rng.hpp"
 #include "nas/engine/executors.hpp"
 #include "nas/engine/guided.hpp"
+#include "nas/engine/run.hpp"
 #include "nas/engine/summary.hpp"
 #include <tbb/info.h>
 #include "nas/mutation/search_space.hpp"
@@ -136,8 +137,9 @@ class PyEvaluator final : public Evaluator {
   std::uint64_t queries_ = 0;
 };
 
-py::dict run_to_dict(const SearchResult& r, const SearchSpace& space, const GuidedResult* g, std::size_t budget, const Resources& resources) {
-  const RunSummary summary = g ? summarize(*g, space, budget, resources) : summarize(r, space, budget, resources);
+py::dict run_to_dict(const SearchResult& r, const SearchSpace& space, bool with_model, std::size_t budget, const Resources& resources) {
+  const RunSummary summary = summarize(r, space, budget, resources);
+  const SearchResult* g = with_model ? &r : nullptr;
   py::list traj;
   std::vector<double> best;
   for (const auto& q : r.trajectory) {
@@ -256,28 +258,19 @@ py::list search(py::object evaluator, const std::string& direction, const py::kw
   });
   const Resources resources{threads, threads > 0 ? threads : static_cast<int>(tbb::info::default_concurrency()), guided ? c.predictor.device : "",
                             ""};
-  py::list out;
-  if (guided) {
-    const GuidedOptions& go = c.guided;
-    const auto po = app::run_predictor_options(c);
-    std::vector<GuidedResult> runs;
-    {
-      py::gil_scoped_release release;
-      with_threads(threads, [&] {
-        runs = run_guided_searches(*space, factory, app::surrogate_factory(c, *space), go, xo, dir, seeds,
-                                   evaluator.is_none() ? parallel : 1);
-      });
-    }
-    for (const auto& r : runs) out.append(run_to_dict(r, *space, &r, c.search.budget, resources));
-  } else {
-    const SearchOptions& so = c.search;
-    std::vector<SearchResult> runs;
-    {
-      py::gil_scoped_release release;
-      runs = run_searches(*space, factory, so, xo, dir, seeds, evaluator.is_none() ? threads : 1);
-    }
-    for (const auto& r : runs) out.append(run_to_dict(r, *space, nullptr, c.search.budget, resources));
+  RunOptions ro;
+  ro.executor = xo;
+  ro.seeds = seeds;
+  ro.direction = dir;
+  // A Python evaluator holds the GIL: its runs go one after another.
+  ro.threads = !evaluator.is_none() ? 1 : guided ? parallel : threads;
+  std::vector<SearchResult> runs;
+  {
+    py::gil_scoped_release release;
+    with_threads(threads, [&] { runs = run(*space, app::make_search_factory(c, *space), factory, ro); });
   }
+  py::list out;
+  for (const auto& r : runs) out.append(run_to_dict(r, *space, guided, app::run_budget(c), resources));
   return out;
 }
 

@@ -68,7 +68,7 @@ expect "--dataset" search --dataset cifar11
 expect "--algo" search --algo bogus
 expect "--predictor" search --algo guided --predictor bogus
 expect "--predictor is an option of guided search" search --algo rea --predictor carl
-expect "--population is an option of REA and guided search" search --algo random --population 5
+expect "--population is an option of the searches with a population" search --algo random --population 5
 expect "--cost-model is for --executor simulated" search --cost-model fixed:1
 expect "expected sync|async" search --mode later
 expect "--lr" search --algo guided --lr -1

@@ -19,6 +19,7 @@
 #include "nas/engine/executors.hpp"
 #include "nas/engine/journal.hpp"
 #include "nas/engine/worker_pool.hpp"
+#include "run_helpers.hpp"
 #include "nas/core/errors.hpp"
 #include "nas/mutation/nb201.hpp"
 
@@ -72,17 +73,17 @@ TEST_CASE("executors: synchronous mode: one local worker gives run_search's traj
     SearchOptions o = rea(200, 5);
     o.algorithm = algo;
     datasets::TableEvaluator ev(t.table, t.space, t.col, t.col);
-    const SearchResult ref = run_search(t.space, ev, o);
+    const SearchResult ref = test::search_once(t.space, ev, o);
     for (std::size_t w : {1u, 4u, 16u}) {
       EvolutionSearch s(t.space, o, Direction::maximise);
       ExecutorOptions x;
       x.workers = w;
-      const SearchResult r = execute(s, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(200, 0); }, 5, x);
+      const SearchResult r = test::execute(nb201_table().space, s, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(200, 0); }, 5, x);
       // The simulated executor with the same W (a batch of W asked from one state): the same run.
       EvolutionSearch s2(t.space, o, Direction::maximise);
       x.kind = ExecutorOptions::Kind::simulated;
       x.cost = parse_cost_model("lognormal:10,1");
-      const SearchResult sim = execute(s2, table_ev, 5, x);
+      const SearchResult sim = test::execute(t.space, s2, table_ev, 5, x);
       INFO(algorithm_name(algo) << " workers " << w);
       REQUIRE(r.trajectory.size() == ref.trajectory.size());
       REQUIRE(sim.trajectory.size() == ref.trajectory.size());
@@ -145,7 +146,7 @@ TEST_CASE("executors: a supplied worker pool (the MPI executor's way in): sync e
     auto pool = std::make_shared<ReorderingPool>(4, 37);
     x.pool = pool;
     EvolutionSearch s(t.space, rea(200, 3), Direction::maximise);
-    const SearchResult r = execute(s, [](std::uint64_t) -> std::unique_ptr<Evaluator> { throw std::logic_error("not called"); }, 3, x);
+    const SearchResult r = test::execute(nb201_table().space, s, [](std::uint64_t) -> std::unique_ptr<Evaluator> { throw std::logic_error("not called"); }, 3, x);
     REQUIRE(r.trajectory.size() == 200);
     check_no_duplicates(r);
     CHECK(pool->seeds == std::set<std::uint64_t>{3});
@@ -153,7 +154,7 @@ TEST_CASE("executors: a supplied worker pool (the MPI executor's way in): sync e
       ExecutorOptions local;
       local.workers = 4;
       EvolutionSearch s2(t.space, rea(200, 3), Direction::maximise);
-      const SearchResult ref = execute(s2, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(100, 0); }, 3, local);
+      const SearchResult ref = test::execute(t.space, s2, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(100, 0); }, 3, local);
       for (std::size_t i = 0; i < ref.trajectory.size(); ++i) CHECK(r.trajectory[i].arch == ref.trajectory[i].arch);
     }
   }
@@ -169,7 +170,7 @@ TEST_CASE("executors: asynchronous local workers lose, repeat and double-charge 
     x.workers = w;
     x.mode = ExecutorOptions::Mode::async;
     std::atomic<int> made{0};
-    const SearchResult r = execute(s, [&](std::uint64_t) { ++made; return std::make_unique<SlowEvaluator>(300, 0); }, 9, x);
+    const SearchResult r = test::execute(nb201_table().space, s, [&](std::uint64_t) { ++made; return std::make_unique<SlowEvaluator>(300, 0); }, 9, x);
     CHECK(made == static_cast<int>(w));  // one evaluator per worker
     REQUIRE(r.trajectory.size() == 300);
     check_no_duplicates(r);
@@ -190,7 +191,7 @@ TEST_CASE("executors: failed evaluations are recorded, not charged, and the run 
     ExecutorOptions x;
     x.workers = 4;
     x.mode = mode;
-    const SearchResult r = execute(s, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(50, 7); }, 3, x);
+    const SearchResult r = test::execute(nb201_table().space, s, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(50, 7); }, 3, x);
     INFO(executor_mode_name(mode));
     CHECK(r.trajectory.size() == 150);
     REQUIRE(!r.failures.empty());
@@ -206,7 +207,7 @@ TEST_CASE("executors: failed evaluations are recorded, not charged, and the run 
   SearchOptions o = rea(50, 1);
   o.max_failures = 10;
   EvolutionSearch s(nb201_table().space, o, Direction::maximise);
-  const SearchResult r = execute(s, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(0, 1); }, 1, ExecutorOptions{});
+  const SearchResult r = test::execute(nb201_table().space, s, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(0, 1); }, 1, ExecutorOptions{});
   CHECK(r.trajectory.empty());
   CHECK(r.failures.size() == 10);
   CHECK(r.too_many_failures);
@@ -223,7 +224,7 @@ TEST_CASE("executors: an evaluator error that is not a failure stops the run and
     ExecutorOptions x;
     x.workers = 3;
     x.mode = mode;
-    CHECK_THROWS_WITH(execute(s, [](std::uint64_t) { return std::make_unique<Broken>(); }, 1, x), "table gone");
+    CHECK_THROWS_WITH(test::execute(nb201_table().space, s, [](std::uint64_t) { return std::make_unique<Broken>(); }, 1, x), "table gone");
   }
 }
 
@@ -236,7 +237,7 @@ TEST_CASE("executors: the simulated clock is deterministic per seed and keeps it
     x.mode = mode;
     x.workers = w;
     x.cost = parse_cost_model("lognormal:100,0.5");
-    return execute(s, [&](std::uint64_t) { return std::make_unique<datasets::TableEvaluator>(t.table, t.space, t.col, t.col); }, seed, x);
+    return test::execute(nb201_table().space, s, [&](std::uint64_t) { return std::make_unique<datasets::TableEvaluator>(t.table, t.space, t.col, t.col); }, seed, x);
   };
   const auto a = run(ExecutorOptions::Mode::async, 64, 4), b = run(ExecutorOptions::Mode::async, 64, 4);
   REQUIRE(a.trajectory.size() == 1000);
@@ -265,7 +266,7 @@ TEST_CASE("executors: stress, 32 local workers, 2,000 evaluations with random sl
   ExecutorOptions x;
   x.workers = 32;
   x.mode = ExecutorOptions::Mode::async;
-  const SearchResult r = execute(s, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(500, 0); }, 21, x);
+  const SearchResult r = test::execute(nb201_table().space, s, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(500, 0); }, 21, x);
   REQUIRE(r.trajectory.size() == 2000);
   check_no_duplicates(r);
   CHECK(s.in_flight() == 0);
@@ -306,21 +307,21 @@ TEST_CASE("executors: guided, one local worker in sync mode reproduces run_guide
   const GuidedOptions o = guided(80, 3);
   datasets::TableEvaluator ev(t.table, t.space, t.col, t.col);
   auto model = oracle();
-  const GuidedResult ref = run_guided_search(t.space, ev, model, o);
+  const GuidedResult ref = test::guided_once(t.space, ev, model, o);
   const std::vector<std::uint64_t> seed{3};
   ExecutorOptions x;
-  const auto r = run_guided_searches(t.space, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(100, 0); }, oracle, o, x,
+  const auto r = test::guided_runs(t.space, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(100, 0); }, oracle, o, x,
                                      Direction::maximise, seed, 1)[0];
   REQUIRE(r.trajectory.size() == ref.trajectory.size());
   for (std::size_t i = 0; i < r.trajectory.size(); ++i) CHECK(r.trajectory[i].arch == ref.trajectory[i].arch);
   CHECK(r.retrains.size() == ref.retrains.size());
   // Batch-synchronous with 5 workers (= top_k): local and simulated agree.
   x.workers = 5;
-  const auto local = run_guided_searches(t.space, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(300, 0); }, oracle, o, x,
+  const auto local = test::guided_runs(t.space, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(300, 0); }, oracle, o, x,
                                          Direction::maximise, seed, 1)[0];
   x.kind = ExecutorOptions::Kind::simulated;
   x.cost = parse_cost_model("lognormal:60,0.7");
-  const auto sim = run_guided_searches(t.space, [&](std::uint64_t) { return std::make_unique<datasets::TableEvaluator>(t.table, t.space, t.col, t.col); },
+  const auto sim = test::guided_runs(t.space, [&](std::uint64_t) { return std::make_unique<datasets::TableEvaluator>(t.table, t.space, t.col, t.col); },
                                        oracle, o, x, Direction::maximise, seed, 1)[0];
   REQUIRE(local.trajectory.size() == 80);
   REQUIRE(sim.trajectory.size() == 80);
@@ -344,7 +345,7 @@ TEST_CASE("journal: every retrain of a guided run is recorded once, also across 
     x.mode = async_retrain ? ExecutorOptions::Mode::async : ExecutorOptions::Mode::sync;
     auto journal = Journal::open(path, async_retrain ? "async" : "sync", "nb201");
     auto ev = [&](std::uint64_t) { return std::make_unique<datasets::TableEvaluator>(t.table, t.space, t.col, t.col); };
-    const auto r = run_guided_searches(t.space, ev, oracle, o, x, Direction::maximise, seed, 1, {}, journal.get())[0];
+    const auto r = test::guided_runs(t.space, ev, oracle, o, x, Direction::maximise, seed, 1, journal.get())[0];
     const auto rows = journal->retrains(4);
     REQUIRE(!r.retrains.empty());
     REQUIRE(rows.size() == r.retrains.size());
@@ -356,7 +357,7 @@ TEST_CASE("journal: every retrain of a guided run is recorded once, also across 
       CHECK(rows[i].asynchronous == r.retrains[i].asynchronous);
     }
     // The finished run is only replayed: the same retrains come back, no row is added.
-    const auto again = run_guided_searches(t.space, ev, oracle, o, x, Direction::maximise, seed, 1, {}, journal.get())[0];
+    const auto again = test::guided_runs(t.space, ev, oracle, o, x, Direction::maximise, seed, 1, journal.get())[0];
     CHECK(again.retrains.size() == r.retrains.size());
     CHECK(journal->retrains(4).size() == rows.size());
     journal.reset();
@@ -410,9 +411,9 @@ TEST_CASE("executors: guided steady state, simulated (same runs at 1, 2 and 8 th
   x.workers = 16;
   x.cost = parse_cost_model("lognormal:60,0.7");
   const std::vector<std::uint64_t> seeds{1, 2, 3, 4};
-  const auto a = run_guided_searches(t.space, table_ev, oracle, guided(300, 0), x, Direction::maximise, seeds, 1);
+  const auto a = test::guided_runs(t.space, table_ev, oracle, guided(300, 0), x, Direction::maximise, seeds, 1);
   for (int threads : {2, 8}) {
-    const auto b = run_guided_searches(t.space, table_ev, oracle, guided(300, 0), x, Direction::maximise, seeds, threads);
+    const auto b = test::guided_runs(t.space, table_ev, oracle, guided(300, 0), x, Direction::maximise, seeds, threads);
     for (std::size_t s = 0; s < seeds.size(); ++s)
       for (std::size_t i = 0; i < 300; ++i) CHECK(a[s].trajectory[i].arch == b[s].trajectory[i].arch);  // 1 vs 2 and 8 threads
   }
@@ -425,7 +426,7 @@ TEST_CASE("executors: guided steady state, simulated (same runs at 1, 2 and 8 th
   }
   x.kind = ExecutorOptions::Kind::local;
   x.workers = 8;
-  const auto l = run_guided_searches(t.space, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(400, 0); }, oracle, guided(300, 5),
+  const auto l = test::guided_runs(t.space, [](std::uint64_t) { return std::make_unique<SlowEvaluator>(400, 0); }, oracle, guided(300, 5),
                                      x, Direction::maximise, std::vector<std::uint64_t>{5}, 1)[0];
   REQUIRE(l.trajectory.size() == 300);
   check_no_duplicates(l);
@@ -449,7 +450,7 @@ TEST_CASE("executors: a surrogate fit that throws in an asynchronous retrain is 
   o.retrain.asynchronous = true;
   datasets::TableEvaluator ev(t.table, t.space, t.col, t.col);
   std::unique_ptr<Surrogate> model = std::make_unique<Failing>();
-  CHECK_THROWS_WITH(run_guided_search(t.space, ev, model, o), "fit exploded");
+  CHECK_THROWS_WITH(test::guided_once(t.space, ev, model, o), "fit exploded");
 }
 
 TEST_CASE("observers: a list calls each in order, any can stop the run, iterations are reported, progress lines", "[engine][executors]") {
@@ -470,9 +471,9 @@ TEST_CASE("observers: a list calls each in order, any can stop the run, iteratio
   ProgressReporter progress(sink, 100, 10, "test: ");
   ObserverList list{&a, &b, &progress};
   const std::vector<std::uint64_t> seed{2};
-  const auto r = run_guided_searches(t.space, [&](std::uint64_t) { return t.evaluator(); },
+  const auto r = test::guided_runs(t.space, [&](std::uint64_t) { return t.evaluator(); },
                                      [&] { return std::unique_ptr<Surrogate>(std::make_unique<test::RandomSurrogate>(1)); }, guided(100, 2),
-                                     ExecutorOptions{}, Direction::maximise, seed, 1, {}, nullptr, [&](std::size_t) { return &list; })[0];
+                                     ExecutorOptions{}, Direction::maximise, seed, 1, nullptr, &list)[0];
   CHECK(r.stopped_by_observer);
   CHECK(r.trajectory.size() == 37);
   CHECK(a.evaluations == 37);  // every observer saw every result

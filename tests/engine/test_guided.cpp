@@ -13,6 +13,7 @@
 #include "nas/engine/guided.hpp"
 #include "nas/engine/statistics.hpp"
 #include "nas/core/errors.hpp"
+#include "run_helpers.hpp"
 #include "nas/mutation/nb201.hpp"
 
 using namespace nas;
@@ -33,7 +34,7 @@ std::size_t incumbent_before(const SearchResult& r, std::size_t q) {
 GuidedResult run_anti_oracle(const GuidedOptions& o) {
   std::unique_ptr<Surrogate> model = std::make_unique<test::OracleSurrogate>(T().table, T().col, -1.0);
   auto ev = T().evaluator();
-  auto r = run_guided_search(T().space, *ev, model, o);
+  auto r = test::guided_once(T().space, *ev, model, o);
   REQUIRE(r.trajectory.size() == o.budget);
   return r;
 }
@@ -59,7 +60,7 @@ TEST_CASE("guided search respects the budget exactly and never evaluates a dupli
       auto log = std::make_shared<test::RecordingSurrogate::Log>();
       std::unique_ptr<Surrogate> model = std::make_unique<test::RecordingSurrogate>(log, std::chrono::microseconds(0));
       auto ev = T().evaluator();
-      const auto r = run_guided_search(T().space, *ev, model, o);
+      const auto r = test::guided_once(T().space, *ev, model, o);
       INFO("budget " << budget << " canonical " << canonical);
       REQUIRE(r.trajectory.size() == budget);
       REQUIRE(ev->queries() == budget);
@@ -87,7 +88,7 @@ TEST_CASE("synchronous guided search is deterministic per seed across thread cou
       auto log = std::make_shared<test::RecordingSurrogate::Log>();
       std::unique_ptr<Surrogate> model = std::make_unique<test::RecordingSurrogate>(log, std::chrono::microseconds(0));
       auto ev = T().evaluator();
-      r = run_guided_search(T().space, *ev, model, o);
+      r = test::guided_once(T().space, *ev, model, o);
     });
     return r;
   };
@@ -109,7 +110,7 @@ TEST_CASE("retraining schedules fire when they promise", "[guided][integration]"
     auto log = std::make_shared<test::RecordingSurrogate::Log>();
     std::unique_ptr<Surrogate> model = std::make_unique<test::RecordingSurrogate>(log, std::chrono::microseconds(0));
     auto ev = T().evaluator();
-    auto r = run_guided_search(T().space, *ev, model, o);
+    auto r = test::guided_once(T().space, *ev, model, o);
     return std::make_pair(r, log);
   };
   SECTION("every iteration: after n0 and after each top-k batch") {
@@ -197,7 +198,7 @@ TEST_CASE("asynchronous retraining loses no result under stress", "[guided][inte
     auto log = std::make_shared<test::RecordingSurrogate::Log>();
     std::unique_ptr<Surrogate> model = std::make_unique<test::RecordingSurrogate>(log, std::chrono::microseconds(300));
     auto ev = T().evaluator();
-    const auto r = run_guided_search(T().space, *ev, model, o);
+    const auto r = test::guided_once(T().space, *ev, model, o);
     REQUIRE(r.trajectory.size() == 300);
     REQUIRE(log->fits.size() == r.retrains.size());
     CHECK(r.retrains.size() > 3);
@@ -223,7 +224,7 @@ TEST_CASE("an oracle surrogate ranking the whole space finds the optimum on the 
   o.rank_whole_space = true;
   std::unique_ptr<Surrogate> model = std::make_unique<test::OracleSurrogate>(T().table, T().col);
   auto ev = T().evaluator();
-  const auto r = run_guided_search(T().space, *ev, model, o);
+  const auto r = test::guided_once(T().space, *ev, model, o);
   REQUIRE(r.trajectory.size() == 11);
   CHECK(r.trajectory[10].reported == T().table->optimum(T().col, Direction::maximise));
 }
@@ -271,14 +272,14 @@ TEST_CASE("random scores over the whole space make guided search exactly random 
     o.retrain.factor = 100;
     std::unique_ptr<Surrogate> model = std::make_unique<test::RandomSurrogate>(seed);
     auto ev = T().evaluator();
-    guided.push_back(run_guided_search(T().space, *ev, model, o).trajectory.back().best_reported);
+    guided.push_back(test::guided_once(T().space, *ev, model, o).trajectory.back().best_reported);
     SearchOptions s;
     s.algorithm = Algorithm::random;
     s.budget = 50;
     s.seed = seed + 100000;
     s.skip_canonical_duplicates = true;
     auto ev2 = T().evaluator();
-    random_search.push_back(run_search(T().space, *ev2, s).trajectory.back().best_reported);
+    random_search.push_back(test::search_once(T().space, *ev2, s).trajectory.back().best_reported);
   }
   const auto g = mean_std(guided), rs = mean_std(random_search);
   const double se = std::sqrt(g.std * g.std / n_seeds + rs.std * rs.std / n_seeds);

@@ -12,6 +12,7 @@
 #include "nas/datasets/tables.hpp"
 #include "nas/engine/search.hpp"
 #include "nas/engine/statistics.hpp"
+#include "run_helpers.hpp"
 #include "nas/mutation/macro.hpp"
 #include "nas/mutation/transnas.hpp"
 
@@ -61,7 +62,7 @@ TEST_CASE("a minimise search finds the minimum of a loss table", "[engine][minim
   SearchOptions o;
   o.algorithm = Algorithm::rea;
   o.budget = 400;
-  const auto runs = run_searches(
+  const auto runs = test::search_seeds(
       space, [&] { return std::make_unique<ds::TableEvaluator>(t, space, loss, loss, Direction::minimise); }, o, seeds(20), 0);
   for (const auto& r : runs) {
     REQUIRE(r.trajectory.size() == 400);
@@ -72,7 +73,7 @@ TEST_CASE("a minimise search finds the minimum of a loss table", "[engine][minim
   CHECK(hit_fraction(runs, 0.0, Direction::minimise) == 1.0);
   // Random search minimising is worse on average than REA, and both beat the worst.
   o.algorithm = Algorithm::random;
-  const auto rs = run_searches(
+  const auto rs = test::search_seeds(
       space, [&] { return std::make_unique<ds::TableEvaluator>(t, space, loss, loss, Direction::minimise); }, o, seeds(20), 0);
   CHECK(best_reported_at(rs, 400).mean > best_reported_at(runs, 400).mean);
 }
@@ -88,7 +89,7 @@ TEST_CASE("minimising a loss is maximising its negation, query for query", "[eng
     o.budget = 200;
     o.seed = 5;
     ds::TableEvaluator emin(t, space, loss, loss, Direction::minimise), emax(t, space, neg, neg, Direction::maximise);
-    const auto a = run_search(space, emin, o), b = run_search(space, emax, o);
+    const auto a = test::search_once(space, emin, o), b = test::search_once(space, emax, o);
     REQUIRE(a.trajectory.size() == b.trajectory.size());
     for (std::size_t q = 0; q < a.trajectory.size(); ++q) {
       REQUIRE(a.trajectory[q].arch == b.trajectory[q].arch);
@@ -120,7 +121,7 @@ TEST_CASE("random search on NAS-Bench-Macro matches the closed-form expectation 
   SearchOptions o;
   o.algorithm = Algorithm::random;
   o.budget = 100;
-  const auto runs = run_searches(space, [&] { return std::make_unique<ds::TableEvaluator>(t, space, mean, mean); }, o, seeds(1000), 0);
+  const auto runs = test::search_seeds(space, [&] { return std::make_unique<ds::TableEvaluator>(t, space, mean, mean); }, o, seeds(1000), 0);
   for (std::size_t n : {10, 25, 50, 100}) {
     const MeanStd m = best_reported_at(runs, n);
     const MeanStd e = expected_best_of_n(t->values(mean), n);
@@ -130,7 +131,7 @@ TEST_CASE("random search on NAS-Bench-Macro matches the closed-form expectation 
     CHECK(m.std == Approx(e.std).epsilon(0.15));
   }
   // The same for a minimise objective (the worst architecture), through the same code path.
-  const auto worst = run_searches(
+  const auto worst = test::search_seeds(
       space, [&] { return std::make_unique<ds::TableEvaluator>(t, space, mean, mean, Direction::minimise); }, o, seeds(1000), 0);
   const MeanStd m = best_reported_at(worst, 50);
   const MeanStd e = expected_best_of_n(t->values(mean), 50, Direction::minimise);

@@ -11,6 +11,7 @@
 #include "nas/engine/search.hpp"
 #include "nas/engine/statistics.hpp"
 #include "nas/core/errors.hpp"
+#include "run_helpers.hpp"
 #include "nas/mutation/nb201.hpp"
 
 using namespace nas;
@@ -49,7 +50,7 @@ TEST_CASE("budget is exact and no architecture is evaluated twice", "[engine][in
       o.seed = 17;
       o.skip_canonical_duplicates = canonical;
       auto ev = f.factory("cifar10")();
-      const auto r = run_search(f.space, *ev, o);
+      const auto r = test::search_once(f.space, *ev, o);
       INFO(algorithm_name(algo) << " canonical=" << canonical);
       REQUIRE(r.trajectory.size() == 300);
       CHECK(ev->queries() == 300);
@@ -73,7 +74,7 @@ TEST_CASE("a tiny space is exhausted cleanly rather than looping", "[engine][int
   o.budget = 7000;
   o.skip_canonical_duplicates = true;  // only 6,466 classes exist
   auto ev = f.factory("cifar10")();
-  const auto r = run_search(f.space, *ev, o);
+  const auto r = test::search_once(f.space, *ev, o);
   CHECK(r.space_exhausted);
   CHECK(r.trajectory.size() == 6466);
 }
@@ -85,9 +86,9 @@ TEST_CASE("same seed, same trajectory at 1, 2 and 8 threads", "[engine][integrat
     o.algorithm = algo;
     o.budget = 150;
     const auto s = seeds(16, 1000);
-    const auto r1 = run_searches(f.space, f.factory("cifar100"), o, s, 1);
+    const auto r1 = test::search_seeds(f.space, f.factory("cifar100"), o, s, 1);
     for (int threads : {2, 8}) {
-      const auto rn = run_searches(f.space, f.factory("cifar100"), o, s, threads);
+      const auto rn = test::search_seeds(f.space, f.factory("cifar100"), o, s, threads);
       for (std::size_t i = 0; i < s.size(); ++i) {
         REQUIRE(rn[i].trajectory.size() == r1[i].trajectory.size());
         for (std::size_t q = 0; q < r1[i].trajectory.size(); ++q) {
@@ -123,7 +124,7 @@ TEST_CASE("an observer sees every query and can stop the run", "[engine]") {
   SearchOptions o;
   o.budget = 150;
   auto ev = f.factory("cifar10")();
-  const auto r = run_search(f.space, *ev, o, &obs);
+  const auto r = test::search_once(f.space, *ev, o, &obs);
   CHECK(r.stopped_by_observer);
   CHECK(r.trajectory.size() == 42);
   CHECK(obs.seen == 42);
@@ -144,7 +145,7 @@ TEST_CASE("random search matches the closed-form expectation (1000 seeds, 3 stan
   SearchOptions o;
   o.algorithm = Algorithm::random;
   o.budget = 150;
-  const auto runs = run_searches(f.space, f.factory("cifar10"), o, seeds(1000), 0);
+  const auto runs = test::search_seeds(f.space, f.factory("cifar10"), o, seeds(1000), 0);
   for (std::size_t n : {10, 50, 150}) {
     const MeanStd m = best_reported_at(runs, n);
     const MeanStd e = expected_best_of_n(f.table->values(f.column("cifar10")), n);
@@ -162,9 +163,9 @@ TEST_CASE("regularised evolution beats random search at 150 queries on all three
     SearchOptions o;
     o.budget = 150;
     o.algorithm = Algorithm::random;
-    const auto rs = best_reported_at(run_searches(f.space, f.factory(ds), o, seeds(100), 0), 150);
+    const auto rs = best_reported_at(test::search_seeds(f.space, f.factory(ds), o, seeds(100), 0), 150);
     o.algorithm = Algorithm::rea;
-    const auto rea = best_reported_at(run_searches(f.space, f.factory(ds), o, seeds(100), 0), 150);
+    const auto rea = best_reported_at(test::search_seeds(f.space, f.factory(ds), o, seeds(100), 0), 150);
     INFO(ds << ": REA " << rea.mean << " ± " << rea.std << ", random " << rs.mean << " ± " << rs.std);
     CHECK(rea.mean > rs.mean);
   }

@@ -7,6 +7,7 @@
 
 #include "nas/engine/guided.hpp"
 #include "nas/engine/search.hpp"
+#include "../engine/run_helpers.hpp"
 #include "nas/mutation/darts.hpp"
 #include "nas/core/errors.hpp"
 #include "nas/mutation/nb201.hpp"
@@ -202,7 +203,7 @@ TEST_CASE("end to end: REA and CARL-guided searches with every candidate trained
   so.tournament_size = 2;
   so.skip_canonical_duplicates = true;
   TrainingEvaluator ev(space, data, o, 0);
-  const SearchResult r = run_search(space, ev, so);
+  const SearchResult r = test::search_once(space, ev, so);
   REQUIRE(r.trajectory.size() == 4);
   for (const auto& q : r.trajectory) {
     CHECK(q.cost_seconds > 0);
@@ -225,7 +226,7 @@ TEST_CASE("end to end: REA and CARL-guided searches with every candidate trained
   po.torch_threads = 1;
   auto model = predictor::make_surrogate(space, po);
   TrainingEvaluator gev(space, data, o, 1);
-  const GuidedResult gr = run_guided_search(space, gev, model, go);
+  const GuidedResult gr = test::guided_once(space, gev, model, go);
   CHECK(gr.trajectory.size() == 5);
   CHECK(gr.retrains.size() >= 2);
   CHECK(gev.trainings() == 5);

@@ -2,6 +2,10 @@
 // What the engine needs from a benchmark (or, later, a trainer): the true performance of one
 // architecture. The engine never knows which benchmark answers.
 #include <cstdint>
+#include <limits>
+#include <optional>
+#include <utility>
+#include <vector>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -22,6 +26,40 @@ struct Evaluation {
   double reported = 0;
   double cost_seconds = 0;
   std::int64_t parameters = 0;
+  // Room for several objectives and early stopping; single-objective, full-fidelity searches
+  // leave these empty and see no difference.
+  /// Objectives beyond `signal`, in the order the run declares them (multi-objective searches).
+  std::vector<double> objectives;
+  /// Named metrics the evaluator knows ("params", "flops", "latency_ms", ...): recorded, not
+  /// optimised unless an objective names one.
+  std::vector<std::pair<std::string, double>> metrics;
+  /// The search stopped this evaluation early: the values are those at the fidelity reached.
+  bool pruned = false;
+};
+
+/// How much of a full evaluation a request asks for (multi-fidelity searches): `resource` names
+/// it ("epochs", or one of a table's fidelity columns such as "valid_12ep"), `amount` how much of
+/// it. A request without a fidelity is a full evaluation.
+struct Fidelity {
+  std::string resource;
+  double amount = 0;
+  friend bool operator==(const Fidelity&, const Fidelity&) = default;
+};
+
+/// An evaluation request: a proposed architecture. `id` is unique within a search; `predicted` is
+/// the surrogate's score where one ranked it (NaN otherwise); `fidelity` is unset for a full
+/// evaluation (every single-fidelity search).
+struct Candidate {
+  std::uint64_t id = 0;
+  Genome arch;
+  double predicted = std::numeric_limits<double>::quiet_NaN();
+  std::optional<Fidelity> fidelity;
+};
+
+/// When and where an evaluation ran (set by the driver; all optional).
+struct EvaluationInfo {
+  int worker = -1;
+  double submitted = 0, finished = 0;
 };
 
 /// Thrown when an evaluator cannot answer for an architecture (e.g. a sampled table lacks it).

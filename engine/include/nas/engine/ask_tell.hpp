@@ -1,49 +1,45 @@
 #pragma once
 // Ask/tell search objects: the optimiser separated from evaluation (as in pagmo2, Nevergrad,
 // Optuna). A search proposes candidates (`ask`), hears back in any order (`tell`,
-// `tell_failure`) and never waits on or owns an evaluation; drivers (executors.hpp) decide where
-// and when candidates are evaluated. Single-threaded objects: call them from one thread.
+// `tell_failure`) and never waits on or owns an evaluation; run() (run.hpp) and its executors decide
+// where and when candidates are evaluated. Single-threaded objects: call them from one thread.
 #include <cstdint>
-#include <deque>
 #include <limits>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include "nas/core/evaluator.hpp"
-#include "nas/engine/search.hpp"
-#include "nas/core/surrogate.hpp"
+#include "nas/engine/evolution_state.hpp"
 #include "nas/engine/retrain_record.hpp"
+#include "nas/engine/search.hpp"
 
 namespace nas {
 
-/// A proposed architecture. `id` is unique within a search; `predicted` is the surrogate's
-/// score where one ranked it (NaN otherwise).
-struct Candidate {
-  std::uint64_t id = 0;
-  Genome arch;
-  double predicted = std::numeric_limits<double>::quiet_NaN();
+/// What a search does, besides proposing and hearing results, that a journal must keep to replay
+/// it: model retrains (guided) and the timing-dependent points where something changed what the
+/// search proposes (a model trained in the background starting to rank). Called on the search's
+/// thread.
+class SearchRecorder {
+ public:
+  virtual ~SearchRecorder() = default;
+  /// A timing-dependent event happened now, between asks and tells; a replay repeats it at the
+  /// same point (replay_event). `kind` is the search's own word (guided: "swap").
+  virtual void event(std::string_view kind) = 0;
+  /// A model retrain finished (its record complete).
+  virtual void retrained(const RetrainRecord& r) = 0;
 };
 
-/// When and where an evaluation ran (set by the driver; all optional).
-struct EvaluationInfo {
-  int worker = -1;
-  double submitted = 0, finished = 0;
-};
-
-class Surrogate;
-
-/// A surrogate retrain a search asks its driver for (guided searches): the training set and the
-/// record begun. `asynchronous`: train a copy of the model elsewhere and hand it back; else train
-/// the search's model now, before asking again.
-struct RetrainJob {
-  std::vector<Genome> archs;
-  std::vector<double> targets;
-  FitOptions fit;
-  RetrainRecord record;
-  bool asynchronous = false;
+/// Where a search that trains a model (guided) runs its retrains; the executor decides.
+enum class TrainerKind {
+  /// On the search's own thread; an asynchronous retrain trains a copy on a background thread
+  /// while the search goes on ranking with the current model (wall-clock executors).
+  in_thread,
+  /// On the search's thread at once, an asynchronous retrain too, whose copy then ranks at once
+  /// (the simulated clock: retrains take no simulated time, and the run stays deterministic).
+  immediate,
 };
 
 class AskTellSearch {
@@ -70,17 +66,22 @@ class AskTellSearch {
   virtual SearchResult take_result() = 0;
   virtual Direction direction() const = 0;
 
-  // Surrogate retraining (guided searches; the defaults are for searches without a model).
-  /// A retrain the driver should run now, if any: taken once. A synchronous job must be run
-  /// (model(), then retrain_finished with no model) before ask() proposes again.
-  virtual std::optional<RetrainJob> take_retrain_job() { return std::nullopt; }
-  /// The model a synchronous job trains, and that an asynchronous job clones.
-  virtual Surrogate* model() { return nullptr; }
-  /// A job is done: `record` with its seconds and epochs filled in; `trained` is the trained copy
-  /// of an asynchronous job (it becomes the ranking model), null for a synchronous one.
-  virtual void retrain_finished(RetrainRecord, std::unique_ptr<Surrogate>) {}
-  /// Seconds the search spent scoring candidates with the surrogate (guided).
-  virtual double seconds_scoring() const { return 0; }
+  /// The run is over (the driver asks no more): background work the search still has (a model
+  /// training on another thread) is waited for and folded into the result. Default: nothing.
+  virtual void settle() {}
+
+  // Journals (journal.hpp). A search with nothing timing-dependent keeps the defaults.
+  /// Where to report retrains and timing-dependent events (not owned; null: nowhere).
+  virtual void set_recorder(SearchRecorder*) {}
+  /// From here until end_replay() the search reproduces a recorded run: asks and tells come as
+  /// recorded, and timing-dependent events happen only when replay_event() says so.
+  virtual void begin_replay() {}
+  /// The recorded event `kind` happens now. Returns false if the search has no such event to
+  /// make happen (the journal is not this search's).
+  virtual bool replay_event(std::string_view /*kind*/) { return false; }
+  /// The replay is over: events due but not recorded (the run was killed first) happen now and
+  /// are reported to the recorder.
+  virtual void end_replay() {}
 };
 
 /// Random search and regularised evolution (REA) as an ask/tell object. Told results in ask
@@ -95,29 +96,20 @@ class EvolutionSearch final : public AskTellSearch {
   std::vector<Candidate> ask(std::size_t n) override;
   void tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info = {}) override;
   void tell_failure(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info = {}) override;
-  bool finished() const override;
-  std::size_t in_flight() const override { return pending_.size(); }
-  void stop() override { result_.stopped_by_observer = true; }
-  const SearchResult& result() const override { return result_; }
-  SearchResult take_result() override { return std::move(result_); }
-  Direction direction() const override { return direction_; }
+  bool finished() const override { return state_.finished(); }
+  std::size_t in_flight() const override { return state_.in_flight(); }
+  void stop() override { state_.stop(); }
+  const SearchResult& result() const override { return state_.result(); }
+  SearchResult take_result() override { return std::move(state_.result()); }
+  Direction direction() const override { return state_.direction(); }
 
  private:
   std::optional<Genome> next();
-  std::optional<Genome> fresh_random();
-  ArchitectureHash hash(const Genome& g) const;
 
-  const SearchSpace& space_;
   SearchOptions o_;
-  Direction direction_;
-  SearchObserver* obs_;
+  EvolutionState state_;
   Rng rng_;
-  EvaluatedSet seen_;  // evaluated and in flight
-  std::deque<std::size_t> population_;  // REA: trajectory indices, oldest first
   std::size_t asked_random_ = 0;  // REA: initial random candidates asked
-  std::unordered_map<std::uint64_t, Genome> pending_;
-  std::uint64_t next_id_ = 0;
-  SearchResult result_;
 };
 
 }  // namespace nas

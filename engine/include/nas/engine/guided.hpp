@@ -24,6 +24,7 @@
 #include "nas/engine/search.hpp"
 #include "nas/core/surrogate.hpp"
 #include "nas/engine/ask_tell.hpp"
+#include "nas/engine/evolution_state.hpp"
 #include "nas/engine/retrain_record.hpp"
 
 namespace nas {
@@ -110,16 +111,6 @@ struct GuidedOptions {
 GuidedOptions::Parents parse_parent_selection(std::string_view s);  // tournament | best; throws OptionError
 std::string_view parent_selection_name(GuidedOptions::Parents p);
 
-struct GuidedResult : SearchResult {
-  std::vector<RetrainRecord> retrains;
-  double seconds_training = 0;    // inside Surrogate::fit (on the search thread, or the async thread)
-  double seconds_scoring = 0;     // inside Surrogate::score
-  double seconds_evaluating = 0;  // inside Evaluator::evaluate (the benchmark)
-  double seconds_engine = 0;      // everything else on the search thread
-  std::size_t candidates_scored = 0;
-  std::string device;             // where the surrogate ran (Surrogate::device())
-};
-
 /// Hooks on a guided search.
 class GuidedObserver : public SearchObserver {
  public:
@@ -165,18 +156,24 @@ class ProgressReporter final : public GuidedObserver {
 /// Predictor-guided evolution as an ask/tell object (see ask_tell.hpp). Batch-synchronous
 /// (`steady_state` false): an iteration's candidates are asked, all told, then the retraining
 /// schedule is consulted and the next iteration planned: told in ask order by one worker, this is
-/// exactly run_guided_search's historical loop (bit-identical trajectories for a seed). Steady
-/// state (`steady_state` true): when the planned candidates run out and results are still in
-/// flight, the next iteration is planned at once from what is known (in-flight candidates count
-/// as seen), so a freed worker never waits for a whole batch; before the first fit (n0 results)
+/// exactly the historical synchronous loop (bit-identical trajectories for a seed). Steady state
+/// (`steady_state` true): when the planned candidates run out and results are still in flight,
+/// the next iteration is planned at once from what is known (in-flight candidates count as
+/// seen), so a freed worker never waits for a whole batch; before the first fit (n0 results)
 /// freed workers get more random cells.
+///
+/// The search owns its model and retrains it itself, when its schedule says, inside ask():
+/// synchronous retrains on the calling thread; asynchronous ones (RetrainSchedule::asynchronous)
+/// on a copy, trained as `trainer` says (a background thread, or at once under a simulated
+/// clock), which replaces the ranking model when done. No driver sees the model. A failed fit
+/// is rethrown by ask() or settle() on the search's thread.
 class GuidedSearch final : public AskTellSearch {
  public:
-  /// `space` and `model` must outlive the search; `model` is the ranking model (an asynchronous
-  /// retrain replaces it through retrain_finished). Throws OptionError for invalid options.
-  GuidedSearch(const SearchSpace& space, const GuidedOptions& options, Direction direction, std::unique_ptr<Surrogate>& model,
-               GuidedObserver* observer = nullptr, bool steady_state = false);
-  ~GuidedSearch() override;
+  /// `space` must outlive the search; `observer` (may be null) gets on_retrain/on_iteration too
+  /// when it is a GuidedObserver. Throws OptionError for invalid options or a null model.
+  GuidedSearch(const SearchSpace& space, const GuidedOptions& options, Direction direction, std::unique_ptr<Surrogate> model,
+               SearchObserver* observer = nullptr, bool steady_state = false, TrainerKind trainer = TrainerKind::in_thread);
+  ~GuidedSearch() override;  // waits for a copy still training
   std::vector<Candidate> ask(std::size_t n) override;
   void tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info = {}) override;
   void tell_failure(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info = {}) override;
@@ -185,63 +182,18 @@ class GuidedSearch final : public AskTellSearch {
   void stop() override;
   const SearchResult& result() const override;
   SearchResult take_result() override;
-  /// The full result (retrains, time split); the driver adds its own times.
-  GuidedResult take_guided_result();
   Direction direction() const override;
-  std::optional<RetrainJob> take_retrain_job() override;
-  Surrogate* model() override;
-  void retrain_finished(RetrainRecord record, std::unique_ptr<Surrogate> trained) override;
-  double seconds_scoring() const override;
+  void settle() override;
+  void set_recorder(SearchRecorder* recorder) override;
+  void begin_replay() override;
+  bool replay_event(std::string_view kind) override;
+  void end_replay() override;
+  /// The model ranking now (for inspection; owned by the search).
+  const Surrogate& model() const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-/// Runs a retrain job for a driver: synchronously (trains search.model() now) or, for an
-/// asynchronous job, on a copy in a background task; poll() hands a finished copy back to the
-/// search. A failed fit is rethrown by run()/poll() on the driver's thread (never std::terminate).
-class RetrainRunner {
- public:
-  /// `synchronous_only`: an asynchronous job's copy is trained at once on the calling thread and
-  /// handed back before run() returns (the simulated executor: retrains take no simulated time
-  /// and the run stays deterministic).
-  explicit RetrainRunner(bool synchronous_only = false);
-  ~RetrainRunner();  // waits for a copy still training
-  /// Takes and runs the search's pending job, if any: returns the seconds of a synchronous fit, 0
-  /// for an asynchronous one just started, -1 if the search had no job.
-  double run(AskTellSearch& search);
-  /// Hands a finished asynchronous copy to the search; with `wait`, waits for it first.
-  void poll(AskTellSearch& search, bool wait);
-  /// Up to `n` candidates from `search`, running the retrains it asks for on the way. After a
-  /// retrain the asking goes on until n are filled, so a journal replay meets a retrain and the
-  /// candidates planned right after it together, as the original run did. `driver_idle`: nothing
-  /// is in flight, so when the search proposes nothing it waits for a copy still training.
-  std::vector<Candidate> ask(AskTellSearch& search, std::size_t n, bool driver_idle);
-  bool busy() const;
-  double seconds_training() const { return seconds_; }
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-  double seconds_ = 0;
-  bool synchronous_only_;
-};
-
-/// Runs predictor-guided evolution to the budget. `model` may be replaced by a retrained copy in
-/// asynchronous mode (never concurrently used by two threads). Synchronous mode is deterministic
-/// for a seed, whatever the thread count; asynchronous mode depends on timing by nature, but never
-/// loses a result: results that arrive while a copy trains go into the next retrain.
-GuidedResult run_guided_search(const SearchSpace& space, Evaluator& evaluator, std::unique_ptr<Surrogate>& model,
-                               const GuidedOptions& options, GuidedObserver* observer = nullptr);
-
-/// Runs one guided search per seed. `parallel_runs` searches run at once (oneTBB); each gets its
-/// own evaluator and surrogate from the factories (called on the worker thread). With
-/// synchronous retraining every result depends only on its seed. `on_done(i)` is serialised.
-std::vector<GuidedResult> run_guided_searches(const SearchSpace& space,
-                                              const EvaluatorFactory& make_evaluator,
-                                              const std::function<std::unique_ptr<Surrogate>()>& make_surrogate,
-                                              const GuidedOptions& options, std::span<const std::uint64_t> seeds,
-                                              int parallel_runs, const std::function<void(std::size_t)>& on_done = {});
 
 }  // namespace nas

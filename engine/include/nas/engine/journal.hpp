@@ -79,15 +79,17 @@ class Journal {
 };
 
 /// An ask/tell search that writes everything to a journal, and replays a journal into a fresh
-/// search. Wraps `inner` (which must outlive it); the retrain protocol is passed through.
-class JournaledSearch final : public AskTellSearch {
+/// search. Wraps `inner` (which must outlive it) and records what the inner search reports
+/// (SearchRecorder: retrains, timing-dependent events such as a model swap).
+class JournaledSearch final : public AskTellSearch, private SearchRecorder {
  public:
   JournaledSearch(AskTellSearch& inner, const SearchSpace& space, Journal& journal, std::uint64_t run_seed);
+  ~JournaledSearch() override;
   /// Replays the recorded events into the inner search: asks are repeated (and checked against
   /// the journal: a different candidate means the configuration or the code changed, and throws
-  /// DataError), results and failures are told as recorded, and surrogate retrains the search asks
-  /// for on the way are run synchronously. Candidates asked but never answered are handed out
-  /// again by the next ask(). Returns the number of results replayed.
+  /// DataError), results and failures are told as recorded, and recorded timing-dependent events
+  /// are handed back at the same points (AskTellSearch::replay_event). Candidates asked but never
+  /// answered are handed out again by the next ask(). Returns the number of results replayed.
   std::size_t replay();
   std::vector<Candidate> ask(std::size_t n) override;
   void tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info = {}) override;
@@ -98,17 +100,16 @@ class JournaledSearch final : public AskTellSearch {
   const SearchResult& result() const override { return inner_.result(); }
   SearchResult take_result() override { return inner_.take_result(); }
   Direction direction() const override { return inner_.direction(); }
-  std::optional<RetrainJob> take_retrain_job() override { return inner_.take_retrain_job(); }
-  Surrogate* model() override { return inner_.model(); }
-  void retrain_finished(RetrainRecord r, std::unique_ptr<Surrogate> m) override;
-  double seconds_scoring() const override { return inner_.seconds_scoring(); }
+  void settle() override { inner_.settle(); }
 
  private:
+  void event(std::string_view kind) override;
+  void retrained(const RetrainRecord& r) override;
+
   AskTellSearch& inner_;
   const SearchSpace& space_;
   Journal& journal_;
   std::uint64_t run_seed_;
-  void record_retrain(RetrainRecord r);
   std::vector<Candidate> resubmit_;  // asked before the crash, never answered
 };
 

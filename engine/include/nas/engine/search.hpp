@@ -1,7 +1,8 @@
 #pragma once
-// The search loop: random search and regularised evolution (and, through the same records and
-// observers, predictor-guided evolution). Results depend only on the options and the seed, never
-// on the number of threads.
+// What every search shares: options of random search and regularised evolution, the records of a
+// run (trajectory, failures, result), observers, evaluator factories, deduplication and the
+// parallel child generator. Searches are ask/tell objects (ask_tell.hpp, registry.hpp) run by
+// run() (run.hpp). Results depend only on the options and the seed, never on the number of threads.
 #include <cstdint>
 #include <concepts>
 #include <functional>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "nas/core/evaluator.hpp"
+#include "nas/engine/retrain_record.hpp"
 #include "nas/mutation/search_space.hpp"
 
 namespace nas {
@@ -80,10 +82,23 @@ struct SearchResult {
   bool stopped_by_observer = false;
   bool space_exhausted = false;
   bool too_many_failures = false;  // stopped after SearchOptions::max_failures failed evaluations
+  // Searches with a model (guided); empty or zero for the others.
+  std::vector<RetrainRecord> retrains;
+  double seconds_training = 0;    // inside Surrogate::fit (on the search thread, or in the background)
+  double seconds_waiting = 0;     // of those, the fits the search waited for (not overlapped with evaluations)
+  double seconds_scoring = 0;     // inside Surrogate::score
+  double seconds_evaluating = 0;  // inside Evaluator::evaluate
+  double seconds_engine = 0;      // everything else on the search thread
+  std::size_t candidates_scored = 0;
+  std::string device;             // where the model ran (Surrogate::device()); empty without one
   /// Best reported value after `queries` queries (the last record at or before it).
   double best_reported_at(std::size_t queries) const;
   std::string brief() const;
 };
+
+/// The result of every search; guided searches fill in the model's part (the name is kept for
+/// readers of earlier versions).
+using GuidedResult = SearchResult;
 
 /// Hooks on a running search. Called on the search's own thread.
 class SearchObserver {
@@ -136,19 +151,5 @@ std::vector<Genome> generate_children(const SearchSpace& space, std::span<const 
                                       std::size_t per_parent, std::uint64_t seed, const EvaluatedSet& seen,
                                       std::vector<ArchitectureHash>* hashes = nullptr,
                                       std::vector<std::size_t>* parent_of = nullptr);
-
-/// Runs one search to its budget (or until the observer stops it or the space is exhausted).
-SearchResult run_search(const SearchSpace& space, Evaluator& evaluator, const SearchOptions& options,
-                        SearchObserver* observer = nullptr);
-
-/// Runs one search per seed, in parallel over seeds on `threads` threads (0 = all cores).
-/// `make_evaluator(seed)` is called once per run; `on_done(i)` after run i finishes (any thread,
-/// serialised). Result i belongs to seeds[i].
-std::vector<SearchResult> run_searches(const SearchSpace& space, const EvaluatorFactory& make_evaluator,
-                                       const SearchOptions& options, std::span<const std::uint64_t> seeds,
-                                       int threads, const std::function<void(std::size_t)>& on_done = {});
-
-/// Runs `fn` inside a oneTBB arena of `threads` threads (0 = all cores).
-void with_threads(int threads, const std::function<void()>& fn);
 
 }  // namespace nas

@@ -5,7 +5,6 @@
 #include <string>
 #include <string_view>
 
-#include "nas/engine/guided.hpp"
 #include "nas/engine/search.hpp"
 #include "nas/mutation/search_space.hpp"
 
@@ -41,8 +40,7 @@ struct RunSummary {
 };
 
 /// Summarises one run of a search with budget `budget` over `space`. `resources` as known to the
-/// caller (the guided result's device_used fills device_used when empty). Thread-safe (reads only).
+/// caller (the result's device fills device_used when empty). Thread-safe (reads only).
 RunSummary summarize(const SearchResult& r, const SearchSpace& space, std::size_t budget, Resources resources = {});
-RunSummary summarize(const GuidedResult& r, const SearchSpace& space, std::size_t budget, Resources resources = {});
 
 }  // namespace nas

@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "nas/core/evaluator.hpp"
 #include "nas/engine/ask_tell.hpp"
+#include "nas/engine/executors.hpp"
 
 namespace nas {
 
@@ -24,7 +26,8 @@ struct WorkOutcome {
   std::string reason;
   std::exception_ptr fatal;
   int worker = -1;  // the pool's worker index (local: thread 0..W-1; MPI: the rank)
-  std::chrono::steady_clock::time_point finished;
+  std::chrono::steady_clock::time_point finished;  // wall-clock pools
+  double finished_at = -1;  // pools with a clock of their own (clock()): seconds on it
 };
 
 /// Evaluates `out.candidate` with `ev` and sorts what happens into `out`. Never throws.
@@ -44,6 +47,9 @@ class WorkerPool {
   /// dropped; evaluations already running finish, or not, on their own; later collects of them
   /// must not be made. Default: nothing.
   virtual void cancel() {}
+  /// A pool with a clock of its own (simulated time) returns its time now, in seconds, and sets
+  /// WorkOutcome::finished_at; wall-clock pools return nullopt (the driver reads the wall clock).
+  virtual std::optional<double> clock() const { return std::nullopt; }
 };
 
 /// `workers` threads of this process, each owning an evaluator from `make_evaluator(run_seed)`
@@ -51,5 +57,18 @@ class WorkerPool {
 /// being built is reported as a fatal outcome of its first candidate. Not thread-safe: drive it
 /// from one thread. The destructor stops and joins the threads (it waits for running evaluations).
 std::unique_ptr<WorkerPool> make_local_pool(const EvaluatorFactory& make_evaluator, std::uint64_t run_seed, std::size_t workers);
+
+/// Evaluates on the driving thread, inside submit(), one evaluator from `make_evaluator(run_seed)`
+/// (built on the first submit); outcomes are collected in submission order. Capacity 1.
+std::unique_ptr<WorkerPool> make_inline_pool(const EvaluatorFactory& make_evaluator, std::uint64_t run_seed);
+
+/// `workers` simulated workers on a virtual clock (clock()): an evaluation runs at submission
+/// (one evaluator from `make_evaluator(run_seed)`, on the driving thread) and takes `cost`'s
+/// simulated seconds, drawn with a generator seeded from (run seed, candidate id), on the lowest
+/// free worker; collect() returns the outcome that finishes first (ties: the lower candidate id)
+/// and moves the clock to its end. Deterministic for a seed. Throws OptionError from submit() for
+/// a duration that is not finite and >= 0.
+std::unique_ptr<WorkerPool> make_simulated_pool(const EvaluatorFactory& make_evaluator, std::uint64_t run_seed, std::size_t workers,
+                                                CostModel cost);
 
 }  // namespace nas

@@ -1,0 +1,61 @@
+#include "nas/engine/evolution_state.hpp"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "loop_common.hpp"
+
+namespace nas {
+
+std::optional<Genome> EvolutionState::fresh_random(Rng& rng) {
+  auto g = detail::fresh_random(space_, seen_, rng);
+  if (!g) result_.space_exhausted = true;
+  return g;
+}
+
+Candidate EvolutionState::record(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info) {
+  const auto it = pending_.find(id);
+  if (it == pending_.end()) throw std::invalid_argument(fmt::format("tell: candidate {} is not in flight", id));
+  Candidate c = std::move(it->second);
+  pending_.erase(it);
+  QueryRecord q = detail::next_record(result_.trajectory, c.arch, e, direction_);
+  q.worker = info.worker;
+  q.submitted = info.submitted;
+  q.finished = info.finished;
+  result_.trajectory.push_back(q);
+  if (limits_.population_size > 0) {
+    population_.push_back(result_.trajectory.size() - 1);
+    // Aging: once the population is full, each newcomer retires the oldest member, whatever its fitness.
+    while (population_.size() > limits_.population_size) population_.pop_front();
+  }
+  if (observer_ && !observer_->on_evaluation(result_.trajectory.back())) result_.stopped_by_observer = true;
+  return c;
+}
+
+Candidate EvolutionState::record_failure(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info) {
+  const auto it = pending_.find(id);
+  if (it == pending_.end()) throw std::invalid_argument(fmt::format("tell_failure: candidate {} is not in flight", id));
+  Candidate c = std::move(it->second);
+  pending_.erase(it);
+  if (limits_.retry_failed) seen_.erase(c.arch, hash(c.arch));
+  result_.failures.push_back({id, c.arch, kind, reason, info.worker, info.submitted, info.finished});
+  const std::size_t cap = limits_.max_failures ? limits_.max_failures : limits_.budget;
+  if (result_.failures.size() >= cap) result_.too_many_failures = true;
+  return c;
+}
+
+std::size_t EvolutionState::tournament(Rng& rng, std::size_t size) const {
+  std::vector<std::size_t> pos(population_.size());
+  for (std::size_t i = 0; i < pos.size(); ++i) pos[i] = i;
+  const std::size_t s = std::min(size, pos.size());
+  std::size_t best = population_[0];
+  for (std::size_t i = 0; i < s; ++i) {
+    std::swap(pos[i], pos[i + rng.below(pos.size() - i)]);
+    const std::size_t c = population_[pos[i]];
+    if (i == 0 || better(direction_, history()[c].signal, history()[best].signal)) best = c;
+  }
+  return best;
+}
+
+}  // namespace nas

@@ -1,0 +1,64 @@
+#include "nas/engine/registry.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "nas/core/errors.hpp"
+
+namespace nas {
+namespace {
+
+std::unique_ptr<AskTellSearch> make_evolution(Algorithm a, const SearchSettings& s, const SearchContext& c) {
+  SearchOptions o = s.evolution;
+  o.algorithm = a;
+  o.seed = c.seed;
+  return std::make_unique<EvolutionSearch>(c.space, o, c.direction, c.observer);
+}
+
+std::unique_ptr<AskTellSearch> make_guided(const SearchSettings& s, const SearchContext& c) {
+  GuidedOptions o = s.guided;
+  o.seed = c.seed;
+  return std::make_unique<GuidedSearch>(c.space, o, c.direction, s.surrogate(), c.observer, c.steady_state, c.trainer);
+}
+
+// The list. A new search: its file in engine/src/ and one line here.
+std::vector<SearchInfo> make_registry() {
+  std::vector<SearchInfo> v;
+  v.push_back({"random", "uniformly random architectures, none twice", false, false,
+               [](const SearchSettings& s, const SearchContext& c) { return make_evolution(Algorithm::random, s, c); }});
+  v.push_back({"rea", "regularised evolution (Real et al. 2019): aging population, tournament, one mutation", false, true,
+               [](const SearchSettings& s, const SearchContext& c) { return make_evolution(Algorithm::rea, s, c); }});
+  v.push_back({"guided", "predictor-guided evolution: children ranked in one batch by a surrogate retrained online", true, true, make_guided});
+  return v;
+}
+
+}  // namespace
+
+const std::vector<SearchInfo>& searches() {
+  static const std::vector<SearchInfo> registry = make_registry();
+  return registry;
+}
+
+std::vector<std::string> search_names() {
+  std::vector<std::string> names;
+  for (const auto& s : searches()) names.push_back(s.name);
+  return names;
+}
+
+const SearchInfo& search_info(std::string_view name) {
+  for (const auto& s : searches())
+    if (s.name == name) return s;
+  throw OptionError(fmt::format("--algo {}: unknown search; expected one of {}", name, fmt::join(search_names(), ", ")));
+}
+
+std::size_t budget_of(const SearchInfo& info, const SearchSettings& settings) {
+  return info.needs_surrogate ? settings.guided.budget : settings.evolution.budget;
+}
+
+SearchFactory search_factory(std::string_view name, SearchSettings settings) {
+  const SearchInfo& info = search_info(name);
+  if (info.needs_surrogate && !settings.surrogate) throw OptionError(fmt::format("--algo {}: needs a surrogate (predictor) factory", name));
+  return [&info, s = std::move(settings)](const SearchContext& c) { return info.make(s, c); };
+}
+
+}  // namespace nas
