@@ -6,7 +6,7 @@
 #include "nas/datasets/registry.hpp"
 #include "options.hpp"
 #include "nas/engine/executors.hpp"
-#include "nas/mutation/search_space.hpp"
+#include "nas/mutation/spaces.hpp"
 
 namespace nas::app {
 

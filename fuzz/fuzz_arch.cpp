@@ -9,7 +9,7 @@
 
 #include "nas/core/errors.hpp"
 #include "nas/core/rng.hpp"
-#include "nas/mutation/search_space.hpp"
+#include "nas/mutation/spaces.hpp"
 
 namespace {
 [[noreturn]] void violated(const char* what, std::string_view space, const std::string& text) {

@@ -10,11 +10,10 @@
 #include "nas/mutation/macro.hpp"
 #include "nas/mutation/nbgraph.hpp"
 #include "nas/mutation/transnas.hpp"
-#include "nas/mutation/search_space.hpp"
+#include "nas/core/toy_space.hpp"
+#include "nas/mutation/spaces.hpp"
 
 namespace nas {
-
-std::string ArchitectureHash::hex() const { return fmt::format("{:016x}{:016x}", hi, lo); }
 
 ArchitectureHash md5(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -29,22 +28,42 @@ ArchitectureHash md5(std::string_view text) {
 
 std::string md5_hex(std::string_view text) { return md5(text).hex(); }
 
-Genome SearchSpace::at(std::uint64_t) const {
-  throw std::logic_error(fmt::format("search space '{}' cannot be enumerated", name()));
+namespace {
+template <class S, class... A>
+std::function<std::unique_ptr<SearchSpace>()> make(A... a) {
+  return [=] { return std::make_unique<S>(a...); };
 }
 
-std::vector<std::string> space_names() { return {"nb201", "nb101", "darts", "macro", "graph", "graph-proteins", "transnas-micro"}; }
+// The list. A new space: its class and one line here.
+std::vector<SpaceInfo> make_registry() {
+  return {
+      {"nb201", "NAS-Bench-201 cell: 6 edges x 5 ops (15,625 cells)", make<nb201::Space>()},
+      {"nb101", "NAS-Bench-101 cell: a DAG of up to 7 nodes and 9 edges, 3 ops", make<nb101::Space>()},
+      {"darts", "DARTS genotype: normal and reduction cells of 4 nodes, 2 inputs each, 7 ops", make<darts::Space>()},
+      {"macro", "NAS-Bench-Macro: 8 layers x 3 choices (6,561 networks)", make<macro::Space>()},
+      {"graph", "NAS-Bench-Graph: 4-node GNN cells, 9 ops", make<nbgraph::Space>()},
+      {"graph-proteins", "NAS-Bench-Graph on proteins: its 5-op space", make<nbgraph::Space>(nbgraph::OpSet::proteins)},
+      {"transnas-micro", "TransNAS-Bench-101 micro cell: 6 edges x 4 ops (4,096 cells)", make<transnas::MicroSpace>()},
+      {"toy", "a toy categorical space (8 positions x 4 ops), for tests and examples: no benchmark", make<ToySpace>(8, 4)},
+  };
+}
+}  // namespace
+
+const std::vector<SpaceInfo>& spaces() {
+  static const std::vector<SpaceInfo> registry = make_registry();
+  return registry;
+}
+
+std::vector<std::string> space_names() {
+  std::vector<std::string> names;
+  for (const auto& s : spaces()) names.push_back(s.name);
+  return names;
+}
 
 std::unique_ptr<SearchSpace> make_space(std::string_view name) {
-  if (name == "nb201") return std::make_unique<nb201::Space>();
-  if (name == "nb101") return std::make_unique<nb101::Space>();
-  if (name == "darts") return std::make_unique<darts::Space>();
-  if (name == "macro") return std::make_unique<macro::Space>();
-  if (name == "graph") return std::make_unique<nbgraph::Space>();
-  if (name == "graph-proteins") return std::make_unique<nbgraph::Space>(nbgraph::OpSet::proteins);
-  if (name == "transnas-micro") return std::make_unique<transnas::MicroSpace>();
-  throw OptionError(fmt::format("unknown search space '{}'; expected one of: {}", name,
-                                fmt::join(space_names(), ", ")));
+  for (const auto& s : spaces())
+    if (s.name == name) return s.make();
+  throw OptionError(fmt::format("unknown search space '{}'; expected one of: {}", name, fmt::join(space_names(), ", ")));
 }
 
 void check_architecture_text(std::string_view space, std::string_view text) {

@@ -1,4 +1,5 @@
 #include "nas/mutation/darts.hpp"
+#include "nas/mutation/hash.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>

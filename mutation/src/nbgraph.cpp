@@ -1,4 +1,5 @@
 #include "nas/mutation/nbgraph.hpp"
+#include "nas/mutation/hash.hpp"
 
 #include <algorithm>
 #include <stdexcept>

@@ -1,4 +1,5 @@
 #include "nas/mutation/categorical.hpp"
+#include "nas/mutation/hash.hpp"
 #include "nas/mutation/transnas.hpp"
 
 #include <algorithm>

@@ -27,7 +27,7 @@
 #include "nas/engine/run.hpp"
 #include "nas/engine/summary.hpp"
 #include <tbb/info.h>
-#include "nas/mutation/search_space.hpp"
+#include "nas/mutation/spaces.hpp"
 #include "nas/predictor/factory.hpp"
 #include "run_options.hpp"
 

@@ -8,7 +8,7 @@
 #include "../test_data.hpp"
 #include "nas/core/errors.hpp"
 #include "nas/mutation/nb101.hpp"
-#include "nas/mutation/search_space.hpp"
+#include "nas/mutation/spaces.hpp"
 #include "sample_csv.hpp"
 
 using namespace nas;

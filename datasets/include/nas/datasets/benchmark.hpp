@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "nas/core/evaluator.hpp"
-#include "nas/mutation/search_space.hpp"
+#include "nas/mutation/spaces.hpp"
 
 namespace nas::datasets {
 

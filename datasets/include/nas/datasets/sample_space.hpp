@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "nas/datasets/benchmark.hpp"
-#include "nas/mutation/search_space.hpp"
+#include "nas/mutation/spaces.hpp"
 
 namespace nas::datasets {
 

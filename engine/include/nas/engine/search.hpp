@@ -14,7 +14,7 @@
 
 #include "nas/core/evaluator.hpp"
 #include "nas/engine/retrain_record.hpp"
-#include "nas/mutation/search_space.hpp"
+#include "nas/core/search_space.hpp"
 
 namespace nas {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "nas/engine/search.hpp"
-#include "nas/mutation/search_space.hpp"
+#include "nas/core/search_space.hpp"
 
 namespace nas {
 

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "nas/mutation/search_space.hpp"
+#include "nas/mutation/spaces.hpp"
 
 namespace nas::darts {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "nas/mutation/search_space.hpp"
+#include "nas/mutation/spaces.hpp"
 
 namespace nas::nb101 {
 

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "nas/mutation/nb201.hpp"
-#include "nas/mutation/search_space.hpp"
+#include "nas/mutation/spaces.hpp"
 
 namespace nas::transnas {
 

@@ -9,8 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "nas/mutation/graph_view.hpp"
-#include "nas/mutation/search_space.hpp"
+#include "nas/core/graph_view.hpp"
+#include "nas/mutation/spaces.hpp"
 
 namespace nas::predictor {
 

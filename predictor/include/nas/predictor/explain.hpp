@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "nas/core/surrogate.hpp"
-#include "nas/mutation/graph_view.hpp"
+#include "nas/core/graph_view.hpp"
 
 namespace nas::predictor {
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "nas/core/surrogate.hpp"
-#include "nas/mutation/search_space.hpp"
+#include "nas/mutation/spaces.hpp"
 
 namespace nas::predictor {
 

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "nas/core/genome.hpp"
-#include "nas/mutation/search_space.hpp"
+#include "nas/mutation/spaces.hpp"
 
 namespace nas::training {
 

@@ -1,20 +1,27 @@
 #pragma once
 // The search-space concept, as a runtime interface so the engine, the predictors and the apps work
-// on every space through one type (no `if (space == ...)`). Implementations are immutable after
-// construction: every method is const and thread-safe.
+// on every space through one type (no `if (space == ...)`). Implementations (mutation/, and the
+// toy space of toy_space.hpp) are immutable after construction: every method is const and
+// thread-safe. The spaces are registered by name in mutation/spaces.hpp.
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "nas/core/architecture_hash.hpp"
 #include "nas/core/genome.hpp"
-#include "nas/mutation/graph_view.hpp"
-#include "nas/mutation/hash.hpp"
+#include "nas/core/graph_view.hpp"
 #include "nas/core/rng.hpp"
 
 namespace nas {
+
+/// Architecture strings longer than this are refused by every space's parse() before any other
+/// check (the longest real one, a DARTS genotype, is about 420 bytes), so that a wrong input of
+/// megabytes gets a short message rather than one that quotes it whole.
+inline constexpr std::size_t kMaxArchitectureText = 4096;
 
 class SearchSpace {
  public:
@@ -51,20 +58,27 @@ class SearchSpace {
 
   /// Number of architectures if the space can be enumerated, else nullopt.
   virtual std::optional<std::uint64_t> size() const { return std::nullopt; }
-  /// The index-th architecture, 0 <= index < *size(). Only for enumerable spaces.
-  virtual Genome at(std::uint64_t index) const;
+  /// The index-th architecture, 0 <= index < *size(). Only for enumerable spaces: throws
+  /// std::logic_error elsewhere.
+  virtual Genome at(std::uint64_t /*index*/) const {
+    throw std::logic_error("search space '" + std::string(name()) + "' cannot be enumerated");
+  }
+
+  /// The valid architectures one step away from `g` (local search's neighbourhood), in a fixed
+  /// order, without `g` itself. Default: every valid genome that differs from `g` in exactly one
+  /// byte (for the categorical encodings of these spaces: one op or one edge changed). A space
+  /// whose mutation step is larger overrides it. `g` must be valid.
+  virtual std::vector<Genome> neighbours(const Genome& g) const {
+    std::vector<Genome> out;
+    for (std::size_t i = 0; i < g.size(); ++i)
+      for (int v = 0; v < 256; ++v) {
+        if (v == g[i]) continue;
+        Genome n = g;
+        n[i] = static_cast<std::uint8_t>(v);
+        if (valid(n)) out.push_back(n);
+      }
+    return out;
+  }
 };
-
-/// Architecture strings longer than this are refused by every space's parse() before any other
-/// check (the longest real one, a DARTS genotype, is about 420 bytes), so that a wrong input of
-/// megabytes gets a short message rather than one that quotes it whole.
-inline constexpr std::size_t kMaxArchitectureText = 4096;
-/// Throws ParseError ("<space>: a string of N bytes; ...") when `text` is longer than the limit.
-void check_architecture_text(std::string_view space, std::string_view text);
-
-/// Creates a space by name ("nb201"); throws OptionError for an unknown name.
-std::unique_ptr<SearchSpace> make_space(std::string_view name);
-/// Names accepted by make_space.
-std::vector<std::string> space_names();
 
 }  // namespace nas

@@ -1,0 +1,187 @@
+// The contract every registered search keeps (ask_tell.hpp), checked on the toy space so that it
+// needs no data: ask gives distinct new candidates within the budget; tell and tell_failure take
+// each in-flight id once and refuse others; failures are not charged; in_flight and finished
+// say the truth; stop ends the asking; the budget is spent exactly; results do not depend on the
+// order of tells being deterministic per order; every executor runs it; a journal resumes it.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <unistd.h>
+#include <stdexcept>
+#include <unordered_set>
+
+#include "nas/core/toy_space.hpp"
+#include "nas/engine/journal.hpp"
+#include "nas/engine/registry.hpp"
+#include "nas/engine/run.hpp"
+#include "toy_surrogate.hpp"
+
+using namespace nas;
+
+namespace {
+
+const ToySpace& toy() {
+  static const ToySpace space(8, 4);
+  return space;
+}
+
+SearchSettings settings(std::size_t budget) {
+  SearchSettings s;
+  s.evolution.budget = s.guided.budget = budget;
+  s.guided.initial_samples = 5;
+  s.guided.children_per_parent = 10;
+  s.surrogate = [] { return std::make_unique<test::NearestSurrogate>(); };
+  return s;
+}
+
+std::unique_ptr<AskTellSearch> make(const std::string& name, std::size_t budget, std::uint64_t seed, SearchObserver* obs = nullptr) {
+  return search_factory(name, settings(budget))(SearchContext{toy(), Direction::maximise, seed, obs, false, TrainerKind::in_thread});
+}
+
+void no_duplicates(const SearchResult& r) {
+  std::unordered_set<Genome, GenomeHasher> seen;
+  for (const auto& q : r.trajectory) CHECK(seen.insert(q.arch).second);
+  for (const auto& f : r.failures) CHECK(seen.insert(f.arch).second);
+}
+
+}  // namespace
+
+TEST_CASE("search contract: every registered search", "[core][contract]") {
+  REQUIRE(search_names().size() >= 3);
+  for (const auto& name : search_names()) {
+    INFO("search " << name);
+    ToyEvaluator ev(toy(), 1);
+
+    // ask: distinct ids and cells, valid, in flight.
+    auto s = make(name, 30, 7);
+    CHECK_FALSE(s->finished());
+    CHECK(s->in_flight() == 0);
+    std::vector<Candidate> first = s->ask(1);
+    REQUIRE(first.size() == 1);
+    CHECK(toy().valid(first[0].arch));
+    CHECK(s->in_flight() == 1);
+
+    // tell: the id once; unknown and repeated ids refused, nothing recorded for them.
+    CHECK_THROWS_AS(s->tell(first[0].id + 1000, ev.evaluate(first[0].arch)), std::invalid_argument);
+    s->tell(first[0].id, ev.evaluate(first[0].arch));
+    CHECK(s->in_flight() == 0);
+    CHECK(s->result().trajectory.size() == 1);
+    CHECK_THROWS_AS(s->tell(first[0].id, ev.evaluate(first[0].arch)), std::invalid_argument);
+    CHECK_THROWS_AS(s->tell_failure(first[0].id, FailureKind::error, "x"), std::invalid_argument);
+    CHECK(s->result().trajectory.size() == 1);
+
+    // tell_failure: recorded, not charged to the budget.
+    std::vector<Candidate> c = s->ask(1);
+    REQUIRE(c.size() == 1);
+    s->tell_failure(c[0].id, FailureKind::diverged, "synthetic");
+    CHECK(s->result().failures.size() == 1);
+    CHECK(s->result().failures[0].kind == FailureKind::diverged);
+    CHECK(s->result().trajectory.size() == 1);
+
+    // To the end, several in flight, told in reverse order: the budget exactly, ids unique.
+    std::unordered_set<std::uint64_t> ids{first[0].id, c[0].id};
+    while (!s->done()) {
+      auto batch = s->ask(3);
+      CHECK(batch.size() <= 3);
+      if (batch.empty()) {
+        REQUIRE(s->in_flight() == 0);  // nothing to tell and nothing asked: only when finished
+        REQUIRE(s->finished());
+        break;
+      }
+      CHECK(s->in_flight() == batch.size());
+      for (const auto& b : batch) {
+        CHECK(ids.insert(b.id).second);
+        CHECK(toy().valid(b.arch));
+      }
+      for (auto it = batch.rbegin(); it != batch.rend(); ++it) s->tell(it->id, ev.evaluate(it->arch));
+    }
+    s->settle();
+    CHECK(s->finished());
+    CHECK(s->ask(1).empty());
+    CHECK(s->result().trajectory.size() == 30);
+    no_duplicates(s->result());
+    for (std::size_t i = 0; i < s->result().trajectory.size(); ++i) CHECK(s->result().trajectory[i].query == i + 1);
+
+    // stop: no more asks; those in flight may still be told.
+    auto t = make(name, 30, 8);
+    auto two = t->ask(2);
+    REQUIRE(!two.empty());
+    t->stop();
+    CHECK(t->finished());
+    CHECK(t->ask(1).empty());
+    for (const auto& x : two) t->tell(x.id, ev.evaluate(x.arch));
+    CHECK(t->done());
+    CHECK(t->result().stopped_by_observer);
+
+    // Deterministic: the same seed and the same order of tells, the same trajectory.
+    auto u = make(name, 30, 7), v = make(name, 30, 7);
+    for (auto* w : {u.get(), v.get()})
+      for (auto b = w->ask(2); !b.empty(); b = w->ask(2))
+        for (const auto& x : b) w->tell(x.id, ev.evaluate(x.arch));
+    REQUIRE(u->result().trajectory.size() == v->result().trajectory.size());
+    for (std::size_t i = 0; i < u->result().trajectory.size(); ++i) CHECK(u->result().trajectory[i].arch == v->result().trajectory[i].arch);
+  }
+}
+
+TEST_CASE("search contract: every registered search runs on every executor, sync and async", "[core][contract]") {
+  for (const auto& name : search_names()) {
+    for (auto kind : {ExecutorOptions::Kind::inline_, ExecutorOptions::Kind::local, ExecutorOptions::Kind::simulated})
+      for (auto mode : {ExecutorOptions::Mode::sync, ExecutorOptions::Mode::async}) {
+        INFO(name << " on " << executor_kind_name(kind) << " " << executor_mode_name(mode));
+        RunOptions o;
+        o.executor.kind = kind;
+        o.executor.mode = mode;
+        o.executor.workers = kind == ExecutorOptions::Kind::inline_ ? 1 : 4;
+        if (kind == ExecutorOptions::Kind::simulated) o.executor.cost = parse_cost_model("lognormal:10,0.5");
+        o.seeds = {1, 2};
+        o.threads = 2;
+        const auto runs = run(toy(), search_factory(name, settings(40)), [&](std::uint64_t s) { return std::make_unique<ToyEvaluator>(toy(), s); }, o);
+        REQUIRE(runs.size() == 2);
+        for (const auto& r : runs) {
+          CHECK(r.trajectory.size() == 40);
+          no_duplicates(r);
+        }
+      }
+  }
+}
+
+namespace {
+/// The toy objective, until `die_after` evaluations: then a fatal error (a crash, for the journal).
+class Dying final : public Evaluator {
+ public:
+  Dying(std::uint64_t seed, std::size_t die_after) : ev_(toy(), seed), left_(die_after) {}
+  Evaluation evaluate(const Genome& g) override {
+    if (left_ == 0) throw std::runtime_error("killed");
+    --left_;
+    return ev_.evaluate(g);
+  }
+  std::uint64_t queries() const override { return ev_.queries(); }
+
+ private:
+  ToyEvaluator ev_;
+  std::size_t left_;
+};
+}  // namespace
+
+TEST_CASE("search contract: every registered search resumes from its journal as if never killed", "[core][contract][journal]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("nas-contract-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  for (const auto& name : search_names()) {
+    INFO("search " << name);
+    RunOptions o;
+    o.seeds = {5};
+    const auto ref = run(toy(), search_factory(name, settings(40)), [](std::uint64_t s) { return std::make_unique<ToyEvaluator>(toy(), s); }, o)[0];
+    const std::string path = (dir / (name + ".sqlite")).string();
+    auto journal = Journal::open(path, "contract " + name, "toy");
+    o.journal = journal.get();
+    CHECK_THROWS_WITH(run(toy(), search_factory(name, settings(40)), [](std::uint64_t s) { return std::make_unique<Dying>(s, 17); }, o), "killed");
+    CHECK_FALSE(journal->finished(5));
+    CHECK(journal->count(5, JournalEvent::Kind::result) == 17);
+    const auto resumed = run(toy(), search_factory(name, settings(40)), [](std::uint64_t s) { return std::make_unique<ToyEvaluator>(toy(), s); }, o)[0];
+    CHECK(journal->finished(5));
+    REQUIRE(resumed.trajectory.size() == ref.trajectory.size());
+    for (std::size_t i = 0; i < ref.trajectory.size(); ++i) CHECK(resumed.trajectory[i].arch == ref.trajectory[i].arch);
+    CHECK(resumed.retrains.size() == ref.retrains.size());
+  }
+  std::filesystem::remove_all(dir);
+}
