@@ -6,6 +6,10 @@
 #include "nas/core/errors.hpp"
 
 namespace nas {
+
+// Searches defined in their own files (a new one: its file, this declaration, its entry below).
+std::unique_ptr<AskTellSearch> make_local_search(const SearchOptions& options, const SearchContext& c);
+
 namespace {
 
 std::unique_ptr<AskTellSearch> make_evolution(Algorithm a, const SearchSettings& s, const SearchContext& c) {
@@ -29,6 +33,8 @@ std::vector<SearchInfo> make_registry() {
   v.push_back({"rea", "regularised evolution (Real et al. 2019): aging population, tournament, one mutation", false, true,
                [](const SearchSettings& s, const SearchContext& c) { return make_evolution(Algorithm::rea, s, c); }});
   v.push_back({"guided", "predictor-guided evolution: children ranked in one batch by a surrogate retrained online", true, true, make_guided});
+  v.push_back({"local-search", "local search (White et al. 2021): first better one-op neighbour, random restart at a local optimum", false, false,
+               [](const SearchSettings& s, const SearchContext& c) { return make_local_search(s.evolution, c); }});
   return v;
 }
 
