@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <string>
 
-#include "nas/core/options.hpp"
+#include "nas/study/option_set.hpp"
 
 namespace nas::cli {
 

@@ -14,7 +14,7 @@
 
 #include "commands.hpp"
 #include "cli.hpp"
-#include "experiment.hpp"
+#include "nas/study/experiment.hpp"
 #include "nas/engine/executors.hpp"
 #include "nas/engine/journal.hpp"
 #include "nas/engine/registry.hpp"
@@ -198,9 +198,9 @@ int cmd_bench(int argc, char** argv) {
       Rng r(3);
       const double t = seconds([&] {
         for (std::size_t i = 0; i < n; ++i) {
-          const Candidate c{i, x.space->sample(r), 0.5};
+          const Candidate c{i, x.space->sample(r), 0.5, std::nullopt};
           journal->asked(0, c, x.space->format(c.arch));
-          journal->result(0, i, Evaluation{90, 91, 1, 100}, EvaluationInfo{0, 0, 1});
+          journal->result(0, i, make_evaluation(90, 91, 1, 100), EvaluationInfo{0, 0, 1});
         }
       });
       journal.reset();

@@ -21,7 +21,7 @@
 #include <tbb/info.h>
 
 #include "commands.hpp"
-#include "experiment.hpp"
+#include "nas/study/experiment.hpp"
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
@@ -32,7 +32,7 @@
 #include "nas/predictor/encoding.hpp"
 #include "nas/predictor/explain.hpp"
 #include "nas/predictor/factory.hpp"
-#include "splits.hpp"
+#include "nas/study/splits.hpp"
 
 namespace nas::app {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
-#include "experiment.hpp"
+#include "nas/study/experiment.hpp"
 #include <nlohmann/json.hpp>
 #include "mpi_job.hpp"
 #include "nas/engine/statistics.hpp"
@@ -65,7 +65,7 @@ int cmd_search(int argc, char** argv) {
   const bool with_executor = executor_requested(c);
   // Every run goes through an executor (by default one local worker, synchronous: the historical
   // loop's results) and writes its journal; a journal of the same options resumes the run.
-  const ExecutorOptions xo = executor_options(c, [&](const std::string& name) { return x.column_cost(name); });
+  const ExecutorOptions xo = executor_options(c, [&](const std::string& name) { return x.column_cost(name); }, mpi_workers());
   const auto journal = open_run(c, out, *x.space, "search");
   report_resume(*journal, seeds);
 

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "experiment.hpp"
+#include "nas/study/experiment.hpp"
 #include "cli.hpp"
 #include "nas/core/errors.hpp"
 #include "nas/datasets/csv.hpp"

@@ -15,7 +15,7 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
-#include "experiment.hpp"
+#include "nas/study/experiment.hpp"
 #include <nlohmann/json.hpp>
 #include "nas/engine/run.hpp"
 #include "nas/engine/statistics.hpp"
@@ -178,7 +178,7 @@ int cmd_sweep(int argc, char** argv) {
     }
     a->finish();
     check_budget_fits(*x.space, a->search.budget);
-    executors.push_back(executor_options(*a, [&](const std::string& name) { return x.column_cost(name); }));
+    executors.push_back(executor_options(*a, [&](const std::string& name) { return x.column_cost(name); }, mpi_workers()));
     configs.push_back(std::move(a));
   }
   // One journal per configuration, keyed on its full effective options (seeds excepted: more

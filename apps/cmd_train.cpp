@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "experiment.hpp"
+#include "nas/study/experiment.hpp"
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
@@ -26,7 +26,7 @@
 #include "nas/engine/statistics.hpp"
 #include "nas/core/errors.hpp"
 #include "nas/training/evaluator.hpp"
-#include "plot.hpp"
+#include "nas/study/plot.hpp"
 #include "run_options.hpp"
 
 namespace nas::app {
@@ -111,7 +111,7 @@ int cmd_search_train(SearchConfig& c) {
   // Executor options are checked before the data is loaded (on rank 0; workers take its word).
   std::optional<ExecutorOptions> xo;
   if (!mpi::is_worker()) {
-    xo = executor_options(c);
+    xo = executor_options(c, {}, mpi_workers());
     if (xo->kind == ExecutorOptions::Kind::simulated)
       throw OptionError("--executor simulated is for tables; real training runs on --executor local or mpi");
     check_writable(out);

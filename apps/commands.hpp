@@ -1,8 +1,11 @@
 #pragma once
 // One function per `nas` subcommand; each returns the process exit code.
-#include "options.hpp"
+#include "nas/study/config.hpp"
 
 namespace nas::app {
+// The commands are thin layers over the study library.
+using namespace nas::study;
+
 int cmd_search(int argc, char** argv);
 int cmd_space(int argc, char** argv);
 int cmd_bench(int argc, char** argv);

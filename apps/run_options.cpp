@@ -5,13 +5,15 @@
 
 #include <fmt/format.h>
 
-#include "experiment.hpp"
+#include "nas/study/experiment.hpp"
 #include "mpi_job.hpp"
 #include "cli.hpp"
 #include "nas/datasets/csv.hpp"
 #include "nas/core/errors.hpp"
 
 namespace nas::app {
+
+MpiWorkers mpi_workers() { return {mpi::ranks(), [](double h, double l) { return mpi::pool(h, l); }}; }
 
 bool parse_search_config(SearchConfig& c, int argc, char** argv, const char* command, const char* description) {
   if (!cli::parse(c.options, argc, argv, 2, command, description)) return false;
@@ -23,94 +25,6 @@ bool parse_search_config(SearchConfig& c, int argc, char** argv, const char* com
   }
   c.finish();
   return true;
-}
-
-void write_trajectory(const std::string& out, std::uint64_t seed, const SearchResult& r, const SearchSpace& space, bool with_costs,
-                      bool with_timing) {
-  std::vector<std::string> header{"query", "arch", "signal", "reported", "best_signal", "best_reported"};
-  if (with_costs) header.insert(header.end(), {"train_seconds", "params"});
-  if (with_timing) header.insert(header.end(), {"worker", "submitted", "finished"});
-  datasets::CsvWriter csv(header);
-  for (const auto& q : r.trajectory) {
-    csv << q.query << space.format(q.arch) << q.signal << q.reported << q.best_signal << q.best_reported;
-    if (with_costs) csv << q.cost_seconds << static_cast<long long>(q.parameters);
-    if (with_timing) csv << q.worker << q.submitted << q.finished;
-    csv.end_row();
-  }
-  if (!r.failures.empty()) {
-    datasets::CsvWriter f({"candidate", "arch", "kind", "reason", "worker", "submitted", "finished"});
-    for (const auto& x : r.failures)
-      (f << x.candidate << space.format(x.arch) << failure_kind_name(x.kind) << x.reason << x.worker << x.submitted << x.finished).end_row();
-    write_file(fmt::format("{}/trajectories/seed_{}_failures.csv", out, seed), f.str());
-  }
-  write_file(fmt::format("{}/trajectories/seed_{}.csv", out, seed), csv.str());
-}
-
-std::unique_ptr<Journal> open_journal(const std::string& key, const std::string& dir, const SearchSpace& space) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw OptionError(fmt::format("--out {}: cannot create the folder: {}", dir, ec.message()));
-  return Journal::open(dir + "/journal.sqlite", key, std::string(space.name()));
-}
-
-std::unique_ptr<Journal> open_run(const SearchConfig& c, const std::string& out, const SearchSpace& space, const char* command) {
-  auto journal = open_journal(c.results_key(), out, space);
-  write_file(out + "/config.toml", c.config_toml(command));
-  return journal;
-}
-
-nlohmann::ordered_json runs_json(std::span<const RunSummary> summaries, std::span<const std::uint64_t> seeds) {
-  auto a = nlohmann::ordered_json::array();
-  for (std::size_t i = 0; i < summaries.size(); ++i) {
-    const RunSummary& s = summaries[i];
-    a.push_back({{"seed", seeds[i]},
-                 {"termination", termination_name(s.termination)},
-                 {"message", s.message},
-                 {"queries", s.queries},
-                 {"failures", s.failures},
-                 {"incumbent", s.incumbent},
-                 {"incumbent_query", s.incumbent_query},
-                 {"best_signal", s.best_signal},
-                 {"best_reported", s.best_reported},
-                 {"wall_seconds", s.wall_seconds},
-                 {"retrains", s.retrains},
-                 {"threads_requested", s.resources.threads_requested},
-                 {"threads_used", s.resources.threads_used},
-                 {"device_requested", s.resources.device_requested},
-                 {"device_used", s.resources.device_used}});
-  }
-  return a;
-}
-
-void print_summaries(std::span<const RunSummary> summaries, std::span<const std::uint64_t> seeds) {
-  if (summaries.size() <= 5) {
-    for (std::size_t i = 0; i < summaries.size(); ++i) fmt::print("seed {}: {}", seeds[i], summaries[i].report());
-    return;
-  }
-  std::map<std::string_view, std::size_t> ends;
-  for (const auto& s : summaries) ++ends[termination_name(s.termination)];
-  std::string line;
-  for (const auto& [name, n] : ends) line += fmt::format("{}{} {}", line.empty() ? "" : ", ", n, name);
-  fmt::print("{} runs ended: {}\n", summaries.size(), line);
-  for (std::size_t i = 0; i < summaries.size(); ++i)
-    if (summaries[i].termination != Termination::budget_spent) fmt::print("seed {}: {}", seeds[i], summaries[i].report());
-}
-
-void report_resume(const Journal& journal, std::span<const std::uint64_t> seeds, const char* detail) {
-  std::size_t finished = 0;
-  for (auto s : seeds) finished += journal.finished(s);
-  if (finished == seeds.size())
-    fmt::print(stderr, "nas search: already complete ({}); outputs are rebuilt from it\n", journal.path());
-  else if (finished > 0 || journal.count(seeds[0]) > 0)
-    fmt::print(stderr, "nas search: resuming from {} ({} of {} runs finished){}\n", journal.path(), finished, seeds.size(), detail);
-}
-
-void write_retrains(const std::string& out, std::uint64_t seed, const GuidedResult& r) {
-  datasets::CsvWriter csv({"at_query", "cells", "seconds", "epochs", "warm", "async", "swapped_at_query", "online_tau", "online_cells"});
-  for (const auto& x : r.retrains)
-    (csv << x.at_query << x.cells << x.seconds << x.epochs << x.warm << x.asynchronous << x.swapped_at_query << x.online_tau << x.online_cells)
-        .end_row();
-  write_file(fmt::format("{}/trajectories/seed_{}_retrains.csv", out, seed), csv.str());
 }
 
 }  // namespace nas::app

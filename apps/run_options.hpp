@@ -1,10 +1,11 @@
 #pragma once
-// What `nas search`, `nas sweep` and the Python module share: reading a SearchConfig from the
-// command line, the run folder (config.toml, journal) and the per-run output files.
+// Reading a SearchConfig from the command line (`nas search`, `nas sweep`); everything else they
+// share with Python and embedders is the study library's (nas/study/).
 #include <span>
 #include <string>
 
-#include "options.hpp"
+#include "nas/study/config.hpp"
+#include "nas/study/results.hpp"
 #include "nas/engine/guided.hpp"
 #include "nas/engine/journal.hpp"
 #include "nas/engine/search.hpp"
@@ -12,35 +13,15 @@
 
 namespace nas::app {
 
+// The commands are thin layers over the study library.
+using namespace nas::study;
+
 /// Reads `nas <command>`'s options into `c` (CLI11 over the declarations; --config FILE; --resume
 /// DIR reads DIR/config.toml), then c.finish(). Returns false when --help was printed. Throws
 /// OptionError naming the option (and file:line for config files).
 bool parse_search_config(SearchConfig& c, int argc, char** argv, const char* command, const char* description);
 
-/// <out>/trajectories/seed_<s>.csv. With `with_costs`, two more columns: train_seconds (0 for a
-/// canonical duplicate) and params. With `with_timing`, three more: worker, submitted, finished
-/// (executor runs). Failed evaluations, if any, go to seed_<s>_failures.csv. RFC 4180 (DARTS and
-/// NB101 architecture strings hold commas).
-void write_trajectory(const std::string& out, std::uint64_t seed, const SearchResult& r, const SearchSpace& space, bool with_costs = false,
-                      bool with_timing = false);
-/// <out>/trajectories/seed_<s>_retrains.csv
-void write_retrains(const std::string& out, std::uint64_t seed, const GuidedResult& r);
-
-/// Creates `dir` and opens dir/journal.sqlite keyed on `key` (the options that decide results).
-/// Throws OptionError if the journal belongs to a run with other options.
-std::unique_ptr<Journal> open_journal(const std::string& key, const std::string& dir, const SearchSpace& space);
-/// Creates `out`, writes out/config.toml (every effective option, so the run replays with --config
-/// or resumes with --resume out) and opens its journal.
-std::unique_ptr<Journal> open_run(const SearchConfig& c, const std::string& out, const SearchSpace& space, const char* command);
-
-/// summary.json's "runs": per seed, why it ended, its incumbent, its figures and resources.
-nlohmann::ordered_json runs_json(std::span<const RunSummary> summaries, std::span<const std::uint64_t> seeds);
-/// The runs' ends on stdout: each run's report for up to 5 runs, else one line counting the
-/// terminations (and the reports of runs that did not spend their budget).
-void print_summaries(std::span<const RunSummary> summaries, std::span<const std::uint64_t> seeds);
-
-/// Says on stderr whether the journal makes this a resumed run or a finished one (outputs rebuilt);
-/// `detail` is appended to the resume line.
-void report_resume(const Journal& journal, std::span<const std::uint64_t> seeds, const char* detail = "");
+/// This process's MPI job as study::executor_options wants it (mpi_job.hpp).
+MpiWorkers mpi_workers();
 
 }  // namespace nas::app

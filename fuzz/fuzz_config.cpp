@@ -10,7 +10,7 @@
 #include <string>
 
 #include "nas/core/errors.hpp"
-#include "nas/core/options.hpp"
+#include "nas/study/option_set.hpp"
 
 namespace {
 struct Fields {

@@ -6,7 +6,7 @@
 #         out: a package built with sanitizers links only into sanitized projects).
 #   ci    build-torch-free-asan/: the torch-free configuration (-DNAS_WITH_TORCH=OFF, 89 tests)
 #         under ASan + UBSan, then tsan. scripts/test.sh runs this after the main suite.
-#   tsan  build-tsan/ (torch-free): test_engine with oneTBB capped at 1 thread
+#   tsan  build-tsan/ (torch-free): test_engine and test_core with oneTBB capped at 1 thread
 #         (NAS_TEST_TBB_THREADS=1, see tests/test_main.cpp). Debian's oneTBB is not instrumented, so
 #         TSan cannot see its task synchronisation and reports every hand-off between TBB tasks as
 #         a race (492 reports on this code with TBB parallel, every one in or across a TBB task);
@@ -41,9 +41,10 @@ asan() {  # $1 = build dir, rest = cmake options
 tsan() {
   configure build-tsan -DNAS_WITH_TORCH=OFF -DNAS_WITH_PYTHON=OFF -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread"
-  ninja -C build-tsan test_engine > build-tsan/build.log 2>&1 || { tail -50 build-tsan/build.log; exit 1; }
-  echo "== TSan: test_engine, oneTBB serial"
+  ninja -C build-tsan test_engine test_core > build-tsan/build.log 2>&1 || { tail -50 build-tsan/build.log; exit 1; }
+  echo "== TSan: test_engine and test_core (every registered search on every executor), oneTBB serial"
   NAS_TEST_TBB_THREADS=1 TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" ./build-tsan/tests/test_engine
+  NAS_TEST_TBB_THREADS=1 TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" ./build-tsan/tests/test_core
 }
 case "$what" in
   asan) asan build-asan ;;

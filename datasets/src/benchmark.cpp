@@ -109,7 +109,7 @@ Evaluation TableEvaluator::evaluate(const Genome& g) {
     throw UnknownArchitecture(fmt::format("{} has no row for architecture '{}'{}", table_->path(), space_.format(g),
                                           table_->complete() ? "" : " (the table is a sample of the space: it cannot evaluate architectures it lacks)"));
   ++queries_;
-  return {table_->value(*row, signal_), table_->value(*row, reported_)};
+  return make_evaluation(table_->value(*row, signal_), table_->value(*row, reported_));
 }
 
 namespace nb201 {

@@ -31,7 +31,7 @@ Evaluation NoisyTableEvaluator::evaluate(const Genome& g) {
   if (!row) throw UnknownArchitecture(fmt::format("{} has no row for architecture '{}'", table_->path(), space_.format(g)));
   const std::size_t column = seeds_[draw(queries_)];
   ++queries_;
-  return {table_->value(*row, column), table_->value(*row, reported_)};
+  return make_evaluation(table_->value(*row, column), table_->value(*row, reported_));
 }
 
 }  // namespace nas::datasets

@@ -12,15 +12,12 @@
 #include <thread>
 #include <unordered_map>
 
-#include <tbb/parallel_for.h>
-
 #include <fmt/format.h>
 
-#include "loop_common.hpp"
-#include "nas/engine/kriging.hpp"
-#include "nas/engine/metrics.hpp"
-#include "nas/engine/statistics.hpp"
 #include "nas/core/errors.hpp"
+#include "nas/engine/acquisition.hpp"
+#include "proposal.hpp"
+#include "retrain_planner.hpp"
 
 namespace nas {
 
@@ -87,39 +84,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// A retrain the schedule decided on: the training set and the record begun. `asynchronous`:
-/// train a copy of the model and let it rank when done; else train the model now.
-struct RetrainJob {
-  std::vector<Genome> archs;
-  std::vector<double> targets;
-  FitOptions fit;
-  RetrainRecord record;
-  bool asynchronous = false;
-};
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-// A space whose mutate() applies the wrapped space's mutation twice (two-op mutations).
-class TwoStep final : public SearchSpace {
- public:
-  explicit TwoStep(const SearchSpace& s) : s_(s) {}
-  std::string_view name() const override { return s_.name(); }
-  Genome sample(Rng& r) const override { return s_.sample(r); }
-  Genome mutate(const Genome& p, Rng& r) const override { return s_.mutate(s_.mutate(p, r), r); }
-  bool valid(const Genome& g) const override { return s_.valid(g); }
-  ArchitectureHash canonical_hash(const Genome& g) const override { return s_.canonical_hash(g); }
-  std::string format(const Genome& g) const override { return s_.format(g); }
-  Genome parse(std::string_view t) const override { return s_.parse(t); }
-  GraphView graph_view(const Genome& g) const override { return s_.graph_view(g); }
-  const std::vector<std::string>& graph_op_names() const override { return s_.graph_op_names(); }
-  int max_graph_nodes() const override { return s_.max_graph_nodes(); }
-  std::vector<float> flat_encoding(const Genome& g) const override { return s_.flat_encoding(g); }
-  std::size_t flat_encoding_size() const override { return s_.flat_encoding_size(); }
-  std::optional<std::uint64_t> size() const override { return s_.size(); }
-  Genome at(std::uint64_t i) const override { return s_.at(i); }
-
- private:
-  const SearchSpace& s_;
-};
 
 }  // namespace
 
@@ -167,8 +132,8 @@ struct GuidedSearch::Impl {
   Impl(const SearchSpace& space, const GuidedOptions& o, Direction d, std::unique_ptr<Surrogate> model, SearchObserver* obs, bool steady,
        TrainerKind trainer)
       : state_(space, d, {o.budget, o.population_size, o.skip_canonical_duplicates, o.retry_failed, o.max_failures}, obs),
-        space_(space), two_step_(space), model_(std::move(model)), o_(o), obs_(dynamic_cast<GuidedObserver*>(obs)), steady_(steady),
-        trainer_(trainer), rng_(derive_seed(o.seed, 0x6D1DED)) {}
+        proposer_(space, o), acquisition_(make_acquisition(o)), slots_(o), schedule_(o, d, steady), model_(std::move(model)), o_(o),
+        obs_(dynamic_cast<GuidedObserver*>(obs)), steady_(steady), trainer_(trainer), rng_(derive_seed(o.seed, 0x6D1DED)) {}
 
   const std::vector<QueryRecord>& history() const { return state_.history(); }
 
@@ -239,51 +204,30 @@ struct GuidedSearch::Impl {
     if (!initial_fit_done_) {
       initial_fit_done_ = true;
       retrain_checked_ = true;                        // no schedule decision before iteration 1
-      job_ = make_job(/*force_sync=*/true);
+      job_ = schedule_.job(history(), /*force_sync=*/true);
       return false;
     }
     if (!retrain_checked_) {
       retrain_checked_ = true;
       // One copy trains at a time: while one does, new results wait for the next round.
-      if (should_retrain() && !(o_.retrain.asynchronous && async_out_)) {
-        job_ = make_job(false);
+      if (schedule_.due(history()) && !(o_.retrain.asynchronous && async_out_)) {
+        job_ = schedule_.job(history(), false);
         if (!job_->asynchronous) return false;
       }
     }
     retrain_checked_ = false;
     const std::uint64_t iteration = ++iteration_;
-    auto candidates = propose(iteration);
+    const auto candidates = proposer_.propose(iteration, state_, rng_, parent_of_);
     std::vector<double> scores;
     if (!candidates.empty()) {
       const auto ts = Clock::now();
-      scores = o_.kriging ? kriged(candidates) : model_->score(candidates);
-      if (o_.neighbour_weight > 0) add_neighbour_evidence(candidates, scores);
+      const AcquisitionInput in{candidates, history(), state_.direction(), *model_};
+      for (auto& s : acquisition_) s->score(in, scores);
       seconds_scoring_ += since(ts);
       state_.result().candidates_scored += candidates.size();
     }
     const std::size_t k = std::min(o_.top_k, o_.budget - told - flying);
-    std::vector<std::size_t> order(candidates.size());
-    std::iota(order.begin(), order.end(), 0);
-    auto by_score = [&](std::size_t a, std::size_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); };
-    std::sort(order.begin(), order.end(), by_score);
-    // Reserved slots first: the incumbent's best-scored children (parent index 0), then the rest by score.
-    std::vector<std::size_t> pick;
-    std::vector<char> taken(candidates.size(), 0);
-    std::size_t slots = o_.incumbent_k;
-    if (o_.incumbent_k_stalled > o_.incumbent_k && o_.incumbent_k > 0) {
-      const std::size_t inc = state_.incumbent();
-      stalled_ = inc == last_incumbent_ ? stalled_ + 1 : 0;
-      last_incumbent_ = inc;
-      slots = std::min(o_.incumbent_k_stalled, o_.incumbent_k + stalled_);
-    }
-    const std::size_t reserved = parent_of_.empty() ? 0 : std::min(slots, k);  // empty: whole-space ranking
-    for (std::size_t i : order) {
-      if (pick.size() == reserved) break;
-      if (parent_of_[i] == 0) pick.push_back(i), taken[i] = 1;
-    }
-    for (std::size_t i : order)
-      if (pick.size() < k && !taken[i]) pick.push_back(i);
-    std::sort(pick.begin(), pick.end(), by_score);
+    const auto pick = slots_.pick(scores, parent_of_, k, state_.incumbent());
     for (std::size_t i : pick) enqueue(candidates[i], scores[i]);
     // Nothing new to rank (every child already seen): spend the slots on fresh random cells.
     for (std::size_t i = pick.size(); i < k; ++i) {
@@ -297,163 +241,10 @@ struct GuidedSearch::Impl {
 
   void tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info) {
     const Candidate c = state_.record(id, e, info);
-    predicted_.push_back(c.predicted);
+    schedule_.told(c.predicted);
   }
 
-  std::vector<Genome> propose(std::uint64_t iteration) {
-    if (o_.rank_whole_space && space_.size()) {
-      if (all_.empty()) {
-        all_.reserve(*space_.size());
-        for (std::uint64_t i = 0; i < *space_.size(); ++i) all_.push_back(space_.at(i));
-        all_hashes_.resize(all_.size());
-        for (std::size_t i = 0; i < all_.size(); ++i) all_hashes_[i] = state_.hash(all_[i]);
-      }
-      std::vector<Genome> out;
-      parent_of_.clear();  // no parents, so no reserved incumbent slots
-      EvaluatedSet batch(o_.skip_canonical_duplicates);
-      for (std::size_t i = 0; i < all_.size(); ++i)
-        if (!state_.seen().contains(all_[i], all_hashes_[i]) && !batch.contains(all_[i], all_hashes_[i])) {
-          batch.insert(all_[i], all_hashes_[i]);
-          out.push_back(all_[i]);
-        }
-      return out;
-    }
-    std::vector<Genome> parents;
-    if (o_.incumbent_k > 0) parents.push_back(history()[state_.incumbent()].arch);  // parent 0
-    if (o_.parent_selection == GuidedOptions::Parents::best) {
-      std::vector<std::size_t> idx(history().size());
-      std::iota(idx.begin(), idx.end(), 0);
-      const std::size_t m = std::min(o_.parents_per_iteration, idx.size());
-      std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(m), idx.end(),
-                        [&](std::size_t a, std::size_t b) { return state_.ahead(a, b); });
-      for (std::size_t i = 0; i < m; ++i) parents.push_back(history()[idx[i]].arch);
-    } else {
-      for (std::size_t i = 0; i < o_.parents_per_iteration; ++i) parents.push_back(history()[state_.tournament(rng_, o_.tournament_size)].arch);
-    }
-    const SearchSpace& mutator = o_.mutation_steps == 2 ? static_cast<const SearchSpace&>(two_step_) : space_;
-    auto children = generate_children(mutator, parents, o_.children_per_parent, derive_seed(o_.seed, iteration, 0xC41D), state_.seen(), nullptr,
-                                      &parent_of_);
-    if (o_.incumbent_k > 0 && o_.incumbent_radius == 2) {
-      // Two-op mutations of the incumbent (parent 0), new to this batch too.
-      EvaluatedSet batch = state_.seen();
-      for (const auto& c : children) batch.insert(c, state_.hash(c));
-      auto far = generate_children(two_step_, std::span(parents).first(1), 3 * o_.children_per_parent,
-                                   derive_seed(o_.seed, iteration, 0x2AD2), batch);
-      children.insert(children.end(), far.begin(), far.end());
-      parent_of_.resize(children.size(), 0);
-    }
-    return children;
-  }
-
-  // Expected improvement over the best result so far under the residual GP.
-  // Candidates and history are scored in one batch: an ensemble standardises over its batch.
-  std::vector<double> kriged(const std::vector<Genome>& candidates) {
-    std::vector<Genome> all = candidates, archs;
-    std::vector<double> y;
-    for (const auto& q : history()) archs.push_back(q.arch), all.push_back(q.arch), y.push_back(state_.oriented(q.signal));
-    const auto s = model_->score(all);
-    const std::span<const double> scores(s.data(), candidates.size()), own(s.data() + candidates.size(), archs.size());
-    ResidualKriging kriging;
-    kriging.fit(archs, y, own);
-    const auto post = kriging.predict(candidates, scores);
-    const double best = *std::max_element(y.begin(), y.end());
-    std::vector<double> ei(candidates.size());
-    for (std::size_t i = 0; i < ei.size(); ++i) ei[i] = expected_improvement(post.mean[i], post.sd[i], best);
-    return ei;
-  }
-
-  // scores <- z(scores) + w z(evidence), evidence = mean oriented signal of the evaluated cells
-  // one position away (the history mean where there is none).
-  void add_neighbour_evidence(const std::vector<Genome>& candidates, std::vector<double>& scores) const {
-    double all = 0;
-    for (const auto& q : history()) all += state_.oriented(q.signal);
-    all /= static_cast<double>(std::max<std::size_t>(1, history().size()));
-    std::vector<double> ev(candidates.size());
-    for (std::size_t i = 0; i < candidates.size(); ++i) {
-      double sum = 0;
-      std::size_t n = 0;
-      for (const auto& q : history())
-        if (genome_distance(q.arch, candidates[i]) == 1) sum += state_.oriented(q.signal), ++n;
-      ev[i] = n ? sum / static_cast<double>(n) : all;
-    }
-    standardise(scores);
-    standardise(ev);
-    for (std::size_t i = 0; i < scores.size(); ++i) scores[i] += o_.neighbour_weight * ev[i];
-  }
-
-  bool should_retrain() const {
-    const std::size_t fresh = history().size() - last_start_;
-    switch (o_.retrain.when) {
-      // Steady state plans whenever its queue runs dry, possibly after every result: an
-      // "iteration" there is top_k new results.
-      case RetrainSchedule::When::every_iteration: return steady_ ? fresh >= o_.top_k : fresh > 0;
-      case RetrainSchedule::When::every_k: return fresh >= o_.retrain.every;
-      case RetrainSchedule::When::geometric: return static_cast<double>(history().size()) >= next_geometric_;  // history grew by `factor`
-      case RetrainSchedule::When::tau_drop: {
-        if (fresh < o_.retrain.tau_min_cells) return false;
-        const auto [tau, n] = online_tau();
-        return n >= o_.retrain.tau_min_cells && !(tau >= o_.retrain.tau_threshold);
-      }
-    }
-    return false;
-  }
-
-  // Kendall tau of the scores the ranking model gave vs the true signals, for cells evaluated
-  // since the last retrain started and that were ranked by a model (not random fill-ins).
-  std::pair<double, std::size_t> online_tau() const {
-    std::vector<double> p, y;
-    for (std::size_t i = last_start_; i < history().size(); ++i)
-      if (!std::isnan(predicted_[i])) {
-        p.push_back(predicted_[i]);
-        y.push_back(state_.oriented(history()[i].signal));
-      }
-    if (p.size() < 2) return {std::numeric_limits<double>::quiet_NaN(), p.size()};
-    return {kendall_tau(p, y), p.size()};
-  }
-
-  RetrainJob make_job(bool force_sync) {
-    RetrainJob t;
-    const std::uint64_t round = rounds_++;
-    const std::size_t n = history().size();
-    const std::size_t first = o_.retrain.window && o_.retrain.window < n ? n - o_.retrain.window : 0;
-    for (std::size_t i = first; i < n; ++i) {
-      t.archs.push_back(history()[i].arch);
-      t.targets.push_back(state_.oriented(history()[i].signal));
-    }
-    const std::size_t m = t.archs.size();
-    if ((o_.retrain.recency_weight > 0 || o_.retrain.top_weight > 0) && m > 1) {
-      std::vector<std::size_t> by_quality(m);
-      std::iota(by_quality.begin(), by_quality.end(), 0);
-      std::stable_sort(by_quality.begin(), by_quality.end(), [&](auto a, auto b) { return t.targets[a] < t.targets[b]; });
-      std::vector<double> q(m);
-      for (std::size_t r = 0; r < m; ++r) q[by_quality[r]] = static_cast<double>(r) / static_cast<double>(m - 1);
-      double sum = 0;
-      t.fit.sample_weights.resize(m);
-      for (std::size_t i = 0; i < m; ++i) {
-        const double recency = static_cast<double>(i) / static_cast<double>(m - 1);
-        t.fit.sample_weights[i] = std::exp(o_.retrain.recency_weight * (recency - 1)) * std::exp(o_.retrain.top_weight * (q[i] - 1));
-        sum += t.fit.sample_weights[i];
-      }
-      for (auto& w : t.fit.sample_weights) w *= static_cast<double>(m) / sum;  // mean weight 1
-    }
-    t.fit.epochs = o_.retrain.epochs;
-    // Round 0 is the first fit (always cold); with cold_every = K, rounds K, 2K, ... are cold too.
-    t.fit.warm_start = o_.retrain.warm_start && round > 0 && !(o_.retrain.cold_every > 0 && round % o_.retrain.cold_every == 0);
-    t.fit.learning_rate_scale = t.fit.warm_start ? o_.retrain.warm_lr : 1.0;
-    t.fit.seed = derive_seed(o_.seed, round, 0xF17);
-    t.asynchronous = o_.retrain.asynchronous && !force_sync;
-    RetrainRecord& rec = t.record;
-    rec.at_query = history().size();
-    std::tie(rec.online_tau, rec.online_cells) = online_tau();
-    rec.asynchronous = t.asynchronous;
-    rec.cells = t.archs.size();
-    rec.warm = t.fit.warm_start;
-    last_start_ = history().size();
-    next_geometric_ = static_cast<double>(history().size()) * o_.retrain.factor;
-    return t;
-  }
-
-  static void fit(Surrogate& m, RetrainJob& job) {
+  static void fit(Surrogate& m, detail::RetrainJob& job) {
     const auto t0 = Clock::now();
     const TrainingStats s = m.fit(job.archs, job.targets, job.fit);
     job.record.seconds = since(t0);
@@ -465,7 +256,7 @@ struct GuidedSearch::Impl {
   // in a replay). Returns whether there was one.
   bool run_job() {
     if (!job_) return false;
-    RetrainJob job = std::move(*job_);
+    detail::RetrainJob job = std::move(*job_);
     job_.reset();
     if (!job.asynchronous) {
       fit(*model_, job);
@@ -545,8 +336,10 @@ struct GuidedSearch::Impl {
   }
 
   EvolutionState state_;
-  const SearchSpace& space_;
-  TwoStep two_step_;
+  detail::Proposer proposer_;                          // parents and children
+  std::vector<std::unique_ptr<Scorer>> acquisition_;   // the ranking pipeline
+  IncumbentSlots slots_;                               // the pick of the top k
+  detail::RetrainPlanner schedule_;                    // when and on what the model retrains
   std::unique_ptr<Surrogate> model_;
   GuidedOptions o_;
   GuidedObserver* obs_;
@@ -554,15 +347,9 @@ struct GuidedSearch::Impl {
   TrainerKind trainer_;
   Rng rng_;
   std::vector<std::size_t> parent_of_;  // per candidate of the current iteration
-  std::vector<double> predicted_;       // score the ranking model gave each history entry (NaN: random)
-  std::size_t last_start_ = 0;          // history size when the last retrain started
-  double next_geometric_ = 0;
-  std::size_t last_incumbent_ = std::numeric_limits<std::size_t>::max(), stalled_ = 0;  // incumbent_k_stalled
-  std::uint64_t rounds_ = 0, iteration_ = 0;
-  std::vector<Genome> all_;
-  std::vector<ArchitectureHash> all_hashes_;
+  std::uint64_t iteration_ = 0;
   std::deque<Candidate> queue_;  // planned, not yet asked
-  std::optional<RetrainJob> job_;
+  std::optional<detail::RetrainJob> job_;
   bool initial_fit_done_ = false, retrain_checked_ = false, async_out_ = false, replaying_ = false;
   std::future<std::pair<std::unique_ptr<Surrogate>, RetrainRecord>> fitting_;  // a copy training in the background
   std::deque<std::pair<std::unique_ptr<Surrogate>, RetrainRecord>> held_;      // replay: trained copies awaiting their swap

@@ -18,7 +18,7 @@
 
 #include <fmt/format.h>
 
-#include "experiment.hpp"
+#include "nas/study/experiment.hpp"
 #include "nas/datasets/csv.hpp"
 #include "nas/core/errors.hpp"
 #include "nas/core/rng.hpp"
@@ -29,7 +29,7 @@
 #include <tbb/info.h>
 #include "nas/mutation/spaces.hpp"
 #include "nas/predictor/factory.hpp"
-#include "run_options.hpp"
+#include "nas/study/results.hpp"
 
 namespace py = pybind11;
 using namespace nas;
@@ -58,20 +58,20 @@ void set_options(OptionSet& set, const py::dict& kwargs) {
 }
 
 /// search()'s options: those of `nas search`, from the same declarations.
-std::unique_ptr<app::SearchConfig> search_config(const py::dict& kwargs) {
-  auto c = std::make_unique<app::SearchConfig>(app::SearchConfig::Front::python);
+std::unique_ptr<study::SearchConfig> search_config(const py::dict& kwargs) {
+  auto c = std::make_unique<study::SearchConfig>(study::SearchConfig::Front::python);
   set_options(c->options, kwargs);
   c->finish();
   return c;
 }
 
 /// Table()'s options: the benchmark options of `nas search`.
-app::ExperimentOptions experiment_options(const py::kwargs& kwargs) {
-  app::ExperimentOptions x;
+study::ExperimentOptions experiment_options(const py::kwargs& kwargs) {
+  study::ExperimentOptions x;
   OptionSet set;
-  app::declare_experiment(set, x);
+  study::declare_experiment(set, x);
   set_options(set, kwargs);
-  app::finish_experiment(set, x);
+  study::finish_experiment(set, x);
   return x;
 }
 
@@ -219,7 +219,7 @@ py::list search(py::object evaluator, const std::string& direction, const py::kw
     evaluator = py::none();
   }
   const auto config = search_config(options);
-  app::SearchConfig& c = *config;
+  study::SearchConfig& c = *config;
   const bool guided = c.is_guided();
   const std::size_t n_seeds = c.seeds;
   const std::uint64_t seed_base = c.seed_base;
@@ -231,14 +231,14 @@ py::list search(py::object evaluator, const std::string& direction, const py::kw
     throw OptionError(fmt::format("direction {}: expected maximise or minimise", direction));
 
   // The evaluator: the benchmark table (as `nas search`), or the Python function.
-  std::unique_ptr<app::Experiment> x;
+  std::unique_ptr<study::Experiment> x;
   std::unique_ptr<SearchSpace> own_space;
   const SearchSpace* space = nullptr;
   Direction dir = direction == "minimise" ? Direction::minimise : Direction::maximise;
   std::function<std::unique_ptr<Evaluator>(std::uint64_t)> make;
   if (evaluator.is_none()) {
     if (c.evaluator != "table") throw OptionError("evaluator: only the table, or a Python function as evaluator=, from Python");
-    x = std::make_unique<app::Experiment>(app::load_experiment(c.experiment));
+    x = std::make_unique<study::Experiment>(study::load_experiment(c.experiment));
     space = x->space.get();
     dir = x->direction;
     make = [&x](std::uint64_t seed) { return x->evaluator(seed); };
@@ -252,7 +252,7 @@ py::list search(py::object evaluator, const std::string& direction, const py::kw
     };
   }
   const EvaluatorFactory factory(make);
-  const ExecutorOptions xo = app::executor_options(c, [&](const std::string& name) -> CostModel {
+  const ExecutorOptions xo = study::executor_options(c, [&](const std::string& name) -> CostModel {
     if (!x) throw OptionError(fmt::format("--cost-model column:{}: no table to read durations from with a Python evaluator", name));
     return x->column_cost(name);
   });
@@ -267,10 +267,10 @@ py::list search(py::object evaluator, const std::string& direction, const py::kw
   std::vector<SearchResult> runs;
   {
     py::gil_scoped_release release;
-    with_threads(threads, [&] { runs = run(*space, app::make_search_factory(c, *space), factory, ro); });
+    with_threads(threads, [&] { runs = run(*space, study::make_search_factory(c, *space), factory, ro); });
   }
   py::list out;
-  for (const auto& r : runs) out.append(run_to_dict(r, *space, guided, app::run_budget(c), resources));
+  for (const auto& r : runs) out.append(run_to_dict(r, *space, guided, study::run_budget(c), resources));
   return out;
 }
 
@@ -313,7 +313,7 @@ class PySpace {
 /// A benchmark table, loaded as `nas search` loads it (same options: space, dataset, table, ...).
 class PyTable {
  public:
-  explicit PyTable(const py::kwargs& kwargs) : x_(app::load_experiment(experiment_options(kwargs))) {}
+  explicit PyTable(const py::kwargs& kwargs) : x_(study::load_experiment(experiment_options(kwargs))) {}
   std::size_t rows() const { return x_.table->rows(); }
   std::vector<std::string> columns() const { return x_.table->columns(); }
   std::string path() const { return x_.table->path(); }
@@ -337,7 +337,7 @@ class PyTable {
   }
 
  private:
-  app::Experiment x_;
+  study::Experiment x_;
 };
 
 }  // namespace
@@ -395,7 +395,7 @@ reported, cost_seconds, parameters, and may raise EvaluationFailed. seeds defaul
       .def("archs", &PyTable::archs)
       .def("values", &PyTable::values, py::arg("column"));
   m.attr("spaces") = space_names();
-  m.attr("__version__") = app::version();
+  m.attr("__version__") = study::version();
   m.def("read_csv", [](const std::string& path) {
     const auto f = datasets::CsvFile::read(path);
     py::dict out;
@@ -407,7 +407,7 @@ reported, cost_seconds, parameters, and may raise EvaluationFailed. seeds defaul
     return out;
   }, py::arg("path"), "a CSV file read by the project's strict reader (RFC 4180): {column: [text, ...]}; DataError names file, line, column");
   m.def("options", [] {
-    app::SearchConfig c(app::SearchConfig::Front::python);
+    study::SearchConfig c(study::SearchConfig::Front::python);
     py::list out;
     for (const auto& o : c.options.options()) {
       std::string key = o.name;

@@ -280,8 +280,8 @@ TEST_CASE("ask/tell: ids are checked, the budget counts results and candidates i
   CHECK_FALSE(s.done());
   CHECK(s.ask(1).empty());
   CHECK_THROWS_AS(s.tell(999, Evaluation{}), std::invalid_argument);
-  s.tell(c[3].id, Evaluation{90, 90});
-  CHECK_THROWS_AS(s.tell(c[3].id, Evaluation{90, 90}), std::invalid_argument);
+  s.tell(c[3].id, make_evaluation(90, 90));
+  CHECK_THROWS_AS(s.tell(c[3].id, make_evaluation(90, 90)), std::invalid_argument);
   s.tell_failure(c[0].id, FailureKind::out_of_memory, "oom");
   CHECK_FALSE(s.finished());  // a failure is not charged: one more may be asked
   CHECK(s.ask(3).size() == 1);
@@ -376,8 +376,8 @@ TEST_CASE("journal: a damaged file is refused, never read in part (found by fuzz
     auto j = Journal::open(path, "damaged", "nb201");
     Rng r(1);
     for (std::uint64_t i = 0; i < 400; ++i) {
-      j->asked(0, Candidate{i, t.space.sample(r), 0.5}, fmt::format("arch {} with a long enough text to fill several pages", i));
-      j->result(0, i, Evaluation{90, 91, 1, 100}, EvaluationInfo{0, 0, 1});
+      j->asked(0, Candidate{i, t.space.sample(r), 0.5, std::nullopt}, fmt::format("arch {} with a long enough text to fill several pages", i));
+      j->result(0, i, make_evaluation(90, 91, 1, 100), EvaluationInfo{0, 0, 1});
     }
   }  // closed: the WAL is checkpointed into the file
   REQUIRE(std::filesystem::file_size(path) > 32768);

@@ -37,6 +37,17 @@ struct Evaluation {
   bool pruned = false;
 };
 
+/// A full-fidelity, single-objective result (the usual one): its signal, reported value and, where
+/// known, the evaluation's cost and the network's parameter count.
+inline Evaluation make_evaluation(double signal, double reported, double cost_seconds = 0, std::int64_t parameters = 0) {
+  Evaluation e;
+  e.signal = signal;
+  e.reported = reported;
+  e.cost_seconds = cost_seconds;
+  e.parameters = parameters;
+  return e;
+}
+
 /// How much of a full evaluation a request asks for (multi-fidelity searches): `resource` names
 /// it ("epochs", or one of a table's fidelity columns such as "valid_12ep"), `amount` how much of
 /// it. A request without a fidelity is a full evaluation.

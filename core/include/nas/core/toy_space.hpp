@@ -163,7 +163,7 @@ class ToyEvaluator final : public Evaluator {
     if (!space_.valid(g)) throw UnknownArchitecture("toy: not an architecture of this space: " + space_.format(g));
     ++queries_;
     const double v = value(g);
-    return {v, v, 0, 0};
+    return make_evaluation(v, v);
   }
   std::uint64_t queries() const override { return queries_; }
 

@@ -68,7 +68,7 @@ class EvolutionState {
   /// and gives it the next id. The candidate is not in flight until handed_out().
   Candidate make_candidate(const Genome& g, double predicted = std::numeric_limits<double>::quiet_NaN()) {
     seen_.insert(g, hash(g));
-    return Candidate{next_id_++, g, predicted};
+    return Candidate{next_id_++, g, predicted, std::nullopt};
   }
   /// The candidate is with the driver from now on.
   void handed_out(const Candidate& c) { pending_.emplace(c.id, c); }

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "nas/core/options.hpp"
+#include "nas/study/option_set.hpp"
 
 namespace {
 enum class Colour { red, green };

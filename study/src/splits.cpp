@@ -1,4 +1,4 @@
-#include "splits.hpp"
+#include "nas/study/splits.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -13,7 +13,7 @@
 #include "nas/engine/run.hpp"
 #include "nas/engine/search.hpp"
 
-namespace nas::app {
+namespace nas::study {
 namespace {
 
 constexpr const char* kForms = "uniform | worse-half | without-op:OP@EDGE (nb201) | max-param-ops:K | rea-visited";
@@ -152,4 +152,4 @@ Split make_split(const SplitSpec& spec, const Experiment& x, const std::vector<d
   return sp;
 }
 
-}  // namespace nas::app
+}  // namespace nas::study

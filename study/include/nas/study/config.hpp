@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "nas/core/options.hpp"
+#include "nas/study/option_set.hpp"
 #include "nas/engine/ensemble.hpp"
 #include "nas/engine/executors.hpp"
 #include "nas/engine/guided.hpp"
@@ -18,7 +18,7 @@
 #include "nas/training/data.hpp"
 #include "nas/training/evaluator.hpp"
 
-namespace nas::app {
+namespace nas::study {
 
 /// The project's version (CMake's project version), written into every config.toml.
 const char* version();
@@ -105,10 +105,17 @@ struct SearchConfig {
   std::string results_key() const { return options.to_toml(true); }
 };
 
+/// Where --executor mpi's workers come from: the job's ranks and its pool (the `nas` program under
+/// mpirun supplies them; without them --executor mpi is refused).
+struct MpiWorkers {
+  int ranks = 1;
+  std::function<std::shared_ptr<WorkerPool>(double heartbeat_seconds, double lost_after_seconds)> pool;
+};
+
 /// The executor of a finished SearchConfig: --cost-model built (column:NAME through
-/// `column_cost`, null where there is no table), the MPI pool under mpirun (its worker count then
+/// `column_cost`, null where there is no table), the MPI pool from `mpi` (its worker count then
 /// becomes c's --workers). Throws OptionError.
-ExecutorOptions executor_options(SearchConfig& c, const std::function<CostModel(const std::string&)>& column_cost = {});
+ExecutorOptions executor_options(SearchConfig& c, const std::function<CostModel(const std::string&)>& column_cost = {}, const MpiWorkers& mpi = {});
 /// Whether the run is not the default executor (one local synchronous worker): trajectories then
 /// record worker and times.
 bool executor_requested(const SearchConfig& c);
@@ -127,4 +134,4 @@ std::size_t run_budget(const SearchConfig& c);
 /// Refuses a budget larger than an enumerable space (OptionError naming --budget and the size).
 void check_budget_fits(const SearchSpace& space, std::size_t budget);
 
-}  // namespace nas::app
+}  // namespace nas::study

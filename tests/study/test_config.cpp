@@ -6,7 +6,7 @@
 #include <fstream>
 #include <map>
 
-#include "options.hpp"
+#include "nas/study/config.hpp"
 
 namespace {
 // A valid value other than the option's default, from its declaration.
@@ -35,8 +35,8 @@ std::string other_value(const nas::OptionSet::Option& o) {
 }  // namespace
 
 TEST_CASE("config.toml: every option of nas search (and sweep, Python) round-trips, and each was changed", "[options][apps]") {
-  for (auto front : {nas::app::SearchConfig::Front::search, nas::app::SearchConfig::Front::sweep, nas::app::SearchConfig::Front::python}) {
-    nas::app::SearchConfig a(front);
+  for (auto front : {nas::study::SearchConfig::Front::search, nas::study::SearchConfig::Front::sweep, nas::study::SearchConfig::Front::python}) {
+    nas::study::SearchConfig a(front);
     std::map<std::string, std::string> defaults;
     for (const auto& o : a.options.options()) defaults[o.name] = o.get();
     for (const auto& o : a.options.options()) a.options.set(o.name, other_value(o));
@@ -47,7 +47,7 @@ TEST_CASE("config.toml: every option of nas search (and sweep, Python) round-tri
     const std::string toml = a.options.to_toml();
     const std::string path = "/tmp/nas_test_config_" + std::to_string(static_cast<int>(front)) + ".toml";
     std::ofstream(path) << a.config_toml("search");
-    nas::app::SearchConfig b(front);
+    nas::study::SearchConfig b(front);
     b.options.read_toml(path);
     CHECK(b.options.to_toml() == toml);
     CHECK(b.results_key() == a.results_key());
@@ -56,7 +56,7 @@ TEST_CASE("config.toml: every option of nas search (and sweep, Python) round-tri
 }
 
 TEST_CASE("options: one name per option across commands, dependent defaults filled in, other algorithms' options refused", "[options][apps]") {
-  nas::app::SearchConfig c(nas::app::SearchConfig::Front::search);
+  nas::study::SearchConfig c(nas::study::SearchConfig::Front::search);
   c.options.set("algo", "guided");
   c.finish();
   CHECK(c.seeds == 10);
@@ -68,19 +68,19 @@ TEST_CASE("options: one name per option across commands, dependent defaults fill
                            "tart-lr", "intervention-combine", "hinge-margin"})
     CHECK(c.options.has(name));
 
-  nas::app::SearchConfig r(nas::app::SearchConfig::Front::search);
+  nas::study::SearchConfig r(nas::study::SearchConfig::Front::search);
   r.options.set("algo", "rea");
   r.options.set("top-k", "3");
   CHECK_THROWS_WITH(r.finish(), Catch::Contains("--top-k is an option of guided search"));
 
-  nas::app::SearchConfig t(nas::app::SearchConfig::Front::search);
+  nas::study::SearchConfig t(nas::study::SearchConfig::Front::search);
   t.options.set("space", "transnas-micro");
   t.options.set("task", "room_layout");
   t.finish();
   CHECK(t.experiment.dataset == "room_layout");
   CHECK(t.experiment.signal == t.experiment.reported);
 
-  nas::app::SearchConfig d(nas::app::SearchConfig::Front::search);
+  nas::study::SearchConfig d(nas::study::SearchConfig::Front::search);
   d.options.set("space", "darts");
   d.options.set("evaluator", "train");
   d.finish();

@@ -7,9 +7,9 @@
 #include <string_view>
 #include <vector>
 
-#include "experiment.hpp"
+#include "nas/study/experiment.hpp"
 
-namespace nas::app {
+namespace nas::study {
 
 struct SplitSpec {
   enum class Kind {
@@ -42,4 +42,4 @@ struct Split {
 Split make_split(const SplitSpec& spec, const Experiment& x, const std::vector<double>& oriented_signal, const std::vector<ArchitectureHash>& ids,
                  std::size_t n, std::uint64_t seed, bool canonical_holdout);
 
-}  // namespace nas::app
+}  // namespace nas::study

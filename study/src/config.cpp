@@ -1,4 +1,4 @@
-#include "options.hpp"
+#include "nas/study/config.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -9,14 +9,14 @@
 #include "nas/core/errors.hpp"
 #include "nas/datasets/registry.hpp"
 #include "nas/engine/registry.hpp"
+#include "nas/engine/worker_pool.hpp"
 #include "nas/training/network.hpp"
-#include "mpi_job.hpp"
 
 #ifndef NAS_VERSION
 #define NAS_VERSION "0.0.0"
 #endif
 
-namespace nas::app {
+namespace nas::study {
 
 const char* version() { return NAS_VERSION; }
 
@@ -370,19 +370,21 @@ std::string SearchConfig::config_toml(const char* command) const {
                      command, version(), command, out, options.to_toml());
 }
 
-ExecutorOptions executor_options(SearchConfig& c, const std::function<CostModel(const std::string&)>& column_cost) {
+ExecutorOptions executor_options(SearchConfig& c, const std::function<CostModel(const std::string&)>& column_cost, const MpiWorkers& mpi) {
   ExecutorOptions x = c.executor;
   if (x.kind == ExecutorOptions::Kind::mpi) {
-    x.pool = mpi::pool(c.mpi_heartbeat, c.mpi_lost_after);
+    if (!mpi.pool)
+      throw OptionError("--executor mpi needs MPI workers: start nas with mpirun (or srun) and at least 2 ranks (rank 0 searches, the others evaluate)");
+    x.pool = mpi.pool(c.mpi_heartbeat, c.mpi_lost_after);
     // The job decides the workers: --workers, if given (or in the config.toml of a resumed run), must agree.
     c.options.set_default("workers", std::to_string(x.pool->capacity()));
     if (c.executor.workers != x.pool->capacity())
       throw OptionError(fmt::format("--workers {}{}: this MPI job has {} worker rank(s) (mpirun -np {})", c.executor.workers,
                                     c.options.typed("workers") ? "" : " (from the config file)", x.pool->capacity(), x.pool->capacity() + 1));
     x.workers = x.pool->capacity();
-  } else if (mpi::ranks() > 1) {
+  } else if (mpi.ranks > 1) {
     throw OptionError(fmt::format("started by an MPI launcher with {} ranks but --executor {}: use --executor mpi (ranks 1..{} evaluate)",
-                                  mpi::ranks(), executor_kind_name(x.kind), mpi::ranks() - 1));
+                                  mpi.ranks, executor_kind_name(x.kind), mpi.ranks - 1));
   }
   if (!c.cost_model.empty()) {
     if (c.cost_model.rfind("column:", 0) == 0) {
@@ -429,4 +431,4 @@ void check_budget_fits(const SearchSpace& space, std::size_t budget) {
     throw OptionError(fmt::format("--budget {}: the {} space has {} architectures; a search evaluates each at most once", budget, space.name(), *size));
 }
 
-}  // namespace nas::app
+}  // namespace nas::study

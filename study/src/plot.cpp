@@ -1,4 +1,4 @@
-#include "plot.hpp"
+#include "nas/study/plot.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-namespace nas::app {
+namespace nas::study {
 
 std::string svg_lines(const std::string& title, const std::string& x_label, const std::string& y_label, const std::vector<Series>& series) {
   double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
@@ -50,4 +50,4 @@ std::string svg_lines(const std::string& title, const std::string& x_label, cons
   return s + "</svg>\n";
 }
 
-}  // namespace nas::app
+}  // namespace nas::study

@@ -1,4 +1,4 @@
-#include "experiment.hpp"
+#include "nas/study/experiment.hpp"
 
 #include <chrono>
 #include <thread>
@@ -15,7 +15,7 @@
 #define NAS_SOURCE_DIR "."
 #endif
 
-namespace nas::app {
+namespace nas::study {
 namespace fs = std::filesystem;
 
 std::string data_dir(const ExperimentOptions& x) {
@@ -80,4 +80,4 @@ void write_file(const std::string& path, const std::string& text) {
   if (!out) throw std::runtime_error(fmt::format("{}: cannot write file", path));
 }
 
-}  // namespace nas::app
+}  // namespace nas::study

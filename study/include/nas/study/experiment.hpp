@@ -4,11 +4,11 @@
 #include <string>
 
 #include "nas/datasets/registry.hpp"
-#include "options.hpp"
+#include "nas/study/config.hpp"
 #include "nas/engine/executors.hpp"
 #include "nas/mutation/spaces.hpp"
 
-namespace nas::app {
+namespace nas::study {
 
 /// --data-dir, else $NAS_DATA_DIR, else ../shared/datasets from the working directory, else the
 /// one beside the source checkout this binary was built from.
@@ -33,4 +33,4 @@ Experiment load_experiment(const ExperimentOptions& x);
 /// Writes `text` to `path`, creating parent folders; throws with the path on failure.
 void write_file(const std::string& path, const std::string& text);
 
-}  // namespace nas::app
+}  // namespace nas::study

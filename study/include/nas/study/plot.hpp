@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-namespace nas::app {
+namespace nas::study {
 
 struct Series {
   std::string name;
@@ -13,4 +13,4 @@ struct Series {
 /// Lines over a shared x axis, with axes, ticks and a legend.
 std::string svg_lines(const std::string& title, const std::string& x_label, const std::string& y_label, const std::vector<Series>& series);
 
-}  // namespace nas::app
+}  // namespace nas::study
