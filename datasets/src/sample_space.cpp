@@ -10,11 +10,13 @@ namespace {
 class TableSpace final : public SearchSpace {
  public:
   TableSpace(std::unique_ptr<SearchSpace> inner, std::shared_ptr<const TabularBenchmark> table) : inner_(std::move(inner)), table_(std::move(table)) {
-    if (table_->rows() < 2) throw DataError(fmt::format("{}: {} row(s); a search needs at least 2", table_->path(), table_->rows()));
+    // Listing a one-row table's identities is fine; a search's budget is checked against size().
+    if (table_->rows() < 1) throw DataError(fmt::format("{}: no rows; expected at least one architecture", table_->path()));
   }
   std::string_view name() const override { return inner_->name(); }
   Genome sample(Rng& rng) const override { return table_->genome(static_cast<std::size_t>(rng.below(table_->rows()))); }
   Genome mutate(const Genome& parent, Rng& rng) const override {
+    if (table_->rows() == 1) return parent;  // nothing else to mutate into: the search sees a duplicate and stops
     for (int i = 0; i < 64; ++i) {
       Genome child = inner_->mutate(parent, rng);
       if (table_->find(child)) return child;

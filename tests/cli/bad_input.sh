@@ -104,6 +104,11 @@ expect "needs --cost-model" search --evaluator train --executor simulated
 expect "--train-epochs" search --evaluator train --train-epochs 0
 expect "cifar-missing" search --evaluator train --data cifar10 --data-path "$tmp/cifar-missing"
 
+# --- a one-row sample table: listing its identities works; a search's budget is refused against its size
+head -2 "${NAS_DATA_DIR}/nasbench101/naslib_zc_nb101_subset.csv" > "$tmp/one_row.csv"
+[ "$("$nas" space --space nb101 --table "$tmp/one_row.csv" --list | wc -l)" = 2 ] || fail "nas space --list of a one-row table"
+expect "the nb101 space has 1 architectures" search --space nb101 --table "$tmp/one_row.csv" --budget 5
+
 # --- a journal of another run is refused, naming the option that differs
 "$nas" search --algo rea --budget 10 --seeds 1 --out "$tmp/run" > /dev/null 2>&1 || fail "a good run"
 if "$nas" search --algo rea --budget 20 --seeds 1 --out "$tmp/run" > /dev/null 2> "$tmp/stderr"; then fail "a journal of another run was reused"; fi

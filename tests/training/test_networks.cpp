@@ -146,8 +146,9 @@ TEST_CASE("DARTS network: the auxiliary head adds parameters, DARTS' own evaluat
   CHECK(s.output_shape == std::vector<std::int64_t>{2, 10});
 }
 
-// Run by hand (`test_training "[.darts-grid]"`): which DARTS configuration reproduces zc_params
-// (the answer: C = 32, 8 layers, no auxiliary head, affine-free op BNs; exact on every row).
+// Run by hand (`test_training "[.darts-grid]"`, about a minute): which DARTS configuration
+// reproduces zc_params. The answer, checked: C = 32, 8 layers, no auxiliary head, affine-free op
+// BNs, exact on every row; every other configuration of the grid misses some rows.
 TEST_CASE("DARTS network: configuration grid against zc_params", "[.darts-grid]") {
   darts::Space space;
   const auto csv = datasets::CsvFile::read(kData + "/darts/naslib_zc_nb301_subset.csv");
@@ -173,5 +174,8 @@ TEST_CASE("DARTS network: configuration grid against zc_params", "[.darts-grid]"
           }
           std::printf("C=%d layers=%d aux=%d affine_ops=%d: exact %d/%zu, mean |residual| %.0f, max %.0f\n", C, L, aux, affine, exact, n,
                       sum / static_cast<double>(n), worst);
+          INFO("C=" << C << " layers=" << L << " aux=" << aux << " affine_ops=" << affine);
+          if (C == 32 && L == 8 && !aux && !affine) CHECK(exact == static_cast<int>(n));
+          else CHECK(exact < static_cast<int>(n));
         }
 }
