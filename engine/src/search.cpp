@@ -65,29 +65,66 @@ std::vector<Genome> generate_children(const SearchSpace& space, std::span<const 
                                       std::uint64_t seed, const EvaluatedSet& seen, std::vector<ArchitectureHash>* hashes,
                                       std::vector<std::size_t>* parent_of) {
   const std::size_t n = parents.size() * per_parent;
+  const bool canonical = seen.canonical();
   std::vector<Genome> all(n);
-  std::vector<ArchitectureHash> all_hashes(seen.canonical() || hashes ? n : 0);
+  std::vector<ArchitectureHash> all_hashes(canonical || hashes ? n : 0);
+  // Children are duplicates when their identity (the canonical hash, or the genome itself) is;
+  // each goes to one of kShards shards by its identity, so shards deduplicate independently.
+  constexpr std::size_t kShards = 64;
+  std::vector<std::uint8_t> shard(n);
+  std::vector<char> keep(n, 0);
+  // 1. In parallel: mutate (per-child seeds), hash, drop what `seen` holds (concurrent reads).
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 64), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t i = r.begin(); i != r.end(); ++i) {
       Rng rng(derive_seed(seed, i / per_parent, i % per_parent));
       all[i] = space.mutate(parents[i / per_parent], rng);
       if (!all_hashes.empty()) all_hashes[i] = space.canonical_hash(all[i]);
+      const ArchitectureHash h = all_hashes.empty() ? ArchitectureHash{} : all_hashes[i];
+      keep[i] = !seen.contains(all[i], h);
+      const std::uint64_t key = canonical ? (h.hi ^ h.lo) : all[i].exact_hash();
+      shard[i] = static_cast<std::uint8_t>((key >> 29) % kShards);
     }
   });
-  // Sequential, index-ordered dedup keeps the result independent of scheduling.
-  EvaluatedSet batch(seen.canonical());
-  std::vector<Genome> out;
-  out.reserve(n);
-  if (hashes) hashes->clear();
-  if (parent_of) parent_of->clear();
-  for (std::size_t i = 0; i < n; ++i) {
-    const ArchitectureHash h = all_hashes.empty() ? ArchitectureHash{} : all_hashes[i];
-    if (seen.contains(all[i], h) || batch.contains(all[i], h)) continue;
-    batch.insert(all[i], h);
-    out.push_back(all[i]);
-    if (hashes) hashes->push_back(h);
-    if (parent_of) parent_of->push_back(i / per_parent);
-  }
+  // 2. In parallel over fixed chunks of the index range: each chunk's survivors by shard, in
+  //    index order.
+  constexpr std::size_t kChunks = 16;
+  const std::size_t chunk = (n + kChunks - 1) / kChunks;
+  std::vector<std::vector<std::uint32_t>> members(kChunks * kShards);
+  tbb::parallel_for(std::size_t{0}, kChunks, [&](std::size_t c) {
+    for (std::size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i)
+      if (keep[i]) members[c * kShards + shard[i]].push_back(static_cast<std::uint32_t>(i));
+  });
+  // 3. In parallel over shards, each reading its chunks in order: the first occurrence in index
+  //    order of each identity is kept, as one sequential scan would keep it, so the output is the
+  //    same for any thread count.
+  tbb::parallel_for(std::size_t{0}, kShards, [&](std::size_t b) {
+    EvaluatedSet batch(canonical);
+    for (std::size_t c = 0; c < kChunks; ++c)
+      for (const std::uint32_t i : members[c * kShards + b]) {
+        const ArchitectureHash h = all_hashes.empty() ? ArchitectureHash{} : all_hashes[i];
+        if (batch.contains(all[i], h)) keep[i] = 0;
+        else batch.insert(all[i], h);
+      }
+  });
+  // 4. Compact in index order: each chunk's kept count, their prefix sums, then the chunks in parallel.
+  std::vector<std::size_t> offset(kChunks + 1, 0);
+  tbb::parallel_for(std::size_t{0}, kChunks, [&](std::size_t c) {
+    for (std::size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) offset[c + 1] += keep[i] != 0;
+  });
+  for (std::size_t c = 0; c < kChunks; ++c) offset[c + 1] += offset[c];
+  std::vector<Genome> out(offset[kChunks]);
+  if (hashes) hashes->assign(out.size(), ArchitectureHash{});
+  if (parent_of) parent_of->assign(out.size(), 0);
+  tbb::parallel_for(std::size_t{0}, kChunks, [&](std::size_t c) {
+    std::size_t k = offset[c];
+    for (std::size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) {
+      if (!keep[i]) continue;
+      out[k] = all[i];
+      if (hashes) (*hashes)[k] = all_hashes[i];
+      if (parent_of) (*parent_of)[k] = i / per_parent;
+      ++k;
+    }
+  });
   return out;
 }
 
