@@ -23,7 +23,11 @@ Candidate EvolutionState::record(std::uint64_t id, const Evaluation& e, const Ev
   q.worker = info.worker;
   q.submitted = info.submitted;
   q.finished = info.finished;
-  result_.trajectory.push_back(q);
+  q.fidelity = c.fidelity;
+  q.pruned = e.pruned;
+  q.objectives = e.objectives;
+  q.metrics = e.metrics;
+  result_.trajectory.push_back(std::move(q));
   if (limits_.population_size > 0) {
     population_.push_back(result_.trajectory.size() - 1);
     // Aging: once the population is full, each newcomer retires the oldest member, whatever its fitness.

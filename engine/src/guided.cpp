@@ -217,6 +217,11 @@ struct GuidedSearch::Impl {
     }
     retrain_checked_ = false;
     const std::uint64_t iteration = ++iteration_;
+    const std::size_t k = std::min(o_.top_k, o_.budget - told - flying);
+    if (o_.reuse_ranking && reuse(k)) {
+      if (obs_ && !obs_->on_iteration(iteration, 0, queue_.size())) state_.stop();
+      return true;
+    }
     const auto candidates = proposer_.propose(iteration, state_, rng_, parent_of_);
     std::vector<double> scores;
     if (!candidates.empty()) {
@@ -226,9 +231,10 @@ struct GuidedSearch::Impl {
       seconds_scoring_ += since(ts);
       state_.result().candidates_scored += candidates.size();
     }
-    const std::size_t k = std::min(o_.top_k, o_.budget - told - flying);
-    const auto pick = slots_.pick(scores, parent_of_, k, state_.incumbent());
+    const std::size_t incumbent = state_.incumbent();
+    const auto pick = slots_.pick(scores, parent_of_, k, incumbent);
     for (std::size_t i : pick) enqueue(candidates[i], scores[i]);
+    if (o_.reuse_ranking) keep_ranking(candidates, scores, pick, incumbent);
     // Nothing new to rank (every child already seen): spend the slots on fresh random cells.
     for (std::size_t i = pick.size(); i < k; ++i) {
       auto g = fresh_random();
@@ -242,6 +248,37 @@ struct GuidedSearch::Impl {
   void tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info) {
     const Candidate c = state_.record(id, e, info);
     schedule_.told(c.predicted);
+  }
+
+  // reuse_ranking: the candidates ranked but not picked, best first, kept for the next iterations
+  // while the ranking model and the incumbent stay the same.
+  void keep_ranking(const std::vector<Genome>& candidates, const std::vector<double>& scores, const std::vector<std::size_t>& pick,
+                    std::size_t incumbent) {
+    std::vector<char> picked(candidates.size(), 0);
+    for (std::size_t i : pick) picked[i] = 1;
+    std::vector<std::size_t> order;
+    for (std::size_t i = 0; i < candidates.size(); ++i)
+      if (!picked[i]) order.push_back(i);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] > scores[b]; });
+    ranked_.clear();
+    for (std::size_t i : order) ranked_.push_back({candidates[i], scores[i]});
+    ranked_model_ = model_generation_;
+    ranked_incumbent_ = incumbent;
+  }
+
+  // Queues the next k of the kept ranking (those proposed meanwhile skipped) if the model and the
+  // incumbent are those it was ranked with; false (nothing queued) if a new ranking is needed.
+  bool reuse(std::size_t k) {
+    if (ranked_.empty() || ranked_model_ != model_generation_ || history().empty() || state_.incumbent() != ranked_incumbent_) return false;
+    std::size_t queued = 0;
+    while (queued < k && !ranked_.empty()) {
+      const auto [g, score] = ranked_.front();
+      ranked_.pop_front();
+      if (state_.was_proposed(g)) continue;
+      enqueue(g, score);
+      ++queued;
+    }
+    return queued > 0;
   }
 
   static void fit(Surrogate& m, detail::RetrainJob& job) {
@@ -296,6 +333,7 @@ struct GuidedSearch::Impl {
   // A retrain is done: `trained` (an asynchronous job's copy) ranks from now on; the record is
   // logged, journalled and observed. `swap_event`: tell the recorder the copy started ranking now.
   void install(RetrainRecord rec, std::unique_ptr<Surrogate> trained, bool swap_event) {
+    ++model_generation_;  // a kept ranking is stale from here
     if (trained) {
       model_ = std::move(trained);
       async_out_ = false;
@@ -348,6 +386,9 @@ struct GuidedSearch::Impl {
   Rng rng_;
   std::vector<std::size_t> parent_of_;  // per candidate of the current iteration
   std::uint64_t iteration_ = 0;
+  std::deque<std::pair<Genome, double>> ranked_;  // reuse_ranking: ranked, not yet picked, best first
+  std::uint64_t model_generation_ = 0, ranked_model_ = 0;
+  std::size_t ranked_incumbent_ = 0;
   std::deque<Candidate> queue_;  // planned, not yet asked
   std::optional<detail::RetrainJob> job_;
   bool initial_fit_done_ = false, retrain_checked_ = false, async_out_ = false, replaying_ = false;

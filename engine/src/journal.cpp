@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <chrono>
 #include <deque>
@@ -17,7 +18,29 @@
 namespace nas {
 namespace {
 
-constexpr const char* kFormat = "nas-journal 1";
+constexpr const char* kFormat = "nas-journal 2";  // 2: fidelity, pruned, objectives, metrics
+
+std::string join_numbers(const std::vector<double>& v) {
+  std::string s;
+  for (double x : v) s += (s.empty() ? "" : ";") + fmt::format("{:.17g}", x);
+  return s;
+}
+std::string join_metrics(const std::vector<std::pair<std::string, double>>& v) {
+  std::string s;
+  for (const auto& [k, x] : v) s += (s.empty() ? "" : ";") + k + "=" + fmt::format("{:.17g}", x);
+  return s;
+}
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t a = 0;
+  while (a <= s.size() && !s.empty()) {
+    const auto b = s.find(';', a);
+    out.push_back(s.substr(a, b == std::string::npos ? std::string::npos : b - a));
+    if (b == std::string::npos) break;
+    a = b + 1;
+  }
+  return out;
+}
 
 const char* kind_name(JournalEvent::Kind k) {
   switch (k) {
@@ -89,7 +112,7 @@ struct Journal::Impl {
   }
   // One row per event, each its own transaction: once written, a result survives a crash.
   void add(std::uint64_t seed, JournalEvent::Kind kind, std::uint64_t cand, const std::string* arch, double predicted, const Evaluation* e,
-           const EvaluationInfo* info, const std::string* failure, const std::string* reason) {
+           const EvaluationInfo* info, const std::string* failure, const std::string* reason, const std::optional<Fidelity>& fidelity = {}) {
     std::lock_guard lock(m);
     sqlite3_reset(insert);
     sqlite3_clear_bindings(insert);
@@ -112,6 +135,15 @@ struct Journal::Impl {
     if (failure) sqlite3_bind_text(insert, 13, failure->c_str(), -1, SQLITE_TRANSIENT);
     if (reason) sqlite3_bind_text(insert, 14, reason->c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_double(insert, 15, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (fidelity) {
+      sqlite3_bind_text(insert, 16, fidelity->resource.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_double(insert, 17, fidelity->amount);
+    }
+    if (e) {
+      sqlite3_bind_int(insert, 18, e->pruned ? 1 : 0);
+      if (!e->objectives.empty()) sqlite3_bind_text(insert, 19, join_numbers(e->objectives).c_str(), -1, SQLITE_TRANSIENT);
+      if (!e->metrics.empty()) sqlite3_bind_text(insert, 20, join_metrics(e->metrics).c_str(), -1, SQLITE_TRANSIENT);
+    }
     if (sqlite3_step(insert) != SQLITE_DONE) fail("writing an event");
   }
 };
@@ -140,7 +172,7 @@ std::unique_ptr<Journal> Journal::open(const std::string& path, const std::strin
   d.exec(
       "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY AUTOINCREMENT, run_seed INTEGER, kind TEXT, candidate INTEGER, arch TEXT, "
       "predicted REAL, signal REAL, reported REAL, cost_seconds REAL, params INTEGER, worker INTEGER, submitted REAL, finished REAL, "
-      "failure TEXT, reason TEXT, at REAL)");
+      "failure TEXT, reason TEXT, at REAL, fidelity_resource TEXT, fidelity_amount REAL, pruned INTEGER, objectives TEXT, metrics TEXT)");
   d.exec("CREATE INDEX IF NOT EXISTS events_run ON events(run_seed, seq)");
   d.exec("CREATE TABLE IF NOT EXISTS runs(run_seed INTEGER PRIMARY KEY, finished INTEGER)");
   // Every surrogate retrain of a guided run (journals from before this table simply lack it).
@@ -153,7 +185,11 @@ std::unique_ptr<Journal> Journal::open(const std::string& path, const std::strin
     d.set_meta("config", config);
     d.set_meta("space", space);
   } else {
-    if (*format != kFormat) throw OptionError(fmt::format("{}: journal format '{}'; this program writes '{}'", path, *format, kFormat));
+    if (*format != kFormat)
+      throw OptionError(fmt::format("{}: journal format '{}'; this program (nas {}) reads and writes '{}' only ('nas-journal 1' was written "
+                                    "before fidelities, objectives and pruning were recorded): finish that run with the nas that started it, "
+                                    "or start again with another --out",
+                                    path, *format, NAS_ENGINE_VERSION, kFormat));
     const auto old = d.meta("config").value_or("");
     if (old != config) {
       // Name the first line that differs: the option that changed.
@@ -173,7 +209,8 @@ std::unique_ptr<Journal> Journal::open(const std::string& path, const std::strin
   }
   if (sqlite3_prepare_v2(d.db,
                          "INSERT INTO events(run_seed, kind, candidate, arch, predicted, signal, reported, cost_seconds, params, worker, "
-                         "submitted, finished, failure, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         "submitted, finished, failure, reason, at, fidelity_resource, fidelity_amount, pruned, objectives, metrics) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          -1, &d.insert, nullptr) != SQLITE_OK)
     d.fail("preparing");
   return j;
@@ -182,7 +219,7 @@ std::unique_ptr<Journal> Journal::open(const std::string& path, const std::strin
 const std::string& Journal::path() const { return impl_->path; }
 
 void Journal::asked(std::uint64_t seed, const Candidate& c, const std::string& arch) {
-  impl_->add(seed, JournalEvent::Kind::ask, c.id, &arch, c.predicted, nullptr, nullptr, nullptr, nullptr);
+  impl_->add(seed, JournalEvent::Kind::ask, c.id, &arch, c.predicted, nullptr, nullptr, nullptr, nullptr, c.fidelity);
 }
 void Journal::result(std::uint64_t seed, std::uint64_t cand, const Evaluation& e, const EvaluationInfo& info) {
   impl_->add(seed, JournalEvent::Kind::result, cand, nullptr, 0, &e, &info, nullptr, nullptr);
@@ -275,7 +312,7 @@ std::vector<JournalEvent> Journal::events(std::uint64_t seed) const {
   std::lock_guard lock(impl_->m);
   sqlite3_stmt* st = impl_->for_run(
       "SELECT kind, candidate, arch, predicted, signal, reported, cost_seconds, params, worker, submitted, finished, failure, "
-      "reason FROM events WHERE run_seed = ? ORDER BY seq",
+      "reason, fidelity_resource, fidelity_amount, pruned, objectives, metrics FROM events WHERE run_seed = ? ORDER BY seq",
       seed, "reading events");
   std::vector<JournalEvent> out;
   auto text = [&](int c) { const auto* p = sqlite3_column_text(st, c); return p ? std::string(reinterpret_cast<const char*>(p)) : std::string(); };
@@ -301,6 +338,13 @@ std::vector<JournalEvent> Journal::events(std::uint64_t seed) const {
     e.info.finished = sqlite3_column_double(st, 10);
     e.failure = parse_failure(text(11));
     e.reason = text(12);
+    if (sqlite3_column_type(st, 13) != SQLITE_NULL) e.fidelity = Fidelity{text(13), sqlite3_column_double(st, 14)};
+    e.evaluation.pruned = sqlite3_column_int(st, 15) != 0;
+    for (const auto& v : split(text(16))) e.evaluation.objectives.push_back(std::strtod(v.c_str(), nullptr));
+    for (const auto& kv : split(text(17))) {
+      const auto eq = kv.find('=');
+      e.evaluation.metrics.emplace_back(kv.substr(0, eq), eq == std::string::npos ? 0.0 : std::strtod(kv.c_str() + eq + 1, nullptr));
+    }
     out.push_back(std::move(e));
   }
   impl_->done(st, rc, "reading events");
@@ -337,7 +381,7 @@ std::size_t JournaledSearch::replay() {
     }
     if (ev.kind == JournalEvent::Kind::ask) {
       const std::vector<Candidate> c = inner_.ask(1);
-      if (c.empty() || c[0].id != ev.candidate || space_.format(c[0].arch) != ev.arch)
+      if (c.empty() || c[0].id != ev.candidate || space_.format(c[0].arch) != ev.arch || c[0].fidelity != ev.fidelity)
         throw DataError(fmt::format("{}: run {}: the journal's candidate {} ({}) is not what this search proposes now ({}); was it written by "
                                     "another version of the program?",
                                     journal_.path(), run_seed_, ev.candidate, ev.arch,

@@ -286,6 +286,8 @@ SearchConfig::SearchConfig(Front f) : front(f) {
   s.flag("kriging", guided.kriging,
          "rank by expected improvement under a Gaussian process that corrects the model's scores with the evaluated cells nearby");
   s.flag("whole-space", guided.rank_whole_space, "rank every unevaluated cell instead of children (enumerable spaces)");
+  s.flag("reuse-ranking", guided.reuse_ranking,
+         "take the next iterations' cells from the last ranking until the model is retrained or the incumbent changes (cheap planning for many fast workers)");
   s.group("retraining");
   auto& r = guided.retrain;
   s.enumeration("retrain", r.when, "when the surrogate is retrained",

@@ -4,6 +4,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "nas/study/experiment.hpp"
 #include "nas/datasets/csv.hpp"
@@ -16,11 +17,25 @@ void write_trajectory(const std::string& out, std::uint64_t seed, const SearchRe
   std::vector<std::string> header{"query", "arch", "signal", "reported", "best_signal", "best_reported"};
   if (with_costs) header.insert(header.end(), {"train_seconds", "params"});
   if (with_timing) header.insert(header.end(), {"worker", "submitted", "finished"});
+  // Multi-fidelity / multi-objective columns only where a record has them: a single-objective,
+  // full-fidelity run's file is as it always was.
+  bool fidelity = false, objectives = false, metrics = false;
+  for (const auto& q : r.trajectory) fidelity |= q.fidelity.has_value() || q.pruned, objectives |= !q.objectives.empty(), metrics |= !q.metrics.empty();
+  if (fidelity) header.insert(header.end(), {"fidelity", "pruned"});
+  if (objectives) header.push_back("objectives");
+  if (metrics) header.push_back("metrics");
   datasets::CsvWriter csv(header);
   for (const auto& q : r.trajectory) {
     csv << q.query << space.format(q.arch) << q.signal << q.reported << q.best_signal << q.best_reported;
     if (with_costs) csv << q.cost_seconds << static_cast<long long>(q.parameters);
     if (with_timing) csv << q.worker << q.submitted << q.finished;
+    if (fidelity) csv << (q.fidelity ? fmt::format("{}:{}", q.fidelity->resource, q.fidelity->amount) : std::string("full")) << q.pruned;
+    if (objectives) csv << fmt::format("{}", fmt::join(q.objectives, ";"));
+    if (metrics) {
+      std::string m;
+      for (const auto& [k, v] : q.metrics) m += (m.empty() ? "" : ";") + fmt::format("{}={}", k, v);
+      csv << m;
+    }
     csv.end_row();
   }
   if (!r.failures.empty()) {

@@ -10,7 +10,10 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include <sqlite3.h>
+
 #include "nas/core/toy_space.hpp"
+#include "nas/engine/evolution_state.hpp"
 #include "nas/engine/journal.hpp"
 #include "nas/engine/registry.hpp"
 #include "nas/engine/run.hpp"
@@ -183,5 +186,132 @@ TEST_CASE("search contract: every registered search resumes from its journal as 
     for (std::size_t i = 0; i < ref.trajectory.size(); ++i) CHECK(resumed.trajectory[i].arch == ref.trajectory[i].arch);
     CHECK(resumed.retrains.size() == ref.retrains.size());
   }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("guided search with reuse_ranking: one ranking serves several iterations, the budget exactly, no cell twice", "[core][guided]") {
+  for (auto mode : {ExecutorOptions::Mode::sync, ExecutorOptions::Mode::async}) {
+    RunOptions o;
+    o.executor.kind = ExecutorOptions::Kind::simulated;
+    o.executor.mode = mode;
+    o.executor.workers = 4;
+    o.executor.cost = parse_cost_model("lognormal:10,0.5");
+    o.seeds = {3};
+    SearchSettings plain = settings(120);
+    plain.guided.retrain.when = RetrainSchedule::When::every_k;  // reuse needs iterations without a retrain
+    plain.guided.retrain.every = 40;
+    SearchSettings reuse = plain;
+    reuse.guided.reuse_ranking = true;
+    auto ev = [](std::uint64_t s) { return std::make_unique<ToyEvaluator>(toy(), s); };
+    const auto a = run(toy(), search_factory("guided", plain), ev, o)[0];
+    const auto b = run(toy(), search_factory("guided", reuse), ev, o)[0];
+    INFO(executor_mode_name(mode));
+    CHECK(b.trajectory.size() == 120);
+    no_duplicates(b);
+    CHECK(b.candidates_scored < a.candidates_scored);  // fewer rankings
+    CHECK(b.retrains.size() == a.retrains.size());     // the same schedule
+  }
+}
+
+namespace {
+/// A search as multi-fidelity ones will be: random cells, each asked at 12 epochs (a fidelity).
+class AtFidelity final : public AskTellSearch {
+ public:
+  AtFidelity(const SearchContext& c, std::size_t budget) : state_(c.space, c.direction, {budget, 0, false, false, 0}, c.observer), rng_(c.seed) {}
+  std::vector<Candidate> ask(std::size_t n) override {
+    std::vector<Candidate> out;
+    while (out.size() < n && !state_.finished())
+      if (auto g = state_.fresh_random(rng_)) out.push_back(state_.propose(*g, std::numeric_limits<double>::quiet_NaN(), Fidelity{"epochs", 12}));
+      else break;
+    return out;
+  }
+  void tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info = {}) override { state_.record(id, e, info); }
+  void tell_failure(std::uint64_t id, FailureKind k, const std::string& r, const EvaluationInfo& info = {}) override {
+    state_.record_failure(id, k, r, info);
+  }
+  bool finished() const override { return state_.finished(); }
+  std::size_t in_flight() const override { return state_.in_flight(); }
+  void stop() override { state_.stop(); }
+  const SearchResult& result() const override { return state_.result(); }
+  SearchResult take_result() override { return std::move(state_.result()); }
+  Direction direction() const override { return state_.direction(); }
+
+ private:
+  EvolutionState state_;
+  Rng rng_;
+};
+
+/// The toy objective, with two objectives, named metrics, and every third result pruned.
+class Rich final : public Evaluator {
+ public:
+  explicit Rich(std::uint64_t seed) : ev_(toy(), seed) {}
+  Evaluation evaluate(const Genome& g) override {
+    Evaluation e = ev_.evaluate(g);
+    e.objectives = {static_cast<double>(g[0]), -1.5};
+    e.metrics = {{"params", 1000.0 + g[1]}, {"latency_ms", 2.25}};
+    e.pruned = ev_.queries() % 3 == 0;
+    return e;
+  }
+  std::uint64_t queries() const override { return ev_.queries(); }
+
+ private:
+  ToyEvaluator ev_;
+};
+}  // namespace
+
+TEST_CASE("room for what comes next: fidelity, objectives, metrics and pruned reach the records and the journal, and replay", "[core][journal]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("nas-rich-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  SearchFactory make = [](const SearchContext& c) { return std::make_unique<AtFidelity>(c, 30); };
+  RunOptions o;
+  o.seeds = {4};
+  auto journal = Journal::open((dir / "j.sqlite").string(), "rich", "toy");
+  o.journal = journal.get();
+  const auto r = run(toy(), make, [](std::uint64_t s) { return std::make_unique<Rich>(s); }, o)[0];
+  REQUIRE(r.trajectory.size() == 30);
+  const QueryRecord& q = r.trajectory[2];
+  REQUIRE(q.fidelity);
+  CHECK(q.fidelity->resource == "epochs");
+  CHECK(q.fidelity->amount == 12);
+  CHECK(q.pruned);
+  CHECK_FALSE(r.trajectory[1].pruned);
+  CHECK(q.objectives == std::vector<double>{static_cast<double>(q.arch[0]), -1.5});
+  REQUIRE(q.metrics.size() == 2);
+  CHECK(q.metrics[1].first == "latency_ms");
+  // The journal holds them as written, and a replay (a finished run: replayed only) gives them back.
+  std::size_t asks = 0, pruned = 0;
+  for (const auto& e : journal->events(4)) {
+    if (e.kind == JournalEvent::Kind::ask) asks += e.fidelity && e.fidelity->resource == "epochs" && e.fidelity->amount == 12;
+    if (e.kind == JournalEvent::Kind::result) {
+      pruned += e.evaluation.pruned;
+      CHECK(e.evaluation.objectives.size() == 2);
+      CHECK(e.evaluation.metrics.size() == 2);
+    }
+  }
+  CHECK(asks == 30);
+  CHECK(pruned == 10);
+  const auto again = run(toy(), make, [](std::uint64_t) -> std::unique_ptr<Evaluator> { throw std::logic_error("nothing is evaluated again"); }, o)[0];
+  REQUIRE(again.trajectory.size() == 30);
+  for (std::size_t i = 0; i < 30; ++i) {
+    CHECK(again.trajectory[i].pruned == r.trajectory[i].pruned);
+    CHECK(again.trajectory[i].objectives == r.trajectory[i].objectives);
+    CHECK(again.trajectory[i].metrics == r.trajectory[i].metrics);
+    CHECK(again.trajectory[i].fidelity == r.trajectory[i].fidelity);
+  }
+  journal.reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a journal of the previous format is refused, naming both formats and the version", "[core][journal]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("nas-old-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "old.sqlite").string();
+  (void)Journal::open(path, "cfg", "toy");
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "UPDATE meta SET value = 'nas-journal 1' WHERE key = 'format'", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  CHECK_THROWS_WITH(Journal::open(path, "cfg", "toy"), Catch::Contains("journal format 'nas-journal 1'") && Catch::Contains("'nas-journal 2'") &&
+                                                           Catch::Contains("(nas 0."));
   std::filesystem::remove_all(dir);
 }

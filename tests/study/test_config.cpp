@@ -3,10 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <filesystem>
+#include <unistd.h>
 #include <fstream>
 #include <map>
 
 #include "nas/study/config.hpp"
+#include "nas/study/results.hpp"
+#include "nas/mutation/spaces.hpp"
 
 namespace {
 // A valid value other than the option's default, from its declaration.
@@ -87,4 +91,36 @@ TEST_CASE("options: one name per option across commands, dependent defaults fill
   CHECK(d.training.cells == 5);  // DARTS' search default, not NB201's
   CHECK(d.seeds == 1);
   CHECK(d.search.budget == 40);
+}
+
+TEST_CASE("trajectory files: fidelity, pruned, objectives and metrics columns only where records have them", "[study][results]") {
+  const auto space = nas::make_space("nb201");
+  const auto dir = std::filesystem::temp_directory_path() / ("nas-traj-" + std::to_string(::getpid()));
+  nas::SearchResult r;
+  nas::QueryRecord q;
+  q.query = 1;
+  q.arch = space->at(7);
+  r.trajectory.push_back(q);
+  nas::study::write_trajectory(dir.string(), 0, r, *space);
+  auto header = [&](int seed) {
+    std::ifstream f(dir / "trajectories" / ("seed_" + std::to_string(seed) + ".csv"));
+    std::string h;
+    std::getline(f, h);
+    return h;
+  };
+  CHECK(header(0) == "query,arch,signal,reported,best_signal,best_reported");
+  r.trajectory[0].fidelity = nas::Fidelity{"epochs", 12};
+  r.trajectory[0].pruned = true;
+  r.trajectory[0].objectives = {1.5, 2};
+  r.trajectory[0].metrics = {{"params", 1e6}};
+  nas::study::write_trajectory(dir.string(), 1, r, *space);
+  CHECK(header(1) == "query,arch,signal,reported,best_signal,best_reported,fidelity,pruned,objectives,metrics");
+  std::ifstream f(dir / "trajectories" / "seed_1.csv");
+  std::string line;
+  std::getline(f, line);
+  std::getline(f, line);
+  INFO(line);
+  CHECK(line.find(",epochs:12,") != std::string::npos);
+  CHECK(line.find(",1.5;2,params=1000000") != std::string::npos);
+  std::filesystem::remove_all(dir);
 }

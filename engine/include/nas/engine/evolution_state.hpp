@@ -65,16 +65,19 @@ class EvolutionState {
   std::optional<Genome> fresh_random(Rng& rng);
 
   /// Marks `g` proposed (never proposed again, unless its evaluation fails and retries are on)
-  /// and gives it the next id. The candidate is not in flight until handed_out().
-  Candidate make_candidate(const Genome& g, double predicted = std::numeric_limits<double>::quiet_NaN()) {
+  /// and gives it the next id; `fidelity` unset asks for a full evaluation. The candidate is not
+  /// in flight until handed_out().
+  Candidate make_candidate(const Genome& g, double predicted = std::numeric_limits<double>::quiet_NaN(),
+                           std::optional<Fidelity> fidelity = std::nullopt) {
     seen_.insert(g, hash(g));
-    return Candidate{next_id_++, g, predicted, std::nullopt};
+    return Candidate{next_id_++, g, predicted, std::move(fidelity)};
   }
-  /// The candidate is with the driver from now on.
+  /// The candidate is with the driver from now on (its result is recorded with its fidelity).
   void handed_out(const Candidate& c) { pending_.emplace(c.id, c); }
   /// make_candidate + handed_out.
-  Candidate propose(const Genome& g, double predicted = std::numeric_limits<double>::quiet_NaN()) {
-    Candidate c = make_candidate(g, predicted);
+  Candidate propose(const Genome& g, double predicted = std::numeric_limits<double>::quiet_NaN(),
+                    std::optional<Fidelity> fidelity = std::nullopt) {
+    Candidate c = make_candidate(g, predicted, std::move(fidelity));
     handed_out(c);
     return c;
   }

@@ -101,6 +101,12 @@ struct GuidedOptions {
   /// and gives the corrected value a standard deviation. false: the model's scores as they are.
   bool kriging = false;
   bool rank_whole_space = false;          // enumerable spaces: rank every unevaluated architecture instead of children
+  /// Keep an iteration's ranked candidates and take the next iterations' top k from them (skipping
+  /// cells proposed meanwhile) until the model is retrained or the incumbent changes: one ranking
+  /// serves many iterations, so planning costs little when many fast workers ask often. false:
+  /// every iteration draws parents and ranks new children (the default; results as before). Pays
+  /// only with a schedule that does not retrain every iteration (every-k, geometric, tau-drop).
+  bool reuse_ranking = false;
   bool skip_canonical_duplicates = true;
   bool retry_failed = false;              // propose an architecture again after its evaluation failed
   std::size_t max_failures = 0;           // stop after this many failed evaluations (0 = the budget)

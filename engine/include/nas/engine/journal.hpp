@@ -14,7 +14,10 @@
 //          'swap': an asynchronously retrained surrogate started ranking),
 //          candidate INTEGER, arch TEXT, predicted REAL, signal REAL, reported REAL,
 //          cost_seconds REAL, params INTEGER, worker INTEGER, submitted REAL, finished REAL,
-//          failure TEXT, reason TEXT, at REAL (seconds since the journal was opened))
+//          failure TEXT, reason TEXT, at REAL (seconds since the journal was opened),
+//          fidelity_resource TEXT, fidelity_amount REAL (asks; NULL: full fidelity), pruned INTEGER,
+//          objectives TEXT ('v1;v2;...'), metrics TEXT ('name=value;...') (results; NULL when none))
+//   Format 2 (this one) added the last five columns; a format-1 journal is refused by name.
 //   runs(run_seed INTEGER PRIMARY KEY, finished INTEGER)
 //   retrains(run_seed, at_query (history size when the fit started), cells, seconds, epochs, warm,
 //            asynchronous, swapped_at_query (history size when it started ranking), online_tau
@@ -37,10 +40,11 @@ struct JournalEvent {
   std::uint64_t candidate = 0;
   std::string arch;
   double predicted = 0;
-  Evaluation evaluation;
+  Evaluation evaluation;  // results: with pruned, objectives and metrics
   EvaluationInfo info;
   FailureKind failure = FailureKind::error;
   std::string reason;
+  std::optional<Fidelity> fidelity;  // asks: the request's fidelity (unset: a full evaluation)
 };
 
 /// Thread-safe: every call takes an internal lock (drivers may write from one thread only anyway).

@@ -7,6 +7,8 @@
 #include <concepts>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <span>
 #include <string>
 #include <unordered_set>
@@ -57,6 +59,11 @@ struct QueryRecord {
   // (seconds since the run started: wall time, or simulated time for the simulated executor).
   int worker = -1;
   double submitted = 0, finished = 0;
+  // Multi-fidelity and multi-objective runs (empty, unset and false for the others).
+  std::optional<Fidelity> fidelity;  // the request's; unset: a full evaluation
+  bool pruned = false;               // stopped early by the search
+  std::vector<double> objectives;    // beyond the signal
+  std::vector<std::pair<std::string, double>> metrics;
 };
 
 /// An evaluation that failed (see EvaluationFailed); it is not charged to the budget.

@@ -15,7 +15,10 @@ namespace nas::study {
 
 /// <out>/trajectories/seed_<s>.csv. With `with_costs`, two more columns: train_seconds (0 for a
 /// canonical duplicate) and params. With `with_timing`, three more: worker, submitted, finished
-/// (executor runs). Failed evaluations, if any, go to seed_<s>_failures.csv. RFC 4180 (DARTS and
+/// (executor runs). Records with a fidelity, pruned, objectives or metrics (multi-fidelity and
+/// multi-objective searches) add the columns fidelity ("resource:amount" or "full"), pruned,
+/// objectives ("v1;v2") and metrics ("name=value;..."); no other run has them. Failed evaluations,
+/// if any, go to seed_<s>_failures.csv. RFC 4180 (DARTS and
 /// NB101 architecture strings hold commas).
 void write_trajectory(const std::string& out, std::uint64_t seed, const SearchResult& r, const SearchSpace& space, bool with_costs = false,
                       bool with_timing = false);
