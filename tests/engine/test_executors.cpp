@@ -301,7 +301,7 @@ GuidedOptions guided(std::size_t budget, std::uint64_t seed) {
 }
 }  // namespace
 
-TEST_CASE("executors: guided, one local worker in sync mode reproduces run_guided_search, W workers", "[engine][executors][guided]") {
+TEST_CASE("executors: guided, one local worker in sync mode reproduces the inline executor, W workers", "[engine][executors][guided]") {
   const auto& t = nb201_table();
   auto oracle = [&] { return std::unique_ptr<Surrogate>(std::make_unique<test::OracleSurrogate>(t.table, t.col)); };
   const GuidedOptions o = guided(80, 3);

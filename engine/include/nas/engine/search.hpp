@@ -91,13 +91,13 @@ struct SearchResult {
   bool too_many_failures = false;  // stopped after SearchOptions::max_failures failed evaluations
   // Searches with a model (guided); empty or zero for the others.
   std::vector<RetrainRecord> retrains;
-  double seconds_training = 0;    // inside Surrogate::fit (on the search thread, or in the background)
+  double seconds_training = 0;    // fitting the model (on the search thread, or in the background)
   double seconds_waiting = 0;     // of those, the fits the search waited for (not overlapped with evaluations)
-  double seconds_scoring = 0;     // inside Surrogate::score
+  double seconds_scoring = 0;     // scoring candidates with the model
   double seconds_evaluating = 0;  // inside Evaluator::evaluate
   double seconds_engine = 0;      // everything else on the search thread
   std::size_t candidates_scored = 0;
-  std::string device;             // where the model ran (Surrogate::device()); empty without one
+  std::string device;             // where the model ran ("cpu", "cuda:0"); empty without one
   /// Best reported value after `queries` queries (the last record at or before it).
   double best_reported_at(std::size_t queries) const;
   std::string brief() const;
