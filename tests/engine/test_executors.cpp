@@ -65,7 +65,7 @@ void check_no_duplicates(const SearchResult& r) {
 
 }  // namespace
 
-TEST_CASE("executors: synchronous mode: one local worker gives run_search's trajectory, W workers, local or simulated, one trajectory",
+TEST_CASE("executors: synchronous mode: one local worker gives the inline executor's trajectory, W workers, local or simulated, one trajectory",
           "[engine][executors]") {
   const auto& t = nb201_table();
   auto table_ev = [&](std::uint64_t) { return std::make_unique<datasets::TableEvaluator>(t.table, t.space, t.col, t.col); };
