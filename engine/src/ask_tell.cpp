@@ -11,7 +11,7 @@ EvolutionLimits limits(const SearchOptions& o) {
 }  // namespace
 
 EvolutionSearch::EvolutionSearch(const SearchSpace& space, const SearchOptions& options, Direction direction, SearchObserver* observer)
-    : o_(options), state_(space, direction, limits(options), observer), rng_(derive_seed(options.seed, 0xA11CE)) {}
+    : EvolutionarySearch(space, direction, limits(options), observer), o_(options), rng_(derive_seed(options.seed, 0xA11CE)) {}
 
 // The draws below are, in order and number, the ones the synchronous loop always made: results
 // told in ask order one at a time reproduce its trajectory exactly.
@@ -38,12 +38,6 @@ std::vector<Candidate> EvolutionSearch::ask(std::size_t n) {
     out.push_back(state_.propose(*g));
   }
   return out;
-}
-
-void EvolutionSearch::tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info) { state_.record(id, e, info); }
-
-void EvolutionSearch::tell_failure(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info) {
-  state_.record_failure(id, kind, reason, info);
 }
 
 }  // namespace nas

@@ -15,16 +15,16 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "nas/engine/evolution_state.hpp"
+#include "nas/engine/ask_tell.hpp"
 #include "nas/engine/run.hpp"
 
 namespace nas {
 namespace {
 
-class LocalSearch final : public AskTellSearch {
+class LocalSearch final : public EvolutionarySearch {
  public:
   LocalSearch(const SearchSpace& space, const SearchOptions& o, Direction d, SearchObserver* observer)
-      : state_(space, d, limits(o), observer), rng_(derive_seed(o.seed, 0x10CA15EA)) {}
+      : EvolutionarySearch(space, d, limits(o), observer), rng_(derive_seed(o.seed, 0x10CA15EA)) {}
 
   std::vector<Candidate> ask(std::size_t n) override {
     std::vector<Candidate> out;
@@ -52,17 +52,10 @@ class LocalSearch final : public AskTellSearch {
   }
 
   void tell_failure(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info) override {
-    state_.record_failure(id, kind, reason, info);
+    EvolutionarySearch::tell_failure(id, kind, reason, info);
     climbing_.erase(id);
     if (start_ == id) start_.reset();  // the next ask restarts from another random cell
   }
-
-  bool finished() const override { return state_.finished(); }
-  std::size_t in_flight() const override { return state_.in_flight(); }
-  void stop() override { state_.stop(); }
-  const SearchResult& result() const override { return state_.result(); }
-  SearchResult take_result() override { return std::move(state_.result()); }
-  Direction direction() const override { return state_.direction(); }
 
  private:
   static EvolutionLimits limits(const SearchOptions& o) {
@@ -113,7 +106,6 @@ class LocalSearch final : public AskTellSearch {
     }
   }
 
-  EvolutionState state_;
   Rng rng_;
   std::optional<std::size_t> current_;       // trajectory index of the cell the search stands at
   std::optional<std::uint64_t> start_;       // a restart's random cell, in flight

@@ -215,9 +215,9 @@ TEST_CASE("guided search with reuse_ranking: one ranking serves several iteratio
 
 namespace {
 /// A search as multi-fidelity ones will be: random cells, each asked at 12 epochs (a fidelity).
-class AtFidelity final : public AskTellSearch {
+class AtFidelity final : public EvolutionarySearch {
  public:
-  AtFidelity(const SearchContext& c, std::size_t budget) : state_(c.space, c.direction, {budget, 0, false, false, 0}, c.observer), rng_(c.seed) {}
+  AtFidelity(const SearchContext& c, std::size_t budget) : EvolutionarySearch(c.space, c.direction, {budget, 0, false, false, 0}, c.observer), rng_(c.seed) {}
   std::vector<Candidate> ask(std::size_t n) override {
     std::vector<Candidate> out;
     while (out.size() < n && !state_.finished())
@@ -225,19 +225,8 @@ class AtFidelity final : public AskTellSearch {
       else break;
     return out;
   }
-  void tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info = {}) override { state_.record(id, e, info); }
-  void tell_failure(std::uint64_t id, FailureKind k, const std::string& r, const EvaluationInfo& info = {}) override {
-    state_.record_failure(id, k, r, info);
-  }
-  bool finished() const override { return state_.finished(); }
-  std::size_t in_flight() const override { return state_.in_flight(); }
-  void stop() override { state_.stop(); }
-  const SearchResult& result() const override { return state_.result(); }
-  SearchResult take_result() override { return std::move(state_.result()); }
-  Direction direction() const override { return state_.direction(); }
 
  private:
-  EvolutionState state_;
   Rng rng_;
 };
 

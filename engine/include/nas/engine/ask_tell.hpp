@@ -84,18 +84,15 @@ class AskTellSearch {
   virtual void end_replay() {}
 };
 
-/// Random search and regularised evolution (REA) as an ask/tell object. Told results in ask
-/// order, one at a time, it makes exactly the draws and choices run_search always made, so the
-/// trajectory is bit-identical for a seed. With several candidates in flight, REA's first
-/// population_size candidates are random; later tournaments draw from the members already told
-/// (a random candidate stands in while none is).
-class EvolutionSearch final : public AskTellSearch {
+/// An ask/tell search over the shared evolution state (evolution_state.hpp): the contract's
+/// bookkeeping (tell, tell_failure, finished, in_flight, stop, result, direction) is done here
+/// once; a search implements ask() and may extend tell/tell_failure (calling these first).
+class EvolutionarySearch : public AskTellSearch {
  public:
-  /// `space` must outlive the search. Throws OptionError for invalid options.
-  EvolutionSearch(const SearchSpace& space, const SearchOptions& options, Direction direction, SearchObserver* observer = nullptr);
-  std::vector<Candidate> ask(std::size_t n) override;
-  void tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info = {}) override;
-  void tell_failure(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info = {}) override;
+  void tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info = {}) override { state_.record(id, e, info); }
+  void tell_failure(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info = {}) override {
+    state_.record_failure(id, kind, reason, info);
+  }
   bool finished() const override { return state_.finished(); }
   std::size_t in_flight() const override { return state_.in_flight(); }
   void stop() override { state_.stop(); }
@@ -103,11 +100,28 @@ class EvolutionSearch final : public AskTellSearch {
   SearchResult take_result() override { return std::move(state_.result()); }
   Direction direction() const override { return state_.direction(); }
 
+ protected:
+  /// `space` must outlive the search; `observer` may be null.
+  EvolutionarySearch(const SearchSpace& space, Direction direction, const EvolutionLimits& limits, SearchObserver* observer)
+      : state_(space, direction, limits, observer) {}
+  EvolutionState state_;
+};
+
+/// Random search and regularised evolution (REA) as an ask/tell object. Told results in ask
+/// order, one at a time, it makes exactly the draws and choices the historical synchronous loop
+/// made, so the trajectory is bit-identical for a seed. With several candidates in flight, REA's
+/// first population_size candidates are random; later tournaments draw from the members already
+/// told (a random candidate stands in while none is).
+class EvolutionSearch final : public EvolutionarySearch {
+ public:
+  /// `space` must outlive the search. Throws OptionError for invalid options.
+  EvolutionSearch(const SearchSpace& space, const SearchOptions& options, Direction direction, SearchObserver* observer = nullptr);
+  std::vector<Candidate> ask(std::size_t n) override;
+
  private:
   std::optional<Genome> next();
 
   SearchOptions o_;
-  EvolutionState state_;
   Rng rng_;
   std::size_t asked_random_ = 0;  // REA: initial random candidates asked
 };
