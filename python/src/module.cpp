@@ -112,6 +112,11 @@ class PyEvaluator final : public Evaluator {
       e.reported = d.contains("reported") ? d["reported"].cast<double>() : e.signal;
       if (d.contains("cost_seconds")) e.cost_seconds = d["cost_seconds"].cast<double>();
       if (d.contains("parameters")) e.parameters = d["parameters"].cast<std::int64_t>();
+      // Recorded with the result (trajectory, journal); no search optimises them yet.
+      if (d.contains("objectives")) e.objectives = d["objectives"].cast<std::vector<double>>();
+      if (d.contains("metrics"))
+        for (const auto& [k, v] : d["metrics"].cast<py::dict>()) e.metrics.emplace_back(k.cast<std::string>(), v.cast<double>());
+      if (d.contains("pruned")) e.pruned = d["pruned"].cast<bool>();
     } else if (py::isinstance<py::tuple>(r) && py::len(r) == 2) {
       const auto t = r.cast<py::tuple>();
       e.signal = t[0].cast<double>();
@@ -155,6 +160,15 @@ py::dict run_to_dict(const SearchResult& r, const SearchSpace& space, bool with_
     d["worker"] = q.worker;
     d["submitted"] = q.submitted;
     d["finished"] = q.finished;
+    // Multi-fidelity and multi-objective records only.
+    if (q.fidelity) d["fidelity"] = py::make_tuple(q.fidelity->resource, q.fidelity->amount);
+    if (q.pruned) d["pruned"] = true;
+    if (!q.objectives.empty()) d["objectives"] = q.objectives;
+    if (!q.metrics.empty()) {
+      py::dict m;
+      for (const auto& [k, v] : q.metrics) m[py::str(k)] = v;
+      d["metrics"] = m;
+    }
     traj.append(d);
     best.push_back(q.best_reported);
   }

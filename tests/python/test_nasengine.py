@@ -110,6 +110,21 @@ class SearchFromPython(unittest.TestCase):
         self.assertTrue(all(q["cost_seconds"] == 0.5 and q["parameters"] == 7 for q in r["trajectory"]))
         self.assertTrue(all(space.valid(a) for a in calls))
 
+    def test_python_evaluator_objectives_and_metrics_are_recorded(self):
+        def score(arch):
+            n = arch.count("nor_conv_3x3")
+            return {"signal": float(n), "objectives": [float(n), -2.5], "metrics": {"params": 1000.0 + n}, "pruned": n == 0}
+
+        r = ne.search(algo="local-search", budget=30, evaluator=score, seed_base=1)[0]
+        self.assertEqual(len(r["trajectory"]), 30)
+        for q in r["trajectory"]:
+            self.assertEqual(q["objectives"], [q["signal"], -2.5])
+            self.assertEqual(q["metrics"], {"params": 1000.0 + q["signal"]})
+            self.assertEqual(q.get("pruned", False), q["signal"] == 0)
+            self.assertNotIn("fidelity", q)  # full-fidelity requests carry none
+        plain = ne.search(algo="rea", budget=5, seeds=1)[0]["trajectory"][0]
+        self.assertFalse({"objectives", "metrics", "pruned", "fidelity"} & set(plain))
+
     def test_python_exception_reaches_the_caller(self):
         def broken(arch):
             raise ZeroDivisionError("no score for " + arch)
