@@ -259,8 +259,10 @@ SearchConfig::SearchConfig(Front f) : front(f) {
 
   s.group("execution");
   s.enumeration("executor", executor.kind,
-                "local: --workers threads (wall clock) | simulated: a virtual clock, durations from --cost-model | mpi: ranks 1..N-1 of mpirun",
-                {ExecutorOptions::Kind::local, ExecutorOptions::Kind::simulated, ExecutorOptions::Kind::mpi}, executor_kind_name,
+                "local: --workers threads (wall clock) | inline: one at a time on the search's thread | simulated: a virtual clock, durations "
+                "from --cost-model | mpi: ranks 1..N-1 of mpirun",
+                {ExecutorOptions::Kind::local, ExecutorOptions::Kind::inline_, ExecutorOptions::Kind::simulated, ExecutorOptions::Kind::mpi},
+                executor_kind_name,
                 parse_executor_kind);
   s.integer("workers", executor.workers, "evaluations in flight (mpi: the worker ranks, N-1)", 1, 100000);
   s.enumeration("mode", executor.mode, "sync: ask W, tell in ask order | async: a freed worker gets the next candidate at once",

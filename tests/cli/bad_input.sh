@@ -104,6 +104,8 @@ expect "needs --cost-model" search --evaluator train --executor simulated
 expect "--train-epochs" search --evaluator train --train-epochs 0
 expect "cifar-missing" search --evaluator train --data cifar10 --data-path "$tmp/cifar-missing"
 
+expect "--executor inline evaluates one candidate at a time" search --executor inline --workers 2
+
 # --- a one-row sample table: listing its identities works; a search's budget is refused against its size
 head -2 "${NAS_DATA_DIR}/nasbench101/naslib_zc_nb101_subset.csv" > "$tmp/one_row.csv"
 [ "$("$nas" space --space nb101 --table "$tmp/one_row.csv" --list | wc -l)" = 2 ] || fail "nas space --list of a one-row table"
