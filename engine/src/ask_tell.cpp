@@ -1,7 +1,5 @@
 #include "nas/engine/ask_tell.hpp"
 
-#include "loop_common.hpp"
-
 namespace nas {
 namespace {
 EvolutionLimits limits(const SearchOptions& o) {

@@ -9,9 +9,22 @@
 namespace nas {
 
 std::optional<Genome> EvolutionState::fresh_random(Rng& rng) {
-  auto g = detail::fresh_random(space_, seen_, rng);
-  if (!g) result_.space_exhausted = true;
-  return g;
+  // Rejection first; when it keeps failing (the space nearly exhausted) an enumerable space is
+  // scanned and one of the remaining architectures drawn uniformly.
+  for (int attempt = 0; attempt < 10000; ++attempt) {
+    Genome g = space_.sample(rng);
+    if (!was_proposed(g)) return g;
+  }
+  if (auto n = space_.size()) {
+    std::vector<Genome> left;
+    for (std::uint64_t i = 0; i < *n; ++i) {
+      Genome g = space_.at(i);
+      if (!was_proposed(g)) left.push_back(g);
+    }
+    if (!left.empty()) return left[rng.below(left.size())];
+  }
+  result_.space_exhausted = true;
+  return std::nullopt;
 }
 
 Candidate EvolutionState::record(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info) {

@@ -1,16 +1,12 @@
 #include "nas/engine/guided.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <deque>
 #include <limits>
 #include <numeric>
-#include <mutex>
 #include <future>
-#include <thread>
-#include <unordered_map>
 
 #include <fmt/format.h>
 

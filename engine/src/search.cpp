@@ -130,22 +130,6 @@ std::vector<Genome> generate_children(const SearchSpace& space, std::span<const 
 
 namespace detail {
 
-std::optional<Genome> fresh_random(const SearchSpace& space, const EvaluatedSet& seen, Rng& rng) {
-  for (int attempt = 0; attempt < 10000; ++attempt) {
-    Genome g = space.sample(rng);
-    if (!seen.contains(g, identity(space, seen, g))) return g;
-  }
-  if (auto n = space.size()) {
-    std::vector<Genome> left;
-    for (std::uint64_t i = 0; i < *n; ++i) {
-      Genome g = space.at(i);
-      if (!seen.contains(g, identity(space, seen, g))) left.push_back(g);
-    }
-    if (!left.empty()) return left[rng.below(left.size())];
-  }
-  return std::nullopt;
-}
-
 QueryRecord next_record(const std::vector<QueryRecord>& history, const Genome& g, const Evaluation& e, Direction d) {
   QueryRecord r;
   r.query = history.size() + 1;
