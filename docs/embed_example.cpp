@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   const auto col = table->column("cifar10_test_200ep");
   nas::SearchSettings settings;  // defaults documented in the README
   settings.guided.budget = 30;
-  settings.surrogate = [&] { return nas::predictor::make_surrogate(*space, {.kind = "carl"}); };
+  settings.model = [&] { return nas::predictor::make_surrogate(*space, {.kind = "carl"}); };
   nas::RunOptions run;  // one local synchronous worker; executor, seeds, journal and observers here
   run.seeds = {42};
   const auto results = nas::run(*space, nas::search_factory("guided", settings),

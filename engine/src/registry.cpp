@@ -22,7 +22,7 @@ std::unique_ptr<AskTellSearch> make_evolution(Algorithm a, const SearchSettings&
 std::unique_ptr<AskTellSearch> make_guided(const SearchSettings& s, const SearchContext& c) {
   GuidedOptions o = s.guided;
   o.seed = c.seed;
-  return std::make_unique<GuidedSearch>(c.space, o, c.direction, s.surrogate(), c.observer, c.steady_state, c.trainer);
+  return std::make_unique<GuidedSearch>(c.space, o, c.direction, s.model(), c.observer, c.steady_state, c.trainer);
 }
 
 // The list. A new search: its file in engine/src/ and one line here.
@@ -58,12 +58,12 @@ const SearchInfo& search_info(std::string_view name) {
 }
 
 std::size_t budget_of(const SearchInfo& info, const SearchSettings& settings) {
-  return info.needs_surrogate ? settings.guided.budget : settings.evolution.budget;
+  return info.needs_model ? settings.guided.budget : settings.evolution.budget;
 }
 
 SearchFactory search_factory(std::string_view name, SearchSettings settings) {
   const SearchInfo& info = search_info(name);
-  if (info.needs_surrogate && !settings.surrogate) throw OptionError(fmt::format("--algo {}: needs a surrogate (predictor) factory", name));
+  if (info.needs_model && !settings.model) throw OptionError(fmt::format("--algo {}: needs a model (predictor) factory", name));
   return [&info, s = std::move(settings)](const SearchContext& c) { return info.make(s, c); };
 }
 

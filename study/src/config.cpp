@@ -318,7 +318,7 @@ SearchConfig::SearchConfig(Front f) : front(f) {
 
 bool SearchConfig::is_guided() const {
   for (const auto& info : searches())
-    if (info.name == algo) return info.needs_surrogate;
+    if (info.name == algo) return info.needs_model;
   return false;  // an unknown name is refused by the --algo choice
 }
 
@@ -424,7 +424,7 @@ std::function<std::unique_ptr<Surrogate>()> surrogate_factory(const SearchConfig
 
 SearchFactory make_search_factory(const SearchConfig& c, const SearchSpace& space) {
   SearchSettings settings{c.search, c.guided, nullptr};
-  if (search_info(c.algo).needs_surrogate) settings.surrogate = surrogate_factory(c, space);
+  if (search_info(c.algo).needs_model) settings.model = surrogate_factory(c, space);
   return search_factory(c.algo, std::move(settings));
 }
 

@@ -33,7 +33,7 @@ SearchSettings settings(std::size_t budget) {
   s.evolution.budget = s.guided.budget = budget;
   s.guided.initial_samples = 5;
   s.guided.children_per_parent = 10;
-  s.surrogate = [] { return std::make_unique<test::NearestSurrogate>(); };
+  s.model = [] { return std::make_unique<test::NearestSurrogate>(); };
   return s;
 }
 

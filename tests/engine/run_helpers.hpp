@@ -93,12 +93,12 @@ inline SearchResult guided_once(const SearchSpace& space, Evaluator& ev, std::un
   auto owned = std::make_shared<std::unique_ptr<Surrogate>>(std::move(model));
   SearchSettings s;
   s.guided = o;
-  s.surrogate = [owned] { return std::move(*owned); };
+  s.model = [owned] { return std::move(*owned); };
   return run(space, search_factory("guided", s), [&] { return std::make_unique<Lent>(ev); }, inline_run({o.seed}, ev.direction(), 1, observer))[0];
 }
 
 /// Guided searches, one per seed, under executor `x`, `threads` runs at a time.
-inline std::vector<SearchResult> guided_runs(const SearchSpace& space, const EvaluatorFactory& make_evaluator, const SurrogateFactory& surrogate,
+inline std::vector<SearchResult> guided_runs(const SearchSpace& space, const EvaluatorFactory& make_evaluator, const ModelFactory& surrogate,
                                              const GuidedOptions& go, const ExecutorOptions& x, Direction d, std::span<const std::uint64_t> seeds,
                                              int threads = 1, Journal* journal = nullptr, SearchObserver* observer = nullptr) {
   RunOptions o;

@@ -159,6 +159,10 @@ class ProgressReporter final : public GuidedObserver {
   double t0_;
 };
 
+/// Makes the ranking model of one guided run (a predictor, an ensemble of them, a test's fake);
+/// called once per run, on the run's thread.
+using ModelFactory = std::function<std::unique_ptr<Surrogate>()>;
+
 /// Predictor-guided evolution as an ask/tell object (see ask_tell.hpp). Batch-synchronous
 /// (`steady_state` false): an iteration's candidates are asked, all told, then the retraining
 /// schedule is consulted and the next iteration planned: told in ask order by one worker, this is

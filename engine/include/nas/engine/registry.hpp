@@ -8,28 +8,24 @@
 #include <string_view>
 #include <vector>
 
-#include "nas/core/surrogate.hpp"
 #include "nas/engine/guided.hpp"
 #include "nas/engine/run.hpp"
 #include "nas/engine/search.hpp"
 
 namespace nas {
 
-/// Makes a run's ranking model (guided searches); called once per run, on the run's thread.
-using SurrogateFactory = std::function<std::unique_ptr<Surrogate>()>;
-
 /// Every option a registered search may read. A search reads what it needs and ignores the rest.
 struct SearchSettings {
   SearchOptions evolution;    // random, REA, local search: budget, population, tournament, dedup, failures
   GuidedOptions guided;       // guided search (budget, dedup and failures mirror `evolution`'s)
-  SurrogateFactory surrogate; // searches with needs_surrogate
+  ModelFactory model;         // searches with needs_model (guided.hpp: the ranking model of one run)
 };
 
 struct SearchInfo {
   std::string name;         // --algo NAME
   std::string description;  // one line for --help
-  /// Reads GuidedOptions and a surrogate (the guided, retraining and predictor options).
-  bool needs_surrogate = false;
+  /// Reads GuidedOptions and needs a model factory (the guided, retraining and predictor options).
+  bool needs_model = false;
   /// Reads the population and tournament sizes.
   bool uses_population = false;
   /// Makes the search of one run. Throws OptionError for invalid settings.
@@ -45,7 +41,7 @@ const SearchInfo& search_info(std::string_view name);
 /// The budget a search of this entry spends: guided.budget or evolution.budget.
 std::size_t budget_of(const SearchInfo& info, const SearchSettings& settings);
 /// A SearchFactory for run(): the entry `name` over `settings` (copied), the run's seed set in
-/// the options. Throws OptionError for an unknown name, or a missing surrogate factory.
+/// the options. Throws OptionError for an unknown name, or a missing model factory.
 SearchFactory search_factory(std::string_view name, SearchSettings settings);
 
 }  // namespace nas
