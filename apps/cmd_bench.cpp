@@ -20,7 +20,9 @@
 #include "nas/engine/registry.hpp"
 #include "nas/engine/run.hpp"
 #include "nas/engine/statistics.hpp"
+#if NAS_STUDY_WITH_TORCH
 #include "nas/predictor/factory.hpp"
+#endif
 #include "nas/mutation/nb101.hpp"
 
 namespace nas::app {
@@ -162,6 +164,7 @@ int cmd_bench(int argc, char** argv) {
     one.executor = xo;
     one.direction = x.direction;
     const double t_rea = seconds([&] { (void)run(*x.space, search_factory("rea", {ro, {}, nullptr}), sleepy, one); });
+#if NAS_STUDY_WITH_TORCH
     GuidedOptions go;
     go.budget = n_sleep;
     // Exact dedup: NB201 has 6,466 canonical classes, fewer than 10,000 evaluations.
@@ -200,6 +203,7 @@ int cmd_bench(int argc, char** argv) {
     });
     if (n_guided != n_sleep || n_guided_w != n_sleep || n_reuse != n_sleep)
       throw std::runtime_error(fmt::format("executor overhead: guided made {}, {} and {} evaluations of {}", n_guided, n_guided_w, n_reuse, n_sleep));
+#endif
     // Journal cost: one ask and one result row per evaluation, each its own transaction (WAL).
     {
       const std::string path = (std::filesystem::temp_directory_path() / fmt::format("nas-bench-journal-{}.sqlite", ::getpid())).string();
@@ -217,13 +221,17 @@ int cmd_bench(int argc, char** argv) {
       for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
       fmt::print("journal         : {:.1f} us per evaluation (an ask row and a result row, each committed), {} evaluations\n", t / n * 1e6, n);
     }
-    fmt::print("executor overhead: {} evaluations of 1 ms on {} local workers (async): ideal {:.3f} s; REA {:.3f} s ({:.3f}x); "
-               "guided (MLP on the last 500, async retrain every 500) {:.3f} s ({:.3f}x), with top-k {} {:.3f} s ({:.3f}x), "
+    fmt::print("executor overhead: {} evaluations of 1 ms on {} local workers (async): ideal {:.3f} s; REA {:.3f} s ({:.3f}x); ", n_sleep, workers,
+               ideal, t_rea, t_rea / ideal);
+#if NAS_STUDY_WITH_TORCH
+    fmt::print("guided (MLP on the last 500, async retrain every 500) {:.3f} s ({:.3f}x), with top-k {} {:.3f} s ({:.3f}x), "
                "with --reuse-ranking {:.3f} s ({:.3f}x)\n",
-               n_sleep, workers, ideal, t_rea, t_rea / ideal, t_guided, t_guided / ideal, go.top_k, t_guided_w, t_guided_w / ideal, t_reuse,
-               t_reuse / ideal);
+               t_guided, t_guided / ideal, go.top_k, t_guided_w, t_guided_w / ideal, t_reuse, t_reuse / ideal);
     fmt::print("guided, of which: surrogate scoring on the driver {:.3f} s / {:.3f} s / {:.3f} s; background retraining {:.3f} s / {:.3f} s (CPU it takes "
                "from the driver's 2 cores)\n", scoring, scoring_w, scoring_r, training, training_w);
+#else
+    fmt::print("guided: not in this build (no LibTorch)\n");
+#endif
   }
   return 0;
 }

@@ -43,7 +43,9 @@ std::vector<std::size_t> report_budgets(std::size_t budget) {
 int cmd_search(int argc, char** argv) {
   SearchConfig c(SearchConfig::Front::search);
   if (!parse_search_config(c, argc, argv, "search", kDescription)) return 0;
-  if (c.evaluator == "train") return cmd_search_train(c);
+#if NAS_STUDY_WITH_TORCH
+  if (c.evaluator == "train") return cmd_search_train(c);  // (without torch finish() refused it)
+#endif
 
   const auto t_load = std::chrono::steady_clock::now();
   const Experiment x = load_experiment(c.experiment);
@@ -54,7 +56,7 @@ int cmd_search(int argc, char** argv) {
   const std::uint64_t seed_base = c.seed_base;
   const int threads = c.threads;
   std::string label = algo;
-  if (guided) label += "-" + c.predictor.kind;
+  if (guided) label += "-" + c.model_kind();
   const std::string out = c.out.empty() ? fmt::format("runs/{}-{}-{}", x.space->name(), x.dataset, label) : c.out;
   std::vector<std::uint64_t> seeds(n_seeds);
   std::iota(seeds.begin(), seeds.end(), seed_base);
@@ -73,7 +75,7 @@ int cmd_search(int argc, char** argv) {
   const std::size_t budget = run_budget(c);
   const auto t0 = std::chrono::steady_clock::now();
   {
-    const std::string what = guided ? "guided/" + run_predictor_options(c).kind : algo;
+    const std::string what = guided ? algo + "/" + c.model_kind() : algo;
     fmt::print(stderr, "nas search: {} on {} ({} rows, loaded in {:.1f} ms), signal {}, reported {}, {} seeds x {} queries\n", what,
                x.table->path(), x.table->rows(), load_s * 1e3, x.signal_name(), x.reported_name(), n_seeds, budget);
     cli::Progress bar("seeds", n_seeds);
@@ -95,7 +97,7 @@ int cmd_search(int argc, char** argv) {
   }
   // Why each run ended, and on what (the library's RunSummary: the same for embedders and Python).
   const Resources resources{threads, threads > 0 ? threads : static_cast<int>(tbb::info::default_concurrency()),
-                            guided ? c.predictor.device : "", ""};
+                            c.model_device(), ""};
   std::vector<RunSummary> summaries;
   for (std::size_t i = 0; i < runs.size(); ++i)
     summaries.push_back(summarize(runs[i], *x.space, budget, resources));

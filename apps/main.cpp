@@ -15,7 +15,7 @@ namespace {
 constexpr const char* kUsage = R"(usage: nas <command> [options]
 
 commands:
-  search   run architecture searches (random, rea, guided) on a tabular benchmark, many seeds
+  search   run architecture searches (random, rea, local-search, guided) on a tabular benchmark, many seeds
   sweep    a grid of retraining schedules / predictors x seeds: table, AUC, time split, SVG plot
   space    inspect a search space: --list prints index,arch,canonical_hash as CSV
   bench    measure table loading, child generation (1 vs 2 threads) and REA wall time
@@ -23,9 +23,20 @@ commands:
   explain  train CARL and report which ops and edges its critical masks favour (text + SVG)
   train    train one architecture (NB201 / DARTS network) on Fashion-MNIST or CIFAR-10; curve, weights
            (`nas search --evaluator train` searches with every candidate trained)
-
+)";
+constexpr const char* kWithoutModels = R"(
+This nas was built without LibTorch (-DNAS_WITH_TORCH=OFF): search and sweep have the searches that
+need no model (random, rea, local-search) on the tabular benchmarks, with every executor; guided
+search, train, predict-eval and explain need a build with it.
+)";
+constexpr const char* kUsageEnd = R"(
 `nas <command> --help` lists a command's options (types, ranges, defaults); `nas --version`.
 )";
+void usage(std::FILE* to) {
+  std::fputs(kUsage, to);
+  if (!nas::study::kWithModels) std::fputs(kWithoutModels, to);
+  std::fputs(kUsageEnd, to);
+}
 }
 
 int main(int argc, char** argv) {
@@ -46,11 +57,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
-    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
   if (!std::strcmp(argv[1], "--version")) {
-    fmt::print("nas {}\n", nas::app::version());
+    fmt::print("nas {}{}\n", nas::app::version(), nas::study::kWithModels ? "" : " (built without LibTorch)");
     return 0;
   }
   const std::string cmd = argv[1];
@@ -59,10 +70,18 @@ int main(int argc, char** argv) {
     if (cmd == "space") return nas::app::cmd_space(argc, argv);
     if (cmd == "bench") return nas::app::cmd_bench(argc, argv);
     if (cmd == "sweep") return nas::app::cmd_sweep(argc, argv);
+#if NAS_STUDY_WITH_TORCH
     if (cmd == "predict-eval") return nas::app::cmd_predict_eval(argc, argv);
     if (cmd == "explain") return nas::app::cmd_explain(argc, argv);
     if (cmd == "train") return nas::app::cmd_train(argc, argv);
-    fmt::print(stderr, "nas: unknown command '{}'\n\n{}", cmd, kUsage);
+#else
+    if (cmd == "predict-eval" || cmd == "explain" || cmd == "train") {
+      fmt::print(stderr, "nas {}: error: {}\n", cmd, nas::study::without_models("nas " + cmd));
+      return 2;
+    }
+#endif
+    fmt::print(stderr, "nas: unknown command '{}'\n\n", cmd);
+    usage(stderr);
     return 2;
   } catch (const std::exception& e) {
     if (nas::app::mpi::is_worker()) return nas::app::mpi::fail(e.what());  // rank 0 reports it (or its own, the same)

@@ -4,7 +4,7 @@
 # Usage: scripts/check.sh [full|ci|asan|tsan]   (default full)
 #   asan  build-asan/: the whole suite (LibTorch included, 116 ctest tests; install_package is left
 #         out: a package built with sanitizers links only into sanitized projects).
-#   ci    build-torch-free-asan/: the torch-free configuration (-DNAS_WITH_TORCH=OFF, 109 tests)
+#   ci    build-torch-free-asan/: the torch-free configuration (-DNAS_WITH_TORCH=OFF, 110 tests, the torch-free `nas` among them)
 #         under ASan + UBSan, then tsan. scripts/test.sh runs this after the main suite.
 #   tsan  build-tsan/ (torch-free): test_engine and test_core with oneTBB capped at 1 thread
 #         (NAS_TEST_TBB_THREADS=1, see tests/test_main.cpp). Debian's oneTBB is not instrumented, so

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test (unit + integration on ../shared/datasets); then the
-# torch-free configuration (-DNAS_WITH_TORCH=OFF) built with AddressSanitizer + UBSan and its 97
+# torch-free configuration (-DNAS_WITH_TORCH=OFF) built with AddressSanitizer + UBSan and its 110
 # tests, and the engine's tests under ThreadSanitizer (scripts/check.sh ci; NAS_SKIP_SANITIZERS=1
 # skips them; scripts/check.sh full runs the whole suite under ASan + UBSan).
 set -euo pipefail

@@ -5,6 +5,7 @@
 // keyword arguments and the journal key all read these declarations. Not thread-safe.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -14,11 +15,23 @@
 #include "nas/engine/guided.hpp"
 #include "nas/engine/run.hpp"
 #include "nas/engine/search.hpp"
+#if NAS_STUDY_WITH_TORCH
 #include "nas/predictor/factory.hpp"
 #include "nas/training/data.hpp"
 #include "nas/training/evaluator.hpp"
+#endif
 
+// NAS_STUDY_WITH_TORCH (1 where the study library was built with LibTorch: -DNAS_WITH_TORCH=ON):
+// the surrogate models (guided search, predict-eval, explain) and real training. Without it the
+// library, the `nas` program and config files hold the searches that need no model, on the
+// tabular benchmarks; what needs a model is refused by name (without_models()).
 namespace nas::study {
+
+/// Whether this build has the surrogate models and real training (LibTorch).
+inline constexpr bool kWithModels = NAS_STUDY_WITH_TORCH;
+/// The refusal of `what` in a build without LibTorch: says what the build has and how to get the
+/// rest. Thread-safe.
+std::string without_models(std::string_view what);
 
 /// The project's version (CMake's project version), written into every config.toml.
 const char* version();
@@ -40,6 +53,7 @@ void declare_experiment(OptionSet& set, ExperimentOptions& x);
 /// holds the effective values). Throws OptionError for an unknown space or dataset.
 void finish_experiment(OptionSet& set, ExperimentOptions& x);
 
+#if NAS_STUDY_WITH_TORCH
 /// The surrogate's hyperparameters (every field of PredictorOptions but device and seed). With
 /// `with_kind`, also --predictor (one kind).
 void declare_predictor(OptionSet& set, predictor::PredictorOptions& p, bool with_kind);
@@ -63,6 +77,7 @@ std::string fidelity_brief(const training::TrainingEvaluatorOptions& o, std::str
 /// in DARTS' defaults for the options not given.
 void declare_training(OptionSet& set, TrainingSettings& t, TrainingPurpose purpose);
 void finish_training(OptionSet& set, TrainingSettings& t, std::string_view space, TrainingPurpose purpose);
+#endif
 
 /// `nas search`, `nas sweep` and Python's search(): the run, the algorithm, the executor, the
 /// predictor and the training options. Build it, set options (set.set / CLI / read_toml), then
@@ -86,13 +101,19 @@ struct SearchConfig {
   ExecutorOptions executor;          // kind, mode, workers (cost and pool: executor_options())
   std::string cost_model;
   double mpi_heartbeat = 1.0, mpi_lost_after = 60;  // distributed::MpiOptions (built only with MPI)
+#if NAS_STUDY_WITH_TORCH
   predictor::PredictorOptions predictor;
   EnsembleOptions ensemble;          // --ensemble M > 1: M surrogates on bootstrap resamples, an acquisition on mean and spread
   TrainingSettings training;
+#endif
   OptionSet options;
 
   /// Whether the search reads the guided options and needs a surrogate (the registry says).
   bool is_guided() const;
+  /// The surrogate's kind (carl, tart, ...) of a guided search; "" for the others.
+  std::string model_kind() const;
+  /// The surrogate's --device of a guided search; "" for the others.
+  std::string model_device() const;
   /// Dependent defaults for the options not given (dataset and columns from the benchmark; budget,
   /// seeds and dedup from the algorithm; training defaults from the space), then checks: options of
   /// another algorithm or evaluator refused by name, every struct validated. Throws OptionError.
@@ -103,6 +124,11 @@ struct SearchConfig {
   std::string config_toml(const char* command) const;
   /// The options that decide results (the journal key): without threads, output paths, MPI timing.
   std::string results_key() const { return options.to_toml(true); }
+
+ private:
+#if NAS_STUDY_WITH_TORCH
+  void declare_models();  // the guided, retraining, predictor, ensemble and training options (models.cpp)
+#endif
 };
 
 /// Where --executor mpi's workers come from: the job's ranks and its pool (the `nas` program under
@@ -119,14 +145,17 @@ ExecutorOptions executor_options(SearchConfig& c, const std::function<CostModel(
 /// Whether the run is not the default executor (one local synchronous worker): trajectories then
 /// record worker and times.
 bool executor_requested(const SearchConfig& c);
+#if NAS_STUDY_WITH_TORCH
 /// The predictor options of a run; `parallel` runs at once use 1 torch thread each.
 predictor::PredictorOptions run_predictor_options(const SearchConfig& c);
 /// Makes a run's surrogate over `space` (which must outlive it): the predictor, or with --ensemble
 /// M > 1 an EnsembleSurrogate of M of them. Thread-safe (each call builds its own).
 std::function<std::unique_ptr<Surrogate>()> surrogate_factory(const SearchConfig& c, const SearchSpace& space);
+#endif
 
 /// The registry's factory for c.algo over `space` (which must outlive it), with c's options and,
-/// for a search that needs one, c's surrogate factory. Throws OptionError.
+/// for a search that needs one, c's surrogate factory. Throws OptionError (also for a search that
+/// needs a model in a build without LibTorch).
 SearchFactory make_search_factory(const SearchConfig& c, const SearchSpace& space);
 /// The budget c's search spends (guided: the guided options' budget).
 std::size_t run_budget(const SearchConfig& c);
