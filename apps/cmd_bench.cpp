@@ -35,6 +35,20 @@ double seconds(F&& f) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// Repeated timings of one configuration: the median, and the range as ratios to `ideal`.
+struct Timings {
+  std::vector<double> s;
+  double median() const {
+    auto v = s;
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+  }
+  std::string brief(double ideal) const {
+    const auto [lo, hi] = std::minmax_element(s.begin(), s.end());
+    return fmt::format("{:.3f} s ({:.3f}x; {:.2f}-{:.2f}x)", median(), median() / ideal, *lo / ideal, *hi / ideal);
+  }
+};
+
 // Random valid NB101 cells sampled (rejection sampling, as the benchmark does) and hashed with
 // the benchmark's hash: `n` cells in blocks of 1,000, block b seeded by derive_seed(seed, b), so
 // the cells (and the checksum) do not depend on the thread count. Returns a checksum of the hashes.
@@ -57,7 +71,7 @@ std::uint64_t nb101_sample_and_hash(std::size_t n, std::uint64_t seed) {
 int cmd_bench(int argc, char** argv) {
   ExperimentOptions xo;
   int threads = 2;
-  std::size_t seeds_n = 100, budget = 150, nb101_cells = 20000, n_sleep = 10000, sleep_workers = 16;
+  std::size_t seeds_n = 100, budget = 150, nb101_cells = 20000, n_sleep = 10000, sleep_workers = 16, repeats = 5;
   OptionSet options;
   declare_experiment(options, xo);
   options.group("measurements");
@@ -67,6 +81,7 @@ int cmd_bench(int argc, char** argv) {
   options.integer("nb101-cells", nb101_cells, "random valid NB101 cells sampled and hashed", 1000, 100'000'000);
   options.integer("overhead-evaluations", n_sleep, "executor overhead: evaluations sleeping 1 ms (0 = skip)", 0, 10'000'000);
   options.integer("overhead-workers", sleep_workers, "executor overhead: local workers", 1, 4096);
+  options.integer("overhead-repeats", repeats, "executor overhead: runs of each configuration, interleaved; the median is reported", 1, 1000);
   if (!cli::parse(options, argc, argv, 2, "bench",
                   "nas bench: table load time (median of 7), children generated+deduplicated per second at 1 and N threads (ratio), random "
                   "valid NB101 cells sampled+hashed per second at 1 and N threads, the wall time of seeds x budget REA runs at 1 and N "
@@ -163,7 +178,9 @@ int cmd_bench(int argc, char** argv) {
     RunOptions one;
     one.executor = xo;
     one.direction = x.direction;
-    const double t_rea = seconds([&] { (void)run(*x.space, search_factory("rea", {ro, {}, nullptr}), sleepy, one); });
+    // Each configuration runs `repeats` times, interleaved (REA, guided, reuse, top-k, REA, ...),
+    // so that a noisy moment of a shared machine spreads over all of them; medians are compared.
+    Timings t_rea, t_guided, t_reuse, t_guided_w, t_engine;
 #if NAS_STUDY_WITH_TORCH
     GuidedOptions go;
     go.budget = n_sleep;
@@ -177,33 +194,38 @@ int cmd_bench(int argc, char** argv) {
     po.kind = "mlp";
     po.epochs = 20;
     po.torch_threads = 1;
-    std::size_t n_guided = 0, n_guided_w = 0;  // evaluations made (a search may exhaust the space first)
-    double scoring = 0, training = 0, scoring_w = 0, training_w = 0;
-    const double t_guided = seconds([&] {
-      const auto r = run(*x.space, search_factory("guided", {{}, go, [&] { return predictor::make_surrogate(*x.space, po); }}), sleepy, one);
-      n_guided = r.at(0).trajectory.size(), scoring = r[0].seconds_scoring, training = r[0].seconds_training;
-    });
     // The same with --reuse-ranking: one ranking serves the iterations until the model is
     // retrained or the incumbent changes.
-    std::size_t n_reuse = 0;
-    double scoring_r = 0;
     GuidedOptions reuse = go;
     reuse.reuse_ranking = true;
-    const double t_reuse = seconds([&] {
-      const auto r = run(*x.space, search_factory("guided", {{}, reuse, [&] { return predictor::make_surrogate(*x.space, po); }}), sleepy, one);
-      n_reuse = r.at(0).trajectory.size(), scoring_r = r[0].seconds_scoring;
-    });
     // The same with top-k = W: the search plans (children + one batched ranking) once per W
     // results instead of once per 5.
-    go.top_k = std::max(go.top_k, workers);
-    go.incumbent_k = std::min(go.incumbent_k, go.top_k);
-    const double t_guided_w = seconds([&] {
-      const auto r = run(*x.space, search_factory("guided", {{}, go, [&] { return predictor::make_surrogate(*x.space, po); }}), sleepy, one);
-      n_guided_w = r.at(0).trajectory.size(), scoring_w = r[0].seconds_scoring, training_w = r[0].seconds_training;
-    });
-    if (n_guided != n_sleep || n_guided_w != n_sleep || n_reuse != n_sleep)
-      throw std::runtime_error(fmt::format("executor overhead: guided made {}, {} and {} evaluations of {}", n_guided, n_guided_w, n_reuse, n_sleep));
+    GuidedOptions wide = go;
+    wide.top_k = std::max(go.top_k, workers);
+    wide.incumbent_k = std::min(go.incumbent_k, wide.top_k);
+    // The engine alone: the same search with the first fit only (no background retraining taking
+    // CPU from the driver and the workers).
+    GuidedOptions fixed = go;
+    fixed.retrain.every = n_sleep + 1;
+    double scoring = 0, training = 0, scoring_w = 0, training_w = 0, scoring_r = 0, scoring_e = 0;
+    const auto guided = [&](const GuidedOptions& g, double& score_s, double* train_s) {
+      const auto r = run(*x.space, search_factory("guided", {{}, g, [&] { return predictor::make_surrogate(*x.space, po); }}), sleepy, one);
+      // Every configuration must make all its evaluations (a search may exhaust the space first).
+      if (r.at(0).trajectory.size() != n_sleep)
+        throw std::runtime_error(fmt::format("executor overhead: guided made {} evaluations of {}", r[0].trajectory.size(), n_sleep));
+      score_s += r[0].seconds_scoring / static_cast<double>(repeats);
+      if (train_s) *train_s += r[0].seconds_training / static_cast<double>(repeats);
+    };
 #endif
+    for (std::size_t rep = 0; rep < repeats; ++rep) {
+      t_rea.s.push_back(seconds([&] { (void)run(*x.space, search_factory("rea", {ro, {}, nullptr}), sleepy, one); }));
+#if NAS_STUDY_WITH_TORCH
+      t_guided.s.push_back(seconds([&] { guided(go, scoring, &training); }));
+      t_reuse.s.push_back(seconds([&] { guided(reuse, scoring_r, nullptr); }));
+      t_guided_w.s.push_back(seconds([&] { guided(wide, scoring_w, &training_w); }));
+      t_engine.s.push_back(seconds([&] { guided(fixed, scoring_e, nullptr); }));
+#endif
+    }
     // Journal cost: one ask and one result row per evaluation, each its own transaction (WAL).
     {
       const std::string path = (std::filesystem::temp_directory_path() / fmt::format("nas-bench-journal-{}.sqlite", ::getpid())).string();
@@ -221,14 +243,13 @@ int cmd_bench(int argc, char** argv) {
       for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
       fmt::print("journal         : {:.1f} us per evaluation (an ask row and a result row, each committed), {} evaluations\n", t / n * 1e6, n);
     }
-    fmt::print("executor overhead: {} evaluations of 1 ms on {} local workers (async): ideal {:.3f} s; REA {:.3f} s ({:.3f}x); ", n_sleep, workers,
-               ideal, t_rea, t_rea / ideal);
+    fmt::print("executor overhead: {} evaluations of 1 ms on {} local workers (async), median of {}: ideal {:.3f} s; REA {}; ", n_sleep, workers,
+               repeats, ideal, t_rea.brief(ideal));
 #if NAS_STUDY_WITH_TORCH
-    fmt::print("guided (MLP on the last 500, async retrain every 500) {:.3f} s ({:.3f}x), with top-k {} {:.3f} s ({:.3f}x), "
-               "with --reuse-ranking {:.3f} s ({:.3f}x)\n",
-               t_guided, t_guided / ideal, go.top_k, t_guided_w, t_guided_w / ideal, t_reuse, t_reuse / ideal);
-    fmt::print("guided, of which: surrogate scoring on the driver {:.3f} s / {:.3f} s / {:.3f} s; background retraining {:.3f} s / {:.3f} s (CPU it takes "
-               "from the driver's 2 cores)\n", scoring, scoring_w, scoring_r, training, training_w);
+    fmt::print("guided (MLP on the last 500, async retrain every 500) {}, with top-k {} {}, with --reuse-ranking {}; without retraining (the "
+               "engine's own overhead) {}\n", t_guided.brief(ideal), wide.top_k, t_guided_w.brief(ideal), t_reuse.brief(ideal), t_engine.brief(ideal));
+    fmt::print("guided, of which (means): surrogate scoring on the driver {:.3f} s / {:.3f} s / {:.3f} s; background retraining {:.3f} s / {:.3f} s "
+               "(CPU it takes from the driver's cores)\n", scoring, scoring_w, scoring_r, training, training_w);
 #else
     fmt::print("guided: not in this build (no LibTorch)\n");
 #endif

@@ -85,6 +85,26 @@ std::vector<Genome> generate_children(const SearchSpace& space, std::span<const 
       shard[i] = static_cast<std::uint8_t>((key >> 29) % kShards);
     }
   });
+  // A guided search's plan asks for a hundred children thousands of times: below this size one
+  // sequential scan dedups (the same first occurrences in index order) without the shards'
+  // thousand buffers.
+  constexpr std::size_t kSequentialBelow = 2048;
+  if (n < kSequentialBelow) {
+    EvaluatedSet batch(canonical);
+    std::vector<Genome> out;
+    if (hashes) hashes->clear();
+    if (parent_of) parent_of->clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!keep[i]) continue;
+      const ArchitectureHash h = all_hashes.empty() ? ArchitectureHash{} : all_hashes[i];
+      if (batch.contains(all[i], h)) continue;
+      batch.insert(all[i], h);
+      if (hashes) hashes->push_back(h);
+      if (parent_of) parent_of->push_back(i / per_parent);
+      out.push_back(std::move(all[i]));
+    }
+    return out;
+  }
   // 2. In parallel over fixed chunks of the index range: each chunk's survivors by shard, in
   //    index order.
   constexpr std::size_t kChunks = 16;
