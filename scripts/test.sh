@@ -14,14 +14,17 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 sanitizers=0
 if [ "${NAS_SKIP_SANITIZERS:-0}" != 1 ]; then
   sanitizers=1
-  setsid nice -n 19 bash scripts/check.sh ci-build > sanitizer-build.log 2>&1 &
+  # (Same session, no setsid: with the kernel's autogroup scheduling a new session would be a
+  # group of its own, and its nice value would no longer yield to the tests.)
+  nice -n 19 bash scripts/check.sh ci-build > sanitizer-build.log 2>&1 &
   sanitizer_build=$!
 fi
 status=0
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "$(nproc)" "$@" || status=$?
 if [ "$sanitizers" = 1 ]; then
   if [ "$status" != 0 ]; then
-    kill -- "-$sanitizer_build" 2> /dev/null || true  # its process group (setsid): ninja and the compilers too
+    pkill -TERM -P "$sanitizer_build" 2> /dev/null || true  # ninja (it stops its compilers), cmake
+    kill "$sanitizer_build" 2> /dev/null || true
     exit "$status"
   fi
   wait "$sanitizer_build" || { echo "sanitizer build failed:"; tail -60 sanitizer-build.log; exit 1; }
