@@ -15,8 +15,7 @@
 #         TSan sees the engine's own threads completely: executor workers, asynchronous retraining,
 #         the journal, observers.
 #   full  asan, then tsan.
-#   ci-build  builds what `ci` runs, runs nothing (scripts/test.sh starts it, niced, beside the
-#         main suite's ctest: those tests wait on processes, sleeps and MPI more than they compute).
+#   ci-build  builds what `ci` runs, runs nothing.
 # Any ASan, UBSan (no recovery) or TSan report fails the run. LeakSanitizer is off: LibTorch and
 # oneTBB keep process-lifetime allocations.
 set -euo pipefail
@@ -26,10 +25,14 @@ bash scripts/setup.sh > /dev/null
 export NAS_DATA_DIR=${NAS_DATA_DIR:-$(cd .. && pwd)/shared/datasets}
 export OMP_WAIT_POLICY=PASSIVE
 asan_flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+# -O1 -g1 (line tables: reports still name functions, files and lines): ASan's recommended level,
+# and 40 % less compile time than RelWithDebInfo's -O2 -g (measured: test_main.cpp 82 -> 50 s,
+# apps/cli.cpp 40 -> 23 s under ASan).
 configure() {  # $1 = build dir, rest = cmake options
   local dir=$1; shift
   mkdir -p "$dir"
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" > "$dir/configure.log" 2>&1 || { cat "$dir/configure.log"; exit 1; }
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" "$@" \
+    > "$dir/configure.log" 2>&1 || { cat "$dir/configure.log"; exit 1; }
 }
 asan_build() {  # $1 = build dir, rest = cmake options
   local dir=$1; shift
