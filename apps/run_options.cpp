@@ -22,6 +22,15 @@ bool parse_search_config(SearchConfig& c, int argc, char** argv, const char* com
     if (!std::filesystem::exists(c.resume + "/config.toml"))
       throw OptionError(fmt::format("--resume {}: no {}/config.toml; expected the --out folder of a run", c.resume, c.resume));
     c.options.read_toml(c.resume + "/config.toml");
+    // nas writes every option into config.toml; one without its algorithm or its folder was cut
+    // short or written by hand, and the defaults must not stand in for the run's own options.
+    for (const char* key : {"algo", "out", "seeds", "budget"})
+      if (const auto* o = c.options.find(key); !o || !o->given)
+        throw OptionError(fmt::format("--resume {}: {}/config.toml has no '{}' line; expected the complete config.toml that nas wrote when the run started",
+                                      c.resume, c.resume, key));
+    if (c.options.typed("out") && std::filesystem::weakly_canonical(c.out) != std::filesystem::weakly_canonical(c.resume))
+      throw OptionError(fmt::format("--out {} with --resume {}: a resumed run continues in its own folder; drop --out", c.out, c.resume));
+    c.out = c.resume;  // the folder given, wherever the run first wrote to (it may have moved)
   }
   c.finish();
   return true;

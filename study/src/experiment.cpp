@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "nas/datasets/noisy.hpp"
@@ -73,11 +75,29 @@ CostModel Experiment::column_cost(const std::string& name) const {
 }
 
 void write_file(const std::string& path, const std::string& text) {
+  // Written beside and renamed over: a process killed mid-write (the crash tests do it at random)
+  // leaves the old file or the new one, never a truncated config.toml that --resume would misread.
   const fs::path p(path);
   if (p.has_parent_path()) fs::create_directories(p.parent_path());
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  if (!out) throw std::runtime_error(fmt::format("{}: cannot write file", path));
+  fs::path tmp = p;
+  tmp += fmt::format(".tmp{}", static_cast<long>(::getpid()));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::error_code ignored;
+      fs::remove(tmp, ignored);
+      throw std::runtime_error(fmt::format("{}: cannot write file", path));
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, p, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw std::runtime_error(fmt::format("{}: cannot write file: {}", path, ec.message()));
+  }
 }
 
 }  // namespace nas::study

@@ -88,6 +88,14 @@ expect "--lr: 'fast' is not a number" search --algo guided --lr fast
 expect "malformed.toml:1" search --config "$tmp/malformed.toml"
 expect "missing.toml" search --config "$tmp/missing.toml"
 expect "no $tmp/none/config.toml" search --resume "$tmp/none"
+# A config.toml cut short (or emptied) must not resume the default search in another folder.
+mkdir -p "$tmp/cut" && : > "$tmp/cut/config.toml"
+expect "cut/config.toml has no 'algo' line" search --resume "$tmp/cut" --out "$tmp/cut"
+printf 'algo = "rea"\nout = "%s"\n' "$tmp/cut" > "$tmp/cut/config.toml"
+expect "cut/config.toml has no 'seeds' line" search --resume "$tmp/cut" --out "$tmp/cut"
+printf 'algo = "rea"\nout = "%s"\nseeds = 1\nbudget = 10\n' "$tmp/cut" > "$tmp/cut/config.toml"
+expect "a resumed run continues in its own folder" search --resume "$tmp/cut" --out "$tmp/elsewhere"
+[ ! -e "$tmp/cut/journal.sqlite" ] || fail "a refused --resume opened a journal"
 touch "$tmp/afile"
 if "$nas" search --algo rea --budget 10 --seeds 1 --out "$tmp/afile" > /dev/null 2> "$tmp/stderr"; then fail "--out naming a file was accepted"; fi
 grep -q "afile" "$tmp/stderr" || { cat "$tmp/stderr"; fail "--out naming a file: the message does not name it"; }

@@ -32,8 +32,15 @@ run_killed() {  # $1 = out folder, rest = the command's options: kill $kills tim
     fi
     pid=$!
   done
+  # The last one runs to its end: within a limit, so that a hang fails here by name.
+  local polls=0
+  while kill -0 "$pid" 2> /dev/null; do
+    sleep 0.1
+    polls=$(( polls + 1 ))
+    (( polls < 3000 )) || { kill -9 "$pid"; fail "$dir: the last resumed run did not end within 300 s"; }
+  done
   wait "$pid" || true
-  "$nas" search --resume "$dir" > "$out/final.txt" 2>&1 || { cat "$out/final.txt"; fail "final resume of $dir"; }
+  timeout -k 5 300 "$nas" search --resume "$dir" > "$out/final.txt" 2>&1 || { cat "$out/final.txt"; fail "final resume of $dir"; }
   grep -q "already complete" "$out/final.txt" || { cat "$out/final.txt"; fail "$dir did not end complete"; }
 }
 

@@ -16,7 +16,11 @@ export OMP_WAIT_POLICY=PASSIVE
 # ranks unless told there is none (fresh containers have no ssh client).
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 command -v ssh > /dev/null || command -v rsh > /dev/null || export OMPI_MCA_plm_rsh_agent=false
-mpirun() { command mpirun --oversubscribe "$@"; }
+# Every job has a time limit (exit 124), so that a job that hangs fails here, by name, in minutes.
+limit=${NAS_MPI_TEST_LIMIT:-240}
+mpirun() { timeout -k 10 "$limit" mpirun --oversubscribe "$@"; }
+# mpirun itself exits 137 when a rank was killed by signal 9, so a hang is told by the clock.
+timed_out() { [ $((SECONDS - $1)) -ge "$limit" ]; }
 # Columns 1-6 of a trajectory: query, arch, signal, reported, best so far (not the timing columns).
 results() { cut -d, -f1-6 "$1"; }
 same_results() {  # $1 $2 = run folders, $3 = seeds
@@ -71,12 +75,15 @@ done
 rea=(--algo rea --seeds 2 --budget 100 --eval-delay-ms 30)
 "$nas" search "${rea[@]}" --workers 2 --out "$out/ref2" > /dev/null 2>&1 || fail "reference for the kill test"
 mpirun -np 3 "$nas" search "${rea[@]}" --executor mpi --out "$out/killed" > "$out/killed.txt" 2>&1 &
-job=$!
+job=$! started=$SECONDS
 wait_for_results "$out/killed"
 pid=$(rank1_pid)
 [ -n "$pid" ] || fail "rank 1 not found"
 kill -9 "$pid"
-if wait "$job"; then fail "the job went on after a worker died without --enable-recovery"; fi
+rc=0
+wait "$job" || rc=$?
+[ "$rc" -ne 0 ] || fail "the job went on after a worker died without --enable-recovery"
+! timed_out "$started" || { cat "$out/killed.txt"; fail "the job hung for ${limit} s after a worker died, instead of ending"; }
 mpirun -np 3 "$nas" search --resume "$out/killed" > "$out/resumed.txt" 2>&1 || { cat "$out/resumed.txt"; fail "resume after the kill"; }
 grep -q "resuming from" "$out/resumed.txt" || { cat "$out/resumed.txt"; fail "the kill came after the run had finished"; }
 same_results "$out/killed" "$out/ref2" 2
@@ -86,12 +93,15 @@ same_results "$out/killed" "$out/ref2" 2
 "$nas" search "${rea[@]}" --workers 3 --out "$out/ref3" > /dev/null 2>&1 || fail "reference for the recovery test"
 mpirun --enable-recovery -np 4 "$nas" search "${rea[@]}" --executor mpi --mpi-heartbeat 0.2 --mpi-lost-after 1 \
   --out "$out/survived" > "$out/survived.txt" 2>&1 &
-job=$!
+job=$! started=$SECONDS
 wait_for_results "$out/survived"
 pid=$(rank1_pid)
 [ -n "$pid" ] || fail "rank 1 not found"
 kill -9 "$pid"
-wait "$job" || { cat "$out/survived.txt"; fail "the job did not survive the dead worker under --enable-recovery"; }
+rc=0
+wait "$job" || rc=$?
+! timed_out "$started" || { cat "$out/survived.txt"; fail "the job hung for ${limit} s under --enable-recovery after a worker died"; }
+[ "$rc" -eq 0 ] || { cat "$out/survived.txt"; fail "the job did not survive the dead worker under --enable-recovery (exit $rc)"; }
 grep -q "MPI worker rank 1 .*lost" "$out/survived.txt" || { cat "$out/survived.txt"; fail "the lost worker was not reported"; }
 grep -q "mpi: rank 1.*lost" "$out/survived.txt" || fail "the final report does not show rank 1 lost"
 same_results "$out/survived" "$out/ref3" 2

@@ -30,7 +30,9 @@ struct Experiment : datasets::LoadedBenchmark {
 /// Loads the benchmark through the registry. Throws OptionError / DataError.
 Experiment load_experiment(const ExperimentOptions& x);
 
-/// Writes `text` to `path`, creating parent folders; throws with the path on failure.
+/// Writes `text` to `path`, creating parent folders, through a temporary file renamed over it: a
+/// process killed meanwhile leaves the old content or the new, never a part. Throws with the path
+/// on failure. Thread-safe for distinct paths.
 void write_file(const std::string& path, const std::string& text);
 
 }  // namespace nas::study

@@ -4,7 +4,7 @@
 // binds the same declarations: the CLI (CLI11, apps/), config files (read_toml / to_toml), the
 // Python module's keyword arguments, and the journal key (the options that affect results).
 //
-// Header-only and dependency-free like the rest of nas_core. Not thread-safe: an OptionSet and the
+// Header-only (target nas_options; standard library only). Not thread-safe: an OptionSet and the
 // struct it is bound to belong to one thread while options are being set.
 #include <charconv>
 #include <cmath>
