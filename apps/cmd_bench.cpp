@@ -180,7 +180,18 @@ int cmd_bench(int argc, char** argv) {
     one.direction = x.direction;
     // Each configuration runs `repeats` times, interleaved (REA, guided, reuse, top-k, REA, ...),
     // so that a noisy moment of a shared machine spreads over all of them; medians are compared.
-    Timings t_rea, t_guided, t_reuse, t_guided_w, t_engine;
+    Timings t_floor, t_rea, t_guided, t_reuse, t_guided_w, t_engine;
+    // The machine's floor: the same sleeps on W plain threads, no engine, no queue. A 1 ms sleep
+    // overshoots (timer slack, wake-up latency), so no executor can reach the ideal; the floor
+    // tells the engine's share of a ratio from the machine's.
+    const auto floor = [&] {
+      std::vector<std::thread> ts;
+      for (std::size_t w = 0; w < workers; ++w)
+        ts.emplace_back([n = n_sleep / workers + (w < n_sleep % workers ? 1 : 0)] {
+          for (std::size_t i = 0; i < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        });
+      for (auto& t : ts) t.join();
+    };
 #if NAS_STUDY_WITH_TORCH
     GuidedOptions go;
     go.budget = n_sleep;
@@ -218,6 +229,7 @@ int cmd_bench(int argc, char** argv) {
     };
 #endif
     for (std::size_t rep = 0; rep < repeats; ++rep) {
+      t_floor.s.push_back(seconds(floor));
       t_rea.s.push_back(seconds([&] { (void)run(*x.space, search_factory("rea", {ro, {}, nullptr}), sleepy, one); }));
 #if NAS_STUDY_WITH_TORCH
       t_guided.s.push_back(seconds([&] { guided(go, scoring, &training); }));
@@ -243,8 +255,8 @@ int cmd_bench(int argc, char** argv) {
       for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
       fmt::print("journal         : {:.1f} us per evaluation (an ask row and a result row, each committed), {} evaluations\n", t / n * 1e6, n);
     }
-    fmt::print("executor overhead: {} evaluations of 1 ms on {} local workers (async), median of {}: ideal {:.3f} s; REA {}; ", n_sleep, workers,
-               repeats, ideal, t_rea.brief(ideal));
+    fmt::print("executor overhead: {} evaluations of 1 ms on {} local workers (async), median of {}: ideal {:.3f} s; the sleeps alone on {} threads "
+               "(this machine's floor) {}; REA {}; ", n_sleep, workers, repeats, ideal, workers, t_floor.brief(ideal), t_rea.brief(ideal));
 #if NAS_STUDY_WITH_TORCH
     fmt::print("guided (MLP on the last 500, async retrain every 500) {}, with top-k {} {}, with --reuse-ranking {}; without retraining (the "
                "engine's own overhead) {}\n", t_guided.brief(ideal), wide.top_k, t_guided_w.brief(ideal), t_reuse.brief(ideal), t_engine.brief(ideal));
