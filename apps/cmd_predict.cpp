@@ -121,7 +121,7 @@ struct Run {
 const std::vector<std::string> kRunColumns{"split",    "predictor",      "train_size",    "seed",          "kendall_tau",            "spearman",
                                            "top1_precision", "train_seconds", "score_seconds", "score_cells_per_second", "final_loss", "test_cells"};
 
-// runs.csv, rewritten whole (it is small) through a temporary file and a rename, so a reader or an
+// runs.csv, rewritten whole (it is small; write_file renames a finished temporary over it), so a reader or an
 // interrupted study never sees a half-written row.
 void save_runs(const std::string& path, const std::vector<Run>& runs) {
   datasets::CsvWriter csv(kRunColumns);
@@ -129,8 +129,7 @@ void save_runs(const std::string& path, const std::vector<Run>& runs) {
     (csv << r.split << r.predictor << r.size << r.seed << r.tau << r.rho << r.top1 << r.train_s << r.score_s
          << static_cast<double>(r.test_cells) / r.score_s << r.loss << r.test_cells)
         .end_row();
-  write_file(path + ".tmp", csv.str());
-  std::filesystem::rename(path + ".tmp", path);
+  write_file(path, csv.str());
 }
 
 // The rows of a runs.csv written by save_runs; throws DataError (file, line, column) for a broken one.

@@ -83,8 +83,7 @@ struct RunRecord {
 void save_run(const std::string& path, const RunRecord& r) {
   std::string s = fmt::format("{} {} {} {} {} {}\n", r.wall, r.training, r.scoring, r.benchmark, r.engine, r.retrains);
   for (double b : r.best) s += fmt::format("{}\n", b);
-  write_file(path + ".tmp", s);
-  fs::rename(path + ".tmp", path);  // atomic: a half-written run is never taken as finished
+  write_file(path, s);  // atomic (write_file renames a finished temporary over it): a half-written run is never taken as finished
 }
 
 std::optional<RunRecord> load_run(const std::string& path) {

@@ -25,7 +25,7 @@ bool parse_search_config(SearchConfig& c, int argc, char** argv, const char* com
     // nas writes every option into config.toml; one without its algorithm or its folder was cut
     // short or written by hand, and the defaults must not stand in for the run's own options.
     for (const char* key : {"algo", "out", "seeds", "budget"})
-      if (const auto* o = c.options.find(key); !o || !o->given)
+      if (!c.options.given(key))
         throw OptionError(fmt::format("--resume {}: {}/config.toml has no '{}' line; expected the complete config.toml that nas wrote when the run started",
                                       c.resume, c.resume, key));
     if (c.options.typed("out") && std::filesystem::weakly_canonical(c.out) != std::filesystem::weakly_canonical(c.resume))

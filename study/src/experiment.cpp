@@ -81,23 +81,20 @@ void write_file(const std::string& path, const std::string& text) {
   if (p.has_parent_path()) fs::create_directories(p.parent_path());
   fs::path tmp = p;
   tmp += fmt::format(".tmp{}", static_cast<long>(::getpid()));
+  const auto failed = [&](const std::string& why) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    return std::runtime_error(fmt::format("{}: cannot write file{}", path, why));
+  };
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << text;
     out.flush();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(tmp, ignored);
-      throw std::runtime_error(fmt::format("{}: cannot write file", path));
-    }
+    if (!out) throw failed("");
   }
   std::error_code ec;
   fs::rename(tmp, p, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw std::runtime_error(fmt::format("{}: cannot write file: {}", path, ec.message()));
-  }
+  if (ec) throw failed(": " + ec.message());
 }
 
 }  // namespace nas::study
