@@ -149,7 +149,7 @@ int cmd_bench(int argc, char** argv) {
     ro.direction = x.direction;
     ro.threads = thread_counts[k];
     wall[k] = seconds([&] {
-      (void)run(*x.space, search_factory("rea", {o, {}, nullptr}), [&](std::uint64_t seed) { return x.evaluator(seed); }, ro);
+      (void)run(*x.space, search_factory("rea", {o, {}, nullptr, {}}), [&](std::uint64_t seed) { return x.evaluator(seed); }, ro);
     });
   }
   fmt::print("REA {} seeds x {} queries: {:.3f} s at 1 thread, {:.3f} s at {} threads, ratio {:.2f}x\n", seeds.size(), o.budget,
@@ -220,7 +220,7 @@ int cmd_bench(int argc, char** argv) {
     fixed.retrain.every = n_sleep + 1;
     double scoring = 0, training = 0, scoring_w = 0, training_w = 0, scoring_r = 0, scoring_e = 0;
     const auto guided = [&](const GuidedOptions& g, double& score_s, double* train_s) {
-      const auto r = run(*x.space, search_factory("guided", {{}, g, [&] { return predictor::make_surrogate(*x.space, po); }}), sleepy, one);
+      const auto r = run(*x.space, search_factory("guided", {{}, g, [&] { return predictor::make_surrogate(*x.space, po); }, {}}), sleepy, one);
       // Every configuration must make all its evaluations (a search may exhaust the space first).
       if (r.at(0).trajectory.size() != n_sleep)
         throw std::runtime_error(fmt::format("executor overhead: guided made {} evaluations of {}", r[0].trajectory.size(), n_sleep));
@@ -230,7 +230,7 @@ int cmd_bench(int argc, char** argv) {
 #endif
     for (std::size_t rep = 0; rep < repeats; ++rep) {
       t_floor.s.push_back(seconds(floor));
-      t_rea.s.push_back(seconds([&] { (void)run(*x.space, search_factory("rea", {ro, {}, nullptr}), sleepy, one); }));
+      t_rea.s.push_back(seconds([&] { (void)run(*x.space, search_factory("rea", {ro, {}, nullptr, {}}), sleepy, one); }));
 #if NAS_STUDY_WITH_TORCH
       t_guided.s.push_back(seconds([&] { guided(go, scoring, &training); }));
       t_reuse.s.push_back(seconds([&] { guided(reuse, scoring_r, nullptr); }));

@@ -61,7 +61,7 @@ int cmd_search(int argc, char** argv) {
   std::vector<std::uint64_t> seeds(n_seeds);
   std::iota(seeds.begin(), seeds.end(), seed_base);
   // Every option is checked before the journal is touched, the budget against the space too.
-  check_budget_fits(*x.space, c.search.budget);
+  check_run_fits(c, x);
   // MPI ranks >= 1 evaluate what rank 0 sends them, with the evaluator these same options build.
   if (mpi::is_worker()) return mpi::serve(c.mpi_heartbeat, c.mpi_lost_after, [&](std::uint64_t seed) { return x.evaluator(seed); });
   const bool with_executor = executor_requested(c);
@@ -79,10 +79,8 @@ int cmd_search(int argc, char** argv) {
     fmt::print(stderr, "nas search: {} on {} ({} rows, loaded in {:.1f} ms), signal {}, reported {}, {} seeds x {} queries\n", what,
                x.table->path(), x.table->rows(), load_s * 1e3, x.signal_name(), x.reported_name(), n_seeds, budget);
     cli::Progress bar("seeds", n_seeds);
-    RunOptions ro;
+    RunOptions ro = run_options(c, seeds, x.direction);
     ro.executor = xo;
-    ro.seeds = seeds;
-    ro.direction = x.direction;
     ro.threads = guided ? c.parallel_runs : threads;  // guided runs share the cores with their surrogates
     ro.journal = journal.get();
     ro.on_done = [&](std::size_t, const SearchResult&) { bar.tick(); };
@@ -109,9 +107,10 @@ int cmd_search(int argc, char** argv) {
   const double best_signal = x.table->optimum(x.signal_column, x.direction);
   double hit_signal = 0;
   for (const auto& r : runs) {
-    if (r.trajectory.empty()) continue;
+    if (r.trajectory.empty() || std::isnan(r.trajectory.back().best_signal)) continue;  // no full-fidelity result
+    const double final_best = r.trajectory.back().best_signal;
     const auto& inc = *std::find_if(r.trajectory.begin(), r.trajectory.end(),
-                                    [&](const QueryRecord& q) { return q.signal == r.trajectory.back().best_signal; });
+                                    [&](const QueryRecord& q) { return q.best_signal == final_best && q.signal == final_best; });
     const double v = x.table->value(*x.table->find(inc.arch), x.signal_column);
     hit_signal += (x.direction == Direction::maximise ? v >= best_signal - 1e-9 : v <= best_signal + 1e-9) ? 1 : 0;
   }
@@ -151,8 +150,20 @@ int cmd_search(int argc, char** argv) {
   print_summaries(summaries, seeds);
   fmt::print("\n{} on {} / {} ({} seeds, reported = {})\n", label, x.space->name(), x.dataset, n_seeds, x.reported_name());
   fmt::print("{:>8}  {:>18}{}\n", "queries", "best (mean ± std)", closed_form ? "   closed-form E[best]   z" : "");
+  if (c.time_budget > 0) {
+    // A time-limited run: the incumbent at points of the executor's clock (multi-fidelity runs
+    // count full-fidelity results only; n = the seeds that have one by then).
+    fmt::print("{:>10}  {:>18}  {:>5}\n", "seconds", "best (mean ± std)", "n");
+    auto& at_time = j["best_at_time"] = nlohmann::ordered_json::array();
+    for (double f : {0.05, 0.1, 0.25, 0.5, 0.75, 1.0}) {
+      const double t = f * c.time_budget;
+      const MeanStd m = best_reported_at_time(runs, t, x.direction);
+      at_time.push_back({{"seconds", t}, {"mean", m.mean}, {"std", m.std}, {"n", m.n}});
+      fmt::print("{:>10.0f}  {:>9.4f} ± {:<6.4f}  {:>5}\n", t, m.mean, m.std, m.n);
+    }
+  }
   auto& best_at = j["best_at"] = nlohmann::ordered_json::object();
-  for (std::size_t b : report_budgets(budget)) {
+  for (std::size_t b : report_budgets(c.time_budget > 0 ? std::min<std::size_t>(budget, 150) : budget)) {
     const MeanStd m = best_reported_at(runs, b);
     auto& at = best_at[std::to_string(b)] = {{"mean", m.mean}, {"std", m.std}, {"n", m.n}};
     std::string extra;

@@ -176,7 +176,7 @@ int cmd_sweep(int argc, char** argv) {
       }
     }
     a->finish();
-    check_budget_fits(*x.space, a->search.budget);
+    check_run_fits(*a, x);
     executors.push_back(executor_options(*a, [&](const std::string& name) { return x.column_cost(name); }, mpi_workers()));
     configs.push_back(std::move(a));
   }
@@ -203,10 +203,8 @@ int cmd_sweep(int argc, char** argv) {
     for (std::size_t c = 0; c < grid.size(); ++c) {
       if (todo[c].empty()) continue;
       const SearchConfig& a = *configs[c];
-      RunOptions ro;
+      RunOptions ro = run_options(a, todo[c], x.direction);
       ro.executor = executors[c];
-      ro.seeds = todo[c];
-      ro.direction = x.direction;
       ro.threads = parallel;
       ro.journal = journals[c].get();
       ro.on_done = [&](std::size_t i, const SearchResult& r) {  // saved at once: a finished run is never rerun

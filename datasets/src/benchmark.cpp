@@ -103,13 +103,32 @@ TableEvaluator::TableEvaluator(std::shared_ptr<const TabularBenchmark> table, co
                                std::size_t reported_column, Direction direction)
     : table_(std::move(table)), space_(space), signal_(signal_column), reported_(reported_column), direction_(direction) {}
 
-Evaluation TableEvaluator::evaluate(const Genome& g) {
+Evaluation TableEvaluator::lookup(const Genome& g, std::size_t signal, std::size_t reported, double spent) {
   const auto row = table_->find(g);
   if (!row)
     throw UnknownArchitecture(fmt::format("{} has no row for architecture '{}'{}", table_->path(), space_.format(g),
                                           table_->complete() ? "" : " (the table is a sample of the space: it cannot evaluate architectures it lacks)"));
   ++queries_;
-  return make_evaluation(table_->value(*row, signal_), table_->value(*row, reported_));
+  Evaluation e = make_evaluation(table_->value(*row, signal), table_->value(*row, reported));
+  e.spent = spent;
+  return e;
+}
+
+Evaluation TableEvaluator::evaluate(const Genome& g) { return lookup(g, signal_, reported_, rungs_.empty() ? 0 : rungs_.back().amount); }
+
+Evaluation TableEvaluator::evaluate_at(const Genome& g, const Fidelity& f) {
+  if (f.resource == resource_)
+    for (const auto& r : rungs_)
+      if (r.amount == f.amount) return lookup(g, r.signal_column, r.reported_column, r.amount);
+  std::string have;
+  for (const auto& r : rungs_) have += fmt::format("{}{}", have.empty() ? "" : ", ", r.amount);
+  throw std::invalid_argument(fmt::format("{}: no fidelity {} {}; the table has {}", table_->path(), f.resource, f.amount,
+                                          rungs_.empty() ? std::string("none") : resource_ + " " + have));
+}
+
+void TableEvaluator::set_fidelities(std::string resource, std::vector<TableFidelity> rungs) {
+  resource_ = std::move(resource);
+  rungs_ = std::move(rungs);
 }
 
 namespace nb201 {

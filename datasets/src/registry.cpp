@@ -26,6 +26,14 @@ LoadedBenchmark load_nb201(const BenchmarkRequest& r) {
   b.table = nb201::load(*b.space, r.table);
   b.signal_column = b.table->column(nb201::column_name(r.dataset, r.signal));
   b.reported_column = b.table->column(nb201::column_name(r.dataset, r.reported));
+  // Rungs: hp=12 (valid for the search, test reported) and hp=200, the search's own columns.
+  // Only when the signal is the 200-epoch one: a 12-epoch signal has no higher rung to promote to.
+  const auto& name = b.table->columns()[b.signal_column];
+  if (name.size() > 6 && name.ends_with("_200ep")) {
+    b.fidelity_resource = "epochs";
+    b.fidelities = {{12, b.table->column(nb201::column_name(r.dataset, "valid_12ep")), b.table->column(nb201::column_name(r.dataset, "test_12ep"))},
+                    {200, b.signal_column, b.reported_column}};
+  }
   return b;
 }
 
@@ -83,7 +91,8 @@ LoadedBenchmark load_transnas(const BenchmarkRequest& r) {
 std::vector<BenchmarkInfo> make_registry() {
   std::vector<BenchmarkInfo> v;
   v.push_back({"nb201", "NAS-Bench-201 (15,625 cells, complete; CIFAR-10/100, ImageNet16-120)", {"cifar10", "cifar100", "imagenet16"},
-               "test_200ep", "test_200ep", nb201::default_path, load_nb201});
+               "test_200ep", "test_200ep", nb201::default_path, load_nb201, {12, 200}, "epochs",
+               "the 200-epoch signal (--signal test_200ep): its rungs are valid_12ep and the signal"});
   v.push_back({"nb101", "NAS-Bench-101, NASLib's 500-cell sample (CIFAR-10 validation)", {"cifar10"}, "val_accuracy", "val_accuracy",
                nb101::default_path, [](const BenchmarkRequest& r) { return load_sample("nb101", r); }});
   v.push_back({"darts", "DARTS / NAS-Bench-301, NASLib's 725-genotype sample (CIFAR-10 validation)", {"cifar10"}, "val_accuracy",

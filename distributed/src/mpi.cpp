@@ -280,6 +280,8 @@ void MpiPool::handle(int source, int tag, const Bytes& bytes) {
       out.evaluation.reported = in.get<double>();
       out.evaluation.cost_seconds = in.get<double>();
       out.evaluation.parameters = in.get<std::int64_t>();
+      out.evaluation.spent = in.get<double>();
+      out.evaluation.pruned = in.get<std::uint8_t>() != 0;
       out.kind = static_cast<FailureKind>(in.get<std::uint8_t>());
       out.reason = in.str();
       if (status == kOk) out.ok = true;
@@ -301,6 +303,9 @@ void MpiPool::dispatch() {
     Writer msg;
     msg.put<std::uint64_t>(job.candidate.id).put<std::uint64_t>(job.run_seed).put<std::uint8_t>(static_cast<std::uint8_t>(job.candidate.arch.size()));
     for (std::uint8_t b : job.candidate.arch.bytes()) msg.put(b);
+    // The fidelity of a multi-fidelity search's request (a flag, then resource and amount).
+    msg.put<std::uint8_t>(job.candidate.fidelity ? 1 : 0);
+    if (job.candidate.fidelity) msg.str(job.candidate.fidelity->resource).put<double>(job.candidate.fidelity->amount);
     const auto i = static_cast<std::size_t>(w.rank - 1);
     running_[i] = std::move(job);
     w.busy = true;
@@ -391,10 +396,10 @@ class EvaluationThread {
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
   }
-  void start(std::uint64_t id, std::uint64_t seed, const Genome& g) {
+  void start(std::uint64_t id, std::uint64_t seed, const Genome& g, std::optional<Fidelity> fidelity) {
     {
       std::lock_guard lock(m_);
-      job_ = Job{id, seed, g};
+      job_ = Job{id, seed, g, std::move(fidelity)};
       result_.reset();
     }
     cv_.notify_all();
@@ -414,6 +419,7 @@ class EvaluationThread {
   struct Job {
     std::uint64_t id, seed;
     Genome arch;
+    std::optional<Fidelity> fidelity;
   };
   void run() {
     std::optional<std::uint64_t> seed;
@@ -430,6 +436,7 @@ class EvaluationThread {
       WorkOutcome out;
       out.candidate.id = job.id;
       out.candidate.arch = job.arch;
+      out.candidate.fidelity = job.fidelity;
       std::string fatal;
       if (!seed || *seed != job.seed) {
         ev.reset();
@@ -459,6 +466,8 @@ class EvaluationThread {
           .put<double>(out.evaluation.reported)
           .put<double>(out.evaluation.cost_seconds)
           .put<std::int64_t>(out.evaluation.parameters)
+          .put<double>(out.evaluation.spent)
+          .put<std::uint8_t>(out.evaluation.pruned ? 1 : 0)
           .put<std::uint8_t>(static_cast<std::uint8_t>(out.kind))
           .str(!fatal.empty() ? fatal : out.reason);
       {
@@ -531,7 +540,14 @@ int serve(const EvaluatorFactory& make_evaluator, const MpiOptions& options) {
       if (n > Genome::kCapacity) throw std::runtime_error(fmt::format("MPI job: genome of {} bytes (at most {})", n, Genome::kCapacity));
       std::vector<std::uint8_t> g(n);
       for (auto& b : g) b = in.get<std::uint8_t>();
-      eval.start(current, seed, Genome(g));
+      std::optional<Fidelity> fidelity;
+      if (in.get<std::uint8_t>() != 0) {
+        Fidelity f;
+        f.resource = in.str();
+        f.amount = in.get<double>();
+        fidelity = std::move(f);
+      }
+      eval.start(current, seed, Genome(g), std::move(fidelity));
       busy = true;
       last_beat = Clock::now();
       continue;

@@ -32,7 +32,8 @@ Candidate EvolutionState::record(std::uint64_t id, const Evaluation& e, const Ev
   if (it == pending_.end()) throw std::invalid_argument(fmt::format("tell: candidate {} is not in flight", id));
   Candidate c = std::move(it->second);
   pending_.erase(it);
-  QueryRecord q = detail::next_record(result_.trajectory, c.arch, e, direction_);
+  const bool full = is_full(c.fidelity);
+  QueryRecord q = detail::next_record(result_.trajectory, c.arch, e, direction_, full);
   q.worker = info.worker;
   q.submitted = info.submitted;
   q.finished = info.finished;
@@ -41,7 +42,7 @@ Candidate EvolutionState::record(std::uint64_t id, const Evaluation& e, const Ev
   q.objectives = e.objectives;
   q.metrics = e.metrics;
   result_.trajectory.push_back(std::move(q));
-  if (limits_.population_size > 0) {
+  if (limits_.population_size > 0 && full) {  // a lower rung's result is not a member
     population_.push_back(result_.trajectory.size() - 1);
     // Aging: once the population is full, each newcomer retires the oldest member, whatever its fitness.
     while (population_.size() > limits_.population_size) population_.pop_front();

@@ -22,7 +22,8 @@ namespace nas {
 
 void evaluate_into(Evaluator& ev, WorkOutcome& out) noexcept {
   try {
-    out.evaluation = ev.evaluate(out.candidate.arch);
+    const Candidate& c = out.candidate;
+    out.evaluation = c.fidelity ? ev.evaluate_at(c.arch, *c.fidelity) : ev.evaluate(c.arch);
     out.ok = true;
   } catch (const EvaluationFailed& e) {
     out.kind = e.kind();
@@ -185,7 +186,9 @@ class SimulatedPool final : public WorkerPool {
     double d = 0;
     if (!out.fatal) {
       Rng rng(derive_seed(seed_, c.id, 0xC057));
-      d = cost_(c.arch, out.ok ? out.evaluation : Evaluation{}, rng);
+      Evaluation failed;  // a failure charges the time of its request (for a per-epoch model)
+      failed.spent = c.fidelity ? c.fidelity->amount : 0;
+      d = cost_(c.arch, out.ok ? out.evaluation : failed, rng);
       if (!(d >= 0) || !std::isfinite(d))
         throw OptionError(fmt::format("cost model: {} simulated seconds for candidate {}; expected a finite value >= 0", d, c.id));
     }
@@ -250,7 +253,26 @@ CostModel parse_cost_model(std::string_view spec) {
       return std::exp(mu + sigma * z);
     };
   }
-  throw OptionError(fmt::format("--cost-model {}: expected fixed:SECONDS, lognormal:MEAN,SIGMA or column:NAME", spec));
+  if (kind == "epochs") {
+    const auto comma = args.find(',');
+    const double s = parse_number(spec, args.substr(0, comma));
+    const double sigma = comma == std::string_view::npos ? 0 : parse_number(spec, args.substr(comma + 1));
+    if (!(s > 0) || !(sigma >= 0)) throw OptionError(fmt::format("--cost-model {}: expected epochs:SECONDS_PER_EPOCH[,SIGMA] with SECONDS > 0, SIGMA >= 0", spec));
+    const std::string text(spec);
+    return [s, sigma, text](const Genome& g, const Evaluation& e, Rng&) {
+      if (!(e.spent > 0))
+        throw OptionError(fmt::format("--cost-model {}: the evaluator did not say how many epochs an evaluation took (a table without "
+                                      "fidelities); use fixed:, lognormal: or column:", text));
+      if (sigma == 0) return s * e.spent;
+      // The cell's own speed, fixed by the cell (not the query, nor the run): a slow network is slow
+      // at every rung and in every run. Mean 1, so S stays the mean seconds per epoch.
+      Rng cell(derive_seed(g.exact_hash(), 0xE90C5));
+      const double u1 = 1.0 - cell.uniform(), u2 = cell.uniform();
+      const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(2 * std::numbers::pi * u2);
+      return s * e.spent * std::exp(sigma * z - sigma * sigma / 2);
+    };
+  }
+  throw OptionError(fmt::format("--cost-model {}: expected fixed:SECONDS, lognormal:MEAN,SIGMA, epochs:SECONDS[,SIGMA] or column:NAME", spec));
 }
 
 void ExecutorOptions::validate() const {
@@ -296,18 +318,25 @@ std::unique_ptr<WorkerPool> make_simulated_pool(const EvaluatorFactory& make_eva
 
 namespace detail {
 
-DriveStats drive(AskTellSearch& search, WorkerPool& pool, std::uint64_t seed, ExecutorOptions::Mode mode, std::size_t batch) {
+DriveStats drive(AskTellSearch& search, WorkerPool& pool, std::uint64_t seed, ExecutorOptions::Mode mode, std::size_t batch,
+                 const DriveClock& clock) {
   const auto t0 = Clock::now();
-  // The pool's own clock where it keeps one (simulated time), else the wall clock since the start.
-  auto now = [&] { return pool.clock().value_or(std::chrono::duration<double>(Clock::now() - t0).count()); };
+  // The pool's own clock where it keeps one (simulated time), else the wall clock since the start;
+  // a resumed run's goes on from where its journal stopped.
+  auto now = [&] { return clock.offset + pool.clock().value_or(std::chrono::duration<double>(Clock::now() - t0).count()); };
   auto finished_at = [&](const Outcome& o) {
-    return o.finished_at >= 0 ? o.finished_at : std::chrono::duration<double>(o.finished - t0).count();
+    return clock.offset + (o.finished_at >= 0 ? o.finished_at : std::chrono::duration<double>(o.finished - t0).count());
   };
+  bool out_of_time = false;
   std::unordered_map<std::uint64_t, double> submitted;  // candidate id -> when it was handed to the pool
   std::size_t in_flight = 0;
   double busy = 0;
   std::exception_ptr fatal;
-  auto submit = [&](std::size_t n) {
+  auto submit = [&](std::size_t n) -> std::size_t {
+    if (clock.time_budget > 0 && now() >= clock.time_budget) {
+      out_of_time = true;
+      return 0;
+    }
     const auto cs = search.ask(n);
     for (const auto& c : cs) {
       submitted[c.id] = now();
@@ -359,9 +388,9 @@ DriveStats drive(AskTellSearch& search, WorkerPool& pool, std::uint64_t seed, Ex
     }
   }
   if (fatal) std::rethrow_exception(fatal);
-  const double makespan = now();
+  const double makespan = now() - clock.offset;
   const std::size_t workers = std::max<std::size_t>(1, pool.capacity());
-  return {makespan > 0 ? busy / (static_cast<double>(workers) * makespan) : 0, makespan, busy};
+  return {makespan > 0 ? busy / (static_cast<double>(workers) * makespan) : 0, makespan, busy, out_of_time};
 }
 
 }  // namespace detail

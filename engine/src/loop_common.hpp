@@ -9,8 +9,9 @@
 
 namespace nas::detail {
 
-/// The record of query number history.size()+1 with its incumbent: the best signal so far under
-/// `d` (ties keep the earlier one), and that incumbent's reported value.
-QueryRecord next_record(const std::vector<QueryRecord>& history, const Genome& g, const Evaluation& e, Direction d);
+/// The record of query number history.size()+1 with its incumbent: the best full-fidelity signal
+/// so far under `d` (ties keep the earlier one), and that incumbent's reported value; NaN for both
+/// until a full-fidelity result (`full`) arrives.
+QueryRecord next_record(const std::vector<QueryRecord>& history, const Genome& g, const Evaluation& e, Direction d, bool full = true);
 
 }  // namespace nas::detail

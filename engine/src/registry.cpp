@@ -35,6 +35,12 @@ std::vector<SearchInfo> make_registry() {
   v.push_back({"guided", "predictor-guided evolution: children ranked in one batch by a surrogate retrained online", true, true, make_guided});
   v.push_back({"local-search", "local search (White et al. 2021): first better one-op neighbour, random restart at a local optimum", false, false,
                [](const SearchSettings& s, const SearchContext& c) { return make_local_search(s.evolution, c); }});
+  v.push_back({"sh", "synchronous successive halving over --fidelities rungs (best 1/eta go up once a rung is complete)", false, false,
+               [](const SearchSettings& s, const SearchContext& c) { return make_successive_halving(s.evolution, s.fidelity, c); }, true});
+  v.push_back({"hyperband", "Hyperband (Li et al. 2017): successive-halving brackets of every aggressiveness in turn", false, false,
+               [](const SearchSettings& s, const SearchContext& c) { return make_hyperband(s.evolution, s.fidelity, c); }, true});
+  v.push_back({"asha", "asynchronous successive halving (Li et al. 2020): promote as soon as a cell is in its rung's top 1/eta", false, false,
+               [](const SearchSettings& s, const SearchContext& c) { return make_asha(s.evolution, s.fidelity, c); }, true});
   return v;
 }
 

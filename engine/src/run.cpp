@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -31,13 +32,14 @@ double utilisation_before_drain(const SearchResult& r, std::size_t workers) {
 
 /// Drives `search` for one seed under the executor: over a pool of its own (inline, local,
 /// simulated) or the shared one (mpi).
-detail::DriveStats execute(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t seed, const ExecutorOptions& x) {
+detail::DriveStats execute(AskTellSearch& search, const EvaluatorFactory& make_evaluator, std::uint64_t seed, const ExecutorOptions& x,
+                           const detail::DriveClock& clock) {
   using Kind = ExecutorOptions::Kind;
-  if (x.kind == Kind::mpi) return detail::drive(search, *x.pool, seed, x.mode, x.workers);
+  if (x.kind == Kind::mpi) return detail::drive(search, *x.pool, seed, x.mode, x.workers, clock);
   const std::unique_ptr<WorkerPool> pool = x.kind == Kind::inline_ ? make_inline_pool(make_evaluator, seed)
                                            : x.kind == Kind::local ? make_local_pool(make_evaluator, seed, x.workers)
                                                                    : make_simulated_pool(make_evaluator, seed, x.workers, x.cost);
-  return detail::drive(search, *pool, seed, x.mode, x.kind == Kind::inline_ ? 1 : x.workers);
+  return detail::drive(search, *pool, seed, x.mode, x.kind == Kind::inline_ ? 1 : x.workers, clock);
 }
 
 /// One run: the search made for `seed`, replayed from the journal first when there is one (a
@@ -55,18 +57,23 @@ SearchResult run_one(const SearchSpace& space, const SearchFactory& make_search,
                           simulated ? TrainerKind::immediate : TrainerKind::in_thread};
   const std::unique_ptr<AskTellSearch> search = make_search(ctx);
   detail::DriveStats st;
+  detail::DriveClock clock{o.time_budget, 0};
   if (o.journal) {
     JournaledSearch j(*search, space, *o.journal, seed);
     j.replay();
-    st = execute(j, make_evaluator, seed, o.executor);
+    // The clock goes on from the last replayed record (a time budget spans the crash).
+    for (const auto& q : search->result().trajectory) clock.offset = std::max(clock.offset, q.finished);
+    for (const auto& f : search->result().failures) clock.offset = std::max(clock.offset, f.finished);
+    st = execute(j, make_evaluator, seed, o.executor, clock);
     o.journal->run_finished(seed);
   } else {
-    st = execute(*search, make_evaluator, seed, o.executor);
+    st = execute(*search, make_evaluator, seed, o.executor, clock);
   }
   SearchResult r = search->take_result();
   r.utilisation = st.utilisation;
   r.utilisation_before_drain = utilisation_before_drain(r, o.executor.workers);
   r.makespan = st.makespan;
+  r.time_budget_reached = st.time_budget_reached;
   r.wall_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   // Evaluation time in wall seconds: the workers' (with several, more than the wall share).
   if (!simulated) r.seconds_evaluating = st.busy;
@@ -81,6 +88,8 @@ void RunOptions::validate() const {
   executor.validate();
   if (seeds.empty()) throw OptionError("seeds: no seed to run");
   if (threads < 0) throw OptionError(fmt::format("--threads: {} is negative", threads));
+  if (!(time_budget >= 0) || !std::isfinite(time_budget))
+    throw OptionError(fmt::format("--time-budget {}: expected seconds > 0 (or 0 for no limit)", time_budget));
 }
 
 std::vector<SearchResult> run(const SearchSpace& space, const SearchFactory& make_search, const EvaluatorFactory& make_evaluator,

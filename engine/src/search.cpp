@@ -1,5 +1,7 @@
 #include "nas/engine/search.hpp"
 
+#include <cmath>
+#include <limits>
 #include <algorithm>
 #include <chrono>
 #include <deque>
@@ -150,7 +152,7 @@ std::vector<Genome> generate_children(const SearchSpace& space, std::span<const 
 
 namespace detail {
 
-QueryRecord next_record(const std::vector<QueryRecord>& history, const Genome& g, const Evaluation& e, Direction d) {
+QueryRecord next_record(const std::vector<QueryRecord>& history, const Genome& g, const Evaluation& e, Direction d, bool full) {
   QueryRecord r;
   r.query = history.size() + 1;
   r.arch = g;
@@ -158,9 +160,12 @@ QueryRecord next_record(const std::vector<QueryRecord>& history, const Genome& g
   r.reported = e.reported;
   r.cost_seconds = e.cost_seconds;
   r.parameters = e.parameters;
-  const bool improves = history.empty() || better(d, e.signal, history.back().best_signal);
-  r.best_signal = improves ? e.signal : history.back().best_signal;
-  r.best_reported = improves ? e.reported : history.back().best_reported;
+  // Only a full-fidelity result can become the incumbent; before the first one there is none (NaN).
+  const bool none_yet = history.empty() || std::isnan(history.back().best_signal);
+  const bool improves = full && (none_yet || better(d, e.signal, history.back().best_signal));
+  constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+  r.best_signal = improves ? e.signal : history.empty() ? kNone : history.back().best_signal;
+  r.best_reported = improves ? e.reported : history.empty() ? kNone : history.back().best_reported;
   return r;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace nas {
@@ -88,7 +89,7 @@ MeanStd best_at(std::span<const std::vector<double>> curves, std::size_t queries
   std::vector<double> v;
   v.reserve(curves.size());
   for (const auto& c : curves)
-    if (!c.empty() && queries > 0) v.push_back(c[std::min(queries, c.size()) - 1]);
+    if (!c.empty() && queries > 0 && !std::isnan(c[std::min(queries, c.size()) - 1])) v.push_back(c[std::min(queries, c.size()) - 1]);
   return mean_std(v);
 }
 
@@ -110,6 +111,26 @@ std::vector<std::vector<double>> curves_of(std::span<const SearchResult> runs) {
 }  // namespace
 
 MeanStd best_reported_at(std::span<const SearchResult> runs, std::size_t queries) { return best_at(curves_of(runs), queries); }
+
+std::optional<double> incumbent_at_time(const SearchResult& r, double seconds, Direction d) {
+  double top = 0;
+  for (const auto& q : r.trajectory) top = std::max(top, q.fidelity ? q.fidelity->amount : std::numeric_limits<double>::infinity());
+  const QueryRecord* best = nullptr;
+  for (const auto& q : r.trajectory) {
+    const bool full = !q.fidelity || q.fidelity->amount >= top;
+    if (full && q.finished <= seconds && (!best || better(d, q.signal, best->signal) || (q.signal == best->signal && q.finished < best->finished)))
+      best = &q;
+  }
+  if (!best) return std::nullopt;
+  return best->reported;
+}
+
+MeanStd best_reported_at_time(std::span<const SearchResult> runs, double seconds, Direction d) {
+  std::vector<double> v;
+  for (const auto& r : runs)
+    if (const auto x = incumbent_at_time(r, seconds, d)) v.push_back(*x);
+  return mean_std(v);
+}
 
 double hit_fraction(std::span<const SearchResult> runs, double optimum, Direction d, double tol) {
   return hit_fraction(curves_of(runs), optimum, d, tol);

@@ -1,6 +1,7 @@
 #include "nas/engine/summary.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -12,6 +13,7 @@ std::string_view termination_name(Termination t) {
     case Termination::space_exhausted: return "space_exhausted";
     case Termination::too_many_failures: return "too_many_failures";
     case Termination::stopped: return "stopped";
+    case Termination::time_budget: return "time_budget";
   }
   return "?";
 }
@@ -32,6 +34,9 @@ RunSummary summarize(const SearchResult& r, const SearchSpace& space, std::size_
   } else if (r.stopped_by_observer) {
     s.termination = Termination::stopped;
     s.message = fmt::format("stopped by its caller after {} of {} queries", s.queries, budget);
+  } else if (r.time_budget_reached) {
+    s.termination = Termination::time_budget;
+    s.message = fmt::format("the time budget passed on the executor's clock after {} queries (at {:.1f} s)", s.queries, r.makespan);
   } else if (r.space_exhausted && s.queries < budget) {
     s.termination = Termination::space_exhausted;
     s.message = fmt::format("the space ran out of unevaluated architectures after {} of {} queries", s.queries, budget);
@@ -43,9 +48,18 @@ RunSummary summarize(const SearchResult& r, const SearchSpace& space, std::size_
     const auto& last = r.trajectory.back();
     s.best_signal = last.best_signal;
     s.best_reported = last.best_reported;
-    // The incumbent: the first record that reached the final best signal.
-    const auto it = std::find_if(r.trajectory.begin(), r.trajectory.end(), [&](const QueryRecord& q) { return q.signal == last.best_signal; });
+    // The incumbent: the record that made the final best signal the best (a full-fidelity one).
+    const auto it = std::find_if(r.trajectory.begin(), r.trajectory.end(),
+                                 [&](const QueryRecord& q) { return q.best_signal == last.best_signal && q.signal == last.best_signal; });
     if (it != r.trajectory.end()) s.incumbent = space.format(it->arch), s.incumbent_query = it->query;
+  }
+  double cost = 0;
+  for (std::size_t i = 0; i < r.trajectory.size(); ++i) {
+    const auto& q = r.trajectory[i];
+    cost += q.finished > q.submitted ? q.finished - q.submitted : q.cost_seconds;
+    if (std::isnan(q.best_signal)) continue;  // no full-fidelity result yet
+    if (s.anytime.empty() || q.best_signal != r.trajectory[i - 1].best_signal || q.best_reported != r.trajectory[i - 1].best_reported)
+      s.anytime.push_back({q.finished, cost, q.best_reported});
   }
   return s;
 }

@@ -272,10 +272,9 @@ py::list search(py::object evaluator, const std::string& direction, const py::kw
   });
   const Resources resources{threads, threads > 0 ? threads : static_cast<int>(tbb::info::default_concurrency()), guided ? c.predictor.device : "",
                             ""};
-  RunOptions ro;
+  if (x) study::check_run_fits(c, *x);
+  RunOptions ro = study::run_options(c, seeds, dir);
   ro.executor = xo;
-  ro.seeds = seeds;
-  ro.direction = dir;
   // A Python evaluator holds the GIL: its runs go one after another.
   ro.threads = !evaluator.is_none() ? 1 : guided ? parallel : threads;
   std::vector<SearchResult> runs;

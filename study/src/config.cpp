@@ -117,6 +117,14 @@ SearchConfig::SearchConfig(Front f) : front(f) {
            [this] { return predictor.device; }, [this](const std::string& v) { predictor.device = training.evaluator.train.device = v; });
 #endif
 
+  s.group("multi-fidelity");
+  s.custom("fidelities", OptionSet::Type::text,
+           "rungs of a multi-fidelity search, ascending, the last the full fidelity (default: the table's; nb201: 12,200 epochs)",
+           [this] { return rungs_text(fidelity.rungs); }, [this](const std::string& v) { fidelity.rungs = v.empty() ? std::vector<double>{} : parse_rungs(v); });
+  s.real("eta", fidelity.eta, "reduction factor: the best 1/eta of a rung go up one rung", 2, 1e6);
+  s.real("time-budget", time_budget,
+         "seconds on the executor's clock (simulated time with --executor simulated) after which nothing more is proposed; 0 = none", 0, 1e12);
+
   s.group("execution");
   s.enumeration("executor", executor.kind,
                 "local: --workers threads (wall clock) | inline: one at a time on the search's thread | simulated: a virtual clock, durations "
@@ -207,6 +215,7 @@ void SearchConfig::finish() {
           throw OptionError(fmt::format("--{} is an option of the searches with a population (REA, guided); --algo {} has none", k, algo));
   }
   if (!cost_model.empty() && executor.kind != ExecutorOptions::Kind::simulated) throw OptionError("--cost-model is for --executor simulated");
+  finish_fidelities(train);
   if (front == Front::sweep && executor.kind == ExecutorOptions::Kind::mpi)
     throw OptionError("--executor mpi is for nas search (mpirun -np N nas search ...); a sweep runs its configurations here");
   search.algorithm = algo == "random" ? Algorithm::random : Algorithm::rea;
@@ -217,6 +226,47 @@ void SearchConfig::finish() {
   ensemble.validate();
   if (train) (void)training.for_space(experiment.space);
 #endif
+}
+
+void SearchConfig::finish_fidelities(bool train) {
+  OptionSet& s = options;
+  // As in finish(): typed by the user, not read from a file, nor (Python) a default passed back.
+  const auto typed = [&](const char* k) {
+    const auto& o = *s.find(k);
+    return o.given && !o.from_file && (front != Front::python || o.get() != o.default_text);
+  };
+  if (typed("time-budget") && !(time_budget > 0))
+    throw OptionError(fmt::format("--time-budget {}: expected seconds > 0 (leave it out for no limit)", time_budget));
+  // A time-limited run: the budget of queries only caps it (unless given).
+  if (time_budget > 0 && !s.given("budget")) s.set_default("budget", "1000000");
+  std::vector<std::string> multi;
+  for (const auto& info : searches())
+    if (info.multi_fidelity) multi.push_back(info.name);
+  if (!search_info(algo).multi_fidelity) {
+    if (front != Front::sweep)
+      for (const char* k : {"fidelities", "eta"})
+        if (typed(k))
+          throw OptionError(fmt::format("--{} is an option of the multi-fidelity searches ({}); this run is --algo {}", k, fmt::join(multi, ", "), algo));
+    fidelity.rungs.clear();
+    return;
+  }
+  if (train)
+    throw OptionError(fmt::format("--algo {} with --evaluator train is not built yet (rungs of epochs, each continued from the last one's "
+                                  "checkpoint); use the tabular benchmarks (nb201: rungs 12,200)", algo));
+  const auto& b = datasets::benchmark(experiment.space);
+  if (b.fidelities.empty())
+    throw OptionError(fmt::format("--algo {}: the {} table has one fidelity (no rungs to promote through); the multi-fidelity tables: nb201 "
+                                  "(12,200 epochs)", algo, experiment.space));
+  if (fidelity.rungs.empty()) s.set_default("fidelities", rungs_text(b.fidelities));
+  fidelity.resource = b.fidelity_resource;
+  fidelity.validate();  // ascending, eta: the user's own mistakes first
+  for (double r : fidelity.rungs)
+    if (std::find(b.fidelities.begin(), b.fidelities.end(), r) == b.fidelities.end())
+      throw OptionError(fmt::format("--fidelities {}: the {} table has no fidelity {}; it has {} ({})", rungs_text(fidelity.rungs), experiment.space, r,
+                                    rungs_text(b.fidelities), b.fidelity_resource));
+  if (!fidelity.rungs.empty() && fidelity.rungs.back() != b.fidelities.back())
+    throw OptionError(fmt::format("--fidelities {}: the last rung is the full fidelity, {} on the {} table", rungs_text(fidelity.rungs),
+                                  b.fidelities.back(), experiment.space));
 }
 
 std::string SearchConfig::config_toml(const char* command) const {
@@ -258,7 +308,7 @@ bool executor_requested(const SearchConfig& c) {
 }
 
 SearchFactory make_search_factory(const SearchConfig& c, const SearchSpace& space) {
-  SearchSettings settings{c.search, c.guided, nullptr};
+  SearchSettings settings{c.search, c.guided, nullptr, c.fidelity};
   if (search_info(c.algo).needs_model) {
 #if NAS_STUDY_WITH_TORCH
     settings.model = surrogate_factory(c, space);
@@ -270,11 +320,20 @@ SearchFactory make_search_factory(const SearchConfig& c, const SearchSpace& spac
   return search_factory(c.algo, std::move(settings));
 }
 
-std::size_t run_budget(const SearchConfig& c) { return budget_of(search_info(c.algo), {c.search, c.guided, nullptr}); }
+std::size_t run_budget(const SearchConfig& c) { return budget_of(search_info(c.algo), {c.search, c.guided, nullptr, c.fidelity}); }
 
-void check_budget_fits(const SearchSpace& space, std::size_t budget) {
-  if (const auto size = space.size(); size && budget > *size)
-    throw OptionError(fmt::format("--budget {}: the {} space has {} architectures; a search evaluates each at most once", budget, space.name(), *size));
+void check_budget_fits(const SearchSpace& space, std::size_t budget, std::size_t rungs) {
+  if (const auto size = space.size(); size && budget > *size * rungs)
+    throw OptionError(fmt::format("--budget {}: the {} space has {} architectures; a search evaluates each at most once{}", budget, space.name(),
+                                  *size, rungs > 1 ? fmt::format(" per rung ({} rungs)", rungs) : ""));
+}
+
+RunOptions run_options(const SearchConfig& c, std::vector<std::uint64_t> seeds, Direction direction) {
+  RunOptions ro;
+  ro.seeds = std::move(seeds);
+  ro.direction = direction;
+  ro.time_budget = c.time_budget;
+  return ro;
 }
 
 }  // namespace nas::study

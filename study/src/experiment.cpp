@@ -1,5 +1,6 @@
 #include "nas/study/experiment.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <cstdlib>
@@ -36,6 +37,24 @@ Experiment load_experiment(const ExperimentOptions& o) {
   return x;
 }
 
+void check_run_fits(const SearchConfig& c, const Experiment& x) {
+  if (c.fidelity.multi()) {
+    if (x.fidelities.empty())
+      throw OptionError(fmt::format("--algo {}: the {} table has rungs only with {}; this run's signal is {}", c.algo, x.benchmark,
+                                    datasets::benchmark(x.benchmark).fidelity_note, x.signal_name()));
+    for (double r : c.fidelity.rungs)
+      if (std::none_of(x.fidelities.begin(), x.fidelities.end(), [&](const datasets::TableFidelity& f) { return f.amount == r; }))
+        throw OptionError(fmt::format("--fidelities {}: the loaded {} table has no rung {}", rungs_text(c.fidelity.rungs), x.benchmark, r));
+  }
+  if (c.cost_model.rfind("epochs:", 0) == 0 && x.fidelities.empty())
+    throw OptionError(fmt::format("--cost-model {}: the {} table{} declares no fidelities, so its evaluations do not say how many epochs they "
+                                  "take (nb201 with its 200-epoch signal does); use fixed:, lognormal: or column:",
+                                  c.cost_model, x.benchmark, x.benchmark == "nb201" ? " with this signal" : ""));
+  // A time-limited run's default budget only caps it; an explicit one must fit.
+  if (c.time_budget > 0 && !c.options.given("budget")) return;
+  check_budget_fits(*x.space, run_budget(c), c.fidelity.multi() ? c.fidelity.rungs.size() : 1);
+}
+
 namespace {
 /// A table lookup that takes `ms` milliseconds, like a (very) short training: for crash tests,
 /// executor studies and demos of the progress output.
@@ -45,6 +64,10 @@ class DelayedEvaluator final : public Evaluator {
   Evaluation evaluate(const Genome& g) override {
     std::this_thread::sleep_for(std::chrono::milliseconds(ms_));
     return inner_->evaluate(g);
+  }
+  Evaluation evaluate_at(const Genome& g, const Fidelity& f) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms_));
+    return inner_->evaluate_at(g, f);
   }
   Direction direction() const override { return inner_->direction(); }
   std::uint64_t queries() const override { return inner_->queries(); }
@@ -59,8 +82,11 @@ std::unique_ptr<Evaluator> Experiment::evaluator(std::uint64_t run_seed) const {
   std::unique_ptr<Evaluator> e;
   if (!noisy_signal_columns.empty())
     e = std::make_unique<datasets::NoisyTableEvaluator>(table, *space, noisy_signal_columns, reported_column, run_seed, direction);
-  else
-    e = std::make_unique<datasets::TableEvaluator>(table, *space, signal_column, reported_column, direction);
+  else {
+    auto t = std::make_unique<datasets::TableEvaluator>(table, *space, signal_column, reported_column, direction);
+    if (!fidelities.empty()) t->set_fidelities(fidelity_resource, fidelities);
+    e = std::move(t);
+  }
   if (eval_delay_ms > 0) e = std::make_unique<DelayedEvaluator>(std::move(e), eval_delay_ms);
   return e;
 }

@@ -60,6 +60,15 @@ std::unique_ptr<Journal> open_run(const SearchConfig& c, const std::string& out,
   return journal;
 }
 
+namespace {
+/// [[clock, cost, best_reported], ...]: compact, one triple per change of incumbent.
+nlohmann::ordered_json anytime_json(const RunSummary& s) {
+  auto a = nlohmann::ordered_json::array();
+  for (const auto& p : s.anytime) a.push_back({p.clock, p.cost, p.best_reported});
+  return a;
+}
+}  // namespace
+
 nlohmann::ordered_json runs_json(std::span<const RunSummary> summaries, std::span<const std::uint64_t> seeds) {
   auto a = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < summaries.size(); ++i) {
@@ -75,6 +84,7 @@ nlohmann::ordered_json runs_json(std::span<const RunSummary> summaries, std::spa
                  {"best_reported", s.best_reported},
                  {"wall_seconds", s.wall_seconds},
                  {"retrains", s.retrains},
+                 {"anytime", anytime_json(s)},
                  {"threads_requested", s.resources.threads_requested},
                  {"threads_used", s.resources.threads_used},
                  {"device_requested", s.resources.device_requested},

@@ -119,7 +119,7 @@ Split make_split(const SplitSpec& spec, const Experiment& x, const std::vector<d
       ro.executor.kind = ExecutorOptions::Kind::inline_;
       ro.seeds = {derive_seed(seed, 0x5ea)};
       ro.direction = x.direction;
-      const SearchResult r = run(*x.space, search_factory("rea", {o, {}, nullptr}), [&](std::uint64_t) { return x.evaluator(seed); }, ro)[0];
+      const SearchResult r = run(*x.space, search_factory("rea", {o, {}, nullptr, {}}), [&](std::uint64_t) { return x.evaluator(seed); }, ro)[0];
       if (r.trajectory.size() < n)
         throw OptionError(fmt::format("--split rea-visited: the REA run evaluated {} cells, fewer than the training size {}", r.trajectory.size(), n));
       for (const auto& q : r.trajectory) {

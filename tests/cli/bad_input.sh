@@ -75,6 +75,20 @@ expect "--lr" search --algo guided --lr -1
 expect "--eval-delay-ms" search --eval-delay-ms -5
 expect "the nb201 space has 15625 architectures" search --algo random --budget 20000
 
+# --- multi-fidelity
+expect "--fidelities 200,12: rungs must be ascending" search --algo asha --fidelities 200,12
+expect "--eta: '1.5' is out of range" search --algo asha --eta 1.5
+expect "the nb201 table has no fidelity 100; it has 12,200 (epochs)" search --algo sh --fidelities 12,100
+expect "needs at least two rungs" search --algo hyperband --fidelities 12
+expect "the nb101 table has one fidelity" search --algo asha --space nb101
+expect "has rungs only with the 200-epoch signal" search --algo asha --signal valid_12ep
+expect "--fidelities is an option of the multi-fidelity searches (sh, hyperband, asha); this run is --algo rea" search --algo rea --fidelities 12,200
+expect "--time-budget 0: expected seconds > 0" search --algo random --time-budget 0
+expect "--time-budget: '-5' is out of range" search --algo random --time-budget -5
+expect "--fidelities 12,x: 'x' is not a number" search --algo asha --fidelities 12,x
+expect "with --evaluator train is not built yet" search --algo asha --evaluator train
+expect "the nb101 table declares no fidelities" search --algo rea --space nb101 --executor simulated --cost-model epochs:15 --budget 5
+
 # --- files and folders
 printf 'bogus = 1\n' > "$tmp/unknown.toml"
 printf 'budget 10\n' > "$tmp/malformed.toml"
@@ -123,4 +137,8 @@ expect "the nb101 space has 1 architectures" search --space nb101 --table "$tmp/
 "$nas" search --algo rea --budget 10 --seeds 1 --out "$tmp/run" > /dev/null 2>&1 || fail "a good run"
 if "$nas" search --algo rea --budget 20 --seeds 1 --out "$tmp/run" > /dev/null 2> "$tmp/stderr"; then fail "a journal of another run was reused"; fi
 grep -q "budget = 20" "$tmp/stderr" || { cat "$tmp/stderr"; fail "the refusal does not name the option"; }
+# A resume with other rungs is refused the same way (the journal keeps the run's options).
+"$nas" search --algo asha --budget 10 --seeds 1 --out "$tmp/mf" > /dev/null 2>&1 || fail "a good multi-fidelity run"
+if "$nas" search --algo asha --budget 10 --seeds 1 --eta 2 --out "$tmp/mf" > /dev/null 2> "$tmp/stderr"; then fail "a resume with another eta was accepted"; fi
+grep -q "eta = 2" "$tmp/stderr" || { cat "$tmp/stderr"; fail "the refusal does not name --eta"; }
 echo "bad_input: $n cases refused with one clear line, before any work"

@@ -3,7 +3,8 @@
 # seeded random moments (KILLS times), resumed each time with --resume, and must end byte-identical
 # (trajectories; retrain logs but for their seconds) to the same run never interrupted. Then an
 # asynchronous REA run with 4 workers, killed the same way, must end with exactly its budget of
-# distinct architectures, and so must a steady-state guided run with asynchronous retraining. Usage: crash_resume.sh <path to nas> [KILLS] [SEED]
+# distinct architectures, and so must a steady-state guided run with asynchronous retraining, and
+# ASHA runs with promotions in flight (sync: byte-identical; async: complete). Usage: crash_resume.sh <path to nas> [KILLS] [SEED]
 set -euo pipefail
 nas=$1
 kills=${2:-10}
@@ -67,4 +68,19 @@ rows=$(tail -n +2 "$out/async-guided/trajectories/seed_0.csv" | wc -l)
 distinct=$(tail -n +2 "$out/async-guided/trajectories/seed_0.csv" | cut -d, -f2 | sort -u | wc -l)
 [ "$rows" -eq 80 ] || fail "async guided run has $rows results, expected 80"
 [ "$distinct" -eq 80 ] || fail "async guided run repeated an architecture ($distinct distinct of 80)"
-echo "crash_resume: $kills kills per run; guided run byte-identical to the uninterrupted one; async runs complete, nothing repeated"
+# ASHA with promotions in flight: the journal records (cell, fidelity); a synchronous run ends
+# byte-identical to the uninterrupted one, an asynchronous one with its budget of distinct
+# (cell, rung) evaluations, promotions included.
+asha=(--algo asha --fidelities 12,200 --seeds 1 --budget 60 --eval-delay-ms 20)
+"$nas" search "${asha[@]}" --out "$out/asha-reference" > /dev/null 2>&1 || fail "ASHA reference run"
+run_killed "$out/asha" "${asha[@]}"
+cmp "$out/asha-reference/trajectories/seed_0.csv" "$out/asha/trajectories/seed_0.csv" || fail "ASHA trajectory differs after $kills kills"
+run_killed "$out/asha-async" --algo asha --seeds 1 --budget 120 --workers 4 --mode async --eval-delay-ms 20
+t="$out/asha-async/trajectories/seed_0.csv"
+rows=$(tail -n +2 "$t" | wc -l)
+distinct=$(tail -n +2 "$t" | cut -d, -f2,10 | sort -u | wc -l)
+promoted=$(tail -n +2 "$t" | grep -c ",epochs:200," || true)
+[ "$rows" -eq 120 ] || fail "async ASHA run has $rows results, expected 120"
+[ "$distinct" -eq 120 ] || fail "async ASHA run evaluated a cell twice at one rung ($distinct distinct of 120)"
+[ "$promoted" -ge 20 ] || fail "async ASHA run promoted $promoted cells, expected at least 20"
+echo "crash_resume: $kills kills per run; guided and ASHA runs byte-identical to the uninterrupted ones; async runs complete, nothing repeated"

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <unistd.h>
 #include <stdexcept>
+#include <set>
 #include <unordered_set>
 
 #include <sqlite3.h>
@@ -34,17 +35,26 @@ SearchSettings settings(std::size_t budget) {
   s.guided.initial_samples = 5;
   s.guided.children_per_parent = 10;
   s.model = [] { return std::make_unique<test::NearestSurrogate>(); };
+  s.fidelity.rungs = {1, 3, 9};  // multi-fidelity searches (the toy evaluator answers at any epochs)
   return s;
 }
+
+/// The evaluation a candidate asks for: at its fidelity, or full.
+Evaluation answer(Evaluator& ev, const Candidate& c) { return c.fidelity ? ev.evaluate_at(c.arch, *c.fidelity) : ev.evaluate(c.arch); }
+
+/// The fidelity's amount, 0 for a full evaluation.
+double amount(const std::optional<Fidelity>& f) { return f ? f->amount : 0; }
 
 std::unique_ptr<AskTellSearch> make(const std::string& name, std::size_t budget, std::uint64_t seed, SearchObserver* obs = nullptr) {
   return search_factory(name, settings(budget))(SearchContext{toy(), Direction::maximise, seed, obs, false, TrainerKind::in_thread});
 }
 
+/// No cell evaluated twice at one fidelity (a multi-fidelity search evaluates it once per rung).
 void no_duplicates(const SearchResult& r) {
-  std::unordered_set<Genome, GenomeHasher> seen;
-  for (const auto& q : r.trajectory) CHECK(seen.insert(q.arch).second);
-  for (const auto& f : r.failures) CHECK(seen.insert(f.arch).second);
+  std::set<std::pair<std::string, double>> seen;
+  for (const auto& q : r.trajectory) CHECK(seen.insert({toy().format(q.arch), amount(q.fidelity)}).second);
+  std::unordered_set<Genome, GenomeHasher> failed;
+  for (const auto& f : r.failures) CHECK(failed.insert(f.arch).second);
 }
 
 }  // namespace
@@ -65,11 +75,11 @@ TEST_CASE("search contract: every registered search", "[core][contract]") {
     CHECK(s->in_flight() == 1);
 
     // tell: the id once; unknown and repeated ids refused, nothing recorded for them.
-    CHECK_THROWS_AS(s->tell(first[0].id + 1000, ev.evaluate(first[0].arch)), std::invalid_argument);
-    s->tell(first[0].id, ev.evaluate(first[0].arch));
+    CHECK_THROWS_AS(s->tell(first[0].id + 1000, answer(ev, first[0])), std::invalid_argument);
+    s->tell(first[0].id, answer(ev, first[0]));
     CHECK(s->in_flight() == 0);
     CHECK(s->result().trajectory.size() == 1);
-    CHECK_THROWS_AS(s->tell(first[0].id, ev.evaluate(first[0].arch)), std::invalid_argument);
+    CHECK_THROWS_AS(s->tell(first[0].id, answer(ev, first[0])), std::invalid_argument);
     CHECK_THROWS_AS(s->tell_failure(first[0].id, FailureKind::error, "x"), std::invalid_argument);
     CHECK(s->result().trajectory.size() == 1);
 
@@ -96,7 +106,7 @@ TEST_CASE("search contract: every registered search", "[core][contract]") {
         CHECK(ids.insert(b.id).second);
         CHECK(toy().valid(b.arch));
       }
-      for (auto it = batch.rbegin(); it != batch.rend(); ++it) s->tell(it->id, ev.evaluate(it->arch));
+      for (auto it = batch.rbegin(); it != batch.rend(); ++it) s->tell(it->id, answer(ev, *it));
     }
     s->settle();
     CHECK(s->finished());
@@ -112,7 +122,7 @@ TEST_CASE("search contract: every registered search", "[core][contract]") {
     t->stop();
     CHECK(t->finished());
     CHECK(t->ask(1).empty());
-    for (const auto& x : two) t->tell(x.id, ev.evaluate(x.arch));
+    for (const auto& x : two) t->tell(x.id, answer(ev, x));
     CHECK(t->done());
     CHECK(t->result().stopped_by_observer);
 
@@ -120,9 +130,12 @@ TEST_CASE("search contract: every registered search", "[core][contract]") {
     auto u = make(name, 30, 7), v = make(name, 30, 7);
     for (auto* w : {u.get(), v.get()})
       for (auto b = w->ask(2); !b.empty(); b = w->ask(2))
-        for (const auto& x : b) w->tell(x.id, ev.evaluate(x.arch));
+        for (const auto& x : b) w->tell(x.id, answer(ev, x));
     REQUIRE(u->result().trajectory.size() == v->result().trajectory.size());
-    for (std::size_t i = 0; i < u->result().trajectory.size(); ++i) CHECK(u->result().trajectory[i].arch == v->result().trajectory[i].arch);
+    for (std::size_t i = 0; i < u->result().trajectory.size(); ++i) {
+      CHECK(u->result().trajectory[i].arch == v->result().trajectory[i].arch);
+      CHECK(u->result().trajectory[i].fidelity == v->result().trajectory[i].fidelity);
+    }
   }
 }
 
@@ -158,6 +171,11 @@ class Dying final : public Evaluator {
     --left_;
     return ev_.evaluate(g);
   }
+  Evaluation evaluate_at(const Genome& g, const Fidelity& f) override {
+    if (left_ == 0) throw std::runtime_error("killed");
+    --left_;
+    return ev_.evaluate_at(g, f);
+  }
   std::uint64_t queries() const override { return ev_.queries(); }
 
  private:
@@ -183,7 +201,11 @@ TEST_CASE("search contract: every registered search resumes from its journal as 
     const auto resumed = run(toy(), search_factory(name, settings(40)), [](std::uint64_t s) { return std::make_unique<ToyEvaluator>(toy(), s); }, o)[0];
     CHECK(journal->finished(5));
     REQUIRE(resumed.trajectory.size() == ref.trajectory.size());
-    for (std::size_t i = 0; i < ref.trajectory.size(); ++i) CHECK(resumed.trajectory[i].arch == ref.trajectory[i].arch);
+    for (std::size_t i = 0; i < ref.trajectory.size(); ++i) {
+      CHECK(resumed.trajectory[i].arch == ref.trajectory[i].arch);
+      CHECK(resumed.trajectory[i].fidelity == ref.trajectory[i].fidelity);
+      CHECK(resumed.trajectory[i].signal == ref.trajectory[i].signal);
+    }
     CHECK(resumed.retrains.size() == ref.retrains.size());
   }
   std::filesystem::remove_all(dir);
@@ -234,16 +256,17 @@ class AtFidelity final : public EvolutionarySearch {
 class Rich final : public Evaluator {
  public:
   explicit Rich(std::uint64_t seed) : ev_(toy(), seed) {}
-  Evaluation evaluate(const Genome& g) override {
-    Evaluation e = ev_.evaluate(g);
+  Evaluation evaluate(const Genome& g) override { return decorate(g, ev_.evaluate(g)); }
+  Evaluation evaluate_at(const Genome& g, const Fidelity& f) override { return decorate(g, ev_.evaluate_at(g, f)); }
+  std::uint64_t queries() const override { return ev_.queries(); }
+
+ private:
+  Evaluation decorate(const Genome& g, Evaluation e) const {
     e.objectives = {static_cast<double>(g[0]), -1.5};
     e.metrics = {{"params", 1000.0 + g[1]}, {"latency_ms", 2.25}};
     e.pruned = ev_.queries() % 3 == 0;
     return e;
   }
-  std::uint64_t queries() const override { return ev_.queries(); }
-
- private:
   ToyEvaluator ev_;
 };
 }  // namespace

@@ -74,7 +74,7 @@ inline RunOptions inline_run(std::vector<std::uint64_t> seeds, Direction d, int 
 /// One random/REA search (o.algorithm, o.seed) on the calling thread over the test's evaluator.
 inline SearchResult search_once(const SearchSpace& space, Evaluator& ev, const SearchOptions& o, SearchObserver* observer = nullptr) {
   const char* name = o.algorithm == Algorithm::random ? "random" : "rea";
-  return run(space, search_factory(name, {o, {}, nullptr}), [&] { return std::make_unique<Lent>(ev); },
+  return run(space, search_factory(name, {o, {}, nullptr, {}}), [&] { return std::make_unique<Lent>(ev); },
              inline_run({o.seed}, ev.direction(), 1, observer))[0];
 }
 
@@ -83,7 +83,7 @@ inline std::vector<SearchResult> search_seeds(const SearchSpace& space, const Ev
                                               std::span<const std::uint64_t> seeds, int threads) {
   const char* name = o.algorithm == Algorithm::random ? "random" : "rea";
   const Direction d = make_evaluator(seeds.empty() ? 0 : seeds[0])->direction();
-  return run(space, search_factory(name, {o, {}, nullptr}), make_evaluator, inline_run({seeds.begin(), seeds.end()}, d, threads));
+  return run(space, search_factory(name, {o, {}, nullptr, {}}), make_evaluator, inline_run({seeds.begin(), seeds.end()}, d, threads));
 }
 
 /// One guided search (o.seed) on the calling thread over the test's evaluator; `model` is moved
@@ -108,7 +108,7 @@ inline std::vector<SearchResult> guided_runs(const SearchSpace& space, const Eva
   o.direction = d;
   o.threads = threads;
   o.journal = journal;
-  return run(space, search_factory("guided", {{}, go, surrogate}), make_evaluator, o);
+  return run(space, search_factory("guided", {{}, go, surrogate, {}}), make_evaluator, o);
 }
 
 }  // namespace nas::test

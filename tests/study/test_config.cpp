@@ -17,6 +17,7 @@ namespace {
 std::string other_value(const nas::OptionSet::Option& o) {
   using T = nas::OptionSet::Type;
   const std::string d = o.get();
+  if (o.name == "fidelities") return "12,200";  // a list of rungs (its default is empty)
   switch (o.type) {
     case T::flag: return d == "true" ? "false" : "true";
     case T::integer: {

@@ -35,6 +35,10 @@ struct Evaluation {
   std::vector<std::pair<std::string, double>> metrics;
   /// The search stopped this evaluation early: the values are those at the fidelity reached.
   bool pruned = false;
+  /// How much of the request's resource this evaluation consumed (epochs trained; a continuation
+  /// from a checkpoint counts only its extra epochs; a table charges a rung's whole schedule,
+  /// since its rungs are separate runs). 0: the evaluator does not say. Cost models read it.
+  double spent = 0;
 };
 
 /// A full-fidelity, single-objective result (the usual one): its signal, reported value and, where
@@ -110,6 +114,13 @@ class Evaluator {
   virtual ~Evaluator() = default;
   /// Evaluates `g` and counts one query. Throws UnknownArchitecture if it cannot.
   virtual Evaluation evaluate(const Genome& g) = 0;
+  /// Evaluates `g` at fidelity `f` (multi-fidelity searches) and counts one query. The default:
+  /// this evaluator has no fidelities, and throws std::invalid_argument (options are checked
+  /// before a run starts, so a run never meets it).
+  virtual Evaluation evaluate_at(const Genome& g, const Fidelity& f) {
+    (void)g;
+    throw std::invalid_argument("this evaluator answers at full fidelity only; asked for " + f.resource + " " + std::to_string(f.amount));
+  }
   virtual Direction direction() const { return Direction::maximise; }
   /// Queries answered so far.
   virtual std::uint64_t queries() const = 0;

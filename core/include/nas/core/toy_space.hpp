@@ -3,6 +3,7 @@
 // new searches run anywhere: `positions` categorical choices of `ops` values each (the shape of
 // NAS-Bench-201's cell without its isomorphisms), and an objective with local optima (a target
 // pattern plus interactions between neighbouring positions). Header-only, torch-free.
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -164,6 +165,18 @@ class ToyEvaluator final : public Evaluator {
     ++queries_;
     const double v = value(g);
     return make_evaluation(v, v);
+  }
+  /// At `f.amount` epochs (any amount > 0): the objective plus an error fixed by the cell and the
+  /// amount, shrinking as 1/sqrt(amount), so that low rungs rank cells roughly, not exactly.
+  Evaluation evaluate_at(const Genome& g, const Fidelity& f) override {
+    if (!(f.amount > 0)) throw std::invalid_argument("toy: a fidelity must be > 0");
+    if (!space_.valid(g)) throw UnknownArchitecture("toy: not an architecture of this space: " + space_.format(g));
+    ++queries_;
+    Rng rng(derive_seed(g.exact_hash(), static_cast<std::uint64_t>(f.amount * 1000)));
+    const double v = value(g) + 30 * (rng.uniform() - 0.5) / std::sqrt(f.amount);
+    Evaluation e = make_evaluation(v, v);
+    e.spent = f.amount;
+    return e;
   }
   std::uint64_t queries() const override { return queries_; }
 

@@ -72,6 +72,14 @@ class TabularBenchmark {
   std::unordered_map<Genome, std::size_t, GenomeHasher> row_of_;
 };
 
+/// One rung of a table's fidelities: an evaluation at `amount` of the table's resource (e.g. 12
+/// epochs) reads these columns. A table's rungs are separate training runs (NB201's hp=12 and
+/// hp=200), so each charges its whole amount, a promotion included.
+struct TableFidelity {
+  double amount = 0;
+  std::size_t signal_column = 0, reported_column = 0;
+};
+
 /// Per-run evaluator over a shared table: counts its queries; throws UnknownArchitecture (naming
 /// the architecture and the table) for an architecture the table lacks, never a default value.
 class TableEvaluator final : public Evaluator {
@@ -79,15 +87,24 @@ class TableEvaluator final : public Evaluator {
   TableEvaluator(std::shared_ptr<const TabularBenchmark> table, const SearchSpace& space, std::size_t signal_column,
                  std::size_t reported_column, Direction direction = Direction::maximise);
   Evaluation evaluate(const Genome& g) override;
+  /// The rung of `f`'s amount (set_fidelities); throws std::invalid_argument for another resource
+  /// or an amount the table does not declare, UnknownArchitecture like evaluate().
+  Evaluation evaluate_at(const Genome& g, const Fidelity& f) override;
   Direction direction() const override { return direction_; }
   std::uint64_t queries() const override { return queries_; }
+  /// The table's rungs, ascending; the last is the full evaluation (evaluate() then reports its
+  /// amount as spent). Without them the table answers at full fidelity only.
+  void set_fidelities(std::string resource, std::vector<TableFidelity> rungs);
 
  private:
+  Evaluation lookup(const Genome& g, std::size_t signal, std::size_t reported, double spent);
   std::shared_ptr<const TabularBenchmark> table_;
   const SearchSpace& space_;
   std::size_t signal_, reported_;
   Direction direction_;
   std::uint64_t queries_ = 0;
+  std::string resource_;
+  std::vector<TableFidelity> rungs_;
 };
 
 /// NAS-Bench-201 helpers. Datasets: cifar10, cifar100, imagenet16 (alias ImageNet16-120).

@@ -33,6 +33,11 @@ struct LoadedBenchmark {
   /// Non-empty in a noisy mode (NAS-Bench-Macro --signal seed): each query draws one of these.
   std::vector<std::size_t> noisy_signal_columns;
   Direction direction = Direction::maximise;
+  /// The rungs a multi-fidelity search may use (ascending; the last is the full evaluation, the
+  /// signal and reported columns above), in units of `fidelity_resource`. Empty: the table has
+  /// one fidelity (or the request's signal is not its full one).
+  std::string fidelity_resource;
+  std::vector<TableFidelity> fidelities;
 };
 
 struct BenchmarkInfo {
@@ -44,6 +49,13 @@ struct BenchmarkInfo {
   /// Loads it; `request` has dataset, signal and reported filled in (defaults applied) and a
   /// table path. Throws OptionError / DataError naming the option or the file.
   std::function<LoadedBenchmark(const BenchmarkRequest& request)> load;
+  /// The fidelities the table declares (LoadedBenchmark::fidelities' amounts, known without
+  /// loading it) and their resource; empty: one fidelity.
+  std::vector<double> fidelities = {};
+  std::string fidelity_resource = {};
+  /// What a multi-fidelity search needs of the request (e.g. nb201: "the 200-epoch signal"),
+  /// for messages; empty when it needs nothing.
+  std::string fidelity_note = {};
 };
 
 /// All registered benchmarks, in help order. Thread-safe (built once).

@@ -23,6 +23,9 @@ struct EvolutionLimits {
   bool skip_canonical_duplicates = false;
   bool retry_failed = false;
   std::size_t max_failures = 0;       // 0 = the budget
+  /// Multi-fidelity searches: the full fidelity's amount. A result at a lower one is recorded but
+  /// never the incumbent nor a population member. 0: every result is full.
+  double full_fidelity = 0;
 };
 
 class EvolutionState {
@@ -59,6 +62,8 @@ class EvolutionState {
     return used >= limits_.budget ? 0 : limits_.budget - used;
   }
   void stop() { result_.stopped_by_observer = true; }
+  /// Whether a request at `f` is a full evaluation (unset, or at least limits().full_fidelity).
+  bool is_full(const std::optional<Fidelity>& f) const { return !f || limits_.full_fidelity <= 0 || f->amount >= limits_.full_fidelity; }
 
   /// A uniformly random architecture never proposed; nullopt (and the run marked exhausted) when
   /// none is left.
@@ -74,6 +79,13 @@ class EvolutionState {
   }
   /// The candidate is with the driver from now on (its result is recorded with its fidelity).
   void handed_out(const Candidate& c) { pending_.emplace(c.id, c); }
+  /// A candidate for an architecture already proposed, at a higher fidelity (a promotion): a new
+  /// id, in flight at once; the proposed set is unchanged.
+  Candidate promote(const Genome& g, Fidelity fidelity) {
+    Candidate c{next_id_++, g, std::numeric_limits<double>::quiet_NaN(), std::move(fidelity)};
+    handed_out(c);
+    return c;
+  }
   /// make_candidate + handed_out.
   Candidate propose(const Genome& g, double predicted = std::numeric_limits<double>::quiet_NaN(),
                     std::optional<Fidelity> fidelity = std::nullopt) {

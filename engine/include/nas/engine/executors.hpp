@@ -29,8 +29,10 @@ namespace nas {
 /// a generator seeded from (run seed, candidate id): the same durations for a seed.
 using CostModel = std::function<double(const Genome&, const Evaluation&, Rng&)>;
 
-/// "fixed:SECONDS" or "lognormal:MEAN,SIGMA" (log-normal with that mean, and sigma of the log).
-/// Other forms (e.g. "column:NAME", which needs a table) are the caller's to build. Throws
+/// "fixed:SECONDS", "lognormal:MEAN,SIGMA" (log-normal with that mean, and sigma of the log), or
+/// "epochs:S[,SIGMA]": an evaluation that spent f epochs (Evaluation::spent) takes f x S seconds,
+/// times a log-normal factor of mean 1 fixed by the cell when SIGMA is given (the model throws
+/// OptionError for an evaluation that does not say what it spent). Other forms (e.g. "column:NAME", which needs a table) are the caller's to build. Throws
 /// OptionError naming the value.
 CostModel parse_cost_model(std::string_view spec);
 

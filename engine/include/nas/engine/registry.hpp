@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "nas/engine/guided.hpp"
+#include "nas/engine/multi_fidelity.hpp"
 #include "nas/engine/run.hpp"
 #include "nas/engine/search.hpp"
 
@@ -19,6 +20,7 @@ struct SearchSettings {
   SearchOptions evolution;    // random, REA, local search: budget, population, tournament, dedup, failures
   GuidedOptions guided;       // guided search (budget, dedup and failures mirror `evolution`'s)
   ModelFactory model;         // searches with needs_model (guided.hpp: the ranking model of one run)
+  FidelityOptions fidelity;   // multi-fidelity searches: rungs and eta
 };
 
 struct SearchInfo {
@@ -30,6 +32,8 @@ struct SearchInfo {
   bool uses_population = false;
   /// Makes the search of one run. Throws OptionError for invalid settings.
   std::function<std::unique_ptr<AskTellSearch>(const SearchSettings&, const SearchContext&)> make;
+  /// Evaluates at several fidelities: needs SearchSettings::fidelity's rungs (--fidelities, --eta).
+  bool multi_fidelity = false;
 };
 
 /// Every registered search, in the order of the list in registry.cpp. Thread-safe.

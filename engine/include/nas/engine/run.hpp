@@ -46,6 +46,10 @@ struct RunOptions {
   /// Runs at once over seeds (0 = as many as cores; 1 = one after another). Runs over a shared
   /// WorkerPool (mpi) always take turns.
   int threads = 1;
+  /// Seconds on the executor's clock (simulated time on the simulated executor, wall time
+  /// elsewhere) after which nothing more is proposed; evaluations in flight still finish and are
+  /// told. 0: no limit. A resumed run's clock goes on from its journal's last record.
+  double time_budget = 0;
   /// With a journal, each run writes to it and first replays what it holds for its seed (resume;
   /// a finished run is only replayed, nothing is evaluated again). Not owned.
   Journal* journal = nullptr;

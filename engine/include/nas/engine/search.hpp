@@ -47,7 +47,8 @@ struct SearchOptions {
 };
 
 /// One evaluator query and the incumbent after it. The incumbent is the architecture with the
-/// best signal so far; best_reported is *its* reported value (the NAS protocol).
+/// best signal so far; best_reported is *its* reported value (the NAS protocol). In a
+/// multi-fidelity run only full-fidelity results count, and both are NaN before the first one.
 struct QueryRecord {
   std::size_t query = 0;  // 1-based
   Genome arch;
@@ -89,6 +90,7 @@ struct SearchResult {
   bool stopped_by_observer = false;
   bool space_exhausted = false;
   bool too_many_failures = false;  // stopped after SearchOptions::max_failures failed evaluations
+  bool time_budget_reached = false;  // RunOptions::time_budget passed: nothing more was proposed
   // Searches with a model (guided); empty or zero for the others.
   std::vector<RetrainRecord> retrains;
   double seconds_training = 0;    // fitting the model (on the search thread, or in the background)

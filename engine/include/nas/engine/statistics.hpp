@@ -1,6 +1,7 @@
 #pragma once
 // Aggregates over seeds, and the exact expectation of random search on a complete table.
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -44,6 +45,13 @@ std::vector<double> best_reported_curve(const SearchResult& r);
 MeanStd best_at(std::span<const std::vector<double>> curves, std::size_t queries);
 /// Fraction of curves (empty ones count as misses) whose last value reaches `optimum`.
 double hit_fraction(std::span<const std::vector<double>> curves, double optimum, Direction d, double tol = 1e-9);
+
+/// The reported value of the incumbent at `seconds` on the executor's clock: among the results
+/// finished by then at the run's full fidelity (the highest in its records, or unset), the best
+/// signal (the earliest on ties). nullopt when there is none yet. Thread-safe (reads only).
+std::optional<double> incumbent_at_time(const SearchResult& r, double seconds, Direction d);
+/// Mean/std of incumbent_at_time over the runs that have one (n says how many).
+MeanStd best_reported_at_time(std::span<const SearchResult> runs, double seconds, Direction d);
 
 /// best_at / hit_fraction over the runs' best_reported_curve.
 MeanStd best_reported_at(std::span<const SearchResult> runs, std::size_t queries);

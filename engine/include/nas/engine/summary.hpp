@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "nas/engine/search.hpp"
 #include "nas/core/search_space.hpp"
@@ -15,6 +16,7 @@ enum class Termination {
   space_exhausted,    // no unevaluated architecture was left to propose
   too_many_failures,  // SearchOptions / GuidedOptions max_failures failed evaluations
   stopped,            // an observer (or the caller of an ask/tell search) stopped it
+  time_budget,        // RunOptions::time_budget passed on the executor's clock
 };
 std::string_view termination_name(Termination t);  // "budget_spent", "space_exhausted", ...
 
@@ -33,6 +35,13 @@ struct RunSummary {
   double best_signal = 0, best_reported = 0, wall_seconds = 0;
   std::size_t retrains = 0;          // guided runs
   Resources resources;
+  /// The anytime curve: one point per change of incumbent, with the executor's clock when its
+  /// result came (seconds), the evaluation cost spent up to it (worker-seconds: the records'
+  /// durations, or their own cost where the executor kept no times) and its reported value.
+  struct AnytimePoint {
+    double clock = 0, cost = 0, best_reported = 0;
+  };
+  std::vector<AnytimePoint> anytime;
   /// One line: "150/150 queries (budget spent), best reported 94.37 (query 87: |...|), 0.41 s".
   std::string brief() const;
   /// Several lines: the brief line, the termination message, failures, threads and device.

@@ -13,6 +13,7 @@
 #include "nas/engine/ensemble.hpp"
 #include "nas/engine/executors.hpp"
 #include "nas/engine/guided.hpp"
+#include "nas/engine/multi_fidelity.hpp"
 #include "nas/engine/run.hpp"
 #include "nas/engine/search.hpp"
 #if NAS_STUDY_WITH_TORCH
@@ -98,6 +99,8 @@ struct SearchConfig {
   std::string out, config, resume, grid;
   SearchOptions search;
   GuidedOptions guided;
+  FidelityOptions fidelity;          // --fidelities, --eta: multi-fidelity searches (sh, hyperband, asha)
+  double time_budget = 0;            // --time-budget: seconds on the executor's clock; 0 = none
   ExecutorOptions executor;          // kind, mode, workers (cost and pool: executor_options())
   std::string cost_model;
   double mpi_heartbeat = 1.0, mpi_lost_after = 60;  // distributed::MpiOptions (built only with MPI)
@@ -129,6 +132,7 @@ struct SearchConfig {
 #if NAS_STUDY_WITH_TORCH
   void declare_models();  // the guided, retraining, predictor, ensemble and training options (models.cpp)
 #endif
+  void finish_fidelities(bool train);  // the multi-fidelity options' defaults and checks
 };
 
 /// Where --executor mpi's workers come from: the job's ranks and its pool (the `nas` program under
@@ -160,7 +164,10 @@ SearchFactory make_search_factory(const SearchConfig& c, const SearchSpace& spac
 /// The budget c's search spends (guided: the guided options' budget).
 std::size_t run_budget(const SearchConfig& c);
 
-/// Refuses a budget larger than an enumerable space (OptionError naming --budget and the size).
-void check_budget_fits(const SearchSpace& space, std::size_t budget);
+/// Refuses a budget larger than an enumerable space (OptionError naming --budget and the size);
+/// a multi-fidelity search may evaluate each architecture once per rung (`rungs`).
+void check_budget_fits(const SearchSpace& space, std::size_t budget, std::size_t rungs = 1);
+/// The RunOptions c decides (seeds, time budget; the caller adds executor, threads, journal).
+RunOptions run_options(const SearchConfig& c, std::vector<std::uint64_t> seeds, Direction direction);
 
 }  // namespace nas::study

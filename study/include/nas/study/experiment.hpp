@@ -29,6 +29,11 @@ struct Experiment : datasets::LoadedBenchmark {
 
 /// Loads the benchmark through the registry. Throws OptionError / DataError.
 Experiment load_experiment(const ExperimentOptions& x);
+/// Checks, once the table is loaded, what finish() could not: the run's rungs (c.fidelity) are
+/// fidelities the loaded table declares with this request (nb201: only with a 200-epoch signal),
+/// a per-epoch cost model has a table that says epochs, and the budget fits the space (per rung).
+/// Throws OptionError.
+void check_run_fits(const SearchConfig& c, const Experiment& x);
 
 /// Writes `text` to `path`, creating parent folders, through a temporary file renamed over it: a
 /// process killed meanwhile leaves the old content or the new, never a part. Throws with the path

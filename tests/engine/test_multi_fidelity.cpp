@@ -1,0 +1,198 @@
+// Multi-fidelity searches (SH, Hyperband, ASHA): bracket and rung sizes as the papers define them,
+// promotions of the best 1/eta, incumbents from full-fidelity results only, pruned records, the
+// time budget on the simulated clock, the per-epoch cost model, and NB201's two rungs.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "nb201_fixture.hpp"
+#include "nas/core/errors.hpp"
+#include "nas/core/toy_space.hpp"
+#include "nas/datasets/registry.hpp"
+#include "nas/engine/executors.hpp"
+#include "nas/engine/registry.hpp"
+#include "nas/engine/run.hpp"
+
+using namespace nas;
+
+namespace {
+
+const ToySpace& toy() {
+  static const ToySpace space(8, 4);
+  return space;
+}
+
+SearchSettings rungs(std::size_t budget, std::vector<double> r, double eta = 3) {
+  SearchSettings s;
+  s.evolution.budget = budget;
+  s.fidelity.rungs = std::move(r);
+  s.fidelity.eta = eta;
+  return s;
+}
+
+/// One search told in ask order, one at a time (the sequential algorithm), on the toy objective.
+SearchResult sequential(const std::string& name, const SearchSettings& s, std::uint64_t seed = 3) {
+  RunOptions o;
+  o.executor.kind = ExecutorOptions::Kind::inline_;
+  o.seeds = {seed};
+  return run(toy(), search_factory(name, s), [](std::uint64_t sd) { return std::make_unique<ToyEvaluator>(toy(), sd); }, o)[0];
+}
+
+double amount(const QueryRecord& q) { return q.fidelity ? q.fidelity->amount : -1; }
+
+std::map<double, std::size_t> per_rung(const SearchResult& r, std::size_t from = 0, std::size_t to = SIZE_MAX) {
+  std::map<double, std::size_t> n;
+  for (std::size_t i = from; i < std::min(to, r.trajectory.size()); ++i) ++n[amount(r.trajectory[i])];
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("successive halving: a bracket of eta^K cells, the best 1/eta of each complete rung go up", "[engine][fidelity]") {
+  const auto r = sequential("sh", rungs(13, {1, 3, 9}));
+  REQUIRE(r.trajectory.size() == 13);
+  CHECK(per_rung(r) == std::map<double, std::size_t>{{1, 9}, {3, 3}, {9, 1}});
+  // Rung 1's three are the best three of rung 0, by their rung-0 signal.
+  std::vector<std::pair<double, std::string>> low;
+  for (std::size_t i = 0; i < 9; ++i) low.emplace_back(r.trajectory[i].signal, toy().format(r.trajectory[i].arch));
+  std::sort(low.begin(), low.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::set<std::string> top3{low[0].second, low[1].second, low[2].second}, promoted;
+  for (std::size_t i = 9; i < 12; ++i) promoted.insert(toy().format(r.trajectory[i].arch));
+  CHECK(promoted == top3);
+  // The full-fidelity cell is the best of rung 1; until it is told there is no incumbent.
+  for (std::size_t i = 0; i < 12; ++i) CHECK(std::isnan(r.trajectory[i].best_signal));
+  CHECK(r.trajectory[12].best_signal == r.trajectory[12].signal);
+  // Pruned: the six rung-0 cells and the two rung-1 cells that went no higher.
+  std::size_t pruned = 0;
+  for (const auto& q : r.trajectory) pruned += q.pruned;
+  CHECK(pruned == 8);
+  CHECK_FALSE(r.trajectory[12].pruned);
+}
+
+TEST_CASE("hyperband: brackets s = K..0 with ceil((K+1)/(s+1) eta^s) cells from rung K-s", "[engine][fidelity]") {
+  // K = 2, eta = 3: s=2: 9,3,1 from rung 0; s=1: 5,1 from rung 1; s=0: 3 at rung 2. Then s=2 again.
+  const auto r = sequential("hyperband", rungs(24, {1, 3, 9}));
+  REQUIRE(r.trajectory.size() == 24);
+  CHECK(per_rung(r, 0, 13) == std::map<double, std::size_t>{{1, 9}, {3, 3}, {9, 1}});
+  CHECK(per_rung(r, 13, 19) == std::map<double, std::size_t>{{3, 5}, {9, 1}});
+  CHECK(per_rung(r, 19, 22) == std::map<double, std::size_t>{{9, 3}});
+  CHECK(per_rung(r, 22, 24) == std::map<double, std::size_t>{{1, 2}});
+}
+
+TEST_CASE("asha: a cell in its rung's top 1/eta is promoted at the next ask, the highest rung first", "[engine][fidelity]") {
+  const auto r = sequential("asha", rungs(40, {1, 3, 9}));
+  REQUIRE(r.trajectory.size() == 40);
+  // Replays ASHA's rule over the trajectory: each record is either a promotion the rule allowed
+  // at that moment (the best unpromoted of the highest rung with one) or, when none was, a new cell.
+  std::map<double, std::vector<std::pair<double, std::size_t>>> done;  // rung -> (signal, order)
+  std::map<double, std::set<std::size_t>> promoted;                    // rung -> indices promoted from it
+  const std::vector<double> rs{1, 3, 9};
+  std::size_t promotions = 0;
+  for (std::size_t i = 0; i < r.trajectory.size(); ++i) {
+    std::optional<std::pair<double, std::size_t>> expected;  // (from rung, record index)
+    for (int k = 1; k >= 0 && !expected; --k) {
+      auto v = done[rs[static_cast<std::size_t>(k)]];
+      std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+      const auto n = static_cast<std::size_t>(std::floor(static_cast<double>(v.size()) / 3));
+      for (std::size_t j = 0; j < n && !expected; ++j)
+        if (!promoted[rs[static_cast<std::size_t>(k)]].contains(v[j].second)) expected = std::pair{rs[static_cast<std::size_t>(k)], v[j].second};
+    }
+    const auto& q = r.trajectory[i];
+    if (expected) {
+      INFO("record " << i);
+      REQUIRE(amount(q) > expected->first);
+      CHECK(q.arch == r.trajectory[expected->second].arch);
+      promoted[expected->first].insert(expected->second);
+      ++promotions;
+    } else {
+      CHECK(amount(q) == 1);
+    }
+    done[amount(q)].emplace_back(q.signal, i);
+  }
+  CHECK(promotions >= 10);
+}
+
+TEST_CASE("multi-fidelity searches refuse bad rungs and eta, naming the option", "[engine][fidelity]") {
+  const SearchContext c{toy(), Direction::maximise, 0, nullptr, false, TrainerKind::in_thread};
+  for (const char* name : {"sh", "hyperband", "asha"}) {
+    CHECK_THROWS_WITH(search_factory(name, rungs(10, {12, 12}))(c), Catch::Contains("--fidelities 12,12") && Catch::Contains("ascending"));
+    CHECK_THROWS_WITH(search_factory(name, rungs(10, {200}))(c), Catch::Contains("at least two rungs"));
+    CHECK_THROWS_WITH(search_factory(name, rungs(10, {1, 3}, 1.5))(c), Catch::Contains("--eta 1.5") && Catch::Contains(">= 2"));
+  }
+  CHECK_THROWS_WITH(parse_rungs("12,x"), Catch::Contains("'x' is not a number"));
+  CHECK(parse_rungs("12,200") == std::vector<double>{12, 200});
+}
+
+TEST_CASE("time budget (--time-budget): nothing is proposed once the simulated clock passes it; the run says so", "[engine][fidelity]") {
+  for (const char* name : {"random", "asha"}) {
+    RunOptions o;
+    o.executor.kind = ExecutorOptions::Kind::simulated;
+    o.executor.mode = ExecutorOptions::Mode::async;
+    o.executor.workers = 2;
+    o.executor.cost = parse_cost_model("fixed:10");
+    o.time_budget = 35;
+    o.seeds = {1};
+    const auto r = run(toy(), search_factory(name, rungs(1000, {1, 3})), [](std::uint64_t s) { return std::make_unique<ToyEvaluator>(toy(), s); }, o)[0];
+    INFO(name);
+    CHECK(r.time_budget_reached);
+    CHECK(r.trajectory.size() == 8);  // asked at 0, 10, 20 and 30; at 40 the budget has passed
+    for (const auto& q : r.trajectory) CHECK(q.submitted < 35);
+    CHECK(r.makespan == 40);
+  }
+  RunOptions bad;
+  bad.time_budget = -1;
+  CHECK_THROWS_WITH(bad.validate(), Catch::Contains("--time-budget -1"));
+}
+
+TEST_CASE("cost model epochs:S[,SIGMA]: f epochs cost f x S, a per-cell factor fixed by the cell", "[engine][fidelity]") {
+  const auto plain = parse_cost_model("epochs:15");
+  const auto noisy = parse_cost_model("epochs:15,0.5");
+  Rng a(1), b(2);
+  Evaluation e;
+  e.spent = 12;
+  const Genome g = toy().sample(a), h = toy().sample(b);
+  CHECK(plain(g, e, a) == 180);
+  const double x = noisy(g, e, a), y = noisy(g, e, b);
+  CHECK(x == y);  // the cell's, not the query's
+  e.spent = 24;
+  CHECK(noisy(g, e, a) == Approx(2 * x));
+  // Over many cells the factor has mean 1.
+  double sum = 0;
+  Rng r(9);
+  for (int i = 0; i < 4000; ++i) sum += noisy(toy().sample(r), e, r) / (15 * 24);
+  CHECK(sum / 4000 == Approx(1).epsilon(0.05));
+  (void)h;
+  e.spent = 0;
+  CHECK_THROWS_WITH(plain(g, e, a), Catch::Contains("did not say how many epochs"));
+  CHECK_THROWS_WITH(parse_cost_model("epochs:0"), Catch::Contains("SECONDS > 0"));
+  CHECK_THROWS_WITH(parse_cost_model("epochs:x"), Catch::Contains("'x' is not a number"));
+}
+
+TEST_CASE("NB201 declares rungs 12 and 200 epochs: 12 reads valid_12ep, 200 the signal; each charges its whole schedule", "[engine][fidelity][data]") {
+  datasets::BenchmarkRequest req;
+  req.dataset = "cifar100";
+  req.table = test::nb201_csv();
+  const auto b = datasets::load_benchmark("nb201", req);
+  REQUIRE(b.fidelities.size() == 2);
+  CHECK(b.fidelity_resource == "epochs");
+  CHECK(b.fidelities[0].amount == 12);
+  CHECK(b.table->columns()[b.fidelities[0].signal_column] == "cifar100_valid_12ep");
+  CHECK(b.fidelities[1].signal_column == b.signal_column);
+  datasets::TableEvaluator ev(b.table, *b.space, b.signal_column, b.reported_column);
+  ev.set_fidelities(b.fidelity_resource, b.fidelities);
+  const Genome g = b.table->genome(7);
+  const Evaluation low = ev.evaluate_at(g, {"epochs", 12}), high = ev.evaluate_at(g, {"epochs", 200}), full = ev.evaluate(g);
+  CHECK(low.signal == b.table->value(7, b.table->column("cifar100_valid_12ep")));
+  CHECK(low.reported == b.table->value(7, b.table->column("cifar100_test_12ep")));
+  CHECK(low.spent == 12);
+  CHECK(high.spent == 200);  // a promotion is a separate 200-epoch run
+  CHECK(high.signal == full.signal);
+  CHECK(full.spent == 200);
+  CHECK_THROWS_WITH(ev.evaluate_at(g, {"epochs", 100}), Catch::Contains("no fidelity epochs 100") && Catch::Contains("12, 200"));
+  // A 12-epoch signal has no higher rung: no fidelities declared.
+  req.signal = "valid_12ep";
+  CHECK(datasets::load_benchmark("nb201", req).fidelities.empty());
+  CHECK(datasets::benchmark("nb101").fidelities.empty());
+}
