@@ -149,7 +149,6 @@ int cmd_search(int argc, char** argv) {
   }
   print_summaries(summaries, seeds);
   fmt::print("\n{} on {} / {} ({} seeds, reported = {})\n", label, x.space->name(), x.dataset, n_seeds, x.reported_name());
-  fmt::print("{:>8}  {:>18}{}\n", "queries", "best (mean ± std)", closed_form ? "   closed-form E[best]   z" : "");
   if (c.time_budget > 0) {
     // A time-limited run: the incumbent at points of the executor's clock (multi-fidelity runs
     // count full-fidelity results only; n = the seeds that have one by then).
@@ -162,6 +161,7 @@ int cmd_search(int argc, char** argv) {
       fmt::print("{:>10.0f}  {:>9.4f} ± {:<6.4f}  {:>5}\n", t, m.mean, m.std, m.n);
     }
   }
+  fmt::print("{:>8}  {:>18}{}\n", "queries", "best (mean ± std)", closed_form ? "   closed-form E[best]   z" : "");
   auto& best_at = j["best_at"] = nlohmann::ordered_json::object();
   for (std::size_t b : report_budgets(c.time_budget > 0 ? std::min<std::size_t>(budget, 150) : budget)) {
     const MeanStd m = best_reported_at(runs, b);

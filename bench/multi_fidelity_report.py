@@ -13,7 +13,7 @@ import statistics
 import sys
 
 HOURS = [5, 6, 8, 24]
-ORDER = ["random", "rea", "guided", "sh", "hyperband", "asha"]
+ORDER = ["random", "rea", "guided", "sh", "hyperband", "asha", "guided-rungs", "guided-rungs-lowest"]
 
 
 def load(folder):
@@ -57,12 +57,13 @@ def main():
         folder = os.path.dirname(summary)
         with open(summary) as f:
             s = json.load(f)
-        results[(s["dataset"], s["algo"])] = (s["optimum"], load(folder))
+        label = os.path.basename(folder)[len(s["dataset"]) + 1:]  # <dataset>-<search>
+        results[(s["dataset"], label)] = (s["optimum"], load(folder))
     datasets = sorted({d for d, _ in results}, key=["cifar10", "cifar100", "imagenet16"].index)
     print("mean regret (percentage points) at simulated hours; median hours to the optimum (seeds reaching it)")
     for ds in datasets:
         print(f"\n{ds}")
-        print(f"{'search':>10} " + " ".join(f"{h:>6}h" for h in HOURS) + f"  {'to optimum':>12}  seeds")
+        print(f"{'search':>20} " + " ".join(f"{h:>6}h" for h in HOURS) + f"  {'to optimum':>12}  seeds")
         for algo in [a for a in ORDER if (ds, a) in results]:
             optimum, runs = results[(ds, algo)]
             cells = []
@@ -72,14 +73,15 @@ def main():
             times = sorted(time_to(r, optimum) for r in runs)
             med = times[len(times) // 2] if len(times) % 2 else (times[len(times) // 2 - 1] + times[len(times) // 2]) / 2
             reach = sum(t < math.inf for t in times)
-            print(f"{algo:>10} " + " ".join(cells) + f"  {med / 3600 if med < math.inf else math.inf:>11.2f}h  {reach}/{len(runs)}")
+            print(f"{algo:>20} " + " ".join(cells) + f"  {med / 3600 if med < math.inf else math.inf:>11.2f}h  {reach}/{len(runs)}")
     print("\n(* = some seeds had no full-fidelity result yet; the mean is over those that had)")
     svg(out, results, datasets)
 
 
 def svg(out, results, datasets):
     w, h, pad = 360, 260, 45
-    colors = {"random": "#888", "rea": "#1f77b4", "guided": "#2ca02c", "sh": "#ff7f0e", "hyperband": "#9467bd", "asha": "#d62728"}
+    colors = {"random": "#888", "rea": "#1f77b4", "guided": "#2ca02c", "sh": "#ff7f0e", "hyperband": "#9467bd", "asha": "#d62728",
+              "guided-rungs": "#17becf", "guided-rungs-lowest": "#8c564b"}
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w * len(datasets)}" height="{h + 30}" font-family="sans-serif" font-size="11">']
     hours = [0.25 * i for i in range(1, 97)]
     for k, ds in enumerate(datasets):

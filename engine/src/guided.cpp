@@ -15,6 +15,7 @@
 #include "nas/engine/acquisition.hpp"
 #include "proposal.hpp"
 #include "retrain_planner.hpp"
+#include "rungs.hpp"
 
 namespace nas {
 
@@ -47,6 +48,14 @@ std::string_view parent_selection_name(GuidedOptions::Parents p) {
   return p == GuidedOptions::Parents::best ? "best" : "tournament";
 }
 
+GuidedOptions::RungTargets parse_rung_targets(std::string_view s) {
+  if (s == "impute") return GuidedOptions::RungTargets::impute;
+  if (s == "lowest") return GuidedOptions::RungTargets::lowest;
+  throw OptionError(fmt::format("rung targets: unknown value '{}'; expected impute or lowest", s));
+}
+
+std::string_view rung_targets_name(GuidedOptions::RungTargets t) { return t == GuidedOptions::RungTargets::lowest ? "lowest" : "impute"; }
+
 void RetrainSchedule::validate() const {
   if (when == When::every_k && every == 0) throw OptionError("retrain.every: must be >= 1");
   if (when == When::geometric && !(factor > 1.0)) throw OptionError(fmt::format("retrain.factor: {} must be > 1", factor));
@@ -75,6 +84,7 @@ void GuidedOptions::validate() const {
     throw OptionError(fmt::format("neighbour_weight: {} must be a finite number >= 0", neighbour_weight));
   if (incumbent_radius < 1 || incumbent_radius > 2) throw OptionError(fmt::format("incumbent_radius: {} must be 1 or 2", incumbent_radius));
   retrain.validate();
+  if (fidelity.multi()) fidelity.validate();
 }
 
 namespace {
@@ -128,9 +138,30 @@ void ProgressReporter::on_retrain(const RetrainRecord& r) {
 struct GuidedSearch::Impl {
   Impl(const SearchSpace& space, const GuidedOptions& o, Direction d, std::unique_ptr<Surrogate> model, SearchObserver* obs, bool steady,
        TrainerKind trainer)
-      : state_(space, d, {o.budget, o.population_size, o.skip_canonical_duplicates, o.retry_failed, o.max_failures}, obs),
-        proposer_(space, o), acquisition_(make_acquisition(o)), slots_(o), schedule_(o, d, steady), model_(std::move(model)), o_(o),
-        obs_(dynamic_cast<GuidedObserver*>(obs)), steady_(steady), trainer_(trainer), rng_(derive_seed(o.seed, 0x6D1DED)) {}
+      : state_(space, d, view_limits(o), o.fidelity.multi() ? nullptr : obs),
+        proposer_(space, o), acquisition_(make_acquisition(o)), slots_(o), schedule_(o, d, steady), model_(std::move(model)), o_(view_options(o)),
+        obs_(dynamic_cast<GuidedObserver*>(obs)), steady_(steady), trainer_(trainer), rng_(derive_seed(o.seed, 0x6D1DED)) {
+    if (o.fidelity.multi()) {
+      EvolutionLimits l{o.budget, 0, false, o.retry_failed, o.max_failures};
+      l.full_fidelity = o.fidelity.rungs.back();
+      rungs_.emplace(space, d, l, obs);
+      ladder_.emplace(o.fidelity.rungs.size(), o.fidelity.eta);
+    }
+  }
+
+  // Over rungs, state_ is the search's view of cells (one record per cell, its signal what the
+  // model learns: rung_value()) with an unbounded budget; rungs_ holds every rung's evaluation,
+  // the run's budget and its result.
+  static EvolutionLimits view_limits(const GuidedOptions& o) {
+    const std::size_t budget = o.fidelity.multi() ? kUnbounded : o.budget;
+    return {budget, o.population_size, o.skip_canonical_duplicates, o.retry_failed, o.max_failures};
+  }
+  static GuidedOptions view_options(GuidedOptions o) {
+    if (o.fidelity.multi()) o.budget = kUnbounded;
+    return o;
+  }
+  static constexpr std::size_t kUnbounded = std::size_t{1} << 40;
+  SearchResult& out() { return rungs_ ? rungs_->result() : state_.result(); }
 
   const std::vector<QueryRecord>& history() const { return state_.history(); }
 
@@ -176,6 +207,7 @@ struct GuidedSearch::Impl {
   // children, one batched ranking, the top k (incumbent slots first) and random fill-ins.
   // Returns false when nothing can be planned now (results or a retrain must come first).
   bool plan() {
+    if (rungs_) refresh_view();
     const std::size_t told = history().size(), flying = state_.in_flight();
     const std::size_t n0 = std::min(o_.initial_samples, o_.budget);
     if (told + flying < n0) {
@@ -226,7 +258,7 @@ struct GuidedSearch::Impl {
       const AcquisitionInput in{candidates, history(), state_.direction(), *model_};
       for (auto& s : acquisition_) s->score(in, scores);
       seconds_scoring_ += since(ts);
-      state_.result().candidates_scored += candidates.size();
+      out().candidates_scored += candidates.size();
     }
     const std::size_t incumbent = state_.incumbent();
     const auto pick = slots_.pick(scores, parent_of_, k, incumbent);
@@ -294,7 +326,7 @@ struct GuidedSearch::Impl {
     job_.reset();
     if (!job.asynchronous) {
       fit(*model_, job);
-      state_.result().seconds_waiting += job.record.seconds;
+      out().seconds_waiting += job.record.seconds;
       install(job.record, nullptr, false);
       return true;
     }
@@ -305,7 +337,7 @@ struct GuidedSearch::Impl {
       if (replaying_) {
         held_.emplace_back(std::move(copy), job.record);
       } else {
-        state_.result().seconds_waiting += job.record.seconds;
+        out().seconds_waiting += job.record.seconds;
         install(job.record, std::move(copy), true);
       }
       return true;
@@ -331,7 +363,7 @@ struct GuidedSearch::Impl {
     if (!wait && !fit_done_.load(std::memory_order_acquire)) return;
     const auto t0 = Clock::now();
     auto [m, record] = fitting_.get();  // rethrows a failed fit here, on the search's thread
-    state_.result().seconds_waiting += since(t0);
+    out().seconds_waiting += since(t0);
     install(record, std::move(m), true);
   }
 
@@ -346,7 +378,7 @@ struct GuidedSearch::Impl {
     }
     rec.swapped_at_query = history().size();
     if (recorder_) recorder_->retrained(rec);
-    auto& r = state_.result();
+    auto& r = out();
     r.seconds_training += rec.seconds;
     r.retrains.push_back(rec);
     if (obs_) obs_->on_retrain(rec);
@@ -372,11 +404,104 @@ struct GuidedSearch::Impl {
   }
 
   SearchResult take_result() {
-    auto& r = state_.result();
+    auto& r = out();
     r.seconds_scoring = seconds_scoring_;
     if (model_) r.device = model_->device();
     return std::move(r);
   }
+
+  // --- guided evolution over rungs (GuidedOptions::fidelity) ---
+  struct Cell {
+    Genome arch;
+    std::uint64_t view_id = 0;                   // its candidate in the view
+    std::optional<std::size_t> view_index;       // its record in the view, once its lowest rung is told
+    double low = std::numeric_limits<double>::quiet_NaN(), full = std::numeric_limits<double>::quiet_NaN();
+  };
+  struct Asked {
+    std::size_t cell, rung;
+  };
+  Fidelity at(std::size_t rung) const { return Fidelity{o_.fidelity.resource, o_.fidelity.rungs[rung]}; }
+
+  // Promotions first (ASHA), else a new cell the guided search plans (at the lowest rung).
+  std::vector<Candidate> ask_rungs(std::size_t n) {
+    std::vector<Candidate> v;
+    while (v.size() < n && !rungs_->finished()) {
+      if (auto p = ladder_->next()) {
+        ladder_->promoted(p->first, p->second);
+        Candidate c = rungs_->promote(cells_[p->first].arch, at(p->second + 1));
+        asked_.emplace(c.id, Asked{p->first, p->second + 1});
+        v.push_back(std::move(c));
+        continue;
+      }
+      const auto planned = ask(1);
+      if (planned.empty()) break;
+      cells_.push_back({planned[0].arch, planned[0].id});
+      Candidate c = rungs_->promote(planned[0].arch, at(0), planned[0].predicted);  // the view deduplicates
+      asked_.emplace(c.id, Asked{cells_.size() - 1, 0});
+      v.push_back(std::move(c));
+    }
+    return v;
+  }
+
+  void tell_rungs(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info) {
+    rungs_->record(id, e, info);
+    const Asked a = take_asked(id);
+    Cell& c = cells_[a.cell];
+    ladder_->add(a.rung, a.cell, state_.oriented(e.signal));
+    if (a.rung + 1 == o_.fidelity.rungs.size()) c.full = e.signal;
+    if (a.rung == 0) {
+      c.low = e.signal;
+      Evaluation v = e;
+      v.signal = rung_value(c);
+      tell(c.view_id, v, info);
+      c.view_index = history().size() - 1;
+    }
+  }
+
+  void tell_failure_rungs(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info) {
+    rungs_->record_failure(id, kind, reason, info);
+    const Asked a = take_asked(id);
+    if (a.rung == 0) state_.record_failure(cells_[a.cell].view_id, kind, reason, info);  // a higher rung's failure: the cell keeps its lower result
+  }
+
+  Asked take_asked(std::uint64_t id) {
+    const auto it = asked_.find(id);
+    const Asked a = it->second;
+    asked_.erase(it);
+    return a;
+  }
+
+  // What the model learns of a cell (GuidedOptions::RungTargets).
+  double rung_value(const Cell& c) const {
+    if (o_.rung_targets == GuidedOptions::RungTargets::lowest) return c.low;
+    return std::isnan(c.full) ? shift_ + slope_ * c.low : c.full;
+  }
+
+  // Refits the map from the lowest rung onto the full scale and revises the view's signals.
+  void refresh_view() {
+    if (o_.rung_targets == GuidedOptions::RungTargets::impute) {
+      double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+      for (const auto& c : cells_)
+        if (!std::isnan(c.low) && !std::isnan(c.full)) n += 1, sx += c.low, sy += c.full, sxx += c.low * c.low, sxy += c.low * c.full;
+      slope_ = 1, shift_ = 0;
+      if (n > 0) shift_ = (sy - sx) / n;
+      const double var = n * sxx - sx * sx;
+      if (n >= 3 && var > 1e-12) {
+        const double b = (n * sxy - sx * sy) / var;
+        if (b > 0) slope_ = b, shift_ = (sy - b * sx) / n;  // a negative fit would turn the ranking over: keep the shift
+      }
+    }
+    for (const auto& c : cells_)
+      if (c.view_index) state_.revise(*c.view_index, rung_value(c));
+  }
+
+  bool finished_rungs() const { return rungs_->finished() || (state_.result().space_exhausted && queue_.empty() && !ladder_->next()); }
+
+  std::optional<EvolutionState> rungs_;
+  std::optional<detail::AshaLadder> ladder_;
+  std::vector<Cell> cells_;
+  std::unordered_map<std::uint64_t, Asked> asked_;  // candidates in flight at a rung
+  double shift_ = 0, slope_ = 1;
 
   EvolutionState state_;
   detail::Proposer proposer_;                          // parents and children
@@ -413,18 +538,28 @@ GuidedSearch::GuidedSearch(const SearchSpace& space, const GuidedOptions& option
 GuidedSearch::~GuidedSearch() {
   if (impl_ && impl_->fitting_.valid()) impl_->fitting_.wait();
 }
-std::vector<Candidate> GuidedSearch::ask(std::size_t n) { return impl_->ask(n); }
-void GuidedSearch::tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info) { impl_->tell(id, e, info); }
-void GuidedSearch::tell_failure(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info) {
-  impl_->state_.record_failure(id, kind, reason, info);
+std::vector<Candidate> GuidedSearch::ask(std::size_t n) { return impl_->rungs_ ? impl_->ask_rungs(n) : impl_->ask(n); }
+void GuidedSearch::tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info) {
+  if (impl_->rungs_) impl_->tell_rungs(id, e, info);
+  else impl_->tell(id, e, info);
 }
-bool GuidedSearch::finished() const { return impl_->state_.finished(); }
-std::size_t GuidedSearch::in_flight() const { return impl_->state_.in_flight(); }
-void GuidedSearch::stop() { impl_->state_.stop(); }
-const SearchResult& GuidedSearch::result() const { return impl_->state_.result(); }
+void GuidedSearch::tell_failure(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info) {
+  if (impl_->rungs_) impl_->tell_failure_rungs(id, kind, reason, info);
+  else impl_->state_.record_failure(id, kind, reason, info);
+}
+bool GuidedSearch::finished() const { return impl_->rungs_ ? impl_->finished_rungs() : impl_->state_.finished(); }
+std::size_t GuidedSearch::in_flight() const { return impl_->rungs_ ? impl_->rungs_->in_flight() : impl_->state_.in_flight(); }
+void GuidedSearch::stop() {
+  impl_->state_.stop();
+  if (impl_->rungs_) impl_->rungs_->stop();
+}
+const SearchResult& GuidedSearch::result() const { return impl_->rungs_ ? impl_->rungs_->result() : impl_->state_.result(); }
 SearchResult GuidedSearch::take_result() { return impl_->take_result(); }
 Direction GuidedSearch::direction() const { return impl_->state_.direction(); }
-void GuidedSearch::settle() { impl_->poll(true); }
+void GuidedSearch::settle() {
+  impl_->poll(true);
+  if (impl_->rungs_) detail::mark_pruned(impl_->rungs_->result(), impl_->o_.fidelity.rungs.back());
+}
 void GuidedSearch::set_recorder(SearchRecorder* recorder) { impl_->recorder_ = recorder; }
 void GuidedSearch::begin_replay() { impl_->replaying_ = true; }
 bool GuidedSearch::replay_event(std::string_view kind) { return impl_->replay_event(kind); }

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "nas/core/errors.hpp"
+#include "rungs.hpp"
 
 namespace nas {
 
@@ -117,15 +118,7 @@ class RungSearch : public EvolutionarySearch {
 
   /// The run is over: a lower-rung record of a cell never evaluated higher up is marked pruned
   /// (the search stopped that cell there), so trajectories say which cells went no further.
-  void settle() override {
-    std::unordered_map<Genome, double, GenomeHasher> highest;
-    for (const auto& q : state_.result().trajectory) {
-      double& h = highest[q.arch];
-      h = std::max(h, q.fidelity ? q.fidelity->amount : f_.rungs.back());
-    }
-    for (auto& q : state_.result().trajectory)
-      q.pruned = q.pruned || (q.fidelity && q.fidelity->amount < f_.rungs.back() && q.fidelity->amount >= highest[q.arch]);
-  }
+  void settle() override { detail::mark_pruned(state_.result(), f_.rungs.back()); }
 
   FidelityOptions f_;
   Rng rng_;
@@ -144,14 +137,13 @@ class RungSearch : public EvolutionarySearch {
 
 class Asha final : public RungSearch {
  public:
-  Asha(const SearchOptions& o, const FidelityOptions& f, const SearchContext& c)
-      : RungSearch(o, f, c, 0xA5A), results_(f.rungs.size()), promoted_(f.rungs.size()) {}
+  Asha(const SearchOptions& o, const FidelityOptions& f, const SearchContext& c) : RungSearch(o, f, c, 0xA5A), ladder_(f.rungs.size(), f.eta) {}
 
   std::vector<Candidate> ask(std::size_t n) override {
     std::vector<Candidate> out;
     while (out.size() < n && !state_.finished()) {
-      if (auto p = promotable()) {
-        promoted_[p->second].insert(p->first);
+      if (auto p = ladder_.next()) {
+        ladder_.promoted(p->first, p->second);
         out.push_back(promote(p->first, p->second + 1));
         continue;
       }
@@ -163,25 +155,14 @@ class Asha final : public RungSearch {
   }
   void tell(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info) override {
     const auto [a, r] = record(id, e, info);
-    results_[a.rung].push_back(r);
+    ladder_.add(a.rung, a.cell, r.value);
   }
   void tell_failure(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info) override {
     record_failure(id, kind, reason, info);  // the cell drops out at that rung
   }
 
  private:
-  /// (cell, rung) of the best cell not yet promoted among the top 1/eta of the highest rung that
-  /// has one (ASHA's get_job).
-  std::optional<std::pair<std::size_t, std::size_t>> promotable() const {
-    for (std::size_t k = top(); k-- > 0;) {
-      const auto n = static_cast<std::size_t>(std::floor(static_cast<double>(results_[k].size()) / f_.eta));
-      for (const auto& r : best(results_[k], n))
-        if (!promoted_[k].contains(r.cell)) return std::pair{r.cell, k};
-    }
-    return std::nullopt;
-  }
-  std::vector<std::vector<Result>> results_;                // per rung, in the order told
-  std::vector<std::unordered_set<std::size_t>> promoted_;  // per rung: cells sent one rung up
+  detail::AshaLadder ladder_;  // ASHA's get_job: the best unpromoted cell of a rung's top 1/eta
 };
 
 /// Synchronous brackets: successive halving (one kind of bracket) and Hyperband (all kinds, in turn).

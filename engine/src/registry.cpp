@@ -22,6 +22,7 @@ std::unique_ptr<AskTellSearch> make_evolution(Algorithm a, const SearchSettings&
 std::unique_ptr<AskTellSearch> make_guided(const SearchSettings& s, const SearchContext& c) {
   GuidedOptions o = s.guided;
   o.seed = c.seed;
+  o.fidelity = s.fidelity;  // rungs given: guided evolution over rungs
   return std::make_unique<GuidedSearch>(c.space, o, c.direction, s.model(), c.observer, c.steady_state, c.trainer);
 }
 
@@ -32,15 +33,16 @@ std::vector<SearchInfo> make_registry() {
                [](const SearchSettings& s, const SearchContext& c) { return make_evolution(Algorithm::random, s, c); }});
   v.push_back({"rea", "regularised evolution (Real et al. 2019): aging population, tournament, one mutation", false, true,
                [](const SearchSettings& s, const SearchContext& c) { return make_evolution(Algorithm::rea, s, c); }});
-  v.push_back({"guided", "predictor-guided evolution: children ranked in one batch by a surrogate retrained online", true, true, make_guided});
+  v.push_back({"guided", "predictor-guided evolution: children ranked in one batch by a surrogate retrained online (over rungs with --fidelities)",
+               true, true, make_guided, SearchInfo::Rungs::optional});
   v.push_back({"local-search", "local search (White et al. 2021): first better one-op neighbour, random restart at a local optimum", false, false,
                [](const SearchSettings& s, const SearchContext& c) { return make_local_search(s.evolution, c); }});
   v.push_back({"sh", "synchronous successive halving over --fidelities rungs (best 1/eta go up once a rung is complete)", false, false,
-               [](const SearchSettings& s, const SearchContext& c) { return make_successive_halving(s.evolution, s.fidelity, c); }, true});
+               [](const SearchSettings& s, const SearchContext& c) { return make_successive_halving(s.evolution, s.fidelity, c); }, SearchInfo::Rungs::required});
   v.push_back({"hyperband", "Hyperband (Li et al. 2017): successive-halving brackets of every aggressiveness in turn", false, false,
-               [](const SearchSettings& s, const SearchContext& c) { return make_hyperband(s.evolution, s.fidelity, c); }, true});
+               [](const SearchSettings& s, const SearchContext& c) { return make_hyperband(s.evolution, s.fidelity, c); }, SearchInfo::Rungs::required});
   v.push_back({"asha", "asynchronous successive halving (Li et al. 2020): promote as soon as a cell is in its rung's top 1/eta", false, false,
-               [](const SearchSettings& s, const SearchContext& c) { return make_asha(s.evolution, s.fidelity, c); }, true});
+               [](const SearchSettings& s, const SearchContext& c) { return make_asha(s.evolution, s.fidelity, c); }, SearchInfo::Rungs::required});
   return v;
 }
 

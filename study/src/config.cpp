@@ -241,12 +241,14 @@ void SearchConfig::finish_fidelities(bool train) {
   if (time_budget > 0 && !s.given("budget")) s.set_default("budget", "1000000");
   std::vector<std::string> multi;
   for (const auto& info : searches())
-    if (info.multi_fidelity) multi.push_back(info.name);
-  if (!search_info(algo).multi_fidelity) {
+    if (info.rungs != SearchInfo::Rungs::none) multi.push_back(info.name);
+  const auto rungs = search_info(algo).rungs;
+  if (rungs == SearchInfo::Rungs::none || (rungs == SearchInfo::Rungs::optional && fidelity.rungs.empty())) {
     if (front != Front::sweep)
       for (const char* k : {"fidelities", "eta"})
         if (typed(k))
-          throw OptionError(fmt::format("--{} is an option of the multi-fidelity searches ({}); this run is --algo {}", k, fmt::join(multi, ", "), algo));
+          throw OptionError(fmt::format("--{} is an option of the multi-fidelity searches ({}{}); this run is --algo {}{}", k, fmt::join(multi, ", "),
+                                        " over rungs", algo, rungs == SearchInfo::Rungs::optional ? " without --fidelities" : ""));
     fidelity.rungs.clear();
     return;
   }

@@ -82,7 +82,8 @@ expect "the nb201 table has no fidelity 100; it has 12,200 (epochs)" search --al
 expect "needs at least two rungs" search --algo hyperband --fidelities 12
 expect "the nb101 table has one fidelity" search --algo asha --space nb101
 expect "has rungs only with the 200-epoch signal" search --algo asha --signal valid_12ep
-expect "--fidelities is an option of the multi-fidelity searches (sh, hyperband, asha); this run is --algo rea" search --algo rea --fidelities 12,200
+expect "--fidelities is an option of the multi-fidelity searches (guided, sh, hyperband, asha over rungs); this run is --algo rea" search --algo rea --fidelities 12,200
+expect "--eta is an option of the multi-fidelity searches (guided, sh, hyperband, asha over rungs); this run is --algo guided without --fidelities" search --algo guided --eta 2
 expect "--time-budget 0: expected seconds > 0" search --algo random --time-budget 0
 expect "--time-budget: '-5' is out of range" search --algo random --time-budget -5
 expect "--fidelities 12,x: 'x' is not a number" search --algo asha --fidelities 12,x

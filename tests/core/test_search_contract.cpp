@@ -35,8 +35,23 @@ SearchSettings settings(std::size_t budget) {
   s.guided.initial_samples = 5;
   s.guided.children_per_parent = 10;
   s.model = [] { return std::make_unique<test::NearestSurrogate>(); };
-  s.fidelity.rungs = {1, 3, 9};  // multi-fidelity searches (the toy evaluator answers at any epochs)
   return s;
+}
+
+// Every registered search, and guided search over rungs ("guided@rungs"), as the contract checks them.
+std::vector<std::string> contract_names() {
+  auto names = search_names();
+  names.push_back("guided@rungs");
+  return names;
+}
+
+/// The registry's factory for `name`; multi-fidelity searches (and guided@rungs) over rungs 1, 3
+/// and 9 epochs (the toy evaluator answers at any).
+SearchFactory factory(const std::string& name, std::size_t budget) {
+  SearchSettings s = settings(budget);
+  const bool over_rungs = name == "guided@rungs";
+  if (over_rungs || search_info(name).rungs == SearchInfo::Rungs::required) s.fidelity.rungs = {1, 3, 9};
+  return search_factory(over_rungs ? "guided" : name, s);
 }
 
 /// The evaluation a candidate asks for: at its fidelity, or full.
@@ -46,7 +61,7 @@ Evaluation answer(Evaluator& ev, const Candidate& c) { return c.fidelity ? ev.ev
 double amount(const std::optional<Fidelity>& f) { return f ? f->amount : 0; }
 
 std::unique_ptr<AskTellSearch> make(const std::string& name, std::size_t budget, std::uint64_t seed, SearchObserver* obs = nullptr) {
-  return search_factory(name, settings(budget))(SearchContext{toy(), Direction::maximise, seed, obs, false, TrainerKind::in_thread});
+  return factory(name, budget)(SearchContext{toy(), Direction::maximise, seed, obs, false, TrainerKind::in_thread});
 }
 
 /// No cell evaluated twice at one fidelity (a multi-fidelity search evaluates it once per rung).
@@ -61,7 +76,7 @@ void no_duplicates(const SearchResult& r) {
 
 TEST_CASE("search contract: every registered search", "[core][contract]") {
   REQUIRE(search_names().size() >= 3);
-  for (const auto& name : search_names()) {
+  for (const auto& name : contract_names()) {
     INFO("search " << name);
     ToyEvaluator ev(toy(), 1);
 
@@ -140,7 +155,7 @@ TEST_CASE("search contract: every registered search", "[core][contract]") {
 }
 
 TEST_CASE("search contract: every registered search runs on every executor, sync and async", "[core][contract]") {
-  for (const auto& name : search_names()) {
+  for (const auto& name : contract_names()) {
     for (auto kind : {ExecutorOptions::Kind::inline_, ExecutorOptions::Kind::local, ExecutorOptions::Kind::simulated})
       for (auto mode : {ExecutorOptions::Mode::sync, ExecutorOptions::Mode::async}) {
         INFO(name << " on " << executor_kind_name(kind) << " " << executor_mode_name(mode));
@@ -151,7 +166,7 @@ TEST_CASE("search contract: every registered search runs on every executor, sync
         if (kind == ExecutorOptions::Kind::simulated) o.executor.cost = parse_cost_model("lognormal:10,0.5");
         o.seeds = {1, 2};
         o.threads = 2;
-        const auto runs = run(toy(), search_factory(name, settings(40)), [&](std::uint64_t s) { return std::make_unique<ToyEvaluator>(toy(), s); }, o);
+        const auto runs = run(toy(), factory(name, 40), [&](std::uint64_t s) { return std::make_unique<ToyEvaluator>(toy(), s); }, o);
         REQUIRE(runs.size() == 2);
         for (const auto& r : runs) {
           CHECK(r.trajectory.size() == 40);
@@ -187,18 +202,18 @@ class Dying final : public Evaluator {
 TEST_CASE("search contract: every registered search resumes from its journal as if never killed", "[core][contract][journal]") {
   const auto dir = std::filesystem::temp_directory_path() / ("nas-contract-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  for (const auto& name : search_names()) {
+  for (const auto& name : contract_names()) {
     INFO("search " << name);
     RunOptions o;
     o.seeds = {5};
-    const auto ref = run(toy(), search_factory(name, settings(40)), [](std::uint64_t s) { return std::make_unique<ToyEvaluator>(toy(), s); }, o)[0];
+    const auto ref = run(toy(), factory(name, 40), [](std::uint64_t s) { return std::make_unique<ToyEvaluator>(toy(), s); }, o)[0];
     const std::string path = (dir / (name + ".sqlite")).string();
     auto journal = Journal::open(path, "contract " + name, "toy");
     o.journal = journal.get();
-    CHECK_THROWS_WITH(run(toy(), search_factory(name, settings(40)), [](std::uint64_t s) { return std::make_unique<Dying>(s, 17); }, o), "killed");
+    CHECK_THROWS_WITH(run(toy(), factory(name, 40), [](std::uint64_t s) { return std::make_unique<Dying>(s, 17); }, o), "killed");
     CHECK_FALSE(journal->finished(5));
     CHECK(journal->count(5, JournalEvent::Kind::result) == 17);
-    const auto resumed = run(toy(), search_factory(name, settings(40)), [](std::uint64_t s) { return std::make_unique<ToyEvaluator>(toy(), s); }, o)[0];
+    const auto resumed = run(toy(), factory(name, 40), [](std::uint64_t s) { return std::make_unique<ToyEvaluator>(toy(), s); }, o)[0];
     CHECK(journal->finished(5));
     REQUIRE(resumed.trajectory.size() == ref.trajectory.size());
     for (std::size_t i = 0; i < ref.trajectory.size(); ++i) {

@@ -48,6 +48,38 @@ std::map<double, std::size_t> per_rung(const SearchResult& r, std::size_t from =
   return n;
 }
 
+/// Replays ASHA's rule over a trajectory told in ask order: each record is either the promotion
+/// the rule allowed at that moment (the best unpromoted cell of the top 1/eta (eta = 3) of the
+/// highest rung with one) or, when there was none, a new cell at the lowest rung. Returns the
+/// number of promotions.
+std::size_t asha_promotions(const SearchResult& r, const std::vector<double>& rs) {
+  std::map<double, std::vector<std::pair<double, std::size_t>>> done;  // rung -> (signal, order)
+  std::map<double, std::set<std::size_t>> promoted;                    // rung -> indices promoted from it
+  std::size_t promotions = 0;
+  for (std::size_t i = 0; i < r.trajectory.size(); ++i) {
+    std::optional<std::pair<double, std::size_t>> expected;  // (from rung, record index)
+    for (std::size_t k = rs.size() - 1; k-- > 0 && !expected;) {
+      auto v = done[rs[k]];
+      std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+      const auto n = static_cast<std::size_t>(std::floor(static_cast<double>(v.size()) / 3));
+      for (std::size_t j = 0; j < n && !expected; ++j)
+        if (!promoted[rs[k]].contains(v[j].second)) expected = std::pair{rs[k], v[j].second};
+    }
+    const auto& q = r.trajectory[i];
+    if (expected) {
+      INFO("record " << i);
+      REQUIRE(amount(q) > expected->first);
+      CHECK(q.arch == r.trajectory[expected->second].arch);
+      promoted[expected->first].insert(expected->second);
+      ++promotions;
+    } else {
+      CHECK(amount(q) == rs[0]);
+    }
+    done[amount(q)].emplace_back(q.signal, i);
+  }
+  return promotions;
+}
+
 }  // namespace
 
 TEST_CASE("successive halving: a bracket of eta^K cells, the best 1/eta of each complete rung go up", "[engine][fidelity]") {
@@ -84,34 +116,7 @@ TEST_CASE("hyperband: brackets s = K..0 with ceil((K+1)/(s+1) eta^s) cells from 
 TEST_CASE("asha: a cell in its rung's top 1/eta is promoted at the next ask, the highest rung first", "[engine][fidelity]") {
   const auto r = sequential("asha", rungs(40, {1, 3, 9}));
   REQUIRE(r.trajectory.size() == 40);
-  // Replays ASHA's rule over the trajectory: each record is either a promotion the rule allowed
-  // at that moment (the best unpromoted of the highest rung with one) or, when none was, a new cell.
-  std::map<double, std::vector<std::pair<double, std::size_t>>> done;  // rung -> (signal, order)
-  std::map<double, std::set<std::size_t>> promoted;                    // rung -> indices promoted from it
-  const std::vector<double> rs{1, 3, 9};
-  std::size_t promotions = 0;
-  for (std::size_t i = 0; i < r.trajectory.size(); ++i) {
-    std::optional<std::pair<double, std::size_t>> expected;  // (from rung, record index)
-    for (int k = 1; k >= 0 && !expected; --k) {
-      auto v = done[rs[static_cast<std::size_t>(k)]];
-      std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
-      const auto n = static_cast<std::size_t>(std::floor(static_cast<double>(v.size()) / 3));
-      for (std::size_t j = 0; j < n && !expected; ++j)
-        if (!promoted[rs[static_cast<std::size_t>(k)]].contains(v[j].second)) expected = std::pair{rs[static_cast<std::size_t>(k)], v[j].second};
-    }
-    const auto& q = r.trajectory[i];
-    if (expected) {
-      INFO("record " << i);
-      REQUIRE(amount(q) > expected->first);
-      CHECK(q.arch == r.trajectory[expected->second].arch);
-      promoted[expected->first].insert(expected->second);
-      ++promotions;
-    } else {
-      CHECK(amount(q) == 1);
-    }
-    done[amount(q)].emplace_back(q.signal, i);
-  }
-  CHECK(promotions >= 10);
+  CHECK(asha_promotions(r, {1, 3, 9}) >= 10);
 }
 
 TEST_CASE("multi-fidelity searches refuse bad rungs and eta, naming the option", "[engine][fidelity]") {
@@ -195,4 +200,97 @@ TEST_CASE("NB201 declares rungs 12 and 200 epochs: 12 reads valid_12ep, 200 the 
   req.signal = "valid_12ep";
   CHECK(datasets::load_benchmark("nb201", req).fidelities.empty());
   CHECK(datasets::benchmark("nb101").fidelities.empty());
+}
+
+namespace {
+/// Remembers its last training set; scores by the mean target of the trained cells sharing the
+/// candidate's first op (a crude learned ranker).
+class TargetLog final : public Surrogate {
+ public:
+  explicit TargetLog(std::shared_ptr<std::vector<std::pair<std::vector<Genome>, std::vector<double>>>> log) : log_(std::move(log)) {}
+  std::string name() const override { return "target-log"; }
+  std::string device() const override { return "cpu"; }
+  TrainingStats fit(std::span<const Genome> a, std::span<const double> y, const FitOptions&) override {
+    log_->emplace_back(std::vector<Genome>(a.begin(), a.end()), std::vector<double>(y.begin(), y.end()));
+    mean_.assign(256, 0);
+    std::vector<int> n(256, 0);
+    for (std::size_t i = 0; i < a.size(); ++i) mean_[a[i][0]] += y[i], ++n[a[i][0]];
+    for (std::size_t k = 0; k < 256; ++k)
+      if (n[k]) mean_[k] /= n[k];
+    return {a.size(), 1, 0, 0};
+  }
+  std::vector<double> score(std::span<const Genome> archs) override {
+    std::vector<double> s;
+    for (const auto& g : archs) s.push_back(mean_.empty() ? 0 : mean_[g[0]] + 1e-3 * g[1]);
+    return s;
+  }
+  TrainingStats last_training() const override { return {}; }
+  std::unique_ptr<Surrogate> clone() const override { return std::make_unique<TargetLog>(*this); }
+  void save(const std::string&) const override {}
+  void load(const std::string&) override {}
+
+ private:
+  std::shared_ptr<std::vector<std::pair<std::vector<Genome>, std::vector<double>>>> log_;
+  std::vector<double> mean_;
+};
+}  // namespace
+
+TEST_CASE("guided over rungs: new cells at the lowest rung, ASHA's promotions, the model learns full results and mapped low ones",
+          "[engine][fidelity][guided]") {
+  for (auto targets : {GuidedOptions::RungTargets::impute, GuidedOptions::RungTargets::lowest}) {
+    INFO(rung_targets_name(targets));
+    auto log = std::make_shared<std::vector<std::pair<std::vector<Genome>, std::vector<double>>>>();
+    SearchSettings s = rungs(60, {1, 9});
+    s.guided.budget = 60;
+    s.guided.initial_samples = 5;
+    s.guided.children_per_parent = 10;
+    s.guided.rung_targets = targets;
+    s.model = [log] { return std::make_unique<TargetLog>(log); };
+    const auto r = sequential("guided", s);
+    REQUIRE(r.trajectory.size() == 60);
+    std::map<std::string, double> low, full;
+    std::size_t promotions = 0;
+    for (const auto& q : r.trajectory) {
+      REQUIRE(q.fidelity);
+      const std::string a = toy().format(q.arch);
+      if (q.fidelity->amount == 1) {
+        CHECK_FALSE(low.contains(a));  // a cell starts once
+        low[a] = q.signal;
+        CHECK((std::isnan(q.best_signal) || q.best_signal != q.signal || full.contains(a)));
+      } else {
+        CHECK(q.fidelity->amount == 9);
+        CHECK(low.contains(a));  // promoted, never started at the top
+        full[a] = q.signal;
+        ++promotions;
+      }
+    }
+    // ASHA's rule decides every promotion (a better new cell displaces the top of its rung, so
+    // more than a third of the cells may go up).
+    CHECK(asha_promotions(r, {1, 9}) == promotions);
+    CHECK(promotions >= low.size() / 3);
+    // The incumbent is the best full-fidelity result.
+    double best = -1e9;
+    for (const auto& [a, v] : full) best = std::max(best, v);
+    CHECK(r.trajectory.back().best_signal == best);
+    // The last fit: full results as they are; the others, impute: one increasing affine map of
+    // their low results; lowest: the low results themselves.
+    REQUIRE(!log->empty());
+    const auto& [archs, y] = log->back();
+    std::vector<std::pair<double, double>> mapped;
+    for (std::size_t i = 0; i < archs.size(); ++i) {
+      const std::string a = toy().format(archs[i]);
+      REQUIRE(low.contains(a));
+      if (targets == GuidedOptions::RungTargets::lowest) CHECK(y[i] == low[a]);
+      else if (full.contains(a)) CHECK(y[i] == full[a]);
+      else mapped.emplace_back(low[a], y[i]);
+    }
+    if (targets == GuidedOptions::RungTargets::impute) {
+      REQUIRE(mapped.size() >= 3);
+      const auto [x0, y0] = mapped[0];
+      const auto [x1, y1] = mapped[1];
+      const double slope = (y1 - y0) / (x1 - x0);
+      CHECK(slope > 0);
+      for (const auto& [x, v] : mapped) CHECK(v == Approx(y0 + slope * (x - x0)).margin(1e-9));
+    }
+  }
 }

@@ -81,8 +81,8 @@ class EvolutionState {
   void handed_out(const Candidate& c) { pending_.emplace(c.id, c); }
   /// A candidate for an architecture already proposed, at a higher fidelity (a promotion): a new
   /// id, in flight at once; the proposed set is unchanged.
-  Candidate promote(const Genome& g, Fidelity fidelity) {
-    Candidate c{next_id_++, g, std::numeric_limits<double>::quiet_NaN(), std::move(fidelity)};
+  Candidate promote(const Genome& g, Fidelity fidelity, double predicted = std::numeric_limits<double>::quiet_NaN()) {
+    Candidate c{next_id_++, g, predicted, std::move(fidelity)};
     handed_out(c);
     return c;
   }
@@ -101,6 +101,11 @@ class EvolutionState {
   /// Records a failed evaluation (not charged to the budget). Throws std::invalid_argument for an
   /// id not in flight.
   Candidate record_failure(std::uint64_t id, FailureKind kind, const std::string& reason, const EvaluationInfo& info);
+
+  /// Replaces the signal of trajectory entry `i` (a search's own view of a cell, revised as better
+  /// evidence arrives: guided search over rungs). The incumbent fields of the records are left as
+  /// they were; incumbent() and tournament() read the new signal.
+  void revise(std::size_t i, double signal) { result_.trajectory[i].signal = signal; }
 
   /// Regularised evolution's tournament: `size` distinct members of the population drawn uniformly
   /// (partial Fisher-Yates over positions), the best signal wins (the first drawn on ties).

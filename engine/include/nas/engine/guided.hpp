@@ -25,6 +25,7 @@
 #include "nas/core/surrogate.hpp"
 #include "nas/engine/ask_tell.hpp"
 #include "nas/engine/evolution_state.hpp"
+#include "nas/engine/multi_fidelity.hpp"
 #include "nas/engine/retrain_record.hpp"
 
 namespace nas {
@@ -111,8 +112,22 @@ struct GuidedOptions {
   bool retry_failed = false;              // propose an architecture again after its evaluation failed
   std::size_t max_failures = 0;           // stop after this many failed evaluations (0 = the budget)
   RetrainSchedule retrain;
+  /// Guided evolution over rungs (when fidelity.rungs is given): every new cell, random or ranked
+  /// by the model, starts at the lowest rung, and cells go up by ASHA's rule (the best not yet
+  /// promoted of a rung's top 1/eta, the highest rung first; promotions go before new cells).
+  /// Only full-fidelity results may become the incumbent; `budget` counts every rung's evaluation.
+  FidelityOptions fidelity;
+  /// What the model learns of each cell over rungs. impute: its full-fidelity result where there
+  /// is one, else its lowest rung's result mapped onto the full scale (least squares over the
+  /// cells that have both; a shift while fewer than 3 do): the lower rung's results as an input to
+  /// the training targets. lowest: the lowest rung's results only (a cheap proxy surrogate).
+  enum class RungTargets { impute, lowest };
+  RungTargets rung_targets = RungTargets::impute;
   void validate() const;                  // throws OptionError naming the field
 };
+
+GuidedOptions::RungTargets parse_rung_targets(std::string_view s);  // impute | lowest; throws OptionError
+std::string_view rung_targets_name(GuidedOptions::RungTargets t);
 
 GuidedOptions::Parents parse_parent_selection(std::string_view s);  // tournament | best; throws OptionError
 std::string_view parent_selection_name(GuidedOptions::Parents p);

@@ -32,8 +32,10 @@ struct SearchInfo {
   bool uses_population = false;
   /// Makes the search of one run. Throws OptionError for invalid settings.
   std::function<std::unique_ptr<AskTellSearch>(const SearchSettings&, const SearchContext&)> make;
-  /// Evaluates at several fidelities: needs SearchSettings::fidelity's rungs (--fidelities, --eta).
-  bool multi_fidelity = false;
+  /// Whether it evaluates at several fidelities (SearchSettings::fidelity's rungs: --fidelities,
+  /// --eta): never, when given (guided over rungs), or always (sh, hyperband, asha).
+  enum class Rungs { none, optional, required };
+  Rungs rungs = Rungs::none;
 };
 
 /// Every registered search, in the order of the list in registry.cpp. Thread-safe.
