@@ -100,14 +100,17 @@ int cmd_search_train(SearchConfig& c) {
   const std::string& algo = c.algo;
   const bool guided = c.is_guided();
   // Every option is checked before the data is loaded or anything is trained (c.finish()).
-  const auto to = c.training.for_space(space->name());
+  auto to = c.training.for_space(space->name());
   const std::size_t n_seeds = c.seeds;
   const std::uint64_t seed_base = c.seed_base;
   const int threads = c.threads;
   const predictor::PredictorOptions po = run_predictor_options(c);
   const std::size_t budget = run_budget(c);
-  check_budget_fits(*space, budget);
+  if (c.time_budget == 0 || c.options.given("budget")) check_budget_fits(*space, budget, c.fidelity.multi() ? c.fidelity.rungs.size() : 1);
   const std::string out = c.out.empty() ? fmt::format("runs/train-{}-{}-{}", space->name(), c.training.data, guided ? "guided-" + po.kind : algo) : c.out;
+  // Multi-fidelity: rungs of epochs; a cell's lower-rung checkpoint waits in the run folder for its
+  // promotion (removed when the run of its seed is over).
+  if (c.fidelity.multi()) to.rungs = c.fidelity.rungs, to.checkpoint_dir = out + "/checkpoints";
   // Executor options are checked before the data is loaded (on rank 0; workers take its word).
   std::optional<ExecutorOptions> xo;
   if (!mpi::is_worker()) {
@@ -146,9 +149,8 @@ int cmd_search_train(SearchConfig& c) {
   // One local synchronous worker unless asked otherwise; every run journaled (--resume DIR).
   // Over MPI the trainings' own progress lines stay on the workers: report each result here.
   std::vector<std::unique_ptr<ProgressReporter>> reporters;
-  RunOptions ro;
+  RunOptions ro = run_options(c, seeds, Direction::maximise);
   ro.executor = *xo;
-  ro.seeds = seeds;
   ro.threads = 1;
   ro.journal = nullptr;  // set below, once opened
   if (xo->kind == ExecutorOptions::Kind::mpi)
@@ -166,7 +168,14 @@ int cmd_search_train(SearchConfig& c) {
   // Runs go one after another; within a run, --workers W trainings are in flight (each on its own
   // worker thread with its own evaluator); --mode async: a freed worker gets the next candidate.
   ro.journal = journal.get();
-  ro.on_done = [&](std::size_t i, const SearchResult&) { next_seed(i); };
+  ro.on_done = [&](std::size_t i, const SearchResult&) {
+    next_seed(i);
+    if (!to.checkpoint_dir.empty()) {  // no promotion is left to need them
+      std::error_code ignored;
+      std::filesystem::remove_all(fmt::format("{}/seed_{}", to.checkpoint_dir, seeds[i]), ignored);
+      std::filesystem::remove(to.checkpoint_dir, ignored);  // once empty
+    }
+  };
   std::vector<SearchResult> runs;
   with_threads(threads, [&] { runs = run(*space, make_search_factory(c, *space), factory, ro); });
   const double wall = since(t0);

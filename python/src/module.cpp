@@ -188,7 +188,7 @@ py::dict run_to_dict(const SearchResult& r, const SearchSpace& space, bool with_
   if (!r.trajectory.empty()) {
     const auto& last = r.trajectory.back();
     for (const auto& q : r.trajectory)
-      if (q.signal == last.best_signal) {
+      if (q.signal == last.best_signal && q.best_signal == last.best_signal) {  // the full-fidelity record that made it the best
         out["incumbent"] = py::dict(py::arg("arch") = space.format(q.arch), py::arg("signal") = q.signal, py::arg("reported") = q.reported);
         break;
       }
@@ -197,6 +197,10 @@ py::dict run_to_dict(const SearchResult& r, const SearchSpace& space, bool with_
   out["utilisation"] = r.utilisation;
   out["makespan"] = r.makespan;
   out["space_exhausted"] = r.space_exhausted;
+  out["time_budget_reached"] = r.time_budget_reached;
+  py::list anytime;  // (clock, cost, best reported) at each change of incumbent
+  for (const auto& p : summary.anytime) anytime.append(py::make_tuple(p.clock, p.cost, p.best_reported));
+  out["anytime"] = anytime;
   out["too_many_failures"] = r.too_many_failures;
   out["termination"] = std::string(termination_name(summary.termination));
   out["message"] = summary.message;
@@ -258,6 +262,8 @@ py::list search(py::object evaluator, const std::string& direction, const py::kw
     make = [&x](std::uint64_t seed) { return x->evaluator(seed); };
   } else {
     if (!PyCallable_Check(evaluator.ptr())) throw OptionError("evaluator: expected a callable f(arch: str)");
+    if (c.fidelity.multi())
+      throw OptionError(fmt::format("fidelities: a Python evaluator answers at full fidelity only; run algo=\"{}\" on a table (nb201: 12,200)", c.algo));
     own_space = make_space(c.experiment.space);
     space = own_space.get();
     make = [&evaluator, space, dir](std::uint64_t) -> std::unique_ptr<Evaluator> {

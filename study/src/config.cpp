@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cmath>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -252,9 +253,23 @@ void SearchConfig::finish_fidelities(bool train) {
     fidelity.rungs.clear();
     return;
   }
-  if (train)
-    throw OptionError(fmt::format("--algo {} with --evaluator train is not built yet (rungs of epochs, each continued from the last one's "
-                                  "checkpoint); use the tabular benchmarks (nb201: rungs 12,200)", algo));
+  if (train) {
+#if NAS_STUDY_WITH_TORCH
+    // Real training: the rungs are epochs, the last the full training (--train-epochs follows it).
+    if (fidelity.rungs.empty())
+      throw OptionError(fmt::format("--algo {} with --evaluator train needs --fidelities: rungs in epochs, e.g. 1,3,9", algo));
+    fidelity.resource = "epochs";
+    fidelity.validate();
+    for (double r : fidelity.rungs)
+      if (r != std::floor(r)) throw OptionError(fmt::format("--fidelities {}: real training's rungs are whole epochs", rungs_text(fidelity.rungs)));
+    const int last = static_cast<int>(fidelity.rungs.back());
+    if (typed("train-epochs") && training.evaluator.train.epochs != last)
+      throw OptionError(fmt::format("--train-epochs {}: with --fidelities the full training is the last rung, {} epochs (leave --train-epochs out)",
+                                    training.evaluator.train.epochs, last));
+    s.set_default("train-epochs", std::to_string(last));
+#endif
+    return;
+  }
   const auto& b = datasets::benchmark(experiment.space);
   if (b.fidelities.empty())
     throw OptionError(fmt::format("--algo {}: the {} table has one fidelity (no rungs to promote through); the multi-fidelity tables: nb201 "

@@ -89,6 +89,23 @@ class SearchFromPython(unittest.TestCase):
             self.assertEqual(len(archs), 60)
             self.assertEqual(len(set(archs)), 60)
 
+    def test_multi_fidelity_keywords(self):
+        # ASHA over NB201's rungs on the simulated clock: the same options as the CLI, as keywords.
+        runs = ne.search(algo="asha", fidelities="12,200", eta=3, seeds=2, executor="simulated", mode="async", workers=4,
+                         cost_model="epochs:15", time_budget=20000)
+        for r in runs:
+            self.assertTrue(r["time_budget_reached"])
+            rungs = [q["fidelity"][1] for q in r["trajectory"]]
+            self.assertEqual(set(rungs), {12.0, 200.0})
+            self.assertTrue(all(q["submitted"] < 20000 for q in r["trajectory"]))
+            full = [q for q in r["trajectory"] if q["fidelity"][1] == 200.0]
+            self.assertEqual(r["incumbent"]["signal"], max(q["signal"] for q in full))
+            self.assertEqual(r["anytime"][-1][2], r["incumbent"]["reported"])
+        with self.assertRaisesRegex(ne.OptionError, "--eta 1.5|eta"):
+            ne.search(algo="asha", eta=1.5)
+        with self.assertRaisesRegex(ne.OptionError, "full fidelity only"):
+            ne.search(algo="asha", evaluator=lambda a: 1.0, budget=5)
+
     def test_python_evaluator(self):
         space = ne.Space("nb201")
         calls = []

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <unistd.h>
 
 #include "nas/engine/guided.hpp"
 #include "nas/engine/search.hpp"
@@ -117,6 +118,51 @@ TEST_CASE("trainer: DARTS network with auxiliary head and drop-path trains deter
   CHECK_THROWS_AS(train_network(space, g, *data, split, n, t, 3, {}, (dir / "no-such-dir" / "x.pt").string()), DataError);
 }
 
+TEST_CASE("trainer: a continuation equals one straight training, bit for bit on CPU: 3 + 6 epochs = 9", "[training][trainer][fidelity]") {
+  const auto data = separable();
+  const auto split = make_split(*data, 0, 64, 0, 0);
+  const auto dir = fs::temp_directory_path() / ("nas_test_continuation_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  nb201::Space nb;
+  darts::Space ds;
+  NetworkOptions dn;
+  dn.channels = 4;
+  dn.layers = 3;
+  dn.auxiliary = true;
+  dn.drop_path = 0.2;  // DARTS: the network's own generator and the ramp over the whole schedule
+  Rng pick(5);
+  for (const auto& [space, net] : {std::pair<const SearchSpace*, NetworkOptions>{&nb, tiny_nb201()}, {&ds, dn}}) {
+    INFO(space->name());
+    const Genome g = space->sample(pick);
+    TrainOptions t = tiny_train();
+    t.epochs = 9;
+    const auto straight = train_network(*space, g, *data, split, net, t, 11);
+    const std::string ckpt = (dir / (std::string(space->name()) + "_3.pt")).string();
+    t.epochs = 3;
+    const auto first = train_network(*space, g, *data, split, net, t, 11, {}, "", {9, "", ckpt});
+    REQUIRE(fs::exists(ckpt));
+    REQUIRE(first.curve.size() == 3);
+    t.epochs = 9;
+    const auto rest = train_network(*space, g, *data, split, net, t, 11, {}, "", {9, ckpt, ""});
+    REQUIRE(rest.curve.size() == 6);
+    CHECK(rest.curve.front().epoch == 4);
+    for (int e = 0; e < 3; ++e) CHECK(first.curve[static_cast<std::size_t>(e)].train_loss == straight.curve[static_cast<std::size_t>(e)].train_loss);
+    for (int e = 0; e < 6; ++e) {
+      CHECK(rest.curve[static_cast<std::size_t>(e)].train_loss == straight.curve[static_cast<std::size_t>(e + 3)].train_loss);
+      CHECK(rest.curve[static_cast<std::size_t>(e)].learning_rate == straight.curve[static_cast<std::size_t>(e + 3)].learning_rate);
+    }
+    CHECK(rest.valid_accuracy == straight.valid_accuracy);
+    CHECK(rest.test_accuracy == straight.test_accuracy);
+    // A checkpoint of another schedule, or already at the target epoch, is refused by name.
+    t.epochs = 12;
+    CHECK_THROWS_WITH(train_network(*space, g, *data, split, net, t, 11, {}, "", {12, ckpt, ""}), Catch::Contains("a checkpoint of a 9-epoch schedule"));
+    t.epochs = 3;
+    CHECK_THROWS_WITH(train_network(*space, g, *data, split, net, t, 11, {}, "", {9, ckpt, ""}), Catch::Contains("nothing to train up to epoch 3"));
+    CHECK_THROWS_AS(train_network(*space, g, *data, split, net, t, 11, {}, "", {9, (dir / "none.pt").string(), ""}), DataError);
+  }
+  fs::remove_all(dir);
+}
+
 TEST_CASE("trainer: options and devices are checked before any work", "[training][trainer]") {
   TrainOptions t;
   t.epochs = 0;
@@ -183,6 +229,44 @@ TEST_CASE("TrainingEvaluator: (valid, test) accuracy, cost and size, a canonical
   // Same run seed, fresh evaluator: the same architecture gets the same result.
   TrainingEvaluator again(space, data, o, 11);
   CHECK(again.evaluate(a).signal == ea.signal);
+}
+
+TEST_CASE("TrainingEvaluator over rungs: a promotion goes on from its checkpoint, pays the extra epochs, equals straight training",
+          "[training][evaluator][fidelity]") {
+  nb201::Space space;
+  const auto data = separable(160, 32);
+  TrainingEvaluatorOptions o;
+  o.network = tiny_nb201();
+  o.train = tiny_train();
+  o.train_subset = 0;
+  o.valid_size = 32;
+  o.test_subset = 0;
+  o.rungs = {1, 3};
+  const auto dir = fs::temp_directory_path() / ("nas_test_rungs_" + std::to_string(::getpid()));
+  o.checkpoint_dir = dir.string();
+  TrainingEvaluator ev(space, data, o, 4);
+  const Genome g = space.parse("|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|none~1|avg_pool_3x3~2|");
+  const Evaluation low = ev.evaluate_at(g, {"epochs", 1});
+  CHECK(low.spent == 1);
+  std::size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) files += e.is_regular_file();
+  CHECK(files == 1);  // the rung-1 checkpoint, waiting for a promotion
+  const Evaluation high = ev.evaluate_at(g, {"epochs", 3});
+  CHECK(high.spent == 2);  // only the extra epochs
+  files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) files += e.is_regular_file();
+  CHECK(files == 0);  // continued: the checkpoint is gone; the last rung leaves none
+  // Without checkpoints every rung trains from scratch, to the same result.
+  o.checkpoint_dir.clear();
+  TrainingEvaluator fresh(space, data, o, 4);
+  const Evaluation straight = fresh.evaluate_at(g, {"epochs", 3});
+  CHECK(straight.spent == 3);
+  CHECK(straight.signal == high.signal);
+  CHECK(straight.reported == high.reported);
+  CHECK(fresh.evaluate(g).signal == high.signal);  // full fidelity is the last rung (a canonical duplicate: no training)
+  CHECK_THROWS_AS(fresh.evaluate_at(g, {"epochs", 2}), std::invalid_argument);
+  CHECK_THROWS_AS(fresh.evaluate_at(g, {"seconds", 3}), std::invalid_argument);
+  fs::remove_all(dir);
 }
 
 TEST_CASE("end to end: REA and CARL-guided searches with every candidate trained on real Fashion-MNIST images", "[training][integration]") {

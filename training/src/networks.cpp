@@ -405,6 +405,8 @@ class DartsNetImpl final : public GenomeNetImpl {
     mflops = s1.flops / 1e6;
   }
   void set_drop_path(double p) override { drop_ = p; }
+  Tensor random_state() const override { return gen_.get_state(); }
+  void set_random_state(const Tensor& s) override { gen_.set_state(s); }
   Tensor forward(Tensor x) override {
     Tensor s0 = stem_->forward(x), s1 = s0;
     aux_logits = Tensor();

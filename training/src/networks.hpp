@@ -16,6 +16,10 @@ class GenomeNetImpl : public torch::nn::Module {
   virtual torch::Tensor forward(torch::Tensor x) = 0;
   /// Drop-path probability for the next forward passes (DARTS; ignored by networks without it).
   virtual void set_drop_path(double) {}
+  /// The state of the network's own random draws (DARTS' drop-path masks; undefined for networks
+  /// without any), for checkpoints: set_random_state continues the same draws.
+  virtual torch::Tensor random_state() const { return {}; }
+  virtual void set_random_state(const torch::Tensor&) {}
   torch::Tensor aux_logits;
   double mflops = 0;              // multiply-adds of one image's forward pass (NB201's counting rules)
   std::int64_t aux_parameters = 0;

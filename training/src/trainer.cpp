@@ -1,12 +1,16 @@
 // The trainer and the TrainingEvaluator (LibTorch).
 #include "nas/training/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <numbers>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "nas/core/errors.hpp"
 #include "nas/core/rng.hpp"
@@ -113,6 +117,60 @@ std::pair<torch::Tensor, torch::Tensor> step(detail::GenomeNetImpl& net, torch::
   return {loss.detach() * x.size(0), logits.detach().argmax(1).eq(y).sum()};
 }
 
+// A checkpoint: the module's parameters and buffers ("net"), the optimiser ("sgd"), and "meta":
+// epoch done, step, schedule epochs, steps per epoch and the data generator's state; "gen" the
+// network's own generator state where it has one.
+void save_checkpoint(const std::string& path, detail::GenomeNetImpl& net, torch::optim::SGD& sgd, const Rng& rng, std::int64_t step, int epoch,
+                     int schedule, std::int64_t steps_per_epoch, torch::Device dev) {
+  const std::string tmp = path + ".tmp";
+  try {
+    torch::serialize::OutputArchive archive, net_archive, sgd_archive;
+    net.save(net_archive);
+    sgd.save(sgd_archive);
+    archive.write("net", net_archive);
+    archive.write("sgd", sgd_archive);
+    const auto s = rng.state();
+    std::vector<std::int64_t> meta{epoch, step, schedule, steps_per_epoch};
+    for (auto w : s) meta.push_back(static_cast<std::int64_t>(w));
+    archive.write("meta", torch::tensor(meta, torch::kInt64));
+    if (const auto g = net.random_state(); g.defined()) archive.write("gen", g);
+    archive.save_to(tmp);
+  } catch (const c10::Error& e) {
+    throw DataError(fmt::format("{}: cannot write the checkpoint: {}", path, e.what_without_backtrace()));
+  }
+  // Renamed into place: a process killed meanwhile leaves no half-written checkpoint to resume from.
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw DataError(fmt::format("{}: cannot write the checkpoint (rename failed)", path));
+  (void)dev;
+}
+
+/// Restores a checkpoint into a freshly built `net` and `sgd`; returns the epoch it was saved at.
+int load_checkpoint(const std::string& path, detail::GenomeNetImpl& net, torch::optim::SGD& sgd, Rng& rng, std::int64_t& step, int schedule,
+                    std::int64_t steps_per_epoch, torch::Device dev) {
+  torch::Tensor meta, gen;
+  try {
+    torch::serialize::InputArchive archive, net_archive, sgd_archive;
+    archive.load_from(path, dev);
+    archive.read("net", net_archive);
+    archive.read("sgd", sgd_archive);
+    net.load(net_archive);
+    sgd.load(sgd_archive);
+    archive.read("meta", meta);
+    meta = meta.to(torch::kCPU);
+    if (archive.try_read("gen", gen)) net.set_random_state(gen.to(torch::kCPU));
+  } catch (const c10::Error& e) {
+    throw DataError(fmt::format("{}: cannot read the checkpoint: {}", path, e.what_without_backtrace()));
+  }
+  if (meta.numel() != 8) throw DataError(fmt::format("{}: not a checkpoint of this trainer ({} meta values, expected 8)", path, meta.numel()));
+  const auto* m = meta.data_ptr<std::int64_t>();
+  if (m[2] != schedule || m[3] != steps_per_epoch)
+    throw DataError(fmt::format("{}: a checkpoint of a {}-epoch schedule with {} steps per epoch; this training has {} and {}", path, m[2], m[3],
+                                schedule, steps_per_epoch));
+  step = m[1];
+  rng.set_state({static_cast<std::uint64_t>(m[4]), static_cast<std::uint64_t>(m[5]), static_cast<std::uint64_t>(m[6]),
+                 static_cast<std::uint64_t>(m[7])});
+  return static_cast<int>(m[0]);
+}
+
 }  // namespace
 
 Augment parse_augment(std::string_view s) {
@@ -143,7 +201,8 @@ std::string resolve_device(const std::string& device) {
 }
 
 TrainResult train_network(const SearchSpace& space, const Genome& g, const ImageData& data, const Split& split, NetworkOptions net_options,
-                          const TrainOptions& o, std::uint64_t seed, const EpochCallback& on_epoch, const std::string& weights_path) {
+                          const TrainOptions& o, std::uint64_t seed, const EpochCallback& on_epoch, const std::string& weights_path,
+                          const Continuation& cont) {
   const auto t0 = Clock::now();
   o.validate();
   if (split.train.size() < 2) throw OptionError(fmt::format("the training part has {} images; expected at least 2", split.train.size()));
@@ -175,14 +234,23 @@ TrainResult train_network(const SearchSpace& space, const Genome& g, const Image
   const auto n = static_cast<std::int64_t>(split.train.size());
   // Drop the last incomplete batch when it would hold a single image (BN cannot normalise it).
   const std::int64_t steps_per_epoch = (n + o.batch_size - 1) / o.batch_size - (n % o.batch_size == 1 ? 1 : 0);
-  const double total_steps = static_cast<double>(steps_per_epoch) * o.epochs;
+  const int schedule = cont.schedule_epochs > 0 ? cont.schedule_epochs : o.epochs;
+  if (o.epochs > schedule) throw OptionError(fmt::format("--train-epochs {}: beyond the schedule of {} epochs", o.epochs, schedule));
+  const double total_steps = static_cast<double>(steps_per_epoch) * schedule;
   std::int64_t t = 0;
+  int first = 1;
+  if (!cont.resume_from.empty()) {
+    first = load_checkpoint(cont.resume_from, *net, sgd, rng, t, schedule, steps_per_epoch, dev) + 1;
+    place(*net, dev, o.channels_last);  // the layout the network trains in
+    if (first > o.epochs)
+      throw OptionError(fmt::format("{}: the checkpoint is at epoch {}; nothing to train up to epoch {}", cont.resume_from, first - 1, o.epochs));
+  }
   double train_seconds = 0;
   std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
-  for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+  for (int epoch = first; epoch <= o.epochs; ++epoch) {
     const auto te = Clock::now();
     net->train();
-    net->set_drop_path(net_options.drop_path * (epoch - 1) / o.epochs);  // DARTS' linear ramp
+    net->set_drop_path(net_options.drop_path * (epoch - 1) / schedule);  // DARTS' linear ramp, over the whole schedule
     std::iota(perm.begin(), perm.end(), 0);
     for (std::size_t i = perm.size(); i > 1; --i) std::swap(perm[i - 1], perm[rng.below(i)]);
     const torch::Tensor order = torch::tensor(perm).to(dev);
@@ -214,7 +282,8 @@ TrainResult train_network(const SearchSpace& space, const Genome& g, const Image
   }
   r.valid_accuracy = r.curve.back().valid_accuracy;
   r.test_accuracy = accuracy(*net, test_x, test_y, mean, stdv, o.channels_last);
-  r.train_images_per_second = train_seconds > 0 ? static_cast<double>(n) * o.epochs / train_seconds : 0;
+  r.train_images_per_second = train_seconds > 0 ? static_cast<double>(n) * (o.epochs - first + 1) / train_seconds : 0;
+  if (!cont.save_to.empty()) save_checkpoint(cont.save_to, *net, sgd, rng, t, o.epochs, schedule, steps_per_epoch, dev);
   if (!weights_path.empty()) {
     try {
       torch::serialize::OutputArchive archive;
@@ -259,6 +328,62 @@ double measure_training_throughput(const SearchSpace& space, const Genome& g, co
 void TrainingEvaluatorOptions::validate() const {
   network.validate();
   train.validate();
+  for (std::size_t i = 0; i < rungs.size(); ++i)
+    if (!(rungs[i] >= 1) || rungs[i] != std::floor(rungs[i]) || (i > 0 && !(rungs[i] > rungs[i - 1])))
+      throw OptionError(fmt::format("--fidelities: real training's rungs are whole epochs >= 1, ascending; got {}", rungs[i]));
+}
+
+std::string TrainingEvaluator::checkpoint(const ArchitectureHash& h, double epochs) const {
+  return fmt::format("{}/seed_{}/{:016x}{:016x}_e{}.pt", options_.checkpoint_dir, run_seed_, h.hi, h.lo, static_cast<int>(epochs));
+}
+
+Evaluation TrainingEvaluator::evaluate_at(const Genome& g, const Fidelity& f) {
+  const auto& rungs = options_.rungs;
+  if (f.resource != "epochs" || std::find(rungs.begin(), rungs.end(), f.amount) == rungs.end())
+    throw std::invalid_argument(fmt::format("training: no rung {} {}; the rungs are {} epochs", f.amount, f.resource, fmt::join(rungs, ",")));
+  ++queries_;
+  const ArchitectureHash h = space_.canonical_hash(g);
+  if (auto it = done_rungs_.find({h, f.amount}); it != done_rungs_.end()) {
+    Evaluation e = it->second;
+    e.cost_seconds = 0, e.spent = 0;
+    return e;
+  }
+  // The highest lower rung this run left a checkpoint at (any worker of the run: a file).
+  std::string from;
+  double from_epochs = 0;
+  if (!options_.checkpoint_dir.empty())
+    for (auto r = rungs.rbegin(); r != rungs.rend(); ++r)
+      if (*r < f.amount && std::filesystem::exists(checkpoint(h, *r))) {
+        from = checkpoint(h, *r), from_epochs = *r;
+        break;
+      }
+  TrainOptions t = options_.train;
+  t.epochs = static_cast<int>(f.amount);
+  Continuation c{static_cast<int>(rungs.back()), from, ""};
+  if (!options_.checkpoint_dir.empty() && f.amount < rungs.back()) {
+    c.save_to = checkpoint(h, f.amount);
+    std::filesystem::create_directories(std::filesystem::path(c.save_to).parent_path());
+  }
+  if (observer_.on_start) observer_.on_start(g);
+  EpochCallback cb;
+  if (observer_.on_epoch) cb = [&](const EpochLog& l) { observer_.on_epoch(g, l); };
+  const TrainResult r = train_network(space_, g, *data_, split_, options_.network, t, derive_seed(run_seed_, h.hi, h.lo), cb, "", c);
+  ++trainings_;
+  // Its continuation is made: the lower checkpoint is not needed again (were it needed after a
+  // crash, training from scratch gives the same result, at the full cost).
+  if (!from.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove(from, ignored);
+  }
+  Evaluation e;
+  e.signal = r.valid_accuracy;
+  e.reported = r.test_accuracy;
+  e.cost_seconds = r.seconds;
+  e.parameters = r.network.parameters;
+  e.spent = f.amount - from_epochs;
+  done_rungs_.emplace(std::pair{h, f.amount}, e);
+  if (observer_.on_result) observer_.on_result(g, r, true);
+  return e;
 }
 
 TrainingEvaluator::TrainingEvaluator(const SearchSpace& space, std::shared_ptr<const ImageData> data, TrainingEvaluatorOptions options,
@@ -276,6 +401,7 @@ TrainingEvaluator::TrainingEvaluator(const SearchSpace& space, std::shared_ptr<c
 }
 
 Evaluation TrainingEvaluator::evaluate(const Genome& g) {
+  if (!options_.rungs.empty()) return evaluate_at(g, {"epochs", options_.rungs.back()});
   ++queries_;
   const ArchitectureHash h = space_.canonical_hash(g);
   if (auto it = done_.find(h); it != done_.end()) {
@@ -294,6 +420,7 @@ Evaluation TrainingEvaluator::evaluate(const Genome& g) {
   e.reported = r.test_accuracy;
   e.cost_seconds = r.seconds;
   e.parameters = r.network.parameters;
+  e.spent = options_.train.epochs;
   done_.emplace(h, std::pair(e, r));
   if (observer_.on_result) observer_.on_result(g, r, true);
   return e;

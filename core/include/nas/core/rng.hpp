@@ -1,6 +1,8 @@
 #pragma once
 // Deterministic random numbers that do not depend on the standard library's distributions
 // (whose algorithms differ between implementations) nor on thread identity.
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 
@@ -54,6 +56,11 @@ class Rng {
   }
   /// Uniform double in [0, 1) with 53 random bits.
   double uniform() noexcept { return static_cast<double>((*this)() >> 11) * 0x1.0p-53; }
+  /// The generator's whole state (a checkpoint saves it; set_state continues the same stream).
+  std::array<std::uint64_t, 4> state() const noexcept { return {s_[0], s_[1], s_[2], s_[3]}; }
+  void set_state(const std::array<std::uint64_t, 4>& s) noexcept {
+    for (std::size_t i = 0; i < 4; ++i) s_[i] = s[i];
+  }
 
  private:
   static constexpr std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }

@@ -4,7 +4,10 @@
 // reported) and the records get the training seconds and parameter count.
 #include <functional>
 #include <memory>
+#include <map>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "nas/core/evaluator.hpp"
 #include "nas/training/trainer.hpp"
@@ -18,6 +21,13 @@ struct TrainingEvaluatorOptions {
   std::size_t valid_size = 1000;    // held out of the training data: the search signal
   std::size_t test_subset = 2000;   // of the test data: the reported value (0 = all)
   std::uint64_t split_seed = 0;     // the split is the same for every run of an experiment
+  /// Multi-fidelity searches: the rungs in epochs, ascending; the last is the full training, and
+  /// the cosine schedule of every rung spans it (train.epochs is then the last rung). Empty: one
+  /// fidelity, train.epochs.
+  std::vector<double> rungs;
+  /// Where a cell trained to a lower rung leaves its checkpoint (under seed_<run seed>/), so that
+  /// a promotion goes on from it and pays only the extra epochs. "": every rung from scratch.
+  std::string checkpoint_dir;
   void validate() const;            // throws OptionError naming the field
 };
 
@@ -41,6 +51,13 @@ class TrainingEvaluator final : public Evaluator {
   /// A canonically identical architecture already trained in this run is not trained again: its
   /// result is returned with cost 0. Throws TrainingFailed if training diverges.
   Evaluation evaluate(const Genome& g) override;
+  /// Trains g to `f.amount` epochs (a rung of options().rungs): from the checkpoint of the highest
+  /// lower rung where this run left one (which is then deleted), else from scratch, the schedule
+  /// spanning the last rung; the result equals a straight training to that epoch (bit for bit on
+  /// CPU). Below the last rung a checkpoint is left for a promotion. Evaluation::spent is the
+  /// epochs trained here. Throws std::invalid_argument for a resource other than "epochs" or an
+  /// amount that is not a rung; like evaluate() otherwise.
+  Evaluation evaluate_at(const Genome& g, const Fidelity& f) override;
   std::uint64_t queries() const override { return queries_; }
   /// Trainings actually run (queries minus cache hits).
   std::uint64_t trainings() const { return trainings_; }
@@ -54,7 +71,9 @@ class TrainingEvaluator final : public Evaluator {
   std::uint64_t run_seed_;
   TrainingObserver observer_;
   Split split_;
+  std::string checkpoint(const ArchitectureHash& h, double epochs) const;
   std::unordered_map<ArchitectureHash, std::pair<Evaluation, TrainResult>, ArchitectureHashHasher> done_;
+  std::map<std::pair<ArchitectureHash, double>, Evaluation> done_rungs_;  // canonical duplicates at a rung
   std::uint64_t queries_ = 0, trainings_ = 0;
 };
 

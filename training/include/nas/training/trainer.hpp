@@ -70,15 +70,31 @@ class TrainingFailed : public EvaluationFailed {
 /// Called after each epoch, on the calling thread.
 using EpochCallback = std::function<void(const EpochLog&)>;
 
+/// Training in segments (multi-fidelity: a promoted candidate goes on from its lower rung). The
+/// schedule (cosine learning rate, drop-path ramp) spans `schedule_epochs`; a call trains from the
+/// checkpoint's epoch (0 without one) to TrainOptions::epochs. On the CPU, training 3 epochs, saving,
+/// and going on from the checkpoint to 9 gives bit for bit the weights and accuracies of 9 epochs
+/// straight with the same schedule: the checkpoint holds the weights and buffers, the optimiser's
+/// momentum, the data-order and augmentation generator, the network's own generator, the step.
+struct Continuation {
+  int schedule_epochs = 0;  // 0: TrainOptions::epochs (one segment, the usual training)
+  std::string resume_from;  // a checkpoint of an earlier segment of the same cell, seed and schedule ("": from scratch)
+  std::string save_to;      // where to write the checkpoint after the last epoch ("": nowhere); written atomically
+};
+
 /// Trains `g` (a genome of `space`, "nb201" or "darts") from scratch on `split` of `data`.
 /// `net.input_*` and `net.classes` are taken from the data. Weights, data order, augmentation and
 /// drop-path draw from `seed` only, so on the CPU the result is identical for a seed and a
 /// thread count. If `weights_path` is non-empty the final weights are saved there (torch
 /// serialisation of the module's parameters and buffers). Throws OptionError (bad options or
 /// device), TrainingFailed (diverged), DataError (cannot save). Thread-safe apart from `threads`.
+/// With `continuation`, trains one segment (see Continuation): the result's curve holds this
+/// segment's epochs, its seconds this call's; DataError for a checkpoint that cannot be read or
+/// that belongs to another schedule, OptionError for one already at or past TrainOptions::epochs.
 TrainResult train_network(const SearchSpace& space, const Genome& g, const ImageData& data, const Split& split,
                           NetworkOptions net, const TrainOptions& options, std::uint64_t seed,
-                          const EpochCallback& on_epoch = {}, const std::string& weights_path = "");
+                          const EpochCallback& on_epoch = {}, const std::string& weights_path = "",
+                          const Continuation& continuation = {});
 
 /// Images per second of training steps (forward, backward, SGD step) on random data of the
 /// network's input shape, after `warmup` steps: the throughput benchmark's inner loop.
