@@ -89,8 +89,11 @@ struct ProgressPrinter {
 };
 
 /// The incumbent (best signal) of a run: its record.
-const QueryRecord& incumbent(const SearchResult& r) {
-  return *std::find_if(r.trajectory.begin(), r.trajectory.end(), [&](const QueryRecord& q) { return q.signal == r.trajectory.back().best_signal; });
+/// The record that made the final best signal the best (a full-fidelity one); null before any.
+const QueryRecord* incumbent(const SearchResult& r) {
+  const double best = r.trajectory.back().best_signal;
+  const auto it = std::find_if(r.trajectory.begin(), r.trajectory.end(), [&](const QueryRecord& q) { return q.signal == best && q.best_signal == best; });
+  return it == r.trajectory.end() ? nullptr : &*it;
 }
 
 }  // namespace
@@ -212,12 +215,18 @@ int cmd_search_train(SearchConfig& c) {
     write_trajectory(out, seeds[i], r, *space, true, with_executor);
     if (guided) write_retrains(out, seeds[i], runs[i]);
     if (r.trajectory.empty()) continue;
-    const QueryRecord& inc = incumbent(r);
+    if (!incumbent(r)) {
+      fmt::print("seed {}: no full-fidelity result yet ({} evaluations at lower rungs)\n", seeds[i], r.trajectory.size());
+      runs_json.push_back({{"seed", seeds[i]}, {"best_arch", nullptr}});
+      continue;
+    }
+    const QueryRecord& inc = *incumbent(r);
     double cost = 0;
     std::size_t trained = 0;
     Series s{fmt::format("seed {}", seeds[i]), {}, {}};
     for (const auto& q : r.trajectory) {
       if (q.cost_seconds > 0) cost += q.cost_seconds, ++trained;
+      if (std::isnan(q.best_signal)) continue;  // before the first full-fidelity result
       s.x.push_back(static_cast<double>(q.query));
       s.y.push_back(q.best_signal);
     }
