@@ -264,7 +264,7 @@ void SearchConfig::finish_fidelities(bool train) {
       if (r != std::floor(r)) throw OptionError(fmt::format("--fidelities {}: real training's rungs are whole epochs", rungs_text(fidelity.rungs)));
     const int last = static_cast<int>(fidelity.rungs.back());
     if (typed("train-epochs") && training.evaluator.train.epochs != last)
-      throw OptionError(fmt::format("--train-epochs {}: with --fidelities the full training is the last rung, {} epochs (leave --train-epochs out)",
+      throw OptionError(fmt::format("--train-epochs {}: with --fidelities the last rung, {} epochs, is the full fidelity (leave --train-epochs out)",
                                     training.evaluator.train.epochs, last));
     s.set_default("train-epochs", std::to_string(last));
 #endif

@@ -89,7 +89,7 @@ expect "--time-budget: '-5' is out of range" search --algo random --time-budget 
 expect "--fidelities 12,x: 'x' is not a number" search --algo asha --fidelities 12,x
 expect "with --evaluator train needs --fidelities" search --algo asha --evaluator train
 expect "real training's rungs are whole epochs" search --algo asha --evaluator train --fidelities 1.5,3
-expect "with --fidelities the full training is the last rung, 9 epochs" search --algo asha --evaluator train --fidelities 1,3,9 --train-epochs 4
+expect "with --fidelities the last rung, 9 epochs, is the full fidelity" search --algo asha --evaluator train --fidelities 1,3,9 --train-epochs 4
 expect "the nb101 table declares no fidelities" search --algo rea --space nb101 --executor simulated --cost-model epochs:15 --budget 5
 
 # --- files and folders
