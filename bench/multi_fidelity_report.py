@@ -60,16 +60,18 @@ def main():
         label = os.path.basename(folder)[len(s["dataset"]) + 1:]  # <dataset>-<search>
         results[(s["dataset"], label)] = (s["optimum"], load(folder))
     datasets = sorted({d for d, _ in results}, key=["cifar10", "cifar100", "imagenet16"].index)
-    print("mean regret (percentage points) at simulated hours; median hours to the optimum (seeds reaching it)")
+    print("mean regret ± SE (percentage points) at simulated hours; median hours to the optimum (seeds reaching it within the run)")
     for ds in datasets:
         print(f"\n{ds}")
-        print(f"{'search':>20} " + " ".join(f"{h:>6}h" for h in HOURS) + f"  {'to optimum':>12}  seeds")
+        print(f"{'search':>20} " + " ".join(f"{h:>12}h" for h in HOURS) + f"  {'to optimum':>12}  seeds")
         for algo in [a for a in ORDER if (ds, a) in results]:
             optimum, runs = results[(ds, algo)]
             cells = []
             for h in HOURS:
                 v = [optimum - x for x in (incumbent_at(r, h * 3600) for r in runs) if x is not None]
-                cells.append(f"{statistics.mean(v):7.3f}" if len(v) == len(runs) else f"{statistics.mean(v) if v else math.nan:6.3f}*")
+                se = statistics.stdev(v) / math.sqrt(len(v)) if len(v) > 1 else math.nan
+                star = " " if len(v) == len(runs) else "*"
+                cells.append(f"{statistics.mean(v) if v else math.nan:6.3f}±{se:.3f}{star}")
             times = sorted(time_to(r, optimum) for r in runs)
             med = times[len(times) // 2] if len(times) % 2 else (times[len(times) // 2 - 1] + times[len(times) // 2]) / 2
             reach = sum(t < math.inf for t in times)

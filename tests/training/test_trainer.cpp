@@ -63,6 +63,17 @@ NetworkOptions tiny_nb201() {
   return n;
 }
 
+/// A tiny NB201 network on all the training part but `valid` images, and all the test images.
+TrainingEvaluatorOptions tiny_evaluator(std::size_t valid) {
+  TrainingEvaluatorOptions o;
+  o.network = tiny_nb201();
+  o.train = tiny_train();
+  o.train_subset = 0;
+  o.valid_size = valid;
+  o.test_subset = 0;
+  return o;
+}
+
 }  // namespace
 
 TEST_CASE("trainer: same seed, identical result, another seed, another, the network learns a separable task", "[training][trainer]") {
@@ -183,12 +194,7 @@ TEST_CASE("trainer: options and devices are checked before any work", "[training
   }
   nb201::Space nb;
   const auto data = separable(64, 16);
-  TrainingEvaluatorOptions o;
-  o.network = tiny_nb201();
-  o.train = tiny_train();
-  o.train_subset = 0;
-  o.valid_size = 64;  // the whole training part: nothing left to train on
-  o.test_subset = 0;
+  TrainingEvaluatorOptions o = tiny_evaluator(64);  // the whole training part: nothing left to train on
   CHECK_THROWS_AS(TrainingEvaluator(nb, data, o, 0), OptionError);
   auto space101 = make_space("nb101");
   o.valid_size = 16;
@@ -198,13 +204,8 @@ TEST_CASE("trainer: options and devices are checked before any work", "[training
 TEST_CASE("TrainingEvaluator: (valid, test) accuracy, cost and size, a canonical duplicate is not trained again", "[training][evaluator]") {
   nb201::Space space;
   const auto data = separable(160, 32);
-  TrainingEvaluatorOptions o;
-  o.network = tiny_nb201();
-  o.train = tiny_train();
+  TrainingEvaluatorOptions o = tiny_evaluator(32);
   o.train.epochs = 1;
-  o.train_subset = 0;
-  o.valid_size = 32;
-  o.test_subset = 0;
   int started = 0, results = 0;
   TrainingObserver obs;
   obs.on_start = [&](const Genome&) { ++started; };
@@ -235,12 +236,7 @@ TEST_CASE("TrainingEvaluator over rungs: a promotion goes on from its checkpoint
           "[training][evaluator][fidelity]") {
   nb201::Space space;
   const auto data = separable(160, 32);
-  TrainingEvaluatorOptions o;
-  o.network = tiny_nb201();
-  o.train = tiny_train();
-  o.train_subset = 0;
-  o.valid_size = 32;
-  o.test_subset = 0;
+  TrainingEvaluatorOptions o = tiny_evaluator(32);
   o.rungs = {1, 3};
   const auto dir = fs::temp_directory_path() / ("nas_test_rungs_" + std::to_string(::getpid()));
   o.checkpoint_dir = dir.string();

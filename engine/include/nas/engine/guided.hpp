@@ -192,6 +192,11 @@ using ModelFactory = std::function<std::unique_ptr<Surrogate>()>;
 /// on a copy, trained as `trainer` says (a background thread, or at once under a simulated
 /// clock), which replaces the ranking model when done. No driver sees the model. A failed fit
 /// is rethrown by ask() or settle() on the search's thread.
+///
+/// Over rungs (GuidedOptions::fidelity): the iterations above plan cells; ask() hands out ASHA's
+/// promotions first, then planned cells at the lowest rung. The model, parents and iterations see
+/// one record per cell (GuidedOptions::rung_targets says its value); result() holds every rung's
+/// record, and budget, in_flight and finished count those.
 class GuidedSearch final : public AskTellSearch {
  public:
   /// `space` must outlive the search; `observer` (may be null) gets on_retrain/on_iteration too
