@@ -136,7 +136,8 @@ SearchConfig::SearchConfig(Front f) : front(f) {
   s.integer("workers", executor.workers, "evaluations in flight (mpi: the worker ranks, N-1)", 1, 100000);
   s.enumeration("mode", executor.mode, "sync: ask W, tell in ask order | async: a freed worker gets the next candidate at once",
                 {ExecutorOptions::Mode::sync, ExecutorOptions::Mode::async}, executor_mode_name, parse_executor_mode);
-  s.text("cost-model", cost_model, "simulated: fixed:SECONDS | lognormal:MEAN,SIGMA | column:NAME (a table column)");
+  s.text("cost-model", cost_model,
+         "simulated: fixed:SECONDS | lognormal:MEAN,SIGMA | column:NAME (a table column) | epochs:S[,SIGMA] (S seconds per epoch spent, a per-cell factor)");
   s.real("mpi-heartbeat", mpi_heartbeat, "mpi: a busy worker says it is alive every this many seconds", 1e-3, 3600).neutral();
   s.real("mpi-lost-after", mpi_lost_after, "mpi: give a silent busy worker up after this many seconds (0 = never)", 0, 1e7).neutral();
 
