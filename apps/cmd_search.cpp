@@ -107,11 +107,9 @@ int cmd_search(int argc, char** argv) {
   const double best_signal = x.table->optimum(x.signal_column, x.direction);
   double hit_signal = 0;
   for (const auto& r : runs) {
-    if (r.trajectory.empty() || std::isnan(r.trajectory.back().best_signal)) continue;  // no full-fidelity result
-    const double final_best = r.trajectory.back().best_signal;
-    const auto& inc = *std::find_if(r.trajectory.begin(), r.trajectory.end(),
-                                    [&](const QueryRecord& q) { return q.best_signal == final_best && q.signal == final_best; });
-    const double v = x.table->value(*x.table->find(inc.arch), x.signal_column);
+    const QueryRecord* inc = r.incumbent();
+    if (!inc) continue;  // no full-fidelity result
+    const double v = x.table->value(*x.table->find(inc->arch), x.signal_column);
     hit_signal += (x.direction == Direction::maximise ? v >= best_signal - 1e-9 : v <= best_signal + 1e-9) ? 1 : 0;
   }
   hit_signal /= static_cast<double>(runs.size());

@@ -88,14 +88,6 @@ struct ProgressPrinter {
   }
 };
 
-/// The incumbent (best signal) of a run: its record.
-/// The record that made the final best signal the best (a full-fidelity one); null before any.
-const QueryRecord* incumbent(const SearchResult& r) {
-  const double best = r.trajectory.back().best_signal;
-  const auto it = std::find_if(r.trajectory.begin(), r.trajectory.end(), [&](const QueryRecord& q) { return q.signal == best && q.best_signal == best; });
-  return it == r.trajectory.end() ? nullptr : &*it;
-}
-
 }  // namespace
 
 int cmd_search_train(SearchConfig& c) {
@@ -109,7 +101,7 @@ int cmd_search_train(SearchConfig& c) {
   const int threads = c.threads;
   const predictor::PredictorOptions po = run_predictor_options(c);
   const std::size_t budget = run_budget(c);
-  if (c.time_budget == 0 || c.options.given("budget")) check_budget_fits(*space, budget, c.fidelity.multi() ? c.fidelity.rungs.size() : 1);
+  check_run_budget(c, *space);
   const std::string out = c.out.empty() ? fmt::format("runs/train-{}-{}-{}", space->name(), c.training.data, guided ? "guided-" + po.kind : algo) : c.out;
   // Multi-fidelity: rungs of epochs; a cell's lower-rung checkpoint waits in the run folder for its
   // promotion (removed when the run of its seed is over).
@@ -215,12 +207,12 @@ int cmd_search_train(SearchConfig& c) {
     write_trajectory(out, seeds[i], r, *space, true, with_executor);
     if (guided) write_retrains(out, seeds[i], runs[i]);
     if (r.trajectory.empty()) continue;
-    if (!incumbent(r)) {
+    if (!r.incumbent()) {
       fmt::print("seed {}: no full-fidelity result yet ({} evaluations at lower rungs)\n", seeds[i], r.trajectory.size());
       runs_json.push_back({{"seed", seeds[i]}, {"best_arch", nullptr}});
       continue;
     }
-    const QueryRecord& inc = *incumbent(r);
+    const QueryRecord& inc = *r.incumbent();
     double cost = 0;
     std::size_t trained = 0;
     Series s{fmt::format("seed {}", seeds[i]), {}, {}};

@@ -48,6 +48,13 @@ double parse_number(std::string_view spec, std::string_view text) {
 
 using Outcome = WorkOutcome;
 
+/// A standard normal draw: Box-Muller with the project's generator (std:: distributions differ
+/// between libraries).
+double standard_normal(Rng& rng) {
+  const double u1 = 1.0 - rng.uniform(), u2 = rng.uniform();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2 * std::numbers::pi * u2);
+}
+
 /// Tells `search` an outcome; returns the fatal exception if there is one (and stops the search).
 std::exception_ptr tell(AskTellSearch& search, const Outcome& o, const EvaluationInfo& info) {
   if (o.fatal) {
@@ -246,12 +253,7 @@ CostModel parse_cost_model(std::string_view spec) {
     const double mean = parse_number(spec, args.substr(0, comma)), sigma = parse_number(spec, args.substr(comma + 1));
     if (!(mean > 0) || !(sigma >= 0)) throw OptionError(fmt::format("--cost-model {}: expected MEAN > 0 and SIGMA >= 0", spec));
     const double mu = std::log(mean) - sigma * sigma / 2;  // so that the mean is MEAN
-    return [mu, sigma](const Genome&, const Evaluation&, Rng& rng) {
-      // Box-Muller with the project's generator (std:: distributions differ between libraries).
-      const double u1 = 1.0 - rng.uniform(), u2 = rng.uniform();
-      const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(2 * std::numbers::pi * u2);
-      return std::exp(mu + sigma * z);
-    };
+    return [mu, sigma](const Genome&, const Evaluation&, Rng& rng) { return std::exp(mu + sigma * standard_normal(rng)); };
   }
   if (kind == "epochs") {
     const auto comma = args.find(',');
@@ -267,9 +269,7 @@ CostModel parse_cost_model(std::string_view spec) {
       // The cell's own speed, fixed by the cell (not the query, nor the run): a slow network is slow
       // at every rung and in every run. Mean 1, so S stays the mean seconds per epoch.
       Rng cell(derive_seed(g.exact_hash(), 0xE90C5));
-      const double u1 = 1.0 - cell.uniform(), u2 = cell.uniform();
-      const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(2 * std::numbers::pi * u2);
-      return s * e.spent * std::exp(sigma * z - sigma * sigma / 2);
+      return s * e.spent * std::exp(sigma * standard_normal(cell) - sigma * sigma / 2);
     };
   }
   throw OptionError(fmt::format("--cost-model {}: expected fixed:SECONDS, lognormal:MEAN,SIGMA, epochs:SECONDS[,SIGMA] or column:NAME", spec));

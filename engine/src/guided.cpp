@@ -435,7 +435,10 @@ struct GuidedSearch::Impl {
       }
       const auto planned = ask(1);
       if (planned.empty()) break;
-      cells_.push_back({planned[0].arch, planned[0].id});
+      Cell cell;
+      cell.arch = planned[0].arch;
+      cell.view_id = planned[0].id;
+      cells_.push_back(std::move(cell));
       Candidate c = rungs_->promote(planned[0].arch, at(0), planned[0].predicted);  // the view deduplicates
       asked_.emplace(c.id, Asked{cells_.size() - 1, 0});
       v.push_back(std::move(c));

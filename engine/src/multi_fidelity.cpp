@@ -92,11 +92,7 @@ class RungSearch : public EvolutionarySearch {
   struct Asked {
     std::size_t cell, rung;
   };
-  /// A result: the cell, its signal oriented (larger is better) and when it came.
-  struct Result {
-    double value;
-    std::size_t cell, order;
-  };
+  using Result = detail::RungResult;
   /// Records the result and says which cell and rung it was.
   std::pair<Asked, Result> record(std::uint64_t id, const Evaluation& e, const EvaluationInfo& info) {
     state_.record(id, e, info);
@@ -107,15 +103,6 @@ class RungSearch : public EvolutionarySearch {
     state_.record_failure(id, kind, reason, info);
     return take(id);
   }
-  /// The best `k` of `results` (by value, then the earlier result).
-  static std::vector<Result> best(std::vector<Result> results, std::size_t k) {
-    const auto ahead = [](const Result& a, const Result& b) { return a.value != b.value ? a.value > b.value : a.order < b.order; };
-    k = std::min(k, results.size());
-    std::partial_sort(results.begin(), results.begin() + static_cast<std::ptrdiff_t>(k), results.end(), ahead);
-    results.resize(k);
-    return results;
-  }
-
   /// The run is over: a lower-rung record of a cell never evaluated higher up is marked pruned
   /// (the search stopped that cell there), so trajectories say which cells went no further.
   void settle() override { detail::mark_pruned(state_.result(), f_.rungs.back()); }
@@ -250,7 +237,7 @@ class Brackets final : public RungSearch {
       open_.erase(b.number);
       return;
     }
-    for (const auto& r : best(std::move(b.results), b.sizes[b.rung + 1 - b.first])) b.queue.push_back(r.cell);
+    for (const auto& r : detail::best_results(std::move(b.results), b.sizes[b.rung + 1 - b.first])) b.queue.push_back(r.cell);
     b.results.clear();
     ++b.rung;
   }

@@ -24,6 +24,21 @@ inline void mark_pruned(SearchResult& r, double full) {
   for (auto& q : r.trajectory) q.pruned = q.pruned || (q.fidelity && q.fidelity->amount < full && q.fidelity->amount >= highest[q.arch]);
 }
 
+/// A rung's result: the cell, its signal oriented (larger is better) and when it came.
+struct RungResult {
+  double value;
+  std::size_t cell, order;
+};
+
+/// The best `k` of `results`: by value, then the earlier result.
+inline std::vector<RungResult> best_results(std::vector<RungResult> results, std::size_t k) {
+  k = std::min(k, results.size());
+  std::partial_sort(results.begin(), results.begin() + static_cast<std::ptrdiff_t>(k), results.end(),
+                    [](const RungResult& a, const RungResult& b) { return a.value != b.value ? a.value > b.value : a.order < b.order; });
+  results.resize(k);
+  return results;
+}
+
 /// Results per rung and the cells promoted from each. A cell in the top 1/eta of its rung's
 /// results (by value, larger is better; the earlier result on ties) and not yet promoted may go
 /// one rung up; the highest rung with such a cell goes first, its best cell first.
@@ -36,24 +51,15 @@ class AshaLadder {
   std::optional<std::pair<std::size_t, std::size_t>> next() const {
     for (std::size_t k = results_.size() - 1; k-- > 0;) {
       const auto n = static_cast<std::size_t>(std::floor(static_cast<double>(results_[k].size()) / eta_));
-      if (n == 0) continue;
-      auto v = results_[k];
-      std::partial_sort(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n), v.end(), [](const Result& a, const Result& b) {
-        return a.value != b.value ? a.value > b.value : a.order < b.order;
-      });
-      for (std::size_t i = 0; i < n; ++i)
-        if (!promoted_[k].contains(v[i].cell)) return std::pair{v[i].cell, k};
+      for (const auto& r : best_results(results_[k], n))
+        if (!promoted_[k].contains(r.cell)) return std::pair{r.cell, k};
     }
     return std::nullopt;
   }
   void promoted(std::size_t cell, std::size_t rung) { promoted_[rung].insert(cell); }
 
  private:
-  struct Result {
-    double value;
-    std::size_t cell, order;
-  };
-  std::vector<std::vector<Result>> results_;
+  std::vector<std::vector<RungResult>> results_;
   std::vector<std::unordered_set<std::size_t>> promoted_;
   double eta_;
   std::size_t order_ = 0;

@@ -42,6 +42,13 @@ double SearchResult::best_reported_at(std::size_t queries) const {
   return trajectory[i].best_reported;
 }
 
+const QueryRecord* SearchResult::incumbent() const {
+  if (trajectory.empty()) return nullptr;
+  const double best = trajectory.back().best_signal;  // NaN (no match) before any full-fidelity result
+  const auto it = std::find_if(trajectory.begin(), trajectory.end(), [&](const QueryRecord& q) { return q.signal == best && q.best_signal == best; });
+  return it == trajectory.end() ? nullptr : &*it;
+}
+
 std::string SearchResult::brief() const {
   if (trajectory.empty()) return "no queries";
   const auto& last = trajectory.back();

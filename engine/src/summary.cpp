@@ -48,10 +48,7 @@ RunSummary summarize(const SearchResult& r, const SearchSpace& space, std::size_
     const auto& last = r.trajectory.back();
     s.best_signal = last.best_signal;
     s.best_reported = last.best_reported;
-    // The incumbent: the record that made the final best signal the best (a full-fidelity one).
-    const auto it = std::find_if(r.trajectory.begin(), r.trajectory.end(),
-                                 [&](const QueryRecord& q) { return q.best_signal == last.best_signal && q.signal == last.best_signal; });
-    if (it != r.trajectory.end()) s.incumbent = space.format(it->arch), s.incumbent_query = it->query;
+    if (const QueryRecord* inc = r.incumbent()) s.incumbent = space.format(inc->arch), s.incumbent_query = inc->query;
   }
   double cost = 0;
   for (std::size_t i = 0; i < r.trajectory.size(); ++i) {

@@ -185,14 +185,8 @@ py::dict run_to_dict(const SearchResult& r, const SearchSpace& space, bool with_
   out["trajectory"] = traj;
   out["failures"] = failures;
   out["best_reported"] = py::array_t<double>(static_cast<py::ssize_t>(best.size()), best.data());
-  if (!r.trajectory.empty()) {
-    const auto& last = r.trajectory.back();
-    for (const auto& q : r.trajectory)
-      if (q.signal == last.best_signal && q.best_signal == last.best_signal) {  // the full-fidelity record that made it the best
-        out["incumbent"] = py::dict(py::arg("arch") = space.format(q.arch), py::arg("signal") = q.signal, py::arg("reported") = q.reported);
-        break;
-      }
-  }
+  if (const QueryRecord* q = r.incumbent())
+    out["incumbent"] = py::dict(py::arg("arch") = space.format(q->arch), py::arg("signal") = q->signal, py::arg("reported") = q->reported);
   out["wall_seconds"] = r.wall_seconds;
   out["utilisation"] = r.utilisation;
   out["makespan"] = r.makespan;

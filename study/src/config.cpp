@@ -179,14 +179,12 @@ void SearchConfig::replay(const SearchConfig& other) {
   for (const auto& [k, v] : other.options.given_values()) options.set(k, v);
 }
 
+bool SearchConfig::changed_by_user(const OptionSet::Option& o) const {
+  return o.given && !o.from_file && (front != Front::python || o.get() != o.default_text);
+}
+
 void SearchConfig::finish() {
   OptionSet& s = options;
-  // Typed by the user: an option the run would ignore is a mistake worth refusing. Options read
-  // from a config file (which holds every option) are not; from Python, neither are defaults
-  // passed explicitly (a config.toml replayed as keywords).
-  const auto changed_by_user = [this](const OptionSet::Option& o) {
-    return o.given && !o.from_file && (front != Front::python || o.get() != o.default_text);
-  };
   const bool train = evaluator == "train";
   if (train) {
 #if NAS_STUDY_WITH_TORCH
@@ -232,11 +230,7 @@ void SearchConfig::finish() {
 
 void SearchConfig::finish_fidelities(bool train) {
   OptionSet& s = options;
-  // As in finish(): typed by the user, not read from a file, nor (Python) a default passed back.
-  const auto typed = [&](const char* k) {
-    const auto& o = *s.find(k);
-    return o.given && !o.from_file && (front != Front::python || o.get() != o.default_text);
-  };
+  const auto typed = [&](const char* k) { return changed_by_user(*s.find(k)); };
   if (typed("time-budget") && !(time_budget > 0))
     throw OptionError(fmt::format("--time-budget {}: expected seconds > 0 (leave it out for no limit)", time_budget));
   // A time-limited run: the budget of queries only caps it (unless given).
@@ -344,6 +338,11 @@ void check_budget_fits(const SearchSpace& space, std::size_t budget, std::size_t
   if (const auto size = space.size(); size && budget > *size * rungs)
     throw OptionError(fmt::format("--budget {}: the {} space has {} architectures; a search evaluates each at most once{}", budget, space.name(),
                                   *size, rungs > 1 ? fmt::format(" per rung ({} rungs)", rungs) : ""));
+}
+
+void check_run_budget(const SearchConfig& c, const SearchSpace& space) {
+  if (c.time_budget > 0 && !c.options.given("budget")) return;  // a time-limited run's default budget only caps it
+  check_budget_fits(space, run_budget(c), c.fidelity.multi() ? c.fidelity.rungs.size() : 1);
 }
 
 RunOptions run_options(const SearchConfig& c, std::vector<std::uint64_t> seeds, Direction direction) {

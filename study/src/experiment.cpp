@@ -50,9 +50,7 @@ void check_run_fits(const SearchConfig& c, const Experiment& x) {
     throw OptionError(fmt::format("--cost-model {}: the {} table{} declares no fidelities, so its evaluations do not say how many epochs they "
                                   "take (nb201 with its 200-epoch signal does); use fixed:, lognormal: or column:",
                                   c.cost_model, x.benchmark, x.benchmark == "nb201" ? " with this signal" : ""));
-  // A time-limited run's default budget only caps it; an explicit one must fit.
-  if (c.time_budget > 0 && !c.options.given("budget")) return;
-  check_budget_fits(*x.space, run_budget(c), c.fidelity.multi() ? c.fidelity.rungs.size() : 1);
+  check_run_budget(c, *x.space);
 }
 
 namespace {

@@ -61,6 +61,7 @@ class RecordingSurrogate : public Surrogate {
   struct Log {
     std::mutex m;
     std::vector<std::vector<Genome>> fits;
+    std::vector<std::vector<double>> targets;  // each fit's targets, beside `fits`
     std::vector<FitOptions> options;  // what each fit was asked for (warm start, learning-rate scale, ...)
   };
   RecordingSurrogate(std::shared_ptr<Log> log, std::chrono::microseconds delay) : log_(std::move(log)), delay_(delay) {}
@@ -71,6 +72,7 @@ class RecordingSurrogate : public Surrogate {
     {
       std::lock_guard lock(log_->m);
       log_->fits.emplace_back(a.begin(), a.end());
+      log_->targets.emplace_back(y.begin(), y.end());
       log_->options.push_back(o);
     }
     if (!o.sample_weights.empty()) REQUIRE_WEIGHTS(o.sample_weights.size() == a.size());

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "fake_surrogates.hpp"
 #include "nb201_fixture.hpp"
 #include "nas/core/errors.hpp"
 #include "nas/core/toy_space.hpp"
@@ -202,50 +203,17 @@ TEST_CASE("NB201 declares rungs 12 and 200 epochs: 12 reads valid_12ep, 200 the 
   CHECK(datasets::benchmark("nb101").fidelities.empty());
 }
 
-namespace {
-/// Remembers its last training set; scores by the mean target of the trained cells sharing the
-/// candidate's first op (a crude learned ranker).
-class TargetLog final : public Surrogate {
- public:
-  explicit TargetLog(std::shared_ptr<std::vector<std::pair<std::vector<Genome>, std::vector<double>>>> log) : log_(std::move(log)) {}
-  std::string name() const override { return "target-log"; }
-  std::string device() const override { return "cpu"; }
-  TrainingStats fit(std::span<const Genome> a, std::span<const double> y, const FitOptions&) override {
-    log_->emplace_back(std::vector<Genome>(a.begin(), a.end()), std::vector<double>(y.begin(), y.end()));
-    mean_.assign(256, 0);
-    std::vector<int> n(256, 0);
-    for (std::size_t i = 0; i < a.size(); ++i) mean_[a[i][0]] += y[i], ++n[a[i][0]];
-    for (std::size_t k = 0; k < 256; ++k)
-      if (n[k]) mean_[k] /= n[k];
-    return {a.size(), 1, 0, 0};
-  }
-  std::vector<double> score(std::span<const Genome> archs) override {
-    std::vector<double> s;
-    for (const auto& g : archs) s.push_back(mean_.empty() ? 0 : mean_[g[0]] + 1e-3 * g[1]);
-    return s;
-  }
-  TrainingStats last_training() const override { return {}; }
-  std::unique_ptr<Surrogate> clone() const override { return std::make_unique<TargetLog>(*this); }
-  void save(const std::string&) const override {}
-  void load(const std::string&) override {}
-
- private:
-  std::shared_ptr<std::vector<std::pair<std::vector<Genome>, std::vector<double>>>> log_;
-  std::vector<double> mean_;
-};
-}  // namespace
-
 TEST_CASE("guided over rungs: new cells at the lowest rung, ASHA's promotions, the model learns full results and mapped low ones",
           "[engine][fidelity][guided]") {
   for (auto targets : {GuidedOptions::RungTargets::impute, GuidedOptions::RungTargets::lowest}) {
     INFO(rung_targets_name(targets));
-    auto log = std::make_shared<std::vector<std::pair<std::vector<Genome>, std::vector<double>>>>();
+    auto log = std::make_shared<test::RecordingSurrogate::Log>();
     SearchSettings s = rungs(60, {1, 9});
     s.guided.budget = 60;
     s.guided.initial_samples = 5;
     s.guided.children_per_parent = 10;
     s.guided.rung_targets = targets;
-    s.model = [log] { return std::make_unique<TargetLog>(log); };
+    s.model = [log] { return std::make_unique<test::RecordingSurrogate>(log, std::chrono::microseconds(0)); };
     const auto r = sequential("guided", s);
     REQUIRE(r.trajectory.size() == 60);
     std::map<std::string, double> low, full;
@@ -274,8 +242,9 @@ TEST_CASE("guided over rungs: new cells at the lowest rung, ASHA's promotions, t
     CHECK(r.trajectory.back().best_signal == best);
     // The last fit: full results as they are; the others, impute: one increasing affine map of
     // their low results; lowest: the low results themselves.
-    REQUIRE(!log->empty());
-    const auto& [archs, y] = log->back();
+    REQUIRE(!log->fits.empty());
+    const auto& archs = log->fits.back();
+    const auto& y = log->targets.back();
     std::vector<std::pair<double, double>> mapped;
     for (std::size_t i = 0; i < archs.size(); ++i) {
       const std::string a = toy().format(archs[i]);

@@ -121,7 +121,7 @@ std::pair<torch::Tensor, torch::Tensor> step(detail::GenomeNetImpl& net, torch::
 // epoch done, step, schedule epochs, steps per epoch and the data generator's state; "gen" the
 // network's own generator state where it has one.
 void save_checkpoint(const std::string& path, detail::GenomeNetImpl& net, torch::optim::SGD& sgd, const Rng& rng, std::int64_t step, int epoch,
-                     int schedule, std::int64_t steps_per_epoch, torch::Device dev) {
+                     int schedule, std::int64_t steps_per_epoch) {
   const std::string tmp = path + ".tmp";
   try {
     torch::serialize::OutputArchive archive, net_archive, sgd_archive;
@@ -140,7 +140,6 @@ void save_checkpoint(const std::string& path, detail::GenomeNetImpl& net, torch:
   }
   // Renamed into place: a process killed meanwhile leaves no half-written checkpoint to resume from.
   if (std::rename(tmp.c_str(), path.c_str()) != 0) throw DataError(fmt::format("{}: cannot write the checkpoint (rename failed)", path));
-  (void)dev;
 }
 
 /// Restores a checkpoint into a freshly built `net` and `sgd`; returns the epoch it was saved at.
@@ -283,7 +282,7 @@ TrainResult train_network(const SearchSpace& space, const Genome& g, const Image
   r.valid_accuracy = r.curve.back().valid_accuracy;
   r.test_accuracy = accuracy(*net, test_x, test_y, mean, stdv, o.channels_last);
   r.train_images_per_second = train_seconds > 0 ? static_cast<double>(n) * (o.epochs - first + 1) / train_seconds : 0;
-  if (!cont.save_to.empty()) save_checkpoint(cont.save_to, *net, sgd, rng, t, o.epochs, schedule, steps_per_epoch, dev);
+  if (!cont.save_to.empty()) save_checkpoint(cont.save_to, *net, sgd, rng, t, o.epochs, schedule, steps_per_epoch);
   if (!weights_path.empty()) {
     try {
       torch::serialize::OutputArchive archive;

@@ -102,6 +102,9 @@ struct SearchResult {
   std::string device;             // where the model ran ("cpu", "cuda:0"); empty without one
   /// Best reported value after `queries` queries (the last record at or before it).
   double best_reported_at(std::size_t queries) const;
+  /// The final incumbent's record: the one that made the final best signal the best (the earliest
+  /// with it; a full-fidelity one). Null with no records, or no full-fidelity result. Reads only.
+  const QueryRecord* incumbent() const;
   std::string brief() const;
 };
 

@@ -133,6 +133,10 @@ struct SearchConfig {
   void declare_models();  // the guided, retraining, predictor, ensemble and training options (models.cpp)
 #endif
   void finish_fidelities(bool train);  // the multi-fidelity options' defaults and checks
+  /// Typed by the user: an option the run would ignore is a mistake worth refusing. Options read
+  /// from a config file (which holds every option) are not; from Python, neither are defaults
+  /// passed explicitly (a config.toml replayed as keywords).
+  bool changed_by_user(const OptionSet::Option& o) const;
 };
 
 /// Where --executor mpi's workers come from: the job's ranks and its pool (the `nas` program under
@@ -167,6 +171,9 @@ std::size_t run_budget(const SearchConfig& c);
 /// Refuses a budget larger than an enumerable space (OptionError naming --budget and the size);
 /// a multi-fidelity search may evaluate each architecture once per rung (`rungs`).
 void check_budget_fits(const SearchSpace& space, std::size_t budget, std::size_t rungs = 1);
+/// c's budget fits `space` (check_budget_fits, per rung of a multi-fidelity search); a time-limited
+/// run's default budget is not checked (it only caps the run). Throws OptionError.
+void check_run_budget(const SearchConfig& c, const SearchSpace& space);
 /// The RunOptions c decides (seeds, time budget; the caller adds executor, threads, journal).
 RunOptions run_options(const SearchConfig& c, std::vector<std::uint64_t> seeds, Direction direction);
 
