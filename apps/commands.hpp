@@ -13,6 +13,7 @@ int cmd_sweep(int argc, char** argv);
 int cmd_predict_eval(int argc, char** argv);  // apps/cmd_predict.cpp
 int cmd_explain(int argc, char** argv);       // apps/cmd_predict.cpp
 int cmd_train(int argc, char** argv);         // apps/cmd_train.cpp
+int cmd_zc(int argc, char** argv);            // apps/cmd_zc.cpp
 /// `nas search --evaluator train`: the search loop over real trainings (apps/cmd_train.cpp).
 int cmd_search_train(SearchConfig& config);
 }  // namespace nas::app

@@ -23,6 +23,7 @@ commands:
   explain  train CARL and report which ops and edges its critical masks favour (text + SVG)
   train    train one architecture (NB201 / DARTS network) on Fashion-MNIST or CIFAR-10; curve, weights
            (`nas search --evaluator train` searches with every candidate trained)
+  zc       zero-cost proxy scores (synflow, nwot, snip, ...) of untrained networks: every cell, a table's, or a list
 )";
 constexpr const char* kWithoutModels = R"(
 This nas was built without LibTorch (-DNAS_WITH_TORCH=OFF): search and sweep have the searches that
@@ -74,8 +75,9 @@ int main(int argc, char** argv) {
     if (cmd == "predict-eval") return nas::app::cmd_predict_eval(argc, argv);
     if (cmd == "explain") return nas::app::cmd_explain(argc, argv);
     if (cmd == "train") return nas::app::cmd_train(argc, argv);
+    if (cmd == "zc") return nas::app::cmd_zc(argc, argv);
 #else
-    if (cmd == "predict-eval" || cmd == "explain" || cmd == "train") {
+    if (cmd == "predict-eval" || cmd == "explain" || cmd == "train" || cmd == "zc") {
       fmt::print(stderr, "nas {}: error: {}\n", cmd, nas::study::without_models("nas " + cmd));
       return 2;
     }

@@ -92,6 +92,19 @@ expect "real training's rungs are whole epochs" search --algo asha --evaluator t
 expect "with --fidelities the last rung, 9 epochs, is the full fidelity" search --algo asha --evaluator train --fidelities 1,3,9 --train-epochs 4
 expect "the nb101 table declares no fidelities" search --algo rea --space nb101 --executor simulated --cost-model epochs:15 --budget 5
 
+# --- zero-cost proxies (nas zc)
+arch201='|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|'
+expect "unknown proxy 'bogus': expected one of flops, params, synflow" zc --arch "$arch201" --proxies synflow,bogus --out "$tmp/zc.csv"
+expect "proxy nwot needs images, and there is no data (--data none)" zc --arch "$arch201" --proxies synflow,nwot --data none --out "$tmp/zc.csv"
+expect "--data fashion-mnist has the images of fashion-mnist; --dataset cifar10 needs another shape" zc --arch "$arch201" --data fashion-mnist --out "$tmp/zc.csv"
+expect "--space darts cannot be enumerated: give --table" zc --space darts --proxies synflow --out "$tmp/zc.csv"
+expect "--arch '|bogus~0|'" zc --arch "$arch201;|bogus~0|" --proxies synflow --out "$tmp/zc.csv"
+expect "--batch-size: '0' is out of range" zc --arch "$arch201" --batch-size 0 --out "$tmp/zc.csv"
+expect "--dataset: 'mnist'" zc --arch "$arch201" --dataset mnist --out "$tmp/zc.csv"
+awk -F, -v OFS=, 'NR == 4 { $2 = "|nor_conv_9x9~0|" } { print }' "$table" > "$tmp/badarch.csv"
+expect "badarch.csv:4: column 'arch': '|nor_conv_9x9~0|' is not a nb201 architecture" zc --table "$tmp/badarch.csv" --proxies synflow --out "$tmp/zc.csv"
+[ ! -e "$tmp/zc.csv" ] || fail "a refused nas zc left a file"
+
 # --- files and folders
 printf 'bogus = 1\n' > "$tmp/unknown.toml"
 printf 'budget 10\n' > "$tmp/malformed.toml"

@@ -34,6 +34,59 @@ namespace F = torch::nn::functional;
 using torch::Tensor;
 
 namespace {
+thread_local ForwardProbe* tl_probe = nullptr;
+}
+ForwardProbe* active_probe() noexcept { return tl_probe; }
+ProbeScope::ProbeScope(ForwardProbe* p) noexcept : outer_(tl_probe) { tl_probe = p; }
+ProbeScope::~ProbeScope() { tl_probe = outer_; }
+
+namespace {
+
+// The layers with a probe point: the same modules, parameters and names as torch's (the
+// initialisation and checkpoints see a Conv2dImpl etc.); forward tells the active probe.
+class Conv2dPImpl final : public nn::Conv2dImpl {
+ public:
+  using nn::Conv2dImpl::Conv2dImpl;
+  Tensor forward(const Tensor& x) {
+    Tensor y = nn::Conv2dImpl::forward(x);
+    if (auto* p = tl_probe) p->on_layer(*this, y);
+    return y;
+  }
+};
+class LinearPImpl final : public nn::LinearImpl {
+ public:
+  using nn::LinearImpl::LinearImpl;
+  Tensor forward(const Tensor& x) {
+    Tensor y = nn::LinearImpl::forward(x);
+    if (auto* p = tl_probe) p->on_layer(*this, y);
+    return y;
+  }
+};
+class BatchNorm2dPImpl final : public nn::BatchNorm2dImpl {
+ public:
+  using nn::BatchNorm2dImpl::BatchNorm2dImpl;
+  // LibTorch does not export the base's pretty_print instantiation that a subclass's vtable needs.
+  void pretty_print(std::ostream& s) const override { s << "BatchNorm2d(" << options.num_features() << ")"; }
+  Tensor forward(const Tensor& x) {
+    if (auto* p = tl_probe; p && p->bypass_bn) return x;
+    return nn::BatchNorm2dImpl::forward(x);
+  }
+};
+class ReLUPImpl final : public nn::Module {
+ public:
+  Tensor forward(const Tensor& x) {
+    if (auto* p = tl_probe) p->on_relu(x);
+    return torch::relu(x);
+  }
+};
+using Conv2dP = std::shared_ptr<Conv2dPImpl>;
+using LinearP = std::shared_ptr<LinearPImpl>;
+using BatchNorm2dP = std::shared_ptr<BatchNorm2dPImpl>;
+Tensor probed_relu(const Tensor& x) {
+  if (auto* p = tl_probe) p->on_relu(x);
+  return torch::relu(x);
+}
+std::shared_ptr<ReLUPImpl> relu_module() { return std::make_shared<ReLUPImpl>(); }
 
 /// Feature-map shape while a network is built, and the operations counted so far. Rules fitted to
 /// NASLib's zc_flops for NAS-Bench-201 (agreement within 0.0011 MFLOPs per network): convolution
@@ -43,13 +96,13 @@ struct Builder {
   int c = 0, h = 0, w = 0;
   double flops = 0;
   static int out(int in, int k, int s, int p, int d = 1) { return (in + 2 * p - d * (k - 1) - 1) / s + 1; }
-  nn::Conv2d conv(int cin, int cout, int k, int s, int p, int d = 1, int groups = 1, bool bias = false) {
+  Conv2dP conv(int cin, int cout, int k, int s, int p, int d = 1, int groups = 1, bool bias = false) {
     auto opt = nn::Conv2dOptions(cin, cout, k).stride(s).padding(p).dilation(d).groups(groups).bias(bias);
     h = out(h, k, s, p, d);
     w = out(w, k, s, p, d);
     c = cout;
     flops += static_cast<double>(k) * k * (cin / groups) * cout * h * w + (bias ? static_cast<double>(cout) * h * w : 0.0);
-    return nn::Conv2d(opt);
+    return std::make_shared<Conv2dPImpl>(opt);
   }
   void bn() { flops += 2.0 * c * h * w; }
   void relu() { flops += static_cast<double>(c) * h * w; }
@@ -60,9 +113,9 @@ struct Builder {
     flops += static_cast<double>(k) * k * c * h * w;
   }
   /// The network's head: global average pool (one per input element) and a linear classifier.
-  nn::Linear head(int classes) {
+  LinearP head(int classes) {
     flops += static_cast<double>(c) * h * w + static_cast<double>(c) * classes + classes;
-    return nn::Linear(c, classes);
+    return std::make_shared<LinearPImpl>(nn::LinearOptions(c, classes));
   }
 };
 
@@ -88,15 +141,15 @@ class SeqImpl final : public OpImpl {
   nn::Sequential seq_;
 };
 
-nn::BatchNorm2d batch_norm(int c, bool affine) { return nn::BatchNorm2d(nn::BatchNorm2dOptions(c).affine(affine)); }
+BatchNorm2dP batch_norm(int c, bool affine = true) { return std::make_shared<BatchNorm2dPImpl>(nn::BatchNorm2dOptions(c).affine(affine)); }
 
 std::shared_ptr<OpImpl> relu_conv_bn(Builder& b, int cout, int k, int s, int p, int d = 1) {
   const int cin = b.c;
   nn::Sequential q;
-  q->push_back(nn::ReLU());
+  q->push_back(relu_module());
   b.relu();
   q->push_back(b.conv(cin, cout, k, s, p, d));
-  q->push_back(nn::BatchNorm2d(cout));
+  q->push_back(batch_norm(cout));
   b.bn();
   return std::make_shared<SeqImpl>(q);
 }
@@ -104,7 +157,7 @@ std::shared_ptr<OpImpl> relu_conv_bn(Builder& b, int cout, int k, int s, int p, 
 /// DARTS' DilConv: ReLU, depthwise k x k (dilated), pointwise 1x1, BN.
 void dil_conv_into(nn::Sequential& q, Builder& b, int cout, int k, int s, int p, int d, bool affine) {
   const int cin = b.c;
-  q->push_back(nn::ReLU());
+  q->push_back(relu_module());
   b.relu();
   q->push_back(b.conv(cin, cin, k, s, p, d, cin));
   q->push_back(b.conv(cin, cout, 1, 1, 0));
@@ -146,7 +199,7 @@ class FactorizedReduceImpl final : public OpImpl {
     bn_ = register_module("bn", batch_norm(cout, affine));
   }
   Tensor forward(Tensor x) override {
-    x = torch::relu(x);
+    x = probed_relu(x);
     Tensor y = x.slice(2, 1).slice(3, 1);
     if (odd_h_ || odd_w_) y = F::pad(y, F::PadFuncOptions({0, odd_w_ ? 1 : 0, 0, odd_h_ ? 1 : 0}));
     return bn_->forward(torch::cat({c1_->forward(x), c2_->forward(y)}, 1));
@@ -154,8 +207,8 @@ class FactorizedReduceImpl final : public OpImpl {
 
  private:
   bool odd_h_ = false, odd_w_ = false;
-  nn::Conv2d c1_{nullptr}, c2_{nullptr};
-  nn::BatchNorm2d bn_{nullptr};
+  Conv2dP c1_, c2_;
+  BatchNorm2dP bn_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -187,13 +240,16 @@ class Nb201CellImpl final : public OpImpl {
       }
       b.flops += eb.flops;
       register_module(fmt::format("edge{}_{}{}", e, nb201::kEdgeFrom[e], nb201::kEdgeTo[e]), op);
-      if (live[nb201::kEdgeTo[e]]) edges_.push_back({nb201::kEdgeFrom[e], nb201::kEdgeTo[e], op});
+      all_edges_.push_back({nb201::kEdgeFrom[e], nb201::kEdgeTo[e], op});
+      if (live[nb201::kEdgeTo[e]]) edges_.push_back(all_edges_.back());
     }
   }
   Tensor forward(Tensor x) override {
     std::array<Tensor, 4> node{x, {}, {}, {}};
+    const auto* probe = active_probe();
+    const auto& edges = probe && probe->all_edges ? all_edges_ : edges_;
     for (int j = 1; j <= 3; ++j) {
-      for (const auto& e : edges_)
+      for (const auto& e : edges)
         if (e.to == j) {
           Tensor t = e.op->forward(node[e.from]);
           node[j] = node[j].defined() ? node[j] + t : t;
@@ -210,7 +266,7 @@ class Nb201CellImpl final : public OpImpl {
     int from, to;
     std::shared_ptr<OpImpl> op;
   };
-  std::vector<Edge> edges_;
+  std::vector<Edge> edges_, all_edges_;
 };
 
 /// The residual block between stages: ReLU-Conv3x3(stride 2)-BN, ReLU-Conv3x3-BN, plus a shortcut
@@ -243,7 +299,7 @@ class Nb201NetImpl final : public GenomeNetImpl {
     const int C = o.channels;
     nn::Sequential stem;
     stem->push_back(b.conv(o.input_channels, C, 3, 1, 1));
-    stem->push_back(nn::BatchNorm2d(C));
+    stem->push_back(batch_norm(C));
     b.bn();
     stem_ = register_module("stem", stem);
     int idx = 0;
@@ -252,7 +308,7 @@ class Nb201NetImpl final : public GenomeNetImpl {
       for (int i = 0; i < o.cells; ++i)
         blocks_.push_back(register_module(fmt::format("cells_{}", idx++), std::make_shared<Nb201CellImpl>(b, cell)));
     }
-    last_bn_ = register_module("lastact_bn", nn::BatchNorm2d(b.c));
+    last_bn_ = register_module("lastact_bn", batch_norm(b.c));
     b.bn();
     b.relu();
     fc_ = register_module("classifier", b.head(o.classes));
@@ -261,15 +317,16 @@ class Nb201NetImpl final : public GenomeNetImpl {
   Tensor forward(Tensor x) override {
     x = stem_->forward(x);
     for (auto& m : blocks_) x = m->forward(x);
-    x = torch::relu(last_bn_->forward(x));
+    x = probed_relu(last_bn_->forward(x));
+    if (auto* p = tl_probe) p->on_features(x);
     return fc_->forward(x.mean({2, 3}));
   }
 
  private:
   nn::Sequential stem_{nullptr};
   std::vector<std::shared_ptr<OpImpl>> blocks_;
-  nn::BatchNorm2d last_bn_{nullptr};
-  nn::Linear fc_{nullptr};
+  BatchNorm2dP last_bn_;
+  LinearP fc_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -364,7 +421,7 @@ class DartsNetImpl final : public GenomeNetImpl {
     const int C = o.channels;
     nn::Sequential stem;
     stem->push_back(b.conv(o.input_channels, 3 * C, 3, 1, 1));
-    stem->push_back(nn::BatchNorm2d(3 * C));
+    stem->push_back(batch_norm(3 * C));
     b.bn();
     stem_ = register_module("stem", stem);
     Builder s0 = b, s1 = b;
@@ -416,6 +473,7 @@ class DartsNetImpl final : public GenomeNetImpl {
       s1 = s2;
       if (static_cast<int>(i) == aux_at_ && aux_ && is_training()) aux_logits = aux_->forward(s1);
     }
+    if (auto* p = tl_probe) p->on_features(s1);
     return fc_->forward(s1.mean({2, 3}));
   }
 
@@ -425,7 +483,7 @@ class DartsNetImpl final : public GenomeNetImpl {
   int aux_at_ = -1;
   nn::Sequential stem_{nullptr}, aux_{nullptr};
   std::vector<std::shared_ptr<DartsCellImpl>> cells_;
-  nn::Linear fc_{nullptr};
+  LinearP fc_;
 };
 
 /// PyTorch's default initialisation (kaiming_uniform with a = sqrt(5): bound 1/sqrt(fan_in) for

@@ -9,6 +9,33 @@
 
 namespace nas::training::detail {
 
+/// Observes the forward passes of the current thread (zero-cost proxies; see zero_cost.cpp). The
+/// networks call it where the reference implementations hook their modules: every ReLU's input,
+/// every convolution's and linear layer's output, the features before the global pool. Null (the
+/// default) costs one thread-local read per layer and changes nothing.
+struct ForwardProbe {
+  virtual ~ForwardProbe() = default;
+  bool bypass_bn = false;  // BN layers act as the identity (synflow's "BN off")
+  /// NB201 cells compute edges whose node reaches nothing too, as the reference graph does
+  /// (their ReLUs count for nwot; their results are discarded).
+  bool all_edges = true;
+  virtual void on_relu(const torch::Tensor& /*input*/) {}
+  virtual void on_layer(torch::nn::Module& /*conv or linear*/, const torch::Tensor& /*output*/) {}
+  virtual void on_features(const torch::Tensor& /*before the global average pool*/) {}
+};
+ForwardProbe* active_probe() noexcept;
+/// Installs `p` for this thread until destroyed (nesting restores the outer one).
+class ProbeScope {
+ public:
+  explicit ProbeScope(ForwardProbe* p) noexcept;
+  ~ProbeScope();
+  ProbeScope(const ProbeScope&) = delete;
+  ProbeScope& operator=(const ProbeScope&) = delete;
+
+ private:
+  ForwardProbe* outer_;
+};
+
 /// A network built from a genome: forward returns the logits; in training mode a network with an
 /// auxiliary head also leaves its logits in `aux_logits` (undefined otherwise).
 class GenomeNetImpl : public torch::nn::Module {
