@@ -17,6 +17,8 @@ std::optional<Genome> EvolutionSearch::next() {
   if (o_.algorithm == Algorithm::random) return state_.fresh_random(rng_);
   if (asked_random_ < o_.population_size) {
     ++asked_random_;
+    if (warm_)
+      if (auto g = warm_->next(state_)) return g;
     return state_.fresh_random(rng_);
   }
   if (state_.population().empty()) return state_.fresh_random(rng_);  // every initial candidate still in flight

@@ -166,6 +166,7 @@ struct GuidedSearch::Impl {
   const std::vector<QueryRecord>& history() const { return state_.history(); }
 
   std::optional<Genome> fresh_random() { return state_.fresh_random(rng_); }
+  std::unique_ptr<WarmStart> warm_;
 
   void enqueue(const Genome& g, double predicted) {
     queue_.push_back(state_.make_candidate(g, predicted));  // planned counts as proposed: never proposed twice
@@ -211,7 +212,10 @@ struct GuidedSearch::Impl {
     const std::size_t told = history().size(), flying = state_.in_flight();
     const std::size_t n0 = std::min(o_.initial_samples, o_.budget);
     if (told + flying < n0) {
-      auto g = fresh_random();
+      // The initial cells: the zero-cost ranking's best where there is one (--zc-warmup).
+      std::optional<Genome> g;
+      if (warm_) g = warm_->next(state_);
+      if (!g) g = fresh_random();
       if (!g) return false;
       enqueue(*g, std::numeric_limits<double>::quiet_NaN());
       return true;
@@ -564,6 +568,7 @@ void GuidedSearch::settle() {
   if (impl_->rungs_) detail::mark_pruned(impl_->rungs_->result(), impl_->o_.fidelity.rungs.back());
 }
 void GuidedSearch::set_recorder(SearchRecorder* recorder) { impl_->recorder_ = recorder; }
+void GuidedSearch::set_warm_start(std::unique_ptr<WarmStart> w) { impl_->warm_ = std::move(w); }
 void GuidedSearch::begin_replay() { impl_->replaying_ = true; }
 bool GuidedSearch::replay_event(std::string_view kind) { return impl_->replay_event(kind); }
 void GuidedSearch::end_replay() { impl_->end_replay(); }

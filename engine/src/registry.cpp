@@ -12,18 +12,30 @@ std::unique_ptr<AskTellSearch> make_local_search(const SearchOptions& options, c
 
 namespace {
 
+/// The zero-cost warm-up of a run (--zc-warmup), or none.
+std::unique_ptr<WarmStart> warm_start(const SearchSettings& s, const SearchContext& c) {
+  s.zc.validate();
+  if (s.zc.warmup == 0) return nullptr;
+  if (!s.scorer) throw OptionError("--zc-warmup ranks cells by zero-cost proxies: give --zc-proxies");
+  return std::make_unique<WarmStart>(c.space, s.scorer, s.zc.warmup, c.seed);
+}
+
 std::unique_ptr<AskTellSearch> make_evolution(Algorithm a, const SearchSettings& s, const SearchContext& c) {
   SearchOptions o = s.evolution;
   o.algorithm = a;
   o.seed = c.seed;
-  return std::make_unique<EvolutionSearch>(c.space, o, c.direction, c.observer);
+  auto search = std::make_unique<EvolutionSearch>(c.space, o, c.direction, c.observer);
+  if (a == Algorithm::rea) search->set_warm_start(warm_start(s, c));
+  return search;
 }
 
 std::unique_ptr<AskTellSearch> make_guided(const SearchSettings& s, const SearchContext& c) {
   GuidedOptions o = s.guided;
   o.seed = c.seed;
   o.fidelity = s.fidelity;  // rungs given: guided evolution over rungs
-  return std::make_unique<GuidedSearch>(c.space, o, c.direction, s.model(), c.observer, c.steady_state, c.trainer);
+  auto search = std::make_unique<GuidedSearch>(c.space, o, c.direction, s.model(), c.observer, c.steady_state, c.trainer);
+  search->set_warm_start(warm_start(s, c));
+  return search;
 }
 
 // The list. A new search: its file in engine/src/ and one line here.
@@ -43,6 +55,8 @@ std::vector<SearchInfo> make_registry() {
                [](const SearchSettings& s, const SearchContext& c) { return make_hyperband(s.evolution, s.fidelity, c); }, SearchInfo::Rungs::required});
   v.push_back({"asha", "asynchronous successive halving (Li et al. 2020): promote as soon as a cell is in its rung's top 1/eta", false, false,
                [](const SearchSettings& s, const SearchContext& c) { return make_asha(s.evolution, s.fidelity, c); }, SearchInfo::Rungs::required});
+  v.push_back({"zc", "zero-training baseline: cells in the order of a zero-cost proxy, or of the vote of several (--zc-proxies)", false, false,
+               [](const SearchSettings& s, const SearchContext& c) { return make_zero_cost_search(s.evolution, s.zc, s.scorer, c); }});
   return v;
 }
 

@@ -30,6 +30,12 @@
 #include "nas/mutation/spaces.hpp"
 #include "nas/predictor/factory.hpp"
 #include "nas/study/results.hpp"
+#if NAS_STUDY_WITH_TORCH
+#include <thread>
+
+#include "nas/study/zc.hpp"
+#include "nas/training/zero_cost.hpp"
+#endif
 
 namespace py = pybind11;
 using namespace nas;
@@ -287,6 +293,56 @@ py::list search(py::object evaluator, const std::string& direction, const py::kw
   return out;
 }
 
+/// Space.zc / Table.zc: zero-cost scores of one architecture (a dict) or of a list (a list of
+/// dicts, in order), with the options of `nas zc` as keywords (batch_size, seed, data, data_path,
+/// channels, cells, threads). A missing score (not finite) is None.
+py::object zc_scores(const std::string& space, const py::object& archs, const std::string& proxies, const std::string& dataset,
+                     const py::kwargs& kwargs) {
+#if NAS_STUDY_WITH_TORCH
+  study::ZcConfig c;
+  for (const char* k : {"space", "arch", "proxies", "dataset", "table", "arch_column", "out"})
+    if (kwargs.contains(k)) throw OptionError(fmt::format("zc(): {} is an argument of its own here, not a keyword option", k));
+  set_options(c.options, kwargs);
+  c.options.set("space", space);
+  c.options.set("proxies", proxies);
+  c.options.set("dataset", dataset);
+  const bool one = py::isinstance<py::str>(archs);
+  std::vector<std::string> list = one ? std::vector<std::string>{archs.cast<std::string>()} : archs.cast<std::vector<std::string>>();
+  if (list.empty()) return py::list();
+  std::string joined;
+  for (const auto& a : list) joined += (joined.empty() ? "" : ";") + a;
+  c.options.set("arch", joined);
+  std::vector<std::vector<training::ZcScore>> scores(list.size());
+  std::vector<std::string> names;
+  {
+    py::gil_scoped_release release;
+    const auto sp = make_space(c.space);
+    const auto options = study::zc_options(c);
+    names = options.proxies;
+    std::vector<Genome> cells;
+    for (const auto& a : list) cells.push_back(sp->parse(a));
+    const auto batch = study::zc_batch(c);
+    const int threads = c.threads > 0 ? c.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    training::score_cells(*sp, cells, batch, options, threads, [&](std::size_t i, const std::vector<training::ZcScore>& s) { scores[i] = s; });
+  }
+  py::list out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    py::dict d, seconds;
+    d["arch"] = list[i];
+    for (std::size_t p = 0; p < names.size(); ++p) {
+      d[py::str(names[p])] = std::isfinite(scores[i][p].value) ? py::object(py::float_(scores[i][p].value)) : py::object(py::none());
+      seconds[py::str(names[p])] = scores[i][p].seconds;
+    }
+    d["seconds"] = seconds;
+    out.append(d);
+  }
+  return one ? out[0] : py::object(out);
+#else
+  (void)space, (void)archs, (void)proxies, (void)dataset, (void)kwargs;
+  throw OptionError(study::without_models("zc() (zero-cost proxies)"));
+#endif
+}
+
 /// A search space by name, with architectures as the benchmark's own strings.
 class PySpace {
  public:
@@ -318,6 +374,9 @@ class PySpace {
     if (!s_->size() || i >= *s_->size()) throw OptionError(fmt::format("at({}): the space has {} architectures", i, s_->size().value_or(0)));
     return s_->format(s_->at(i));
   }
+  py::object zc(const py::object& archs, const std::string& proxies, const std::string& dataset, const py::kwargs& kw) const {
+    return zc_scores(name(), archs, proxies, dataset, kw);
+  }
 
  private:
   std::unique_ptr<SearchSpace> s_;
@@ -347,6 +406,12 @@ class PyTable {
   py::array_t<double> values(const std::string& column) const {
     const auto& v = x_.table->values(x_.table->column(column));
     return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+  }
+  /// The table's dataset as zero-cost input shape (NB201's imagenet16 is ImageNet16-120).
+  py::object zc(const py::object& archs, const std::string& proxies, const py::object& dataset, const py::kwargs& kw) const {
+    std::string d = dataset.is_none() ? x_.dataset : dataset.cast<std::string>();
+    if (d == "imagenet16") d = "ImageNet16-120";
+    return zc_scores(std::string(x_.space->name()), archs, proxies, d, kw);
   }
 
  private:
@@ -395,7 +460,10 @@ reported, cost_seconds, parameters, and may raise EvaluationFailed. seeds defaul
       .def("mutate", &PySpace::mutate, py::arg("arch"), py::arg("seed"))
       .def("canonical_hash", &PySpace::canonical_hash, "32 hex digits; equal for isomorphic architectures")
       .def("encode", &PySpace::encode, "flat one-hot encoding as a numpy float32 array")
-      .def("at", &PySpace::at, py::arg("index"));
+      .def("at", &PySpace::at, py::arg("index"))
+      .def("zc", &PySpace::zc, py::arg("arch"), py::arg("proxies") = "synflow", py::arg("dataset") = "cifar10",
+           "zero-cost proxy scores of an architecture (a dict: each proxy, None if missing, and seconds) or of a list of them (a list "
+           "of dicts); keywords as `nas zc`'s options: batch_size, seed, data, data_path, channels, cells, threads");
   py::class_<PyTable>(m, "Table")
       .def(py::init<const py::kwargs&>(), "Table(space='nb201', dataset='cifar10', data_dir=..., table=..., signal=..., reported=...)")
       .def_property_readonly("rows", &PyTable::rows)
@@ -406,7 +474,9 @@ reported, cost_seconds, parameters, and may raise EvaluationFailed. seeds defaul
       .def("value", &PyTable::value, py::arg("arch"), py::arg("column"))
       .def("optimum", &PyTable::optimum, py::arg("column"))
       .def("archs", &PyTable::archs)
-      .def("values", &PyTable::values, py::arg("column"));
+      .def("values", &PyTable::values, py::arg("column"))
+      .def("zc", &PyTable::zc, py::arg("arch"), py::arg("proxies") = "synflow", py::arg("dataset") = py::none(),
+           "zero-cost proxy scores as Space.zc, the input shape of the table's dataset by default");
   m.attr("spaces") = space_names();
   m.attr("__version__") = study::version();
   m.def("read_csv", [](const std::string& path) {

@@ -1,9 +1,11 @@
 #include "nas/study/config.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -12,6 +14,9 @@
 #include "nas/datasets/registry.hpp"
 #include "nas/engine/registry.hpp"
 #include "nas/engine/worker_pool.hpp"
+#if NAS_STUDY_WITH_TORCH
+#include "nas/training/zero_cost.hpp"
+#endif
 #include "limits.hpp"
 
 #ifndef NAS_VERSION
@@ -126,6 +131,17 @@ SearchConfig::SearchConfig(Front f) : front(f) {
   s.real("time-budget", time_budget,
          "seconds on the executor's clock (simulated time with --executor simulated) after which nothing more is proposed; 0 = none", 0, 1e12);
 
+  s.group("zero-cost");
+  s.text("zc-proxies", zc_proxies, "zero-cost proxies that rank cells for --algo zc and --zc-warmup (several: their vote): synflow, nwot, snip, "
+                                   "... (nas zc --help lists them)");
+  s.integer("zc-warmup", zc.warmup, "guided, rea: rank this many random cells by --zc-proxies and take the initial population from the top "
+                                    "(0 = off); --algo zc: the cells ranked (0 = the whole space if enumerable)",
+            0, 100'000'000);
+  s.text("zc-file", zc_file, "scores from `nas zc` (its CSV); cells it lacks are computed");
+  s.text("zc-dataset", zc_dataset, "the proxies' input shape: cifar10 | cifar100 | ImageNet16-120 | fashion-mnist (auto: the table's dataset, or "
+                                   "the training data)");
+  s.integer("zc-batch", zc_batch, "images in the proxies' batch (random for tables; the training images with --evaluator train)", 1, 4096);
+
   s.group("execution");
   s.enumeration("executor", executor.kind,
                 "local: --workers threads (wall clock) | inline: one at a time on the search's thread | simulated: a virtual clock, durations "
@@ -216,6 +232,7 @@ void SearchConfig::finish() {
   }
   if (!cost_model.empty() && executor.kind != ExecutorOptions::Kind::simulated) throw OptionError("--cost-model is for --executor simulated");
   finish_fidelities(train);
+  finish_zero_cost(train);
   if (front == Front::sweep && executor.kind == ExecutorOptions::Kind::mpi)
     throw OptionError("--executor mpi is for nas search (mpirun -np N nas search ...); a sweep runs its configurations here");
   search.algorithm = algo == "random" ? Algorithm::random : Algorithm::rea;
@@ -226,6 +243,57 @@ void SearchConfig::finish() {
   ensemble.validate();
   if (train) (void)training.for_space(experiment.space);
 #endif
+}
+
+void SearchConfig::finish_zero_cost(bool train) {
+  const bool uses = algo == "zc" || zc.warmup > 0;
+  if (zc_proxies.empty()) {
+    if (algo == "zc") throw OptionError("--algo zc ranks cells by zero-cost proxies: give --zc-proxies (e.g. synflow, or synflow,nwot for their vote)");
+    if (zc.warmup > 0) throw OptionError(fmt::format("--zc-warmup {} ranks cells by zero-cost proxies: give --zc-proxies (e.g. synflow)", zc.warmup));
+    for (const char* k : {"zc-file", "zc-dataset", "zc-batch"})
+      if (changed_by_user(*options.find(k)))
+        throw OptionError(fmt::format("--{} is an option of the zero-cost proxies; this run has no --zc-proxies", k));
+    return;
+  }
+  if (!uses) throw OptionError("--zc-proxies ranks cells for --algo zc or --zc-warmup N (guided, rea); this run uses neither");
+#if NAS_STUDY_WITH_TORCH
+  (void)training::parse_proxies(zc_proxies);  // an unknown proxy: refused before the table is read
+  if (!training::trainable(experiment.space) && zc_file.empty())
+    throw OptionError(fmt::format("--zc-proxies on --space {}: no network to compute them on (nb201, darts); give --zc-file", experiment.space));
+#else
+  if (zc_file.empty()) throw OptionError(without_models("--zc-proxies without --zc-file (computing zero-cost proxies)"));
+#endif
+  if (!zc_file.empty()) {
+    // Its columns now, before the table is read (the rows are read with the scores).
+    std::ifstream in(zc_file);
+    std::string header;
+    if (!in || !std::getline(in, header)) throw OptionError(fmt::format("--zc-file {}: cannot read it", zc_file));
+    std::vector<std::string> cols;
+    for (std::size_t a = 0; a <= header.size();) {
+      const auto e = std::min(header.find(',', a), header.size());
+      cols.push_back(header.substr(a, e - a));
+      a = e + 1;
+    }
+    for (std::size_t a = 0; a <= zc_proxies.size();) {
+      const auto e = std::min(zc_proxies.find(',', a), zc_proxies.size());
+      const std::string p = zc_proxies.substr(a, e - a);
+      if (std::find(cols.begin(), cols.end(), p) == cols.end())
+        throw OptionError(fmt::format("--zc-file {}: no column '{}' (a `nas zc --proxies ...` output with it)", zc_file, p));
+      a = e + 1;
+    }
+    if (std::find(cols.begin(), cols.end(), "arch") == cols.end()) throw OptionError(fmt::format("--zc-file {}: no column 'arch'", zc_file));
+  }
+  if (zc.warmup > 0 && algo != "guided" && algo != "rea" && algo != "zc")
+    throw OptionError(fmt::format("--zc-warmup is an option of guided, rea (their initial population) and zc (its pool); this run is --algo {}", algo));
+  if (zc_dataset == "auto") {
+#if NAS_STUDY_WITH_TORCH
+    if (train) zc_dataset = training.data;
+#else
+    (void)train;
+#endif
+    if (zc_dataset == "auto") zc_dataset = experiment.dataset == "imagenet16" ? "ImageNet16-120" : experiment.dataset.empty() ? "cifar10" : experiment.dataset;
+  }
+  zc.validate();
 }
 
 void SearchConfig::finish_fidelities(bool train) {
@@ -320,7 +388,7 @@ bool executor_requested(const SearchConfig& c) {
 }
 
 SearchFactory make_search_factory(const SearchConfig& c, const SearchSpace& space) {
-  SearchSettings settings{c.search, c.guided, nullptr, c.fidelity};
+  SearchSettings settings{c.search, c.guided, nullptr, c.fidelity, c.zc, make_cell_scorer(c, space)};
   if (search_info(c.algo).needs_model) {
 #if NAS_STUDY_WITH_TORCH
     settings.model = surrogate_factory(c, space);

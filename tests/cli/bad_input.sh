@@ -104,6 +104,15 @@ expect "--dataset: 'mnist'" zc --arch "$arch201" --dataset mnist --out "$tmp/zc.
 awk -F, -v OFS=, 'NR == 4 { $2 = "|nor_conv_9x9~0|" } { print }' "$table" > "$tmp/badarch.csv"
 expect "badarch.csv:4: column 'arch': '|nor_conv_9x9~0|' is not a nb201 architecture" zc --table "$tmp/badarch.csv" --proxies synflow --out "$tmp/zc.csv"
 [ ! -e "$tmp/zc.csv" ] || fail "a refused nas zc left a file"
+expect "--algo zc ranks cells by zero-cost proxies: give --zc-proxies" search --algo zc
+expect "--zc-warmup 10 ranks cells by zero-cost proxies: give --zc-proxies" search --algo rea --zc-warmup 10
+expect "--zc-warmup is an option of guided, rea (their initial population) and zc (its pool); this run is --algo random" search --algo random --zc-proxies synflow --zc-warmup 10
+expect "--zc-proxies ranks cells for --algo zc or --zc-warmup N (guided, rea); this run uses neither" search --algo rea --zc-proxies synflow
+expect "--zc-file is an option of the zero-cost proxies; this run has no --zc-proxies" search --algo rea --zc-file "$tmp/none.csv"
+expect "unknown proxy 'bogus'" search --algo zc --zc-proxies bogus
+expect "--zc-proxies on --space nb101: no network to compute them on" search --algo zc --zc-proxies synflow --space nb101
+printf 'arch,nwot\n%s,1\n' "$arch201" > "$tmp/zcfile.csv"
+expect "--zc-file $tmp/zcfile.csv: no column 'synflow'" search --algo zc --zc-proxies synflow --zc-file "$tmp/zcfile.csv"
 
 # --- files and folders
 printf 'bogus = 1\n' > "$tmp/unknown.toml"

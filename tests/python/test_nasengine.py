@@ -195,6 +195,32 @@ class SpacesAndTables(unittest.TestCase):
         a = t.archs()[0]
         self.assertEqual(t.value(a, t.reported), v[0])
 
+    def test_zero_cost(self):
+        a = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+        c = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
+        sp = ne.Space("nb201")
+        one = sp.zc(a, proxies="params,synflow,jacov", channels=4, cells=1, batch_size=8)
+        self.assertEqual(one["arch"], a)
+        self.assertGreater(one["params"], 0)
+        self.assertIsNotNone(one["synflow"])
+        self.assertIn("synflow", one["seconds"])
+        both = sp.zc([a, c], proxies="params,jacov", channels=4, cells=1, batch_size=8, threads=2)
+        self.assertEqual([r["arch"] for r in both], [a, c])
+        self.assertEqual(both[0]["params"], one["params"])
+        self.assertEqual(both[0]["jacov"], one["jacov"])
+        self.assertIsNone(both[1]["jacov"])  # an all-none cell: missing, not a number
+        # The benchmark network on the table's shape: params and flops are NASLib's stored zc_params and zc_flops (subset row).
+        t = ne.Table(space="nb201", dataset="imagenet16")
+        row = t.zc("|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_1x1~0|nor_conv_1x1~1|none~2|", proxies="params,flops")
+        self.assertAlmostEqual(row["params"], 0.622536, places=6)
+        self.assertAlmostEqual(row["flops"], 22.084672, places=2)
+        with self.assertRaisesRegex(ne.OptionError, "unknown proxy 'bogus'"):
+            sp.zc(a, proxies="bogus")
+        with self.assertRaisesRegex(ne.OptionError, "proxy nwot needs images"):
+            sp.zc(a, proxies="nwot", data="none")
+        runs = ne.search(algo="zc", zc_proxies="params", zc_warmup=20, budget=3, seeds=1)
+        self.assertEqual(len(runs[0]["trajectory"]), 3)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <thread>
 
+#include <malloc.h>
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
 
@@ -519,6 +521,9 @@ void score_cells(const SearchSpace& space, const std::vector<Genome>& cells, con
     while (!stop) {
       const std::size_t i = next++;
       if (i >= cells.size()) return;
+      // glibc keeps the heap a cell's many short-lived tensors leave behind: without a trim the
+      // resident memory grew by 30-130 KB per cell (nwot: 1,500 cells 338 MB, with trims flat).
+      if (i % 64 == 63) malloc_trim(0);
       try {
         const auto r = zero_cost_scores(space, cells[i], batch, o);
         std::lock_guard lock(m);

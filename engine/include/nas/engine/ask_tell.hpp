@@ -15,6 +15,7 @@
 #include "nas/engine/evolution_state.hpp"
 #include "nas/engine/retrain_record.hpp"
 #include "nas/engine/search.hpp"
+#include "nas/engine/warm_start.hpp"
 
 namespace nas {
 
@@ -117,6 +118,8 @@ class EvolutionSearch final : public EvolutionarySearch {
   /// `space` must outlive the search. Throws OptionError for invalid options.
   EvolutionSearch(const SearchSpace& space, const SearchOptions& options, Direction direction, SearchObserver* observer = nullptr);
   std::vector<Candidate> ask(std::size_t n) override;
+  /// REA: the initial population comes from this zero-cost ranked list (null: random cells).
+  void set_warm_start(std::unique_ptr<WarmStart> w) { warm_ = std::move(w); }
 
  private:
   std::optional<Genome> next();
@@ -124,6 +127,7 @@ class EvolutionSearch final : public EvolutionarySearch {
   SearchOptions o_;
   Rng rng_;
   std::size_t asked_random_ = 0;  // REA: initial random candidates asked
+  std::unique_ptr<WarmStart> warm_;
 };
 
 }  // namespace nas

@@ -26,6 +26,7 @@
 #include "nas/engine/ask_tell.hpp"
 #include "nas/engine/evolution_state.hpp"
 #include "nas/engine/multi_fidelity.hpp"
+#include "nas/engine/warm_start.hpp"
 #include "nas/engine/retrain_record.hpp"
 
 namespace nas {
@@ -215,6 +216,8 @@ class GuidedSearch final : public AskTellSearch {
   Direction direction() const override;
   void settle() override;
   void set_recorder(SearchRecorder* recorder) override;
+  /// The initial (random) cells come from this zero-cost ranked list (null: random cells).
+  void set_warm_start(std::unique_ptr<WarmStart> w);
   void begin_replay() override;
   bool replay_event(std::string_view kind) override;
   void end_replay() override;

@@ -12,6 +12,7 @@
 #include "nas/engine/multi_fidelity.hpp"
 #include "nas/engine/run.hpp"
 #include "nas/engine/search.hpp"
+#include "nas/engine/warm_start.hpp"
 
 namespace nas {
 
@@ -21,6 +22,10 @@ struct SearchSettings {
   GuidedOptions guided;       // guided search (budget, dedup and failures mirror `evolution`'s)
   ModelFactory model;         // searches with needs_model (guided.hpp: the ranking model of one run)
   FidelityOptions fidelity;   // multi-fidelity searches: rungs and eta
+  ZeroCostOptions zc;         // guided, rea: zero-cost warm-up; zc: the pool
+  /// Zero-cost scores (--zc-proxies): shared by the runs of a study (thread-safe; caches). Null:
+  /// none (zc refuses; guided and rea refuse a warm-up).
+  std::shared_ptr<CellScorer> scorer;
 };
 
 struct SearchInfo {

@@ -101,6 +101,10 @@ struct SearchConfig {
   GuidedOptions guided;
   FidelityOptions fidelity;          // --fidelities, --eta: multi-fidelity searches (sh, hyperband, asha)
   double time_budget = 0;            // --time-budget: seconds on the executor's clock; 0 = none
+  ZeroCostOptions zc;                // --zc-warmup: guided and REA's initial population; zc's pool
+  std::string zc_proxies, zc_file;   // --zc-proxies (one, or several voted), --zc-file (a `nas zc` CSV)
+  std::string zc_dataset = "auto";   // the input shape the proxies' networks are built for
+  int zc_batch = 32;
   ExecutorOptions executor;          // kind, mode, workers (cost and pool: executor_options())
   std::string cost_model;
   double mpi_heartbeat = 1.0, mpi_lost_after = 60;  // distributed::MpiOptions (built only with MPI)
@@ -133,6 +137,7 @@ struct SearchConfig {
   void declare_models();  // the guided, retraining, predictor, ensemble and training options (models.cpp)
 #endif
   void finish_fidelities(bool train);  // the multi-fidelity options' defaults and checks
+  void finish_zero_cost(bool train);   // the zero-cost options' defaults and checks
   /// Typed by the user: an option the run would ignore is a mistake worth refusing. Options read
   /// from a config file (which holds every option) are not; from Python, neither are defaults
   /// passed explicitly (a config.toml replayed as keywords).
@@ -160,6 +165,12 @@ predictor::PredictorOptions run_predictor_options(const SearchConfig& c);
 /// M > 1 an EnsembleSurrogate of M of them. Thread-safe (each call builds its own).
 std::function<std::unique_ptr<Surrogate>()> surrogate_factory(const SearchConfig& c, const SearchSpace& space);
 #endif
+
+/// The zero-cost scores c asks for (--zc-proxies): a `nas zc` file's (--zc-file) where it has the
+/// cell, else computed (a build with LibTorch; the benchmark's network, --zc-dataset's shape, a
+/// random batch or the training images of --evaluator train, seed 0: a property of the cell),
+/// cached for every run of the process. Null without --zc-proxies. Throws OptionError / DataError.
+std::shared_ptr<CellScorer> make_cell_scorer(const SearchConfig& c, const SearchSpace& space);
 
 /// The registry's factory for c.algo over `space` (which must outlive it), with c's options and,
 /// for a search that needs one, c's surrogate factory. Throws OptionError (also for a search that

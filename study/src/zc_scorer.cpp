@@ -1,0 +1,128 @@
+// make_cell_scorer (config.hpp): zero-cost scores for the searches, from a `nas zc` file and, in a
+// build with LibTorch, computed for the cells it lacks. Cached per process: every run of a study
+// shares the scores, so 30 seeds pay for a cell once.
+#include <cmath>
+#include <mutex>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "nas/core/cell_scorer.hpp"
+#include "nas/core/errors.hpp"
+#include "nas/datasets/csv.hpp"
+#include "nas/study/config.hpp"
+#if NAS_STUDY_WITH_TORCH
+#include "nas/study/zc.hpp"
+#include "nas/training/zero_cost.hpp"
+#endif
+
+namespace nas::study {
+namespace {
+
+[[maybe_unused]] std::vector<std::string> split_names(const std::string& list) {
+  std::vector<std::string> v;
+  for (std::size_t a = 0; a <= list.size();) {
+    const auto e = std::min(list.find(',', a), list.size());
+    v.push_back(list.substr(a, e - a));
+    a = e + 1;
+  }
+  return v;
+}
+
+class ZcScorer final : public CellScorer {
+ public:
+  using Compute = std::function<std::vector<double>(const Genome&)>;
+  ZcScorer(const SearchSpace& space, std::vector<std::string> names, Compute compute)
+      : space_(space), names_(std::move(names)), compute_(std::move(compute)) {}
+
+  /// Reads a `nas zc` CSV: its rows become the cache. Throws DataError (a missing proxy column,
+  /// an architecture or a value that does not parse, naming file and line).
+  void load(const std::string& path) {
+    const auto csv = datasets::CsvFile::read(path);
+    const auto c_arch = csv.column("arch");
+    std::vector<std::size_t> cols;
+    for (const auto& n : names_) {
+      if (!csv.has_column(n)) throw DataError(fmt::format("--zc-file {}: no column '{}' (a `nas zc --proxies ...` output with it)", path, n));
+      cols.push_back(csv.column(n));
+    }
+    for (std::size_t r = 0; r < csv.rows(); ++r) {
+      Genome g;
+      try {
+        g = space_.parse(csv.field(r, c_arch));
+      } catch (const std::exception& e) {
+        throw DataError(fmt::format("{}'{}' is not a {} architecture: {}", csv.where(r, c_arch), csv.field(r, c_arch), space_.name(), e.what()));
+      }
+      std::vector<double> row;
+      for (auto c : cols) row.push_back(csv.field(r, c).empty() ? std::nan("") : csv.number(r, c));  // empty: missing
+      cache_[space_.format(g)] = std::move(row);
+    }
+  }
+
+  const std::vector<std::string>& names() const override { return names_; }
+
+  std::vector<std::vector<double>> scores(std::span<const Genome> cells) override {
+    std::vector<std::vector<double>> out;
+    out.reserve(cells.size());
+    for (const auto& g : cells) {
+      const std::string key = space_.format(g);
+      {
+        std::lock_guard lock(m_);
+        if (const auto it = cache_.find(key); it != cache_.end()) {
+          out.push_back(it->second);
+          continue;
+        }
+      }
+      if (!compute_)
+        throw OptionError(fmt::format("zero-cost scores of {}: not in --zc-file, and this build cannot compute them (it has no LibTorch)", key));
+      auto row = compute_(g);  // outside the lock: runs score their own cells side by side
+      std::lock_guard lock(m_);
+      out.push_back(cache_.emplace(key, std::move(row)).first->second);
+    }
+    return out;
+  }
+
+ private:
+  const SearchSpace& space_;
+  std::vector<std::string> names_;
+  Compute compute_;
+  std::mutex m_;
+  std::unordered_map<std::string, std::vector<double>> cache_;
+};
+
+}  // namespace
+
+std::shared_ptr<CellScorer> make_cell_scorer(const SearchConfig& c, const SearchSpace& space) {
+  if (c.zc_proxies.empty()) return nullptr;
+  ZcScorer::Compute compute;
+#if NAS_STUDY_WITH_TORCH
+  const auto proxies = training::parse_proxies(c.zc_proxies);
+  if (training::trainable(space.name())) {
+    ZcConfig z;
+    z.space = std::string(space.name());
+    z.dataset = c.zc_dataset;
+    z.proxies = c.zc_proxies;
+    z.batch_size = c.zc_batch;
+    z.data = c.evaluator == "train" ? "auto" : "random";
+    z.data_path = c.evaluator == "train" ? c.training.data_path : "";
+    auto batch = std::make_shared<const training::ZcBatch>(zc_batch(z));
+    const auto options = zc_options(z);
+    options.check(*batch);
+    compute = [&space, batch, options](const Genome& g) {
+      std::vector<double> row;
+      for (const auto& s : training::zero_cost_scores(space, g, *batch, options)) row.push_back(s.value);
+      return row;
+    };
+  } else if (c.zc_file.empty()) {
+    throw OptionError(fmt::format("--zc-proxies on --space {}: no network to compute them on (nb201, darts); give --zc-file", space.name()));
+  }
+#else
+  const auto proxies = split_names(c.zc_proxies);
+  if (c.zc_file.empty())
+    throw OptionError(without_models("--zc-proxies without --zc-file (computing zero-cost proxies)"));
+#endif
+  auto scorer = std::make_shared<ZcScorer>(space, proxies, std::move(compute));
+  if (!c.zc_file.empty()) scorer->load(c.zc_file);
+  return scorer;
+}
+
+}  // namespace nas::study
