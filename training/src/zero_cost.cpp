@@ -7,6 +7,7 @@
 #include <cmath>
 #include <exception>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <thread>
 
@@ -164,6 +165,17 @@ void ZcOptions::check(const ZcBatch& batch) const {
 
 namespace {
 
+/// One forward/backward of the cross-entropy on the batch that several proxies read: the weight
+/// gradients (grad_norm, plain, snip, and GraSP's g), the conv/linear outputs' gradients (fisher)
+/// and the ReLU codes (nwot). Each proxy alone would run the same pass on the same initial
+/// network; sharing it changes no value.
+struct LossPass {
+  std::shared_ptr<detail::GenomeNetImpl> net;
+  std::vector<Tensor> weights, grads;             // per conv/linear layer (module order); a grad undefined: unused
+  std::map<nn::Module*, Tensor> fisher;           // per layer: 0.5 * mean_n (sum_hw act * grad)^2, per channel
+  Tensor K;                                       // nwot's kernel
+};
+
 struct Ctx {
   const SearchSpace& space;
   const Genome& g;
@@ -171,6 +183,10 @@ struct Ctx {
   std::uint64_t seed;
   const ZcBatch& batch;
   Tensor x, y;  // the batch as tensors (undefined without data)
+  bool backward = false;  // some proxy of the list needs the loss gradients
+  bool activations = false;  // fisher is in the list
+  std::optional<LossPass> pass;
+  Tensor jacobian;  // jacov's and epe_nas's
   std::shared_ptr<detail::GenomeNetImpl> fresh() const {
     auto net = detail::build_network(space, g, net_options, seed);
     net->train();
@@ -232,88 +248,111 @@ double synflow(const Ctx& c) {
   return S > 0 ? std::log(S) : S < 0 ? -std::log(-S) : 0.0;
 }
 
-/// One forward/backward of the cross-entropy on the batch; returns the net with its gradients.
-std::shared_ptr<detail::GenomeNetImpl> loss_gradients(const Ctx& c) {
-  auto net = c.fresh();
-  AllEdges probe;
-  detail::ProbeScope scope(&probe);
-  net->zero_grad();
-  cross_entropy(net->forward(c.x), c.y).backward();
-  return net;
+/// The weight gradient of layer i of the loss pass (undefined where the layer is unused).
+template <class Fn>
+double grad_sum(const LossPass& p, Fn f) {
+  double total = 0;
+  for (std::size_t i = 0; i < p.weights.size(); ++i)
+    if (p.grads[i].defined()) total += f(p.weights[i], p.grads[i]).sum().template item<double>();
+  return total;
 }
 
-double grad_norm(const Ctx& c) {
-  auto net = loss_gradients(c);
-  return layer_sum(*net, [](nn::Module*, const Tensor& w) { return w.grad().defined() ? w.grad().norm() : Tensor(); });
-}
-double plain(const Ctx& c) {
-  auto net = loss_gradients(c);
-  return layer_sum(*net, [](nn::Module*, const Tensor& w) { return w.grad().defined() ? w.grad() * w : Tensor(); });
-}
-double snip(const Ctx& c) {
-  auto net = loss_gradients(c);
-  return layer_sum(*net, [](nn::Module*, const Tensor& w) { return w.grad().defined() ? (w.grad() * w).abs() : Tensor(); });
-}
-double l2_norm(const Ctx& c) {
-  auto net = c.fresh();
-  torch::NoGradGuard ng;
-  return layer_sum(*net, [](nn::Module*, const Tensor& w) { return w.norm(); });
-}
-
-/// GraSP (Wang et al. 2020), T = 1, one iteration: -W * (H g), g the loss gradient, H the Hessian.
-double grasp(const Ctx& c) {
-  auto net = c.fresh();
-  AllEdges probe;
-  detail::ProbeScope scope(&probe);
-  std::vector<Tensor> weights;
-  for (auto* m : weight_layers(*net)) weights.push_back(weight_of(m));
-  net->zero_grad();
-  const auto g = torch::autograd::grad({cross_entropy(net->forward(c.x), c.y)}, weights, {}, false, false, /*allow_unused=*/true);
-  const auto gf = torch::autograd::grad({cross_entropy(net->forward(c.x), c.y)}, weights, {}, true, true, true);
-  Tensor z;
-  for (std::size_t i = 0; i < weights.size(); ++i)
-    if (g[i].defined() && gf[i].defined()) {
-      const Tensor t = (g[i].detach() * gf[i]).sum();
-      z = z.defined() ? z + t : t;
-    }
-  if (!z.defined()) return 0;
-  z.backward();
-  return layer_sum(*net, [](nn::Module*, const Tensor& w) { return w.grad().defined() ? -w.detach() * w.grad() : Tensor(); });
-}
-
-/// Fisher (Turner et al. 2020 as in Abdelfattah et al.): per output channel of each conv/linear
-/// layer, 0.5 * mean_n (sum_hw act * dL/dact)^2, weighted by the layer's fan-in (NASLib spreads
-/// each channel's value over its weights before summing).
-struct FisherProbe : detail::ForwardProbe {
+struct PassProbe : detail::ForwardProbe {
+  bool activations = false, codes = false;
   std::vector<std::pair<nn::Module*, Tensor>> acts;
+  Tensor K;
   void on_layer(nn::Module& m, const Tensor& out) override {
-    if (!out.requires_grad()) return;
+    if (!activations || !out.requires_grad()) return;
     out.retain_grad();
     acts.emplace_back(&m, out);
   }
+  void on_relu(const Tensor& in) override {
+    if (!codes) return;
+    const Tensor code = (in.reshape({in.size(0), -1}) > 0).to(torch::kDouble);
+    const Tensor k = code.matmul(code.t()) + (1 - code).matmul((1 - code).t());
+    K = K.defined() ? K + k : k;
+  }
 };
-double fisher(const Ctx& c) {
-  auto net = c.fresh();
-  FisherProbe probe;
+
+/// Runs the loss pass once per cell (forward only when no proxy of the list needs gradients).
+const LossPass& loss_pass(Ctx& c) {
+  if (c.pass) return *c.pass;
+  LossPass p;
+  p.net = c.fresh();
+  PassProbe probe;
+  probe.activations = c.activations;
+  probe.codes = true;
   {
     detail::ProbeScope scope(&probe);
-    net->zero_grad();
-    cross_entropy(net->forward(c.x), c.y).backward();
+    p.net->zero_grad();
+    if (c.backward) {
+      cross_entropy(p.net->forward(c.x), c.y).backward();
+    } else {
+      torch::NoGradGuard ng;
+      p.net->forward(c.x);
+    }
   }
-  std::map<nn::Module*, Tensor> per_layer;
+  p.K = probe.K;
+  for (auto* m : weight_layers(*p.net)) {
+    p.weights.push_back(weight_of(m).detach());
+    p.grads.push_back(weight_of(m).grad().defined() ? weight_of(m).grad().clone() : Tensor());
+  }
   for (const auto& [m, act] : probe.acts) {
     const Tensor g = act.grad();
     if (!g.defined()) continue;
     Tensor gnk = act.detach() * g;
     if (gnk.dim() > 2) gnk = gnk.sum({2, 3});
     const Tensor del = gnk.pow(2).mean(0).mul(0.5);
-    auto& f = per_layer[m];
+    auto& f = p.fisher[m];
     f = f.defined() ? f + del : del;
   }
+  c.pass = std::move(p);
+  return *c.pass;
+}
+
+double grad_norm(Ctx& c) { return grad_sum(loss_pass(c), [](const Tensor&, const Tensor& g) { return g.norm(); }); }
+double plain(Ctx& c) { return grad_sum(loss_pass(c), [](const Tensor& w, const Tensor& g) { return g * w; }); }
+double snip(Ctx& c) { return grad_sum(loss_pass(c), [](const Tensor& w, const Tensor& g) { return (g * w).abs(); }); }
+double l2_norm(const Ctx& c) {
+  auto net = c.fresh();
+  torch::NoGradGuard ng;
+  return layer_sum(*net, [](nn::Module*, const Tensor& w) { return w.norm(); });
+}
+
+/// GraSP (Wang et al. 2020), T = 1, one iteration: -W * (H g), g the loss gradient (the loss
+/// pass's), H the Hessian: a second forward with its graph kept, then the Hessian-vector product.
+double grasp(Ctx& c) {
+  const LossPass& p = loss_pass(c);
+  AllEdges probe;
+  detail::ProbeScope scope(&probe);
+  std::vector<Tensor> weights;
+  for (auto* m : weight_layers(*p.net)) weights.push_back(weight_of(m));
+  p.net->zero_grad();
+  const auto gf = torch::autograd::grad({cross_entropy(p.net->forward(c.x), c.y)}, weights, {}, true, true, /*allow_unused=*/true);
+  Tensor z;
+  for (std::size_t i = 0; i < weights.size(); ++i)
+    if (p.grads[i].defined() && gf[i].defined()) {
+      const Tensor t = (p.grads[i] * gf[i]).sum();
+      z = z.defined() ? z + t : t;
+    }
+  if (!z.defined()) return 0;
+  z.backward();
   double total = 0;
-  for (auto* m : weight_layers(*net)) {
-    const auto it = per_layer.find(m);
-    if (it == per_layer.end()) continue;
+  for (const auto& w : weights)
+    if (w.grad().defined()) total += (-w.detach() * w.grad()).sum().item<double>();
+  p.net->zero_grad();
+  return total;
+}
+
+/// Fisher (Turner et al. 2020 as in Abdelfattah et al.): per output channel of each conv/linear
+/// layer, 0.5 * mean_n (sum_hw act * dL/dact)^2 (the loss pass's), weighted by the layer's fan-in
+/// (NASLib spreads each channel's value over its weights before summing).
+double fisher(Ctx& c) {
+  const LossPass& p = loss_pass(c);
+  double total = 0;
+  for (auto* m : weight_layers(*p.net)) {
+    const auto it = p.fisher.find(m);
+    if (it == p.fisher.end()) continue;
     const Tensor& w = weight_of(m);
     total += it->second.abs().sum().item<double>() * static_cast<double>(w.numel() / w.size(0));
   }
@@ -321,7 +360,8 @@ double fisher(const Ctx& c) {
 }
 
 /// The Jacobian of the summed logits with respect to the input, one row per image (double).
-Tensor input_jacobian(const Ctx& c) {
+Tensor input_jacobian(Ctx& c) {
+  if (c.jacobian.defined()) return c.jacobian;
   auto net = c.fresh();
   AllEdges probe;
   detail::ProbeScope scope(&probe);
@@ -330,7 +370,8 @@ Tensor input_jacobian(const Ctx& c) {
   out.backward(torch::ones_like(out));
   // No path from the input to the logits (an all-none cell): the Jacobian is zero.
   const Tensor g = x.grad().defined() ? x.grad() : torch::zeros_like(x);
-  return g.reshape({x.size(0), -1}).to(torch::kDouble);
+  c.jacobian = g.reshape({x.size(0), -1}).to(torch::kDouble);
+  return c.jacobian;
 }
 
 /// numpy.corrcoef of the rows (Pearson; clipped to [-1, 1]). A row of zero variance gives NaN.
@@ -343,7 +384,7 @@ Tensor row_corrcoef(const Tensor& rows) {
 
 /// Jacobian covariance (Mellor et al. 2021 v1): -sum(log(v + k) + 1/(v + k)), k = 1e-5, over the
 /// eigenvalues v of the images' Jacobian correlation matrix.
-double jacov(const Ctx& c) {
+double jacov(Ctx& c) {
   const Tensor corr = row_corrcoef(input_jacobian(c));
   if (!torch::isfinite(corr).all().item<bool>()) return std::nan("");
   const Tensor v = torch::linalg::eigvalsh(corr, "L") + 1e-5;
@@ -351,7 +392,7 @@ double jacov(const Ctx& c) {
 }
 
 /// EPE-NAS (Lopes et al. 2021): the per-class correlation of the input Jacobians.
-double epe_nas(const Ctx& c) {
+double epe_nas(Ctx& c) {
   const Tensor J = input_jacobian(c);
   const int n_classes = c.batch.shape.classes;
   std::map<std::int64_t, std::vector<std::int64_t>> rows;  // label -> rows, labels ascending
@@ -390,25 +431,12 @@ double epe_nas(const Ctx& c) {
 }
 
 /// NASWOT (Mellor et al. 2021): log|det K|, K the Hamming-similarity kernel of the binary codes
-/// (input > 0) at every ReLU, over the batch; one forward pass.
-struct NwotProbe : detail::ForwardProbe {
-  Tensor K;
-  void on_relu(const Tensor& in) override {
-    const Tensor code = (in.reshape({in.size(0), -1}) > 0).to(torch::kDouble);
-    const Tensor k = code.matmul(code.t()) + (1 - code).matmul((1 - code).t());
-    K = K.defined() ? K + k : k;
-  }
-};
-double nwot(const Ctx& c) {
-  auto net = c.fresh();
-  NwotProbe probe;
-  torch::NoGradGuard ng;
-  {
-    detail::ProbeScope scope(&probe);
-    net->forward(c.x);
-  }
-  if (!probe.K.defined()) return std::nan("");
-  return std::get<1>(torch::linalg::slogdet(probe.K)).item<double>();
+/// (input > 0) at every ReLU over the batch, from the loss pass's forward (the same activations
+/// as NASLib's forward without gradients).
+double nwot(Ctx& c) {
+  const LossPass& p = loss_pass(c);
+  if (!p.K.defined()) return std::nan("");
+  return std::get<1>(torch::linalg::slogdet(p.K)).item<double>();
 }
 
 /// Zen-NAS (Lin et al. 2021), NASLib's version: Gaussian weights (BN scale 1, shift 0), Gaussian
@@ -452,7 +480,7 @@ double zen(const Ctx& c) {
   return std::log(d) + bn_term;
 }
 
-double score_one(std::string_view proxy, const Ctx& c, const NetworkSummary& summary) {
+double score_one(std::string_view proxy, Ctx& c, const NetworkSummary& summary) {
   if (proxy == "params") return static_cast<double>(summary.parameters) / 1e6;
   if (proxy == "flops") return summary.mflops;
   if (proxy == "synflow") return synflow(c);
@@ -481,7 +509,11 @@ std::vector<ZcScore> zero_cost_scores(const SearchSpace& space, const Genome& g,
   no.drop_path = 0;
   const auto t0 = Clock::now();
   const NetworkSummary summary = summarize_network(space, g, no);
-  Ctx c{space, g, no, o.seed, batch, {}, {}};
+  Ctx c{space, g, no, o.seed, batch, {}, {}, false, false, std::nullopt, {}};
+  for (const auto& p : o.proxies) {
+    if (p == "grad_norm" || p == "plain" || p == "snip" || p == "fisher" || p == "grasp") c.backward = true;
+    if (p == "fisher") c.activations = true;
+  }
   if (batch.size() > 0) {
     const auto& s = batch.shape;
     c.x = torch::from_blob(const_cast<float*>(batch.images.data()), {static_cast<std::int64_t>(batch.size()), s.channels, s.height, s.width},

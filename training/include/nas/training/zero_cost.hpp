@@ -80,8 +80,11 @@ struct ZcOptions {
 
 struct ZcScore {
   double value = 0;    // NaN: missing (the score was not finite; NASLib stores such a score as missing)
-  double seconds = 0;  // wall time of this proxy on this cell (network built once per cell: its
-                       // build time is charged to the first proxy)
+  /// Wall time of this proxy on this cell. Work shared by several proxies of one call is charged
+  /// to the first that needs it: the network summary (to the first proxy), the loss pass
+  /// (grad_norm, plain, snip, fisher, nwot and GraSP's gradient) and the input Jacobian (jacov,
+  /// epe_nas). Ask for one proxy alone to time it alone.
+  double seconds = 0;
 };
 
 /// Scores `g` (a genome of `space`, "nb201" or "darts") with each of `o.proxies`, in that order.
