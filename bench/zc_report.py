@@ -101,7 +101,7 @@ print("|---|---|---|---|---|---|")
 for d in ["cifar10", "cifar100", "imagenet16"]:
     for a in ["guided", "guided-zc", "rea", "rea-zc", "zc"]:
         folder = f"{out}/search-{d}-{a}"
-        files = sorted(glob.glob(f"{folder}/trajectories/seed_*.csv"))
+        files = sorted(f for f in glob.glob(f"{folder}/trajectories/seed_*.csv") if re.fullmatch(r"seed_\d+\.csv", os.path.basename(f)))
         if not files:
             continue
         at = {20: [], 50: [], 100: []}

@@ -60,4 +60,11 @@ expect_error "no CUDA device" train --arch '|none~0|+|none~0|none~1|+|none~0|non
 expect_error "--train-subset" search --evaluator train --train-subset 70000 --budget 2 --out "$out/bad7"
 expect_error "--arch is required" train --out "$out/bad8"
 expect_error "cannot write" train --arch '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|' --out /proc/nas-cannot-write
+# A zero-cost warm-up with real training: the initial cells are the best of 8 by the vote of
+# synflow and nwot (nwot on Fashion-MNIST images), and the options are recorded.
+"$nas" search --evaluator train --algo guided --predictor carl --epochs 20 --torch-threads 1 --budget 3 --initial 2 --top-k 1 \
+  --incumbent-k 0 --parents 2 --children 4 "${tiny[@]}" --zc-proxies synflow,nwot --zc-warmup 8 --out "$out/zc" > "$out/zc.txt" 2>&1 \
+  || { cat "$out/zc.txt"; fail "search --evaluator train --zc-warmup"; }
+[ "$(tail -n +2 "$out/zc/trajectories/seed_0.csv" | wc -l)" -eq 3 ] || fail "zc warm-up: expected 3 trained candidates"
+grep -q 'zc-dataset = "fashion-mnist"' "$out/zc/config.toml" || fail "zc warm-up: the proxies' dataset is not the training data"
 echo "train_cli: all checks passed"

@@ -17,6 +17,7 @@
 #include "nas/engine/evolution_state.hpp"
 #include "nas/engine/journal.hpp"
 #include "nas/engine/registry.hpp"
+#include "nas/core/cell_scorer.hpp"
 #include "nas/engine/run.hpp"
 #include "toy_surrogate.hpp"
 
@@ -29,8 +30,28 @@ const ToySpace& toy() {
   return space;
 }
 
+/// A deterministic zero-cost score for the toy space (the sum of a cell's ops), for `zc` and the
+/// warm-ups.
+class ToyCellScorer final : public CellScorer {
+ public:
+  const std::vector<std::string>& names() const override { return names_; }
+  std::vector<std::vector<double>> scores(std::span<const Genome> cells) override {
+    std::vector<std::vector<double>> out;
+    for (const auto& g : cells) {
+      double v = 0;
+      for (std::size_t i = 0; i < g.size(); ++i) v += g[i] * (1.0 + 0.1 * static_cast<double>(i));
+      out.push_back({v});
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::string> names_{"opsum"};
+};
+
 SearchSettings settings(std::size_t budget) {
   SearchSettings s;
+  s.scorer = std::make_shared<ToyCellScorer>();
   s.evolution.budget = s.guided.budget = budget;
   s.guided.initial_samples = 5;
   s.guided.children_per_parent = 10;
@@ -42,6 +63,8 @@ SearchSettings settings(std::size_t budget) {
 std::vector<std::string> contract_names() {
   auto names = search_names();
   names.push_back("guided@rungs");
+  names.push_back("guided@zc");  // with a zero-cost warm-up (--zc-warmup)
+  names.push_back("rea@zc");
   return names;
 }
 
@@ -50,6 +73,11 @@ std::vector<std::string> contract_names() {
 SearchFactory factory(const std::string& name, std::size_t budget) {
   SearchSettings s = settings(budget);
   const bool over_rungs = name == "guided@rungs";
+  const auto at = name.find("@zc");
+  if (at != std::string::npos) {
+    s.zc.warmup = 20;
+    return search_factory(name.substr(0, at), s);
+  }
   if (over_rungs || search_info(name).rungs == SearchInfo::Rungs::required) s.fidelity.rungs = {1, 3, 9};
   return search_factory(over_rungs ? "guided" : name, s);
 }

@@ -268,8 +268,10 @@ struct PassProbe : detail::ForwardProbe {
   }
   void on_relu(const Tensor& in) override {
     if (!codes) return;
-    const Tensor code = (in.reshape({in.size(0), -1}) > 0).to(torch::kDouble);
-    const Tensor k = code.matmul(code.t()) + (1 - code).matmul((1 - code).t());
+    // Counts of agreeing codes: whole numbers below 2^24 (a layer has fewer features), exact in
+    // float's matrix product (as NASLib computes it), accumulated in double.
+    const Tensor code = (in.reshape({in.size(0), -1}) > 0).to(torch::kFloat);
+    const Tensor k = (code.matmul(code.t()) + (1 - code).matmul((1 - code).t())).to(torch::kDouble);
     K = K.defined() ? K + k : k;
   }
 };
