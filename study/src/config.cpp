@@ -11,6 +11,7 @@
 #include <fmt/ranges.h>
 
 #include "nas/core/errors.hpp"
+#include "nas/datasets/csv.hpp"
 #include "nas/datasets/registry.hpp"
 #include "nas/engine/registry.hpp"
 #include "nas/engine/worker_pool.hpp"
@@ -256,8 +257,8 @@ void SearchConfig::finish_zero_cost(bool train) {
     return;
   }
   if (!uses) throw OptionError("--zc-proxies ranks cells for --algo zc or --zc-warmup N (guided, rea); this run uses neither");
+  const auto proxies = zc_proxy_names(*this);  // an unknown proxy: refused before the table is read
 #if NAS_STUDY_WITH_TORCH
-  (void)training::parse_proxies(zc_proxies);  // an unknown proxy: refused before the table is read
   if (!training::trainable(experiment.space) && zc_file.empty())
     throw OptionError(fmt::format("--zc-proxies on --space {}: no network to compute them on (nb201, darts); give --zc-file", experiment.space));
 #else
@@ -266,22 +267,13 @@ void SearchConfig::finish_zero_cost(bool train) {
   if (!zc_file.empty()) {
     // Its columns now, before the table is read (the rows are read with the scores).
     std::ifstream in(zc_file);
-    std::string header;
+    std::string header, first;
     if (!in || !std::getline(in, header)) throw OptionError(fmt::format("--zc-file {}: cannot read it", zc_file));
-    std::vector<std::string> cols;
-    for (std::size_t a = 0; a <= header.size();) {
-      const auto e = std::min(header.find(',', a), header.size());
-      cols.push_back(header.substr(a, e - a));
-      a = e + 1;
-    }
-    for (std::size_t a = 0; a <= zc_proxies.size();) {
-      const auto e = std::min(zc_proxies.find(',', a), zc_proxies.size());
-      const std::string p = zc_proxies.substr(a, e - a);
-      if (std::find(cols.begin(), cols.end(), p) == cols.end())
-        throw OptionError(fmt::format("--zc-file {}: no column '{}' (a `nas zc --proxies ...` output with it)", zc_file, p));
-      a = e + 1;
-    }
-    if (std::find(cols.begin(), cols.end(), "arch") == cols.end()) throw OptionError(fmt::format("--zc-file {}: no column 'arch'", zc_file));
+    if (!std::getline(in, first)) throw OptionError(fmt::format("--zc-file {}: no rows", zc_file));
+    const auto head = datasets::CsvFile::parse(header + "\n" + first + "\n", zc_file);  // the project's reader, on two lines
+    for (const auto& p : proxies)
+      if (!head.has_column(p)) throw OptionError(fmt::format("--zc-file {}: no column '{}' (a `nas zc --proxies ...` output with it)", zc_file, p));
+    if (!head.has_column("arch")) throw OptionError(fmt::format("--zc-file {}: no column 'arch'", zc_file));
   }
   if (zc.warmup > 0 && algo != "guided" && algo != "rea" && algo != "zc")
     throw OptionError(fmt::format("--zc-warmup is an option of guided, rea (their initial population) and zc (its pool); this run is --algo {}", algo));

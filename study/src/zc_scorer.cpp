@@ -1,6 +1,7 @@
 // make_cell_scorer (config.hpp): zero-cost scores for the searches, from a `nas zc` file and, in a
 // build with LibTorch, computed for the cells it lacks. Cached per process: every run of a study
 // shares the scores, so 30 seeds pay for a cell once.
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 #include <unordered_map>
@@ -18,16 +19,6 @@
 
 namespace nas::study {
 namespace {
-
-[[maybe_unused]] std::vector<std::string> split_names(const std::string& list) {
-  std::vector<std::string> v;
-  for (std::size_t a = 0; a <= list.size();) {
-    const auto e = std::min(list.find(',', a), list.size());
-    v.push_back(list.substr(a, e - a));
-    a = e + 1;
-  }
-  return v;
-}
 
 class ZcScorer final : public CellScorer {
  public:
@@ -91,11 +82,25 @@ class ZcScorer final : public CellScorer {
 
 }  // namespace
 
+std::vector<std::string> zc_proxy_names(const SearchConfig& c) {
+#if NAS_STUDY_WITH_TORCH
+  return training::parse_proxies(c.zc_proxies);
+#else
+  std::vector<std::string> v;  // a file's column names: checked against the file
+  for (std::size_t a = 0; a <= c.zc_proxies.size();) {
+    const auto e = std::min(c.zc_proxies.find(',', a), c.zc_proxies.size());
+    v.push_back(c.zc_proxies.substr(a, e - a));
+    a = e + 1;
+  }
+  return v;
+#endif
+}
+
 std::shared_ptr<CellScorer> make_cell_scorer(const SearchConfig& c, const SearchSpace& space) {
   if (c.zc_proxies.empty()) return nullptr;
   ZcScorer::Compute compute;
+  const auto proxies = zc_proxy_names(c);
 #if NAS_STUDY_WITH_TORCH
-  const auto proxies = training::parse_proxies(c.zc_proxies);
   if (training::trainable(space.name())) {
     ZcConfig z;
     z.space = std::string(space.name());
@@ -116,7 +121,6 @@ std::shared_ptr<CellScorer> make_cell_scorer(const SearchConfig& c, const Search
     throw OptionError(fmt::format("--zc-proxies on --space {}: no network to compute them on (nb201, darts); give --zc-file", space.name()));
   }
 #else
-  const auto proxies = split_names(c.zc_proxies);
   if (c.zc_file.empty())
     throw OptionError(without_models("--zc-proxies without --zc-file (computing zero-cost proxies)"));
 #endif

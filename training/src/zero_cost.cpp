@@ -149,11 +149,11 @@ ZcBatch no_zc_batch(const ZcShape& shape, int batch_size) {
   return b;
 }
 
-void ZcOptions::check(const ZcBatch& batch) const {
+void ZcOptions::check(bool with_data) const {
   if (proxies.empty()) throw OptionError("no proxy to compute: expected a list such as synflow,nwot");
   for (const auto& p : proxies) {
     const auto& info = proxy_info(p);
-    if (info.needs != ProxyNeeds::nothing && batch.size() == 0)
+    if (info.needs != ProxyNeeds::nothing && !with_data)
       throw OptionError(fmt::format("proxy {} needs {}, and there is no data (--data none): use --data random or real images, or a data-free "
                                     "proxy (synflow, params, flops, l2_norm, zen)",
                                     p, info.needs == ProxyNeeds::images ? "images" : "images and labels"));
@@ -187,6 +187,8 @@ struct Ctx {
   bool activations = false;  // fisher is in the list
   std::optional<LossPass> pass;
   Tensor jacobian;  // jacov's and epe_nas's
+  /// Every proxy runs on the same initial network (NASLib deep-copies the net per measure), in
+  /// train mode: BN uses batch statistics, as in NASLib.
   std::shared_ptr<detail::GenomeNetImpl> fresh() const {
     auto net = detail::build_network(space, g, net_options, seed);
     net->train();
@@ -221,9 +223,6 @@ double layer_sum(nn::Module& net, Fn f) {
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& y) { return F::cross_entropy(logits, y); }
 
-/// Every proxy runs on a fresh copy of the same initial network (NASLib deep-copies the net per
-/// measure), in train mode: BN uses batch statistics, as in NASLib.
-struct AllEdges : detail::ForwardProbe {};
 
 double synflow(const Ctx& c) {
   auto net = c.fresh();
@@ -325,7 +324,7 @@ double l2_norm(const Ctx& c) {
 /// pass's), H the Hessian: a second forward with its graph kept, then the Hessian-vector product.
 double grasp(Ctx& c) {
   const LossPass& p = loss_pass(c);
-  AllEdges probe;
+  detail::ForwardProbe probe;  // every edge computed, nothing recorded
   detail::ProbeScope scope(&probe);
   std::vector<Tensor> weights;
   for (auto* m : weight_layers(*p.net)) weights.push_back(weight_of(m));
@@ -365,7 +364,7 @@ double fisher(Ctx& c) {
 Tensor input_jacobian(Ctx& c) {
   if (c.jacobian.defined()) return c.jacobian;
   auto net = c.fresh();
-  AllEdges probe;
+  detail::ForwardProbe probe;  // every edge computed, nothing recorded
   detail::ProbeScope scope(&probe);
   Tensor x = c.x.clone().requires_grad_(true);
   const Tensor out = net->forward(x);

@@ -171,6 +171,9 @@ std::function<std::unique_ptr<Surrogate>()> surrogate_factory(const SearchConfig
 /// random batch or the training images of --evaluator train, seed 0: a property of the cell),
 /// cached for every run of the process. Null without --zc-proxies. Throws OptionError / DataError.
 std::shared_ptr<CellScorer> make_cell_scorer(const SearchConfig& c, const SearchSpace& space);
+/// The names of --zc-proxies (checked against the known proxies in a build with LibTorch; throws
+/// OptionError).
+std::vector<std::string> zc_proxy_names(const SearchConfig& c);
 
 /// The registry's factory for c.algo over `space` (which must outlive it), with c's options and,
 /// for a search that needs one, c's surrogate factory. Throws OptionError (also for a search that

@@ -75,7 +75,9 @@ struct ZcOptions {
   /// which other cells are scored, nor in what order) and zen's Gaussian draws.
   std::uint64_t seed = 0;
   /// Throws OptionError: an unknown proxy, a proxy that needs data `batch` lacks (naming both).
-  void check(const ZcBatch& batch) const;
+  void check(const ZcBatch& batch) const { check(batch.size() > 0); }
+  /// The same before any data is read: `with_data` says whether there will be a batch.
+  void check(bool with_data) const;
 };
 
 struct ZcScore {
