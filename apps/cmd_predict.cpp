@@ -32,6 +32,7 @@
 #include "nas/predictor/encoding.hpp"
 #include "nas/predictor/explain.hpp"
 #include "nas/predictor/factory.hpp"
+#include "nas/study/config.hpp"
 #include "nas/study/splits.hpp"
 
 namespace nas::app {
@@ -43,6 +44,7 @@ struct SurrogateCommand {
   ExperimentOptions experiment;
   predictor::PredictorOptions model;
   std::string predictors = "carl", train_sizes = "50,100,200,500,1000", holdout = "canonical", out, splits = "uniform";
+  std::string zc_features, zc_file;
   std::size_t seeds = 5, train_size = 1000;
   std::uint64_t seed_base = 0;
   int threads = 0;
@@ -70,6 +72,8 @@ struct SurrogateCommand {
       s.text("split", splits,
              "comma-separated training/test splits: uniform | worse-half | without-op:OP@EDGE (nb201) | max-param-ops:K | rea-visited "
              "(shifted: train on that part, test on the rest)");
+      s.text("zc-features", zc_features, "zero-cost proxies every surrogate takes as extra inputs (their scores from --zc-file)");
+      s.text("zc-file", zc_file, "a `nas zc` CSV with the --zc-features columns for every cell of the table");
       s.flag("bench-tokens", bench_tokens, "also time LAP tokenisation of the whole table at 1 and 2 threads").neutral();
     }
     s.integer("threads", threads, "oneTBB threads (0 = all cores)", 0, 1024).neutral();
@@ -215,6 +219,10 @@ int cmd_predict_eval(int argc, char** argv) {
     o.kind = k;
     o.validate();
   }
+  if (cmd.zc_features.empty() != cmd.zc_file.empty())
+    throw OptionError(cmd.zc_file.empty() ? "--zc-features: give --zc-file, the `nas zc` scores of the table's cells"
+                                          : "--zc-file: give --zc-features, the proxies to read from it");
+  if (!cmd.zc_features.empty()) (void)study::zc_proxy_names(cmd.zc_features);  // an unknown proxy: refused before the table is read
   std::vector<long long> sizes;
   for (const auto& t : items("train-sizes", cmd.train_sizes)) {
     long long v = 0;
@@ -239,6 +247,9 @@ int cmd_predict_eval(int argc, char** argv) {
 
   std::vector<Genome> all(rows);
   for (std::size_t i = 0; i < rows; ++i) all[i] = x.table->genome(i);
+  // Every cell's scores up front: a cell the file lacks is an error now, not after hours of runs.
+  const std::shared_ptr<CellScorer> features = cmd.zc_file.empty() ? nullptr : study::zc_file_scorer(*x.space, cmd.zc_file, cmd.zc_features);
+  if (features) (void)features->scores(all);
   // Oriented so that larger is better for every task (a loss is negated): the surrogates learn
   // "larger = better", and top-1% precision looks at the largest values.
   const double sign = x.direction == Direction::maximise ? 1.0 : -1.0;
@@ -315,7 +326,7 @@ int cmd_predict_eval(int argc, char** argv) {
             auto o = cmd.model;
             o.kind = kind;
             o.seed = s;
-            auto model = predictor::make_surrogate(*x.space, o);
+            auto model = predictor::make_surrogate(*x.space, o, features);
             device = model->device();
             FitOptions f;
             f.seed = s;

@@ -73,7 +73,7 @@ Inputs Inputs::select(const torch::Tensor& idx) const {
   Inputs r;
   auto pick = [&](const torch::Tensor& t) { return t.defined() ? t.index_select(0, idx) : t; };
   r.x = pick(x); r.adj = pick(adj); r.mask = pick(mask);
-  r.tokens = pick(tokens); r.pad = pick(pad); r.flat = pick(flat);
+  r.tokens = pick(tokens); r.pad = pick(pad); r.flat = pick(flat); r.feat = pick(feat);
   return r;
 }
 
@@ -126,8 +126,10 @@ torch::Tensor to_device(std::vector<float>& v, std::vector<std::int64_t> shape, 
 
 class TorchSurrogate final : public Surrogate {
  public:
-  TorchSurrogate(const SearchSpace& space, const PredictorOptions& o, std::shared_ptr<TokenCache> cache)
-      : space_(space), o_(o), device_(resolve_device(o.device)), cache_(std::move(cache)) {
+  TorchSurrogate(const SearchSpace& space, const PredictorOptions& o, std::shared_ptr<TokenCache> cache, std::shared_ptr<CellScorer> features)
+      : space_(space), o_(o), device_(resolve_device(o.device)), cache_(std::move(cache)), features_(std::move(features)),
+        extra_(features_ ? static_cast<int>(features_->names().size()) : 0) {
+    if (features_ && extra_ == 0) throw std::invalid_argument("make_surrogate: a feature scorer with no scores");
     if (!cache_ && o_.kind == "tart") cache_ = std::make_shared<TokenCache>(o_.tart_dp, o_.tart_onehot);
     torch::set_num_threads(o_.torch_threads > 0 ? o_.torch_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     build(o_.seed);
@@ -156,8 +158,13 @@ class TorchSurrogate final : public Surrogate {
     if (!f.sample_weights.empty() && !(ws > 0)) throw std::invalid_argument("fit: sample weights sum to 0");
     const auto t0 = std::chrono::steady_clock::now();
     const std::uint64_t seed = derive_seed(o_.seed, f.seed);
-    if (!f.warm_start || !fitted_) build(seed);
     const auto n = static_cast<std::int64_t>(archs.size());
+    if (!f.warm_start || !fitted_) {
+      // The features' standardisation is fixed at a cold fit, from its cells: a warm fit continues
+      // a network whose inputs must keep their meaning.
+      if (extra_ > 0) feature_scale(raw_features(archs));
+      build(seed);
+    }
 
     // z-scored targets and weights normalised to mean 1 (only the order of scores matters).
     double mean = 0, var = 0;
@@ -221,7 +228,7 @@ class TorchSurrogate final : public Surrogate {
   std::unique_ptr<Surrogate> clone() const override {
     std::stringstream buf;
     write(buf);
-    auto c = std::make_unique<TorchSurrogate>(space_, o_, cache_);
+    auto c = std::make_unique<TorchSurrogate>(space_, o_, cache_, features_);
     c->read(buf);
     c->last_ = last_;
     return c;
@@ -256,10 +263,55 @@ class TorchSurrogate final : public Surrogate {
       std::vector<float> f = encode_flat(space_, archs);
       in.flat = to_device(f, {B, static_cast<std::int64_t>(space_.flat_encoding_size())}, device_);
     }
+    if (extra_ > 0) {
+      // z = (v - mean) / sd, clamped: a candidate far outside the training cells' range (a small
+      // first sample) must not dominate the head; a missing score (NaN) sits at the mean.
+      auto v = raw_features(archs);
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        const auto k = i % static_cast<std::size_t>(extra_);
+        const float z = std::isnan(v[i]) ? 0.0f : (v[i] - feat_mean_[k]) / feat_sd_[k];
+        v[i] = std::clamp(z, -kFeatureClamp, kFeatureClamp);
+      }
+      in.feat = to_device(v, {B, extra_}, device_);
+    }
     return in;
   }
 
  private:
+  static constexpr float kFeatureClamp = 6.0f;
+
+  // The scorer's rows for `archs`, row-major [B,K] (NaN = missing). Throws std::invalid_argument
+  // if a row is not K wide, and what the scorer throws.
+  std::vector<float> raw_features(std::span<const Genome> archs) const {
+    const auto rows = features_->scores(archs);
+    if (rows.size() != archs.size()) throw std::invalid_argument(fmt::format("surrogate features: {} rows for {} cells", rows.size(), archs.size()));
+    std::vector<float> v;
+    v.reserve(archs.size() * static_cast<std::size_t>(extra_));
+    for (const auto& r : rows) {
+      if (r.size() != static_cast<std::size_t>(extra_))
+        throw std::invalid_argument(fmt::format("surrogate features: a row of {} values, expected {}", r.size(), extra_));
+      for (double x : r) v.push_back(std::isfinite(x) ? static_cast<float>(x) : std::nanf(""));
+    }
+    return v;
+  }
+
+  // Mean and standard deviation of each feature over the present values (sd 1 where it is
+  // constant or absent).
+  void feature_scale(const std::vector<float>& v) {
+    const auto K = static_cast<std::size_t>(extra_);
+    feat_mean_.assign(K, 0.0f);
+    feat_sd_.assign(K, 1.0f);
+    for (std::size_t k = 0; k < K; ++k) {
+      double sum = 0, sq = 0, n = 0;
+      for (std::size_t i = k; i < v.size(); i += K)
+        if (!std::isnan(v[i])) { sum += v[i]; sq += static_cast<double>(v[i]) * v[i]; ++n; }
+      if (n == 0) continue;
+      const double mean = sum / n, var = std::max(0.0, sq / n - mean * mean);
+      feat_mean_[k] = static_cast<float>(mean);
+      if (std::sqrt(var) > 1e-12 * std::max(1.0, std::abs(mean))) feat_sd_[k] = static_cast<float>(std::sqrt(var));
+    }
+  }
+
   void build(std::uint64_t seed) {
     {
       std::lock_guard lock(init_mutex());
@@ -268,11 +320,11 @@ class TorchSurrogate final : public Surrogate {
       if (o_.kind == "carl" || o_.kind == "gcn") {
         PredictorOptions c = o_;
         if (o_.kind == "gcn") c.lambda_r = c.lambda_i = c.lambda_mask = c.lambda_binary = 0;  // the ablation: a plain GCN ranker
-        net_ = make_carl(c, ops);
+        net_ = make_carl(c, ops, extra_);
       } else if (o_.kind == "tart") {
-        net_ = make_tart(o_, lap_token_width(o_.tart_dp, o_.tart_onehot, ops), o_.tart_onehot ? ops : 1);
+        net_ = make_tart(o_, lap_token_width(o_.tart_dp, o_.tart_onehot, ops), o_.tart_onehot ? ops : 1, extra_);
       } else {
-        net_ = make_mlp(o_, static_cast<int>(space_.flat_encoding_size()));
+        net_ = make_mlp(o_, static_cast<int>(space_.flat_encoding_size()), extra_);
       }
     }
     net_->to(device_);
@@ -286,11 +338,23 @@ class TorchSurrogate final : public Surrogate {
     root.write("model", model);
     root.write("optimizer", optim);
     root.write("fitted", torch::tensor(fitted_ ? 1 : 0));
+    if (extra_ > 0) {
+      auto scale = torch::empty({2, extra_}, torch::kFloat32);
+      std::copy(feat_mean_.begin(), feat_mean_.end(), scale.data_ptr<float>());
+      std::copy(feat_sd_.begin(), feat_sd_.end(), scale.data_ptr<float>() + extra_);
+      root.write("feature_scale", scale);
+    }
     root.save_to(os);
   }
   void read(std::istream& is) {
     torch::serialize::InputArchive root, model, optim;
     root.load_from(is, device_);
+    // The feature count first: a mismatch would otherwise surface as torch's shape error.
+    torch::Tensor scale;
+    const bool has_scale = root.try_read("feature_scale", scale);
+    const std::int64_t saved = has_scale ? scale.size(1) : 0;
+    if (saved != extra_)
+      throw std::runtime_error(fmt::format("checkpoint: a surrogate with {} feature input(s); this one has {}", saved, extra_));
     root.read("model", model);
     root.read("optimizer", optim);
     net_->load(model);
@@ -298,12 +362,20 @@ class TorchSurrogate final : public Surrogate {
     torch::Tensor fitted;
     root.read("fitted", fitted);
     fitted_ = fitted.item<int>() != 0;
+    if (extra_ > 0) {
+      const auto sc = scale.to(torch::kCPU, torch::kFloat32).contiguous();
+      feat_mean_.assign(sc.data_ptr<float>(), sc.data_ptr<float>() + extra_);
+      feat_sd_.assign(sc.data_ptr<float>() + extra_, sc.data_ptr<float>() + 2 * extra_);
+    }
   }
 
   const SearchSpace& space_;
   PredictorOptions o_;
   torch::Device device_;
   std::shared_ptr<TokenCache> cache_;  // shared with clones (it is thread-safe)
+  std::shared_ptr<CellScorer> features_;  // shared with clones (it is thread-safe); null = none
+  int extra_ = 0;                         // features per cell
+  std::vector<float> feat_mean_, feat_sd_;
   std::shared_ptr<Net> net_;
   FlatAdamW opt_;
   TrainingStats last_;
@@ -313,9 +385,9 @@ class TorchSurrogate final : public Surrogate {
 }  // namespace
 }  // namespace detail
 
-std::unique_ptr<Surrogate> make_surrogate(const SearchSpace& space, const PredictorOptions& options) {
+std::unique_ptr<Surrogate> make_surrogate(const SearchSpace& space, const PredictorOptions& options, std::shared_ptr<CellScorer> features) {
   options.validate();
-  return std::make_unique<detail::TorchSurrogate>(space, options, nullptr);
+  return std::make_unique<detail::TorchSurrogate>(space, options, nullptr, std::move(features));
 }
 
 std::vector<MaskExplanation> explain(Surrogate& s, std::span<const Genome> archs) {

@@ -16,6 +16,7 @@ struct Inputs {
   torch::Tensor x, adj, mask;  // graph: [B,N,F] one-hot ops, [B,N,N] adjacency, [B,N] real-node mask
   torch::Tensor tokens, pad;   // TART: [B,T,W] LAP tokens, [B,T] bool, true = padding
   torch::Tensor flat;          // MLP: [B,D]
+  torch::Tensor feat;          // every kind, with per-cell features (zero-cost scores): [B,K], z-scored
   std::int64_t size() const;
   Inputs select(const torch::Tensor& idx) const;  // rows idx (a long tensor on the same device)
 };
@@ -38,9 +39,11 @@ torch::Tensor weighted_mse(const torch::Tensor& s, const torch::Tensor& target, 
 /// A random permutation of 0..n-1 from `rng`, as a long tensor on `device`.
 torch::Tensor permutation(std::int64_t n, Rng& rng, torch::Device device);
 
-std::shared_ptr<Net> make_carl(const PredictorOptions& o, int features);
-std::shared_ptr<Net> make_tart(const PredictorOptions& o, int token_width, int d_f);
-std::shared_ptr<Net> make_mlp(const PredictorOptions& o, int inputs);
+/// `extra`: the width K of Inputs::feat (0 = none). CARL/GCN and TART add a linear embedding of the
+/// features to the pooled embedding their score heads read; the MLP to its last hidden layer.
+std::shared_ptr<Net> make_carl(const PredictorOptions& o, int features, int extra);
+std::shared_ptr<Net> make_tart(const PredictorOptions& o, int token_width, int d_f, int extra);
+std::shared_ptr<Net> make_mlp(const PredictorOptions& o, int inputs, int extra);
 
 /// CARL's masks on a batch: node [B,N] (0 on padding), edge [B,N,N] (0 where no edge).
 /// Throws std::invalid_argument if `net` is not a CARL network.

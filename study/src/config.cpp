@@ -138,6 +138,8 @@ SearchConfig::SearchConfig(Front f) : front(f) {
   s.integer("zc-warmup", zc.warmup, "guided, rea: rank this many random cells by --zc-proxies and take the initial population from the top "
                                     "(0 = off); --algo zc: the cells ranked (0 = the whole space if enumerable)",
             0, 100'000'000);
+  s.text("zc-features", zc_features, "guided: zero-cost proxies the surrogate takes as extra inputs beside the cell (computed once per cell "
+                                     "and cached; standardised at each cold fit)");
   s.text("zc-file", zc_file, "scores from `nas zc` (its CSV); cells it lacks are computed");
   s.text("zc-dataset", zc_dataset, "the proxies' input shape: cifar10 | cifar100 | ImageNet16-120 | fashion-mnist (auto: the table's dataset, or "
                                    "the training data)");
@@ -251,18 +253,24 @@ void SearchConfig::finish_zero_cost(bool train) {
   if (zc_proxies.empty()) {
     if (algo == "zc") throw OptionError("--algo zc ranks cells by zero-cost proxies: give --zc-proxies (e.g. synflow, or synflow,nwot for their vote)");
     if (zc.warmup > 0) throw OptionError(fmt::format("--zc-warmup {} ranks cells by zero-cost proxies: give --zc-proxies (e.g. synflow)", zc.warmup));
+  } else if (!uses) {
+    throw OptionError("--zc-proxies ranks cells for --algo zc or --zc-warmup N (guided, rea); this run uses neither");
+  }
+  if (!zc_features.empty() && !is_guided())
+    throw OptionError(fmt::format("--zc-features are extra inputs of a guided search's surrogate; this run is --algo {}", algo));
+  if (zc_proxies.empty() && zc_features.empty()) {
     for (const char* k : {"zc-file", "zc-dataset", "zc-batch"})
       if (changed_by_user(*options.find(k)))
-        throw OptionError(fmt::format("--{} is an option of the zero-cost proxies; this run has no --zc-proxies", k));
+        throw OptionError(fmt::format("--{} is an option of the zero-cost proxies; this run has neither --zc-proxies nor --zc-features", k));
     return;
   }
-  if (!uses) throw OptionError("--zc-proxies ranks cells for --algo zc or --zc-warmup N (guided, rea); this run uses neither");
-  const auto proxies = zc_proxy_names(*this);  // an unknown proxy: refused before the table is read
+  const auto proxies = zc_all_names(*this);  // an unknown proxy: refused before the table is read
+  const char* flag = zc_proxies.empty() ? "--zc-features" : "--zc-proxies";
 #if NAS_STUDY_WITH_TORCH
   if (!training::trainable(experiment.space) && zc_file.empty())
-    throw OptionError(fmt::format("--zc-proxies on --space {}: no network to compute them on (nb201, darts); give --zc-file", experiment.space));
+    throw OptionError(fmt::format("{} on --space {}: no network to compute them on (nb201, darts); give --zc-file", flag, experiment.space));
 #else
-  if (zc_file.empty()) throw OptionError(without_models("--zc-proxies without --zc-file (computing zero-cost proxies)"));
+  if (zc_file.empty()) throw OptionError(without_models(fmt::format("{} without --zc-file (computing zero-cost proxies)", flag)));
 #endif
   if (!zc_file.empty()) {
     // Its columns now, before the table is read (the rows are read with the scores).
@@ -380,10 +388,11 @@ bool executor_requested(const SearchConfig& c) {
 }
 
 SearchFactory make_search_factory(const SearchConfig& c, const SearchSpace& space) {
-  SearchSettings settings{c.search, c.guided, nullptr, c.fidelity, c.zc, make_cell_scorer(c, space)};
+  auto zc = make_cell_scorers(c, space);
+  SearchSettings settings{c.search, c.guided, nullptr, c.fidelity, c.zc, zc.ranking};
   if (search_info(c.algo).needs_model) {
 #if NAS_STUDY_WITH_TORCH
-    settings.model = surrogate_factory(c, space);
+    settings.model = surrogate_factory(c, space, zc.features);
 #else
     (void)space;
     throw OptionError(without_models(fmt::format("--algo {} (its surrogate model)", c.algo)));

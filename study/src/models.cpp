@@ -206,12 +206,12 @@ predictor::PredictorOptions run_predictor_options(const SearchConfig& c) {
   return p;
 }
 
-std::function<std::unique_ptr<Surrogate>()> surrogate_factory(const SearchConfig& c, const SearchSpace& space) {
+std::function<std::unique_ptr<Surrogate>()> surrogate_factory(const SearchConfig& c, const SearchSpace& space, std::shared_ptr<CellScorer> features) {
   const predictor::PredictorOptions po = run_predictor_options(c);
   const EnsembleOptions eo = c.ensemble;
-  return [po, eo, &space]() -> std::unique_ptr<Surrogate> {
-    if (eo.members <= 1) return predictor::make_surrogate(space, po);
-    return std::make_unique<EnsembleSurrogate>([&] { return predictor::make_surrogate(space, po); }, eo);
+  return [po, eo, &space, features]() -> std::unique_ptr<Surrogate> {
+    if (eo.members <= 1) return predictor::make_surrogate(space, po, features);
+    return std::make_unique<EnsembleSurrogate>([&] { return predictor::make_surrogate(space, po, features); }, eo);
   };
 }
 

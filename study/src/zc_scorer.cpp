@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "nas/core/cell_scorer.hpp"
 #include "nas/core/errors.hpp"
@@ -64,7 +65,9 @@ class ZcScorer final : public CellScorer {
         }
       }
       if (!compute_)
-        throw OptionError(fmt::format("zero-cost scores of {}: not in --zc-file, and this build cannot compute them (it has no LibTorch)", key));
+        throw OptionError(fmt::format("zero-cost scores of {}: not in --zc-file, and {}", key,
+                                      NAS_STUDY_WITH_TORCH ? "nothing computes them here (give a file with every cell)"
+                                                           : "this build cannot compute them (it has no LibTorch)"));
       auto row = compute_(g);  // outside the lock: runs score their own cells side by side
       std::lock_guard lock(m_);
       out.push_back(cache_.emplace(key, std::move(row)).first->second);
@@ -80,32 +83,71 @@ class ZcScorer final : public CellScorer {
   std::unordered_map<std::string, std::vector<double>> cache_;
 };
 
+// Some of another scorer's columns, in their own order (the ranking and the surrogate's features
+// share one scorer, so a proxy in both lists is computed once per cell).
+class Columns final : public CellScorer {
+ public:
+  Columns(std::shared_ptr<CellScorer> all, std::vector<std::string> names) : all_(std::move(all)), names_(std::move(names)) {
+    for (const auto& n : names_) cols_.push_back(static_cast<std::size_t>(std::find(all_->names().begin(), all_->names().end(), n) - all_->names().begin()));
+  }
+  const std::vector<std::string>& names() const override { return names_; }
+  std::vector<std::vector<double>> scores(std::span<const Genome> cells) override {
+    auto rows = all_->scores(cells);
+    for (auto& r : rows) {
+      std::vector<double> pick;
+      for (auto c : cols_) pick.push_back(r[c]);
+      r = std::move(pick);
+    }
+    return rows;
+  }
+
+ private:
+  std::shared_ptr<CellScorer> all_;
+  std::vector<std::string> names_;
+  std::vector<std::size_t> cols_;
+};
+
 }  // namespace
 
-std::vector<std::string> zc_proxy_names(const SearchConfig& c) {
+std::vector<std::string> zc_proxy_names(const std::string& list) {
 #if NAS_STUDY_WITH_TORCH
-  return training::parse_proxies(c.zc_proxies);
+  return training::parse_proxies(list);
 #else
   std::vector<std::string> v;  // a file's column names: checked against the file
-  for (std::size_t a = 0; a <= c.zc_proxies.size();) {
-    const auto e = std::min(c.zc_proxies.find(',', a), c.zc_proxies.size());
-    v.push_back(c.zc_proxies.substr(a, e - a));
+  for (std::size_t a = 0; a <= list.size();) {
+    const auto e = std::min(list.find(',', a), list.size());
+    v.push_back(list.substr(a, e - a));
     a = e + 1;
   }
   return v;
 #endif
 }
 
-std::shared_ptr<CellScorer> make_cell_scorer(const SearchConfig& c, const SearchSpace& space) {
-  if (c.zc_proxies.empty()) return nullptr;
+std::vector<std::string> zc_all_names(const SearchConfig& c) {
+  std::vector<std::string> names;
+  for (const auto* list : {&c.zc_proxies, &c.zc_features})
+    if (!list->empty())
+      for (auto& n : zc_proxy_names(*list))
+        if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(std::move(n));
+  return names;
+}
+
+std::shared_ptr<CellScorer> zc_file_scorer(const SearchSpace& space, const std::string& path, const std::string& proxies) {
+  auto scorer = std::make_shared<ZcScorer>(space, zc_proxy_names(proxies), ZcScorer::Compute{});
+  scorer->load(path);
+  return scorer;
+}
+
+ZcScorers make_cell_scorers(const SearchConfig& c, const SearchSpace& space) {
+  const auto proxies = zc_all_names(c);
+  if (proxies.empty()) return {};
   ZcScorer::Compute compute;
-  const auto proxies = zc_proxy_names(c);
 #if NAS_STUDY_WITH_TORCH
   if (training::trainable(space.name())) {
     ZcConfig z;
     z.space = std::string(space.name());
     z.dataset = c.zc_dataset;
-    z.proxies = c.zc_proxies;
+    z.proxies = fmt::format("{}", fmt::join(proxies, ","));
     z.batch_size = c.zc_batch;
     z.data = c.evaluator == "train" ? "auto" : "random";
     z.data_path = c.evaluator == "train" ? c.training.data_path : "";
@@ -126,7 +168,13 @@ std::shared_ptr<CellScorer> make_cell_scorer(const SearchConfig& c, const Search
 #endif
   auto scorer = std::make_shared<ZcScorer>(space, proxies, std::move(compute));
   if (!c.zc_file.empty()) scorer->load(c.zc_file);
-  return scorer;
+  auto view = [&](const std::string& list) -> std::shared_ptr<CellScorer> {
+    if (list.empty()) return nullptr;
+    auto names = zc_proxy_names(list);
+    if (names == proxies) return scorer;
+    return std::make_shared<Columns>(scorer, std::move(names));
+  };
+  return {view(c.zc_proxies), view(c.zc_features)};
 }
 
 }  // namespace nas::study

@@ -108,11 +108,17 @@ expect "--algo zc ranks cells by zero-cost proxies: give --zc-proxies" search --
 expect "--zc-warmup 10 ranks cells by zero-cost proxies: give --zc-proxies" search --algo rea --zc-warmup 10
 expect "--zc-warmup is an option of guided, rea (their initial population) and zc (its pool); this run is --algo random" search --algo random --zc-proxies synflow --zc-warmup 10
 expect "--zc-proxies ranks cells for --algo zc or --zc-warmup N (guided, rea); this run uses neither" search --algo rea --zc-proxies synflow
-expect "--zc-file is an option of the zero-cost proxies; this run has no --zc-proxies" search --algo rea --zc-file "$tmp/none.csv"
+expect "--zc-file is an option of the zero-cost proxies; this run has neither --zc-proxies nor --zc-features" search --algo rea --zc-file "$tmp/none.csv"
+expect "--zc-features are extra inputs of a guided search's surrogate; this run is --algo rea" search --algo rea --zc-features synflow
+expect "unknown proxy 'bogus'" search --algo guided --zc-features synflow,bogus
+expect "--zc-features on --space nb101: no network to compute them on" search --algo guided --zc-features synflow --space nb101
+expect "--zc-features: give --zc-file" predict-eval --zc-features synflow
+expect "unknown proxy 'bogus'" predict-eval --zc-features bogus --zc-file "$tmp/none.csv"
 expect "unknown proxy 'bogus'" search --algo zc --zc-proxies bogus
 expect "--zc-proxies on --space nb101: no network to compute them on" search --algo zc --zc-proxies synflow --space nb101
 printf 'arch,nwot\n%s,1\n' "$arch201" > "$tmp/zcfile.csv"
 expect "--zc-file $tmp/zcfile.csv: no column 'synflow'" search --algo zc --zc-proxies synflow --zc-file "$tmp/zcfile.csv"
+expect "--zc-file $tmp/zcfile.csv: no column 'synflow'" search --algo guided --zc-features nwot,synflow --zc-file "$tmp/zcfile.csv"
 
 # --- files and folders
 printf 'bogus = 1\n' > "$tmp/unknown.toml"

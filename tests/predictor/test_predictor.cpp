@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <numeric>
 
 #include "nas/datasets/benchmark.hpp"
@@ -314,4 +315,97 @@ TEST_CASE("CARL's masks are not constant after training, explain() refuses other
   CHECK(ehi - elo > 0.05f);
   auto mlp = predictor::make_surrogate(space(), quick("mlp"));
   CHECK_THROWS_AS(predictor::explain(*mlp, s.archs), std::invalid_argument);
+}
+
+namespace {
+
+// Per-cell features from a map (a stand-in for zero-cost scores); a cell it lacks gets NaN.
+class MapScorer final : public CellScorer {
+ public:
+  MapScorer(std::vector<std::string> names, std::map<std::string, std::vector<double>> rows) : names_(std::move(names)), rows_(std::move(rows)) {}
+  const std::vector<std::string>& names() const override { return names_; }
+  std::vector<std::vector<double>> scores(std::span<const Genome> cells) override {
+    std::vector<std::vector<double>> out;
+    for (const auto& g : cells) {
+      const auto it = rows_.find(space().format(g));
+      out.push_back(it != rows_.end() ? it->second : std::vector<double>(names_.size(), std::nan("")));
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::string> names_;
+  std::map<std::string, std::vector<double>> rows_;
+};
+
+// The 50 sample cells with two features: the target itself (an ideal proxy, in its own units) and
+// a constant (no information, and a zero spread the standardisation must survive).
+std::shared_ptr<CellScorer> oracle_features() {
+  std::map<std::string, std::vector<double>> rows;
+  for (std::size_t i = 0; i < sample50().archs.size(); ++i) rows[space().format(sample50().archs[i])] = {1e6 * sample50().y[i], 3.0};
+  return std::make_shared<MapScorer>(std::vector<std::string>{"oracle", "constant"}, std::move(rows));
+}
+
+}  // namespace
+
+TEST_CASE("surrogate features: every kind uses an informative feature to rank cells it has not seen") {
+  const auto& s = sample50();
+  const std::span<const Genome> train(s.archs.data(), 20), test(s.archs.data() + 20, 30);
+  const std::span<const double> y_train(s.y.data(), 20), y_test(s.y.data() + 20, 30);
+  for (const char* kind : {"carl", "gcn", "mlp", "tart"}) {
+    DYNAMIC_SECTION(kind) {
+      FitOptions f;
+      f.epochs = 60;
+      auto plain = predictor::make_surrogate(space(), quick(kind));
+      auto with = predictor::make_surrogate(space(), quick(kind), oracle_features());
+      plain->fit(train, y_train, f);
+      with->fit(train, y_train, f);
+      const auto p = plain->score(test), q = with->score(test);
+      const double tau_plain = kendall_tau(p, y_test), tau_with = kendall_tau(q, y_test);
+      std::printf("features %s: held-out tau %.3f without, %.3f with the oracle feature\n", kind, tau_plain, tau_with);
+      for (double v : q) CHECK(std::isfinite(v));
+      // Measured: carl 0.586 -> 0.949, gcn 0.582 -> 0.940, tart 0.779 -> 0.954, mlp 0.255 -> 0.720.
+      CHECK(tau_with > (kind == std::string("mlp") ? 0.6 : 0.9));
+      CHECK(tau_with > tau_plain + 0.1);
+    }
+  }
+}
+
+TEST_CASE("surrogate features: clone and checkpoints carry the standardisation; a feature count mismatch is refused") {
+  const auto& s = sample50();
+  FitOptions f;
+  f.epochs = 10;
+  auto a = predictor::make_surrogate(space(), quick("carl"), oracle_features());
+  a->fit(s.archs, s.y, f);
+  const auto pa = a->score(s.archs);
+  CHECK(a->clone()->score(s.archs) == pa);
+  const auto path = (std::filesystem::temp_directory_path() / "nas_pred_features.pt").string();
+  a->save(path);
+  auto b = predictor::make_surrogate(space(), quick("carl"), oracle_features());
+  b->load(path);
+  CHECK(b->score(s.archs) == pa);
+  auto none = predictor::make_surrogate(space(), quick("carl"));
+  CHECK_THROWS_WITH(none->load(path), Catch::Contains("a surrogate with 2 feature input(s); this one has 0"));
+  std::filesystem::remove(path);
+  // A warm fit keeps the standardisation of the cold one: the same cells and seed give the same
+  // scores as a clone warmed the same way.
+  FitOptions warm = f;
+  warm.warm_start = true;
+  warm.epochs = 2;
+  auto c = a->clone();
+  a->fit(std::span(s.archs).first(10), std::span(s.y).first(10), warm);
+  c->fit(std::span(s.archs).first(10), std::span(s.y).first(10), warm);
+  CHECK(a->score(s.archs) == c->score(s.archs));
+  // A cell the scorer has no value for (NaN) still gets a finite score.
+  const auto unknown = cell("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|");
+  CHECK(std::isfinite(a->score(std::span(&unknown, 1))[0]));
+  // A scorer whose rows are not as wide as its names: refused with the widths.
+  class Ragged final : public CellScorer {
+   public:
+    const std::vector<std::string>& names() const override { return names_; }
+    std::vector<std::vector<double>> scores(std::span<const Genome> cells) override { return std::vector<std::vector<double>>(cells.size(), {1.0}); }
+    std::vector<std::string> names_{"a", "b"};
+  };
+  auto r = predictor::make_surrogate(space(), quick("mlp"), std::make_shared<Ragged>());
+  CHECK_THROWS_WITH(r->fit(s.archs, s.y, f), Catch::Contains("a row of 1 values, expected 2"));
 }

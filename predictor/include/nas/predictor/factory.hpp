@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "nas/core/cell_scorer.hpp"
 #include "nas/core/surrogate.hpp"
 #include "nas/mutation/spaces.hpp"
 
@@ -60,7 +61,16 @@ struct PredictorOptions {
 /// Builds a surrogate for `space` (the space must outlive it). Validates `options`, picks the
 /// torch device once (throws OptionError if CUDA is asked for and absent), sets torch's thread
 /// count. Thread safety: one surrogate per thread (clone() for another).
-std::unique_ptr<Surrogate> make_surrogate(const SearchSpace& space, const PredictorOptions& options);
+///
+/// `features` (optional; shared with clones, so it must be thread-safe, as CellScorer promises):
+/// per-cell scores, e.g. zero-cost proxies, given to the network as extra inputs beside the
+/// architecture (CARL/GCN and TART: joined to the pooled embedding their score heads read; MLP:
+/// to the flat encoding). Each cold fit fixes their standardisation from its cells (warm fits keep
+/// it); a missing score (NaN) enters as the mean. fit() and score() throw std::invalid_argument if
+/// a row is not names().size() wide, and what the scorer throws; a checkpoint records the feature
+/// count and load() refuses one that differs (std::runtime_error).
+std::unique_ptr<Surrogate> make_surrogate(const SearchSpace& space, const PredictorOptions& options,
+                                          std::shared_ptr<CellScorer> features = nullptr);
 
 /// Kinds accepted by PredictorOptions::kind.
 const char* predictor_kinds();

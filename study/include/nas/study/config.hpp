@@ -103,6 +103,7 @@ struct SearchConfig {
   double time_budget = 0;            // --time-budget: seconds on the executor's clock; 0 = none
   ZeroCostOptions zc;                // --zc-warmup: guided and REA's initial population; zc's pool
   std::string zc_proxies, zc_file;   // --zc-proxies (one, or several voted), --zc-file (a `nas zc` CSV)
+  std::string zc_features;           // --zc-features: proxies the guided search's surrogate takes as extra inputs
   std::string zc_dataset = "auto";   // the input shape the proxies' networks are built for
   int zc_batch = 32;
   ExecutorOptions executor;          // kind, mode, workers (cost and pool: executor_options())
@@ -163,17 +164,30 @@ bool executor_requested(const SearchConfig& c);
 predictor::PredictorOptions run_predictor_options(const SearchConfig& c);
 /// Makes a run's surrogate over `space` (which must outlive it): the predictor, or with --ensemble
 /// M > 1 an EnsembleSurrogate of M of them. Thread-safe (each call builds its own).
-std::function<std::unique_ptr<Surrogate>()> surrogate_factory(const SearchConfig& c, const SearchSpace& space);
+/// `features`: per-cell extra inputs of every surrogate it makes (make_cell_scorers' features; null = none).
+std::function<std::unique_ptr<Surrogate>()> surrogate_factory(const SearchConfig& c, const SearchSpace& space,
+                                                              std::shared_ptr<CellScorer> features = nullptr);
 #endif
 
-/// The zero-cost scores c asks for (--zc-proxies): a `nas zc` file's (--zc-file) where it has the
-/// cell, else computed (a build with LibTorch; the benchmark's network, --zc-dataset's shape, a
-/// random batch or the training images of --evaluator train, seed 0: a property of the cell),
-/// cached for every run of the process. Null without --zc-proxies. Throws OptionError / DataError.
-std::shared_ptr<CellScorer> make_cell_scorer(const SearchConfig& c, const SearchSpace& space);
-/// The names of --zc-proxies (checked against the known proxies in a build with LibTorch; throws
-/// OptionError).
-std::vector<std::string> zc_proxy_names(const SearchConfig& c);
+/// The zero-cost scores c asks for: `ranking` those of --zc-proxies (--algo zc, --zc-warmup),
+/// `features` those of --zc-features (the surrogate's extra inputs); each null where its option is
+/// empty. Both read one cache: a `nas zc` file's rows (--zc-file) where it has the cell, else
+/// computed (a build with LibTorch; the benchmark's network, --zc-dataset's shape, a random batch
+/// or the training images of --evaluator train, seed 0: a property of the cell), kept for every
+/// run of the process. Throws OptionError / DataError.
+struct ZcScorers {
+  std::shared_ptr<CellScorer> ranking, features;
+};
+ZcScorers make_cell_scorers(const SearchConfig& c, const SearchSpace& space);
+/// The scores `proxies` (a list as for zc_proxy_names) of a `nas zc` file, read at once; a cell
+/// the file lacks throws OptionError when it is asked for. Throws OptionError (an unknown proxy)
+/// and DataError (the file: a missing column, an architecture or value that does not parse).
+std::shared_ptr<CellScorer> zc_file_scorer(const SearchSpace& space, const std::string& path, const std::string& proxies);
+/// The names in a proxy list ("synflow,nwot", "all", "data-free"), checked against the known
+/// proxies in a build with LibTorch (throws OptionError).
+std::vector<std::string> zc_proxy_names(const std::string& list);
+/// The proxies of --zc-proxies, then those of --zc-features not among them.
+std::vector<std::string> zc_all_names(const SearchConfig& c);
 
 /// The registry's factory for c.algo over `space` (which must outlive it), with c's options and,
 /// for a search that needs one, c's surrogate factory. Throws OptionError (also for a search that
