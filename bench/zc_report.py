@@ -99,7 +99,7 @@ print("\n## Searches on the table (NB201, budget 100): mean best reported (test)
 print("| dataset | search | @20 | @50 | @100 | at optimum |")
 print("|---|---|---|---|---|---|")
 for d in ["cifar10", "cifar100", "imagenet16"]:
-    for a in ["guided", "guided-zc", "rea", "rea-zc", "zc"]:
+    for a in ["guided", "guided-zc", "guided-zf", "guided-zf4", "guided-zc-zf", "rea", "rea-zc", "zc"]:
         folder = f"{out}/search-{d}-{a}"
         files = sorted(f for f in glob.glob(f"{folder}/trajectories/seed_*.csv") if re.fullmatch(r"seed_\d+\.csv", os.path.basename(f)))
         if not files:

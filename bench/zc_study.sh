@@ -6,7 +6,9 @@
 #     per dataset, seeds 0 and 1 (CIFAR-shaped random data: NASLib used real images), and the
 #     data-free proxies on all rows;
 #  3. searches on the table, SEEDS seeds, budget 100: guided and REA with and without
-#     --zc-warmup 100 (synflow, from part 1's file), and the zero-training baseline --algo zc;
+#     --zc-warmup 100 (synflow, from part 1's file), guided with --zc-features (synflow; the four
+#     data-free proxies of part 1; synflow with the warm-up too), and the zero-training baseline
+#     --algo zc;
 #  4. bench/zc_report.py: the tables (NASLib agreement, Spearman with *_test_200ep over all cells,
 #     search means at 20/50/100 and seeds at the optimum).
 # Usage: bench/zc_study.sh [SEEDS] [ROWS]   (OUT=folder)
@@ -41,11 +43,14 @@ done
 for ds in cifar10 cifar100 imagenet16; do
   zds=$([ $ds = imagenet16 ] && echo ImageNet16-120 || echo $ds)
   zc=(--zc-proxies synflow --zc-file "$out/all_$zds.csv")
-  for a in guided guided-zc rea rea-zc zc; do
+  for a in guided guided-zc guided-zf guided-zf4 guided-zc-zf rea rea-zc zc; do
     [ -f "$out/search-$ds-$a/summary.json" ] && continue
     case $a in
       guided) args=(--algo guided --predictor carl) ;;
       guided-zc) args=(--algo guided --predictor carl "${zc[@]}" --zc-warmup 100) ;;
+      guided-zf) args=(--algo guided --predictor carl --zc-features synflow --zc-file "$out/all_$zds.csv") ;;
+      guided-zf4) args=(--algo guided --predictor carl --zc-features synflow,params,flops,l2_norm --zc-file "$out/all_$zds.csv") ;;
+      guided-zc-zf) args=(--algo guided --predictor carl "${zc[@]}" --zc-warmup 100 --zc-features synflow) ;;
       rea) args=(--algo rea) ;;
       rea-zc) args=(--algo rea "${zc[@]}" --zc-warmup 100) ;;
       zc) args=(--algo zc "${zc[@]}") ;;

@@ -220,6 +220,11 @@ class SpacesAndTables(unittest.TestCase):
             sp.zc(a, proxies="nwot", data="none")
         runs = ne.search(algo="zc", zc_proxies="params", zc_warmup=20, budget=3, seeds=1)
         self.assertEqual(len(runs[0]["trajectory"]), 3)
+        # Proxies as the surrogate's inputs: computed for the cells the search meets (params: cheap).
+        runs = ne.search(algo="guided", zc_features="params", budget=15, seeds=1, epochs=5, retrain_epochs=2)
+        self.assertEqual(len(runs[0]["trajectory"]), 15)
+        with self.assertRaisesRegex(ne.OptionError, "--zc-features are extra inputs of a guided search's surrogate"):
+            ne.search(algo="rea", zc_features="params", budget=3, seeds=1)
 
 
 if __name__ == "__main__":
