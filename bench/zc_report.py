@@ -113,3 +113,17 @@ for d in ["cifar10", "cifar100", "imagenet16"]:
         m = re.search(r"reached by ([0-9.]+)% of seeds", txt)
         cells = [f"{statistics.mean(v):.2f} ± {statistics.stdev(v) / len(v) ** 0.5:.2f}" for v in at.values()]
         print(f"| {d} | {a} | " + " | ".join(cells) + f" | {m.group(1) if m else '?'}% of {len(files)} |")
+
+pe = {f: f"{out}/predict-{f}/summary.json" for f in ("plain", "features")}
+if all(os.path.exists(p) for p in pe.values()):
+    import json
+    res = {f: {(r["predictor"], r["train_size"]): r for r in json.load(open(p))["results"]} for f, p in pe.items()}
+    print("\n## Surrogates with the four data-free proxies as inputs (CIFAR-10, nas predict-eval, 5 seeds): Kendall tau on the held-out cells, mean ± std\n")
+    print("| predictor | cells | without | with features | top-1% precision without / with |")
+    print("|---|---|---|---|---|")
+    for key in sorted(res["plain"], key=lambda k: (["carl", "gcn", "mlp", "tart"].index(k[0]) if k[0] in ["carl", "gcn", "mlp", "tart"] else 9, k[1])):
+        a, b = res["plain"][key], res["features"].get(key)
+        if not b:
+            continue
+        print(f"| {key[0]} | {key[1]} | {a['kendall_tau_mean']:.3f} ± {a['kendall_tau_std']:.3f} | {b['kendall_tau_mean']:.3f} ± {b['kendall_tau_std']:.3f} | "
+              f"{a['top1_precision_mean']:.3f} / {b['top1_precision_mean']:.3f} |")

@@ -9,6 +9,8 @@
 #     --zc-warmup 100 (synflow, from part 1's file), guided with --zc-features (synflow; the four
 #     data-free proxies of part 1; synflow with the warm-up too), and the zero-training baseline
 #     --algo zc;
+#     Then nas predict-eval on CIFAR-10 (carl, gcn, mlp, tart; 20-200 training cells; 5 seeds)
+#     with and without --zc-features synflow,params,flops,l2_norm;
 #  4. bench/zc_report.py: the tables (NASLib agreement, Spearman with *_test_200ep over all cells,
 #     search means at 20/50/100 and seeds at the optimum).
 # Usage: bench/zc_study.sh [SEEDS] [ROWS]   (OUT=folder)
@@ -58,5 +60,15 @@ for ds in cifar10 cifar100 imagenet16; do
     $nas search --space nb201 --dataset "$ds" --seeds "$seeds" --budget 100 "${args[@]}" --out "$out/search-$ds-$a" > "$out/search-$ds-$a.txt" 2>&1
     echo "search $ds $a: $(tail -1 "$out/search-$ds-$a.txt")"
   done
+done
+# Surrogate quality with and without the proxies as inputs (CIFAR-10; every surrogate, small
+# training sets): nas predict-eval, the same training cells for both.
+for f in plain features; do
+  [ -f "$out/predict-$f/summary.json" ] && continue
+  extra=()
+  [ $f = features ] && extra=(--zc-features synflow,params,flops,l2_norm --zc-file "$out/all_cifar10.csv")
+  $nas predict-eval --dataset cifar10 --predictor carl,gcn,mlp,tart --train-sizes 20,50,100,200 --seeds 5 "${extra[@]}" \
+    --out "$out/predict-$f" > "$out/predict-$f.txt" 2>&1
+  echo "predict-eval $f: done"
 done
 /usr/bin/python3 bench/zc_report.py "$out" "$data"
