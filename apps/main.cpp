@@ -40,6 +40,10 @@ void usage(std::FILE* to) {
 }
 }
 
+namespace {
+int run(int argc, char** argv);
+}
+
 int main(int argc, char** argv) {
   // Under mpirun/srun every rank runs this same command line: rank 0 runs it, ranks >= 1 serve
   // evaluations (only `nas search --executor mpi` uses them; see mpi_job.hpp).
@@ -50,6 +54,13 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "nas: error: {}\n", e.what());
     return 1;
   }
+  const int rc = run(argc, argv);
+  nas::app::mpi::set_exit_code(rc);  // the code of an exit that MPI_Finalize's watchdog forces
+  return rc;
+}
+
+namespace {
+int run(int argc, char** argv) {
   if (nas::app::mpi::is_worker() && (argc < 2 || std::strcmp(argv[1], "search") != 0 || nas::cli::help_requested(argc, argv)))
     return nas::app::mpi::fail("");  // rank 0 says what is wrong (or prints the help), once
   if (nas::app::mpi::ranks() > 1 && (argc < 2 || std::strcmp(argv[1], "search") != 0)) {
@@ -91,3 +102,4 @@ int main(int argc, char** argv) {
     return 1;
   }
 }
+}  // namespace

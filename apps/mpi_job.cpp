@@ -35,6 +35,7 @@ Job::~Job() {
   g_pool.reset();
   g_session.reset();
 }
+void set_exit_code(int code) { distributed::MpiSession::set_exit_code(code); }
 bool is_worker() { return g_session && g_session->size() > 1 && g_session->rank() > 0; }
 int ranks() { return g_session ? g_session->size() : 1; }
 
@@ -86,6 +87,7 @@ double master_cpu_seconds() { return g_pool ? g_pool->master_cpu_seconds() : 0; 
 double master_cpu_seconds() { return 0; }
 Job::Job(int&, char**&) {}
 Job::~Job() = default;
+void set_exit_code(int) {}
 bool is_worker() { return false; }
 int ranks() { return 1; }
 std::shared_ptr<WorkerPool> pool(double, double) {

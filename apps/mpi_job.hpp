@@ -21,6 +21,9 @@ class Job {
   Job& operator=(const Job&) = delete;
 };
 
+/// The exit code main returns; the code of the exit that ends a process whose MPI_Finalize hangs
+/// after a worker was lost (distributed::MpiSession). No effect without MPI.
+void set_exit_code(int code);
 /// True on ranks >= 1 of an MPI job of 2 or more ranks: the command sets up its evaluator and
 /// calls serve() instead of searching.
 bool is_worker();

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -122,6 +123,9 @@ std::optional<Message> poll(int source) {
 }
 
 bool g_released = false;  // rank 0: the workers were told to stop
+// A process of the job died (rank 0: it gave a worker up; a worker: rank 0 said so in its stop).
+std::atomic<bool> g_peer_lost{false};
+std::atomic<int> g_exit_code{0};
 
 int world_size() {
   int n = 1;
@@ -168,10 +172,21 @@ MpiSession::MpiSession(int& argc, char**& argv) {
   host_ = host_name();
 }
 
+void MpiSession::set_exit_code(int code) noexcept { g_exit_code = code; }
+
 MpiSession::~MpiSession() {
   int done = 0;
   MPI_Finalized(&done);
-  if (!done) MPI_Finalize();
+  if (done) return;
+  if (g_peer_lost) {
+    std::thread([] {
+      std::this_thread::sleep_for(std::chrono::seconds(10));
+      std::fprintf(stderr, "nas: MPI_Finalize has not returned 10 s after a worker was lost; ending without it\n");
+      std::fflush(nullptr);
+      std::_Exit(g_exit_code);
+    }).detach();
+  }
+  MPI_Finalize();
 }
 
 // ---------------------------------------------------------------------------------- rank 0
@@ -340,8 +355,11 @@ void MpiPool::shutdown() noexcept {
   try {
     queue_.clear();
     std::vector<int> waiting;
+    // The stop says whether a worker was lost: then every rank guards its MPI_Finalize (MpiSession).
+    if (std::any_of(workers_.begin(), workers_.end(), [](const auto& w) { return w.lost; })) g_peer_lost = true;
+    const Bytes stop{static_cast<std::uint8_t>(g_peer_lost ? 1 : 0)};
     for (auto& w : workers_)
-      if (!w.lost && send(w.rank, kStop, {}) == MPI_SUCCESS) waiting.push_back(w.rank);
+      if (!w.lost && send(w.rank, kStop, stop) == MPI_SUCCESS) waiting.push_back(w.rank);
     // Goodbyes carry the workers' own figures; a worker still loading its data says it later, so
     // wait a little, not forever (MPI_Finalize synchronises the processes anyway).
     const auto deadline = Clock::now() + std::chrono::seconds(10);
@@ -528,7 +546,10 @@ int serve(const EvaluatorFactory& make_evaluator, const MpiOptions& options) {
     }
     if (auto m = poll(0)) {
       backoff = kFirstPoll;
-      if (m->tag == kStop) break;
+      if (m->tag == kStop) {
+        if (!m->bytes.empty() && m->bytes[0]) g_peer_lost = true;
+        break;
+      }
       if (m->tag != kJob || busy) {
         std::fprintf(stderr, "nas: MPI worker: unexpected message (tag %d%s); stopping\n", m->tag, busy ? ", while busy" : "");
         break;
@@ -574,7 +595,10 @@ int serve_failed(const std::string& error) {
   auto backoff = kFirstPoll;
   for (;;) {
     if (auto m = poll(0)) {
-      if (m->tag == kStop) break;
+      if (m->tag == kStop) {
+        if (!m->bytes.empty() && m->bytes[0]) g_peer_lost = true;
+        break;
+      }
       continue;
     }
     std::this_thread::sleep_for(backoff);

@@ -38,10 +38,18 @@ struct MpiOptions {
 /// MPI for this process: MPI_Init_thread (MPI_THREAD_SERIALIZED: one thread at a time calls MPI)
 /// in the constructor, MPI_Finalize in the destructor. Errors on MPI_COMM_WORLD are returned, not
 /// fatal, so that a dead peer is an error code here rather than an abort. One per process.
+///
+/// After a peer died (rank 0 gave a worker up; rank 0 tells the workers so when it stops them),
+/// Open MPI 4.1's MPI_Finalize can wait forever in its closing fence for the dead process (seen
+/// under mpirun --enable-recovery, about one job in three on 2 loaded cores). The destructor then
+/// gives MPI_Finalize 10 s and ends the process with the exit code given to set_exit_code(): every
+/// result is written by then.
 class MpiSession {
  public:
   MpiSession(int& argc, char**& argv);
   ~MpiSession();
+  /// The process's exit code, for an exit forced by the watchdog above (default 0). Thread-safe.
+  static void set_exit_code(int code) noexcept;
   MpiSession(const MpiSession&) = delete;
   MpiSession& operator=(const MpiSession&) = delete;
   int rank() const noexcept { return rank_; }
