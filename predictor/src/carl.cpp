@@ -165,8 +165,8 @@ class Carl final : public Net {
 
   torch::Tensor loss(const Inputs& in, const torch::Tensor& y, const torch::Tensor& w, Rng& rng) override {
     const Parts p = encode(in);
-    const auto zc = critical(in, p);
-    auto L = ranking_loss(f_c_->forward(with_features(zc, in.feat)).squeeze(-1), y, w, o_);
+    const auto zc = with_features(critical(in, p), in.feat);  // what f_C and, combined, f_I read
+    auto L = ranking_loss(f_c_->forward(zc).squeeze(-1), y, w, o_);
     const bool use_r = o_.lambda_r > 0, use_i = o_.lambda_i > 0 && o_.interventions > 0;
     if (o_.lambda_mask > 0) {
       // Mask budget: without it the extractor collapses to a = b = 1 (the critical path wants
@@ -201,10 +201,7 @@ class Carl final : public Net {
       const auto zrp = zr.index_select(0, torch::cat(perms));
       const auto zcr = zc.repeat({o_.interventions, 1});
       const auto zi = o_.intervention_combine == "concat" ? torch::cat({zcr, zrp}, 1) : zcr + zrp;
-      const auto zif = extra_ > 0 ? (o_.intervention_combine == "concat" ? torch::cat({with_features(zcr, in.feat.repeat({o_.interventions, 1})), zrp}, 1)
-                                                                        : with_features(zi, in.feat.repeat({o_.interventions, 1})))
-                                  : zi;
-      const auto yi = f_i_->forward(zif).view({o_.interventions, B});
+      const auto yi = f_i_->forward(zi).view({o_.interventions, B});
       L = L + o_.lambda_i * ranking_loss(yi, y, w, o_);
     }
     return L;

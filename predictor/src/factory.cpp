@@ -159,10 +159,11 @@ class TorchSurrogate final : public Surrogate {
     const auto t0 = std::chrono::steady_clock::now();
     const std::uint64_t seed = derive_seed(o_.seed, f.seed);
     const auto n = static_cast<std::int64_t>(archs.size());
+    std::vector<float> raw = extra_ > 0 ? raw_features(archs) : std::vector<float>{};
     if (!f.warm_start || !fitted_) {
       // The features' standardisation is fixed at a cold fit, from its cells: a warm fit continues
       // a network whose inputs must keep their meaning.
-      if (extra_ > 0) feature_scale(raw_features(archs));
+      if (extra_ > 0) feature_scale(raw);
       build(seed);
     }
 
@@ -177,7 +178,7 @@ class TorchSurrogate final : public Surrogate {
     if (!f.sample_weights.empty()) {
       for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(f.sample_weights[i] * static_cast<double>(n) / ws);
     }
-    const Inputs all = encode(archs);
+    const Inputs all = encode(archs, std::move(raw));
     const auto Y = to_device(y, {n}, device_), W = to_device(w, {n}, device_);
 
     const int epochs = f.epochs > 0 ? f.epochs : o_.epochs;
@@ -246,7 +247,8 @@ class TorchSurrogate final : public Surrogate {
     read(in);
   }
 
-  Inputs encode(std::span<const Genome> archs) {
+  /// `raw`: the cells' raw_features() where the caller has them already (empty: read here).
+  Inputs encode(std::span<const Genome> archs, std::vector<float> raw = {}) {
     Inputs in;
     const auto B = static_cast<std::int64_t>(archs.size());
     if (o_.kind == "carl" || o_.kind == "gcn") {
@@ -266,7 +268,7 @@ class TorchSurrogate final : public Surrogate {
     if (extra_ > 0) {
       // z = (v - mean) / sd, clamped: a candidate far outside the training cells' range (a small
       // first sample) must not dominate the head; a missing score (NaN) sits at the mean.
-      auto v = raw_features(archs);
+      auto v = raw.empty() ? raw_features(archs) : std::move(raw);
       for (std::size_t i = 0; i < v.size(); ++i) {
         const auto k = i % static_cast<std::size_t>(extra_);
         const float z = std::isnan(v[i]) ? 0.0f : (v[i] - feat_mean_[k]) / feat_sd_[k];
