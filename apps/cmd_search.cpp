@@ -48,7 +48,7 @@ int cmd_search(int argc, char** argv) {
 #endif
 
   const auto t_load = std::chrono::steady_clock::now();
-  const Experiment x = load_experiment(c.experiment);
+  const Experiment x = load_experiment(c);
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load).count();
   const std::string& algo = c.algo;
   const bool guided = c.is_guided();
@@ -92,6 +92,7 @@ int cmd_search(int argc, char** argv) {
   for (std::size_t i = 0; i < runs.size(); ++i) {
     write_trajectory(out, seeds[i], runs[i], *x.space, false, with_executor);
     if (guided) write_retrains(out, seeds[i], runs[i]);
+    if (x.objectives) write_front(out, seeds[i], runs[i], *x.space, *x.objectives);
   }
   // Why each run ended, and on what (the library's RunSummary: the same for embedders and Python).
   const Resources resources{threads, threads > 0 ? threads : static_cast<int>(tbb::info::default_concurrency()),
@@ -172,6 +173,10 @@ int cmd_search(int argc, char** argv) {
       extra = fmt::format("   {:>18.4f}  {:+.2f}", e.mean, se > 0 ? (m.mean - e.mean) / se : 0.0);
     }
     fmt::print("{:>8}  {:>9.4f} ± {:<6.4f}{}\n", b, m.mean, m.std, extra);
+  }
+  if (x.objectives) {
+    j["multi_objective"] = objectives_json(runs, *x.objectives, report_budgets(budget), true);
+    write_front_plot(out, runs, *x.objectives, fmt::format("{} on {} / {}: Pareto fronts", label, x.space->name(), x.dataset));
   }
   if (guided) {
     double tr = 0, sc = 0, ev = 0, en = 0, w = 0, nre = 0;

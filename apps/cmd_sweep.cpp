@@ -154,7 +154,11 @@ int cmd_sweep(int argc, char** argv) {
   std::size_t name_width = 14;
   for (const auto& n : short_names) name_width = std::max(name_width, n.size());
   if (base.evaluator != "table") throw OptionError("--evaluator train is for nas search; a sweep runs on a benchmark table");
-  const Experiment x = load_experiment(base.experiment);
+  for (const auto& g : grid)
+    for (const auto& [k, v] : g.settings)
+      if (k == "objectives" || k == "constraint")
+        throw OptionError(fmt::format("--grid {}={}: the objectives and constraints are the sweep's own (--{}), shared by its configurations", k, v, k));
+  const Experiment x = load_experiment(base);
   const std::size_t n_seeds = base.seeds;
   const std::uint64_t seed_base = base.seed_base;
   const int parallel = base.parallel_runs;

@@ -35,6 +35,8 @@ std::shared_ptr<const TabularBenchmark> TabularBenchmark::load(const SearchSpace
   // For the "no row" message: values of the first condition each rejected row fails.
   std::vector<std::string> filter_values_seen;
   std::size_t kept = 0;
+  std::vector<std::vector<double>> sums(spec.average_duplicates ? value_cols.size() : 0);  // per kept row
+  std::vector<std::size_t> counts;
   for (std::size_t r = 0; r < csv.rows(); ++r) {
     if (const auto fail = filter.first_failure(csv, r)) {
       const std::size_t last = filter.column(*fail);
@@ -43,7 +45,11 @@ std::shared_ptr<const TabularBenchmark> TabularBenchmark::load(const SearchSpace
         filter_values_seen.emplace_back(csv.field(r, last));
       continue;
     }
-    const std::size_t k = kept++;
+    if (spec.drop_incomplete_rows &&
+        std::any_of(value_cols.begin(), value_cols.end(), [&](const ValueColumn& v) { return csv.field(r, v.column).empty(); })) {
+      t->dropped_.push_back(csv.line(r));
+      continue;
+    }
     Genome g;
     const std::string text = arch.text(csv, r);
     try {
@@ -51,10 +57,18 @@ std::shared_ptr<const TabularBenchmark> TabularBenchmark::load(const SearchSpace
     } catch (const ParseError& e) {
       throw DataError(fmt::format("{}: {}", arch.where(csv, r), e.what()));
     }
-    const auto [it, fresh] = t->row_of_.emplace(g, k);
+    const auto [it, fresh] = t->row_of_.emplace(g, kept);
+    if (!fresh && spec.average_duplicates) {
+      const std::size_t first = it->second;
+      for (std::size_t c = 0; c < value_cols.size(); ++c) sums[c][first] += value_cols[c].read(csv, r);
+      ++counts[first];
+      ++t->averaged_;
+      continue;
+    }
     if (!fresh)
       throw DataError(fmt::format("{}: duplicate architecture '{}' (first seen on line {})", arch.where(csv, r), text,
                                   t->lines_[it->second]));
+    const std::size_t k = kept++;
     t->lines_.push_back(csv.line(r));
     t->genomes_.push_back(g);
     if (has_index) {
@@ -66,7 +80,14 @@ std::shared_ptr<const TabularBenchmark> TabularBenchmark::load(const SearchSpace
       t->indices_.push_back(static_cast<long long>(r));
     }
     for (std::size_t c = 0; c < value_cols.size(); ++c) t->values_[c][k] = value_cols[c].read(csv, r);
+    if (spec.average_duplicates) {
+      for (std::size_t c = 0; c < value_cols.size(); ++c) sums[c].push_back(t->values_[c][k]);
+      counts.push_back(1);
+    }
   }
+  if (t->averaged_ > 0)
+    for (std::size_t c = 0; c < value_cols.size(); ++c)
+      for (std::size_t k = 0; k < kept; ++k) t->values_[c][k] = sums[c][k] / static_cast<double>(counts[k]);
   const std::string selection = filtered ? fmt::format(" with {}", filter.describe()) : "";
   if (filtered && kept == 0)
     throw DataError(fmt::format("{}: no row has {}; values present include: {}", path, filter.describe(),

@@ -88,6 +88,19 @@ LoadedBenchmark load_transnas(const BenchmarkRequest& r) {
   return b;
 }
 
+// Accel-NASBench's sample (MnasNet-style ImageNet networks); the dataset is the accelerator whose
+// latency / throughput columns are loaded (the accuracy columns are the same for all).
+LoadedBenchmark load_accel(const BenchmarkRequest& r) {
+  LoadedBenchmark b;
+  b.space = make_space("accel");
+  b.benchmark = "accel";
+  b.dataset = r.dataset;
+  b.table = accel::load(*b.space, r.table, r.dataset);
+  b.signal_column = b.table->column(r.signal);
+  b.reported_column = b.table->column(r.reported);
+  return b;
+}
+
 std::vector<BenchmarkInfo> make_registry() {
   std::vector<BenchmarkInfo> v;
   v.push_back({"nb201", "NAS-Bench-201 (15,625 cells, complete; CIFAR-10/100, ImageNet16-120)", {"cifar10", "cifar100", "imagenet16"},
@@ -108,6 +121,8 @@ std::vector<BenchmarkInfo> make_registry() {
   }
   v.push_back({"graph-proteins", "NAS-Bench-Graph on proteins (its 5-op space)", {"proteins"}, "valid_perf", "test_perf", nbgraph::default_path,
                [](const BenchmarkRequest& r) { return load_graph("graph-proteins", r); }});
+  v.push_back({"accel", "Accel-NASBench, its 5,125-network sample (ImageNet top-1; the dataset is the accelerator: latency, throughput)",
+               accel::device_names(), "val_top1", "val_top1", accel::default_path, load_accel});
   // Signal and reported default to the task's own metric (differs per task): left empty here.
   v.push_back({"transnas-micro", "TransNAS-Bench-101 micro, NASLib's sample (~711 cells per task; the dataset is the task)",
                transnas::task_names(), "", "", transnas::default_path, load_transnas});

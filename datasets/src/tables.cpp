@@ -24,6 +24,35 @@ std::shared_ptr<const TabularBenchmark> load(const SearchSpace& space, const std
 }
 }  // namespace macro
 
+namespace accel {
+std::string default_path(const std::string& data_dir) { return fmt::format("{}/accel_nasbench/accel_nasbench_imagenet_mnasnet.csv", data_dir); }
+
+const std::vector<std::string>& device_names() {
+  static const std::vector<std::string> names{"zcu102", "vck190", "a100", "3090", "tpuv2", "tpuv3"};
+  return names;
+}
+
+std::vector<std::string> device_columns(const std::string& device) {
+  const auto& n = device_names();
+  if (std::find(n.begin(), n.end(), device) == n.end())
+    throw OptionError(fmt::format("--dataset: Accel-NASBench has no accelerator '{}'; expected one of {}", device, fmt::join(n, ", ")));
+  std::vector<std::string> c;
+  if (device == "zcu102" || device == "vck190") c.push_back("latency_" + device + "_mean");
+  c.push_back("throughput_" + device + "_mean");
+  return c;
+}
+
+std::shared_ptr<const TabularBenchmark> load(const SearchSpace& space, const std::string& path, const std::string& device) {
+  TableSpec spec;
+  spec.arch_column = "arch";
+  spec.value_columns = {"val_top1", "val_top5", "train_time_s", "macs_M", "params_M"};
+  for (auto& c : device_columns(device)) spec.value_columns.push_back(std::move(c));
+  spec.average_duplicates = true;
+  spec.drop_incomplete_rows = true;
+  return TabularBenchmark::load(space, path, spec);
+}
+}  // namespace accel
+
 namespace nbgraph {
 std::string default_path(const std::string& data_dir) { return fmt::format("{}/nas_bench_graph/nas_bench_graph_light.csv", data_dir); }
 

@@ -299,6 +299,12 @@ void MpiPool::handle(int source, int tag, const Bytes& bytes) {
       out.evaluation.pruned = in.get<std::uint8_t>() != 0;
       out.kind = static_cast<FailureKind>(in.get<std::uint8_t>());
       out.reason = in.str();
+      // Several objectives: every objective's value and the named metrics (constraints).
+      for (auto n = in.get<std::uint32_t>(); n > 0; --n) out.evaluation.objectives.push_back(in.get<double>());
+      for (auto n = in.get<std::uint32_t>(); n > 0; --n) {
+        std::string name = in.str();
+        out.evaluation.metrics.emplace_back(std::move(name), in.get<double>());
+      }
       if (status == kOk) out.ok = true;
       else if (status == kFatal)
         out.fatal = std::make_exception_ptr(std::runtime_error(fmt::format("rank {} on {}: {}", source, w.host, out.reason)));
@@ -488,6 +494,10 @@ class EvaluationThread {
           .put<std::uint8_t>(out.evaluation.pruned ? 1 : 0)
           .put<std::uint8_t>(static_cast<std::uint8_t>(out.kind))
           .str(!fatal.empty() ? fatal : out.reason);
+      msg.put<std::uint32_t>(static_cast<std::uint32_t>(out.evaluation.objectives.size()));
+      for (double v : out.evaluation.objectives) msg.put<double>(v);
+      msg.put<std::uint32_t>(static_cast<std::uint32_t>(out.evaluation.metrics.size()));
+      for (const auto& [name, v] : out.evaluation.metrics) msg.str(name).put<double>(v);
       {
         std::lock_guard lock(m_);
         result_ = msg.bytes();

@@ -4,7 +4,9 @@ namespace nas {
 namespace {
 EvolutionLimits limits(const SearchOptions& o) {
   o.validate();
-  return {o.budget, o.algorithm == Algorithm::rea ? o.population_size : 0, o.skip_canonical_duplicates, o.retry_failed, o.max_failures};
+  EvolutionLimits l{o.budget, o.algorithm == Algorithm::rea ? o.population_size : 0, o.skip_canonical_duplicates, o.retry_failed, o.max_failures};
+  l.mo = o.mo;
+  return l;
 }
 }  // namespace
 

@@ -1,5 +1,6 @@
 #include "nas/engine/evolution_state.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -33,7 +34,10 @@ Candidate EvolutionState::record(std::uint64_t id, const Evaluation& e, const Ev
   Candidate c = std::move(it->second);
   pending_.erase(it);
   const bool full = is_full(c.fidelity);
-  QueryRecord q = detail::next_record(result_.trajectory, c.arch, e, direction_, full);
+  const double violation = limits_.mo.constraints.empty() ? 0.0 : limits_.mo.violation(e.metrics);
+  if (limits_.mo.multi()) (void)limits_.mo.oriented(e.objectives);  // the evaluator gave every objective (throws otherwise)
+  QueryRecord q = detail::next_record(result_.trajectory, c.arch, e, direction_, full && violation == 0);
+  q.violation = violation;
   q.worker = info.worker;
   q.submitted = info.submitted;
   q.finished = info.finished;
@@ -44,6 +48,12 @@ Candidate EvolutionState::record(std::uint64_t id, const Evaluation& e, const Ev
   result_.trajectory.push_back(std::move(q));
   if (limits_.population_size > 0 && full) {  // a lower rung's result is not a member
     population_.push_back(result_.trajectory.size() - 1);
+    if (limits_.mo.multi() && population_.size() > limits_.population_size) {
+      // Several objectives: the last in NSGA-II order leaves (elitist, as NSGA-II's survival).
+      std::vector<std::size_t> members(population_.begin(), population_.end());
+      const auto key = selection_order(result_.trajectory, members, limits_.mo, direction_);
+      population_.erase(population_.begin() + (std::max_element(key.begin(), key.end()) - key.begin()));
+    }
     // Aging: once the population is full, each newcomer retires the oldest member, whatever its fitness.
     while (population_.size() > limits_.population_size) population_.pop_front();
   }
@@ -67,6 +77,17 @@ std::size_t EvolutionState::tournament(Rng& rng, std::size_t size) const {
   std::vector<std::size_t> pos(population_.size());
   for (std::size_t i = 0; i < pos.size(); ++i) pos[i] = i;
   const std::size_t s = std::min(size, pos.size());
+  if (limits_.mo.active()) {
+    // Ranks and crowding are of the whole population (NSGA-II's), then compared in the tournament.
+    const std::vector<std::size_t> members(population_.begin(), population_.end());
+    const auto key = selection_order(result_.trajectory, members, limits_.mo, direction_);
+    std::size_t best = 0;
+    for (std::size_t i = 0; i < s; ++i) {
+      std::swap(pos[i], pos[i + rng.below(pos.size() - i)]);
+      if (i == 0 || key[pos[i]] < key[best]) best = pos[i];
+    }
+    return population_[best];
+  }
   std::size_t best = population_[0];
   for (std::size_t i = 0; i < s; ++i) {
     std::swap(pos[i], pos[i + rng.below(pos.size() - i)]);

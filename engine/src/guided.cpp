@@ -71,6 +71,7 @@ void RetrainSchedule::validate() const {
 
 void GuidedOptions::validate() const {
   if (budget == 0) throw OptionError("budget: must be >= 1");
+  if (mo.active() && fidelity.multi()) throw OptionError("--objectives/--constraint: not with --fidelities (a guided search over rungs has one objective)");
   if (initial_samples < 2) throw OptionError(fmt::format("initial_samples: {} is too small to train on; expected >= 2", initial_samples));
   if (population_size < 1) throw OptionError("population_size: must be >= 1");
   if (tournament_size < 1 || tournament_size > population_size)
@@ -154,7 +155,9 @@ struct GuidedSearch::Impl {
   // the run's budget and its result.
   static EvolutionLimits view_limits(const GuidedOptions& o) {
     const std::size_t budget = o.fidelity.multi() ? kUnbounded : o.budget;
-    return {budget, o.population_size, o.skip_canonical_duplicates, o.retry_failed, o.max_failures};
+    EvolutionLimits l{budget, o.population_size, o.skip_canonical_duplicates, o.retry_failed, o.max_failures};
+    l.mo = o.mo;
+    return l;
   }
   static GuidedOptions view_options(GuidedOptions o) {
     if (o.fidelity.multi()) o.budget = kUnbounded;

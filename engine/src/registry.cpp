@@ -33,6 +33,7 @@ std::unique_ptr<AskTellSearch> make_guided(const SearchSettings& s, const Search
   GuidedOptions o = s.guided;
   o.seed = c.seed;
   o.fidelity = s.fidelity;  // rungs given: guided evolution over rungs
+  if (s.evolution.mo.active()) o.mo = s.evolution.mo;  // the study sets the evolution options' (embedders may set guided's)
   auto search = std::make_unique<GuidedSearch>(c.space, o, c.direction, s.model(), c.observer, c.steady_state, c.trainer);
   search->set_warm_start(warm_start(s, c));
   return search;
@@ -43,10 +44,13 @@ std::vector<SearchInfo> make_registry() {
   std::vector<SearchInfo> v;
   v.push_back({"random", "uniformly random architectures, none twice", false, false,
                [](const SearchSettings& s, const SearchContext& c) { return make_evolution(Algorithm::random, s, c); }});
+  v.back().objectives = true;
   v.push_back({"rea", "regularised evolution (Real et al. 2019): aging population, tournament, one mutation", false, true,
                [](const SearchSettings& s, const SearchContext& c) { return make_evolution(Algorithm::rea, s, c); }});
+  v.back().objectives = true;
   v.push_back({"guided", "predictor-guided evolution: children ranked in one batch by a surrogate retrained online (over rungs with --fidelities)",
                true, true, make_guided, SearchInfo::Rungs::optional});
+  v.back().objectives = true;
   v.push_back({"local-search", "local search (White et al. 2021): first better one-op neighbour, random restart at a local optimum", false, false,
                [](const SearchSettings& s, const SearchContext& c) { return make_local_search(s.evolution, c); }});
   v.push_back({"sh", "synchronous successive halving over --fidelities rungs (best 1/eta go up once a rung is complete)", false, false,
@@ -86,6 +90,12 @@ std::size_t budget_of(const SearchInfo& info, const SearchSettings& settings) {
 SearchFactory search_factory(std::string_view name, SearchSettings settings) {
   const SearchInfo& info = search_info(name);
   if (info.needs_model && !settings.model) throw OptionError(fmt::format("--algo {}: needs a model (predictor) factory", name));
+  if (settings.evolution.mo.active() && !info.objectives) {
+    std::vector<std::string> with;
+    for (const auto& s : searches())
+      if (s.objectives) with.push_back(s.name);
+    throw OptionError(fmt::format("--algo {}: has one objective and no constraints; --objectives and --constraint work with {}", name, fmt::join(with, ", ")));
+  }
   return [&info, s = std::move(settings)](const SearchContext& c) { return info.make(s, c); };
 }
 

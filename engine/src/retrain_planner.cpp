@@ -43,9 +43,13 @@ RetrainJob RetrainPlanner::job(const std::vector<QueryRecord>& history, bool for
   const std::uint64_t round = rounds_++;
   const std::size_t n = history.size();
   const std::size_t first = o_.retrain.window && o_.retrain.window < n ? n - o_.retrain.window : 0;
+  // Several objectives or constraints: what the model learns is their scalarisation, over the
+  // whole history (its normalisation and ranks), with this round's weights.
+  const std::vector<double> scalar =
+      o_.mo.active() ? scalarised_targets(history, o_.mo, derive_seed(o_.seed, round, 0x3A1E)) : std::vector<double>{};
   for (std::size_t i = first; i < n; ++i) {
     t.archs.push_back(history[i].arch);
-    t.targets.push_back(oriented(history[i].signal));
+    t.targets.push_back(scalar.empty() ? oriented(history[i].signal) : scalar[i]);
   }
   const std::size_t m = t.archs.size();
   if ((o_.retrain.recency_weight > 0 || o_.retrain.top_weight > 0) && m > 1) {

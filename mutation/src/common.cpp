@@ -4,6 +4,7 @@
 
 #include "nas/core/errors.hpp"
 #include "nas/mutation/hash.hpp"
+#include "nas/mutation/accel.hpp"
 #include "nas/mutation/darts.hpp"
 #include "nas/mutation/nb101.hpp"
 #include "nas/mutation/nb201.hpp"
@@ -43,6 +44,7 @@ std::vector<SpaceInfo> make_registry() {
       {"macro", "NAS-Bench-Macro: 8 layers x 3 choices (6,561 networks)", make<macro::Space>()},
       {"graph", "NAS-Bench-Graph: 4-node GNN cells, 9 ops", make<nbgraph::Space>()},
       {"graph-proteins", "NAS-Bench-Graph on proteins: its 5-op space", make<nbgraph::Space>(nbgraph::OpSet::proteins)},
+      {"accel", "Accel-NASBench: MnasNet-style ImageNet networks, 7 blocks x 36 choices (expansion, kernel, layers, SE)", make<accel::Space>()},
       {"transnas-micro", "TransNAS-Bench-101 micro cell: 6 edges x 4 ops (4,096 cells)", make<transnas::MicroSpace>()},
       {"toy", "a toy categorical space (8 positions x 4 ops), for tests and examples: no benchmark", make<ToySpace>(8, 4)},
   };

@@ -256,7 +256,7 @@ py::list search(py::object evaluator, const std::string& direction, const py::kw
   std::function<std::unique_ptr<Evaluator>(std::uint64_t)> make;
   if (evaluator.is_none()) {
     if (c.evaluator != "table") throw OptionError("evaluator: only the table, or a Python function as evaluator=, from Python");
-    x = std::make_unique<study::Experiment>(study::load_experiment(c.experiment));
+    x = std::make_unique<study::Experiment>(study::load_experiment(c));
     space = x->space.get();
     dir = x->direction;
     make = [&x](std::uint64_t seed) { return x->evaluator(seed); };

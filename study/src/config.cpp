@@ -132,6 +132,17 @@ SearchConfig::SearchConfig(Front f) : front(f) {
   s.real("time-budget", time_budget,
          "seconds on the executor's clock (simulated time with --executor simulated) after which nothing more is proposed; 0 = none", 0, 1e12);
 
+  s.group("objectives");
+  s.text("objectives", objectives,
+         "several objectives (random, rea, guided): COLUMN:max|min,... e.g. test_200ep:max,params:min; a table column, or a metric the "
+         "space derives (nb201: params, flops of its benchmark network; accel: params, flops); the first is the signal");
+  s.text("constraint", constraint,
+         "constraints COLUMN<=VALUE (also <, >=, >), comma-separated, e.g. params<=5e5: an infeasible cell is recorded, never the incumbent");
+  s.enumeration("mo-scalarisation", search.mo.scalarisation,
+                "guided with several objectives: what the surrogate learns: parego (Chebyshev, random weights per retrain) | rank "
+                "(non-dominated rank and crowding)",
+                {MultiObjective::Scalarisation::parego, MultiObjective::Scalarisation::rank}, scalarisation_name, parse_scalarisation);
+
   s.group("zero-cost");
   s.text("zc-proxies", zc_proxies, "zero-cost proxies that rank cells for --algo zc and --zc-warmup (several: their vote): synflow, nwot, snip, "
                                    "... (nas zc --help lists them)");
@@ -236,6 +247,7 @@ void SearchConfig::finish() {
   if (!cost_model.empty() && executor.kind != ExecutorOptions::Kind::simulated) throw OptionError("--cost-model is for --executor simulated");
   finish_fidelities(train);
   finish_zero_cost(train);
+  finish_objectives(train);
   if (front == Front::sweep && executor.kind == ExecutorOptions::Kind::mpi)
     throw OptionError("--executor mpi is for nas search (mpirun -np N nas search ...); a sweep runs its configurations here");
   search.algorithm = algo == "random" ? Algorithm::random : Algorithm::rea;
@@ -246,6 +258,32 @@ void SearchConfig::finish() {
   ensemble.validate();
   if (train) (void)training.for_space(experiment.space);
 #endif
+}
+
+void SearchConfig::finish_objectives(bool train) {
+  objective_list.clear();
+  search.mo.directions.clear();
+  search.mo.constraints.clear();
+  if (!objectives.empty()) objective_list = parse_objectives(objectives);
+  if (!constraint.empty()) {
+    std::string_view rest = constraint;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      search.mo.constraints.push_back(parse_constraint(rest.substr(0, comma)));
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+  }
+  for (const auto& o : objective_list) search.mo.directions.push_back(o.direction);
+  if (!search.mo.active()) {
+    if (changed_by_user(*options.find("mo-scalarisation")))
+      throw OptionError("--mo-scalarisation is for a guided search with several --objectives");
+    return;
+  }
+  if (train) throw OptionError("--objectives/--constraint: on the tabular benchmarks (and their derived params and flops); not with --evaluator train yet");
+  if (front != Front::sweep && !search_info(algo).objectives) (void)search_factory(algo, SearchSettings{search, guided});  // refuses by name
+  if (fidelity.multi()) throw OptionError("--objectives/--constraint: not with --fidelities (the multi-fidelity searches have one objective)");
+  if (changed_by_user(*options.find("mo-scalarisation")) && !(is_guided() && search.mo.multi()))
+    throw OptionError(fmt::format("--mo-scalarisation is for a guided search with several --objectives; this run is --algo {}", algo));
 }
 
 void SearchConfig::finish_zero_cost(bool train) {

@@ -10,8 +10,11 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "nas/datasets/network_cost.hpp"
 #include "nas/datasets/noisy.hpp"
+#include "nas/engine/pareto.hpp"
 #include "nas/core/errors.hpp"
 
 #ifndef NAS_SOURCE_DIR
@@ -33,7 +36,132 @@ Experiment load_experiment(const ExperimentOptions& o) {
   r.dataset = o.dataset, r.signal = o.signal, r.reported = o.reported, r.table = o.table, r.data_dir = data_dir(o);
   Experiment x;
   static_cast<datasets::LoadedBenchmark&>(x) = datasets::load_benchmark(o.space, r);
+  // Said, not silent: rows a loader left out or merged (Accel-NASBench's incomplete and repeated rows).
+  if (const auto& d = x.table->dropped_lines(); !d.empty())
+    fmt::print(stderr, "note: {}: {} rows without a value in a loaded column left out (lines {}{})\n", x.table->path(), d.size(),
+               fmt::join(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(d.size(), 8)), ", "), d.size() > 8 ? ", ..." : "");
+  if (x.table->averaged_rows() > 0)
+    fmt::print(stderr, "note: {}: {} repeated rows of an architecture averaged into its first row\n", x.table->path(), x.table->averaged_rows());
   x.eval_delay_ms = o.eval_delay_ms;
+  return x;
+}
+
+std::vector<double> ObjectiveTable::point(std::size_t row) const {
+  std::vector<double> p;
+  p.reserve(objective_values.size());
+  for (const auto& v : objective_values) p.push_back(v[row]);
+  return p;
+}
+
+std::vector<double> metric_values(const Experiment& x, const std::string& name, const char* option, std::string* source) {
+  const auto& cols = x.table->columns();
+  const auto column = [&](const std::string& n) -> const std::vector<double>* {
+    const auto it = std::find(cols.begin(), cols.end(), n);
+    return it == cols.end() ? nullptr : &x.table->values(static_cast<std::size_t>(it - cols.begin()));
+  };
+  const auto found = [&](const std::vector<double>& v, const std::string& what) {
+    if (source) *source = what;
+    return v;
+  };
+  if (const auto* v = column(name)) return found(*v, name);
+  std::string derived;
+  if (x.benchmark == "nb201") {
+    derived = "; derived: params, flops (of the benchmark network for the dataset)";
+    try {
+      if (const auto* v = column(datasets::nb201::column_name(x.dataset, name))) return found(*v, datasets::nb201::column_name(x.dataset, name));
+    } catch (const OptionError&) {  // not a short name: a derived metric or nothing
+    }
+    if (name == "params" || name == "flops") {
+      std::vector<double> v(x.table->rows());
+      for (std::size_t r = 0; r < v.size(); ++r) {
+        const auto cost = datasets::nb201::network_cost(x.table->genome(r), x.dataset);
+        v[r] = name == "params" ? static_cast<double>(cost.parameters) : cost.flops;
+      }
+      return found(v, name + " (the " + x.dataset + " benchmark network's; flops are multiply-adds)");
+    }
+  }
+  if (x.benchmark == "accel") {
+    derived = "; derived: params (params_M x 1e6), flops (macs_M x 1e6), latency and throughput (of the --dataset accelerator)";
+    for (const char* m : {"latency", "throughput"})
+      if (name == m)
+        if (const auto* v = column(fmt::format("{}_{}_mean", m, x.dataset))) return found(*v, fmt::format("{}_{}_mean", m, x.dataset));
+    const char* from = name == "params" ? "params_M" : name == "flops" ? "macs_M" : nullptr;
+    if (const auto* v = from ? column(from) : nullptr) {
+      std::vector<double> out(*v);
+      for (auto& e : out) e *= 1e6;
+      return found(out, std::string(from) + " x 1e6");
+    }
+  }
+  throw OptionError(fmt::format("{} {}: the {} table ({}) has no such column and the space derives no such metric; it has {}{}", option, name,
+                                x.benchmark, x.table->path(), fmt::join(cols, ", "), derived.empty() ? "" : derived));
+}
+
+void attach_objectives(Experiment& x, const SearchConfig& c) {
+  const MultiObjective& mo = c.search.mo;
+  if (!mo.active()) return;
+  auto t = std::make_shared<ObjectiveTable>();
+  t->mo = mo;
+  std::string first_source;
+  for (const auto& o : c.objective_list) {
+    std::string source;
+    t->objective_values.push_back(metric_values(x, o.column, "--objectives", &source));
+    t->objective_names.push_back(o.column);
+    t->objective_sources.push_back(source);
+  }
+  for (const auto& k : mo.constraints) {
+    t->constraint_values.push_back(metric_values(x, k.column, "--constraint"));
+    t->constraint_names.push_back(k.column);
+  }
+  const std::size_t rows = x.table->rows();
+  std::vector<char> feasible(rows, 1);
+  for (std::size_t j = 0; j < mo.constraints.size(); ++j) {
+    std::size_t meets = 0;
+    for (std::size_t r = 0; r < rows; ++r) {
+      const bool ok = mo.constraints[j].holds(t->constraint_values[j][r]);
+      meets += ok;
+      feasible[r] = feasible[r] && ok;
+    }
+    const auto [lo, hi] = std::minmax_element(t->constraint_values[j].begin(), t->constraint_values[j].end());
+    if (meets == 0)
+      throw OptionError(fmt::format("--constraint {}: no cell of the {} table ({} rows) meets it; its {} runs from {:g} to {:g}", mo.constraints[j].text(),
+                                    x.benchmark, rows, mo.constraints[j].column, *lo, *hi));
+  }
+  t->feasible_rows = static_cast<std::size_t>(std::count(feasible.begin(), feasible.end(), 1));
+  if (t->feasible_rows == 0)
+    throw OptionError(fmt::format("--constraint {}: each holds somewhere, but no cell of the {} table meets them all", c.constraint, x.benchmark));
+  const std::size_t k = t->objective_values.size();
+  if (k > 0) {
+    t->reference.best.resize(k), t->reference.worst.resize(k);
+    for (std::size_t j = 0; j < k; ++j) {
+      const auto [lo, hi] = std::minmax_element(t->objective_values[j].begin(), t->objective_values[j].end());
+      const bool max = mo.directions[j] == Direction::maximise;
+      t->reference.best[j] = max ? *hi : *lo, t->reference.worst[j] = max ? *lo : *hi;
+    }
+    std::vector<std::size_t> rows_in;
+    std::vector<pareto::Point> pts;
+    for (std::size_t r = 0; r < rows; ++r)
+      if (feasible[r]) rows_in.push_back(r), pts.push_back(mo.oriented(t->point(r)));
+    std::vector<std::vector<double>> front_points;
+    for (std::size_t f : pareto::front(pts)) t->front.push_back(rows_in[f]), front_points.push_back(t->point(rows_in[f]));
+    t->front_hypervolume = normalised_hypervolume(front_points, mo, t->reference);
+    // The first objective is the signal: a column of the table becomes the signal column; a
+    // derived one is put in the signal by the evaluator.
+    x.direction = mo.directions[0];
+    const auto& cols = x.table->columns();
+    const auto it = std::find(cols.begin(), cols.end(), t->objective_sources[0]);
+    if (it != cols.end()) {
+      const auto col = static_cast<std::size_t>(it - cols.begin());
+      if (!x.noisy_signal_columns.empty() && col != x.signal_column)
+        throw OptionError(fmt::format("--objectives {}: with --signal seed (noisy draws) the first objective must be the signal", c.objectives));
+      x.signal_column = col;
+    }
+  }
+  x.objectives = std::move(t);
+}
+
+Experiment load_experiment(const SearchConfig& c) {
+  Experiment x = load_experiment(c.experiment);
+  attach_objectives(x, c);
   return x;
 }
 
@@ -74,6 +202,33 @@ class DelayedEvaluator final : public Evaluator {
   std::unique_ptr<Evaluator> inner_;
   int ms_;
 };
+
+/// Adds a run's objectives and constrained metrics to the table's answer (the same row).
+class ObjectiveEvaluator final : public Evaluator {
+ public:
+  ObjectiveEvaluator(std::unique_ptr<Evaluator> inner, const Experiment& x) : inner_(std::move(inner)), x_(x) {}
+  Evaluation evaluate(const Genome& g) override { return annotate(g, inner_->evaluate(g)); }
+  Evaluation evaluate_at(const Genome& g, const Fidelity& f) override { return annotate(g, inner_->evaluate_at(g, f)); }
+  Direction direction() const override { return x_.direction; }
+  std::uint64_t queries() const override { return inner_->queries(); }
+
+ private:
+  Evaluation annotate(const Genome& g, Evaluation e) const {
+    const ObjectiveTable& t = *x_.objectives;
+    const auto row = x_.table->find(g);
+    if (!row) throw UnknownArchitecture(fmt::format("{} is not in the table {}", x_.space->format(g), x_.table->path()));
+    e.objectives = t.point(*row);
+    for (std::size_t k = 0; k < t.objective_names.size(); ++k) e.metrics.emplace_back(t.objective_names[k], e.objectives[k]);
+    for (std::size_t k = 0; k < t.constraint_names.size(); ++k)
+      if (std::none_of(e.metrics.begin(), e.metrics.end(), [&](const auto& m) { return m.first == t.constraint_names[k]; }))
+        e.metrics.emplace_back(t.constraint_names[k], t.constraint_values[k][*row]);
+    // A first objective that is not a table column (derived) is the signal itself.
+    if (!e.objectives.empty() && t.objective_sources[0] != x_.table->columns()[x_.signal_column]) e.signal = e.reported = e.objectives[0];
+    return e;
+  }
+  std::unique_ptr<Evaluator> inner_;
+  const Experiment& x_;
+};
 }  // namespace
 
 std::unique_ptr<Evaluator> Experiment::evaluator(std::uint64_t run_seed) const {
@@ -85,6 +240,7 @@ std::unique_ptr<Evaluator> Experiment::evaluator(std::uint64_t run_seed) const {
     if (!fidelities.empty()) t->set_fidelities(fidelity_resource, fidelities);
     e = std::move(t);
   }
+  if (objectives) e = std::make_unique<ObjectiveEvaluator>(std::move(e), *this);
   if (eval_delay_ms > 0) e = std::make_unique<DelayedEvaluator>(std::move(e), eval_delay_ms);
   return e;
 }

@@ -43,7 +43,13 @@ std::string svg_lines(const std::string& title, const std::string& x_label, cons
     for (std::size_t i = 0; i < series[c].x.size(); ++i)
       if (std::isfinite(series[c].y[i])) pts += fmt::format("{:.1f},{:.1f} ", X(series[c].x[i]), Y(series[c].y[i]));
     const char* col = colours[c % 6];
-    s += fmt::format(R"(<polyline fill="none" stroke="{}" stroke-width="1.8" points="{}"/>)", col, pts);
+    if (series[c].markers) {
+      for (std::size_t i = 0; i < series[c].x.size(); ++i)
+        if (std::isfinite(series[c].y[i]))
+          s += fmt::format(R"(<circle cx="{:.1f}" cy="{:.1f}" r="2.5" fill="{}" fill-opacity="0.5"/>)", X(series[c].x[i]), Y(series[c].y[i]), col);
+    } else {
+      s += fmt::format(R"(<polyline fill="none" stroke="{}" stroke-width="1.8" points="{}"/>)", col, pts);
+    }
     s += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="3"/><text x="{}" y="{}">{}</text>)", W - R + 10,
                      T + 16 * c + 10, W - R + 30, T + 16 * c + 10, col, W - R + 35, T + 16 * c + 14, series[c].name);
   }

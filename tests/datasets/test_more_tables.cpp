@@ -12,10 +12,13 @@
 #include "nas/datasets/benchmark.hpp"
 #include "nas/datasets/columns.hpp"
 #include "nas/datasets/csv.hpp"
+#include "nas/datasets/network_cost.hpp"
 #include "nas/datasets/noisy.hpp"
 #include "nas/datasets/tables.hpp"
 #include "nas/core/errors.hpp"
+#include "nas/mutation/accel.hpp"
 #include "nas/mutation/macro.hpp"
+#include "nas/mutation/nb201.hpp"
 #include "nas/mutation/nbgraph.hpp"
 #include "nas/mutation/transnas.hpp"
 
@@ -145,4 +148,62 @@ TEST_CASE("noisy evaluator: one seed per query, deterministic in (run seed, quer
   for (int n : counts) CHECK(std::abs(n - 1000) < 120);  // ~3.7 sd
   CHECK(differs > 1500);  // another run seed draws differently (expected 2000)
   CHECK_THROWS_AS(ds::NoisyTableEvaluator(t, space, {}, mean, 1), std::invalid_argument);
+}
+
+TEST_CASE("accel table: the 5,125-network sample, repeated rows averaged, rows without the device's values left out", "[datasets][accel][integration]") {
+  accel::Space space;
+  const auto path = ds::accel::default_path(test::data_dir());
+  const auto t = ds::accel::load(space, path, "zcu102");
+  CHECK(t->rows() == 5125 - 2);  // two networks lack the zcu102 measurements (lines 11 and 69)
+  CHECK(t->dropped_lines() == std::vector<std::size_t>{11, 69});
+  CHECK(t->averaged_rows() == 13);
+  // Line 2 and its repeat: val_top1 59.368 and 59.248, latency 5.02342 and 5.02239.
+  const auto row = t->find(space.parse("e6k3l1se0|e4k5l2se0|e6k3l3se0|e6k5l3se0|e6k5l2se0|e1k3l2se0|e1k3l2se0"));
+  REQUIRE(row);
+  CHECK(t->value(*row, t->column("val_top1")) == Approx((59.368 + 59.248) / 2));
+  CHECK(t->value(*row, t->column("latency_zcu102_mean")) == Approx((5.02342 + 5.02239) / 2));
+  // A throughput-only device keeps the rows that have its throughput.
+  const auto a100 = ds::accel::load(space, path, "a100");
+  CHECK(a100->rows() == 5125);
+  CHECK_THROWS_AS(a100->column("latency_a100_mean"), OptionError);
+  CHECK_THROWS_WITH(ds::accel::load(space, path, "tpu9"), Catch::Contains("zcu102, vck190"));
+}
+
+TEST_CASE("a table refuses a duplicate and an empty value unless its spec averages or drops them", "[datasets]") {
+  accel::Space space;
+  const std::string arch = "e6k3l1se0|e4k5l2se0|e6k3l3se0|e6k5l3se0|e6k5l2se0|e1k3l2se0|e1k3l2se0";
+  const auto p = write_tmp("dups.csv", "arch,v,w\n" + arch + ",1,5\n" + arch + ",3,\n" + arch + ",5,7\n");
+  ds::TableSpec spec;
+  spec.value_columns = {"v", "w"};
+  CHECK_THROWS_WITH(ds::TabularBenchmark::load(space, p, spec), Catch::Contains("duplicate") && Catch::Contains("first seen on line 2"));
+  spec.average_duplicates = true;
+  CHECK_THROWS_WITH(ds::TabularBenchmark::load(space, p, spec), Catch::Contains(":3") && Catch::Contains("'w'"));  // the empty value
+  spec.average_duplicates = false;
+  spec.drop_incomplete_rows = true;
+  CHECK_THROWS_WITH(ds::TabularBenchmark::load(space, p, spec), Catch::Contains("duplicate"));
+  spec.average_duplicates = true;
+  const auto t = ds::TabularBenchmark::load(space, p, spec);
+  CHECK(t->rows() == 1);
+  CHECK(t->value(0, 0) == Approx(3.0));
+  CHECK(t->value(0, 1) == Approx(6.0));
+  CHECK(t->dropped_lines() == std::vector<std::size_t>{3});
+}
+
+TEST_CASE("nb201 network cost without torch: the benchmark's parameter counts (NASLib's zc_params) on every row of its subset", "[datasets][nb201][integration]") {
+  nb201::Space space;
+  CHECK(ds::nb201::network_cost(space.parse("|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_1x1~0|nor_conv_1x1~1|none~2|"), "cifar10")
+            .parameters == 615386);
+  const auto csv = ds::CsvFile::read(test::data_dir() + "/nasbench201/naslib_zc_nb201_subset.csv");
+  const auto c_ds = csv.column("dataset"), c_arch = csv.column("arch_str"), c_params = csv.column("zc_params"), c_flops = csv.column("zc_flops");
+  std::size_t mismatches = 0;
+  double max_flops_gap = 0;
+  for (std::size_t r = 0; r < csv.rows(); ++r) {
+    const std::string d(csv.field(r, c_ds));
+    const auto cost = ds::nb201::network_cost(space.parse(csv.field(r, c_arch)), d == "ImageNet16-120" ? "imagenet16" : d);
+    mismatches += cost.parameters != std::llround(csv.number(r, c_params) * 1e6);
+    max_flops_gap = std::max(max_flops_gap, std::abs(cost.flops / 1e6 - csv.number(r, c_flops)));
+  }
+  CHECK(mismatches == 0);
+  CHECK(max_flops_gap < 0.002);  // MFLOPs; NASLib's values are rounded
+  CHECK_THROWS_AS(ds::nb201::network_cost(space.parse("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"), "mnist"), OptionError);
 }

@@ -75,3 +75,19 @@ TEST_CASE("pareto: hypervolume by hand and against a brute-force count") {
     }
   }
 }
+
+TEST_CASE("pareto: the front (sorted filter) is rank 0 of the full sort, ties and copies included") {
+  Rng rng(5);
+  for (std::size_t m : {1u, 2u, 3u}) {
+    for (int trial = 0; trial < 50; ++trial) {
+      std::vector<Point> pts(1 + rng.below(60), Point(m));
+      for (auto& p : pts)
+        for (auto& v : p) v = static_cast<double>(rng.below(6));  // many ties and copies
+      const auto r = pareto::ranks(pts);
+      std::vector<std::size_t> want;
+      for (std::size_t i = 0; i < r.size(); ++i)
+        if (r[i] == 0) want.push_back(i);
+      REQUIRE(pareto::front(pts) == want);
+    }
+  }
+}

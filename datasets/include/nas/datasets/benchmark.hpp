@@ -34,6 +34,12 @@ struct TableSpec {
   /// Optional expected row count after filtering (0 = no check); for complete spaces whose size
   /// the space itself does not know.
   std::size_t expected_rows = 0;
+  /// Rows of one architecture (a benchmark that trained some networks twice): their values are
+  /// averaged into the first row (true), or refused as a duplicate (false, the default).
+  bool average_duplicates = false;
+  /// A row with an empty field in a value column is left out (true; `dropped_lines` of the table
+  /// lists them) or refused (false, the default).
+  bool drop_incomplete_rows = false;
 };
 
 class TabularBenchmark {
@@ -60,6 +66,10 @@ class TabularBenchmark {
   const std::vector<double>& values(std::size_t column) const { return values_[column]; }
   /// Best value of a column under a direction.
   double optimum(std::size_t column, Direction d) const;
+  /// Lines left out (TableSpec::drop_incomplete_rows) and rows averaged into another one
+  /// (TableSpec::average_duplicates), for the loader's note.
+  const std::vector<std::size_t>& dropped_lines() const noexcept { return dropped_; }
+  std::size_t averaged_rows() const noexcept { return averaged_; }
 
  private:
   std::string path_;
@@ -70,6 +80,8 @@ class TabularBenchmark {
   std::vector<std::string> columns_;
   std::vector<std::vector<double>> values_;
   std::unordered_map<Genome, std::size_t, GenomeHasher> row_of_;
+  std::vector<std::size_t> dropped_;
+  std::size_t averaged_ = 0;
 };
 
 /// One rung of a table's fidelities: an evaluation at `amount` of the table's resource (e.g. 12

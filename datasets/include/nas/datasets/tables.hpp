@@ -20,6 +20,21 @@ std::shared_ptr<const TabularBenchmark> load(const SearchSpace& space, const std
 std::vector<std::string> seed_columns();
 }  // namespace macro
 
+namespace accel {
+/// <data_dir>/accel_nasbench/accel_nasbench_imagenet_mnasnet.csv
+std::string default_path(const std::string& data_dir);
+/// The accelerators measured: zcu102, vck190 (latency and throughput), a100, 3090, tpuv2, tpuv3
+/// (throughput). The first is the default --dataset.
+const std::vector<std::string>& device_names();
+/// Columns of `device`: latency_<device>_mean (ms, where measured) and throughput_<device>_mean.
+std::vector<std::string> device_columns(const std::string& device);
+/// The sample (5,125 distinct networks) with val_top1, val_top5, train_time_s, macs_M, params_M
+/// and the device's columns. A network trained twice (13 of them) gets the mean of its rows; a row
+/// without the device's measurements is left out (the table's dropped_lines()). Throws
+/// OptionError for an unknown device, DataError for a malformed file.
+std::shared_ptr<const TabularBenchmark> load(const SearchSpace& space, const std::string& path, const std::string& device);
+}  // namespace accel
+
 namespace nbgraph {
 /// <data_dir>/nas_bench_graph/nas_bench_graph_light.csv
 std::string default_path(const std::string& data_dir);

@@ -26,6 +26,10 @@ struct EvolutionLimits {
   /// Multi-fidelity searches: the full fidelity's amount. A result at a lower one is recorded but
   /// never the incumbent nor a population member. 0: every result is full.
   double full_fidelity = 0;
+  /// Objectives and constraints. Constrained or multi-objective, the tournament and the population
+  /// follow selection_order() (feasible first; NSGA-II rank and crowding for several objectives),
+  /// and a multi-objective population drops its last in that order instead of its oldest.
+  MultiObjective mo = {};
 };
 
 class EvolutionState {
@@ -108,13 +112,16 @@ class EvolutionState {
   void revise(std::size_t i, double signal) { result_.trajectory[i].signal = signal; }
 
   /// Regularised evolution's tournament: `size` distinct members of the population drawn uniformly
-  /// (partial Fisher-Yates over positions), the best signal wins (the first drawn on ties).
+  /// (partial Fisher-Yates over positions), the best signal wins (the first drawn on ties); with
+  /// objectives or constraints (limits().mo.active()) the first in selection_order() wins.
   /// Returns its trajectory index. Requires a non-empty population.
   std::size_t tournament(Rng& rng, std::size_t size) const;
   const std::deque<std::size_t>& population() const { return population_; }
 
-  /// Whether history entry a ranks before b: better signal, the earlier query on ties.
+  /// Whether history entry a ranks before b: feasible first (smaller violation), then better
+  /// signal, the earlier query on ties.
   bool ahead(std::size_t a, std::size_t b) const {
+    if (history()[a].violation != history()[b].violation) return history()[a].violation < history()[b].violation;
     if (history()[a].signal != history()[b].signal) return better(direction_, history()[a].signal, history()[b].signal);
     return a < b;
   }

@@ -124,6 +124,10 @@ struct GuidedOptions {
   /// the training targets. lowest: the lowest rung's results only (a cheap proxy surrogate).
   enum class RungTargets { impute, lowest };
   RungTargets rung_targets = RungTargets::impute;
+  /// Several objectives and constraints (multi_objective.hpp): the model learns
+  /// scalarised_targets() (mo.scalarisation; ParEGO's weights drawn anew for each retrain), the
+  /// tournament follows selection_order(). Not with rungs.
+  MultiObjective mo;
   void validate() const;                  // throws OptionError naming the field
 };
 

@@ -41,6 +41,9 @@ struct SearchInfo {
   /// --eta): never, when given (guided over rungs), or always (sh, hyperband, asha).
   enum class Rungs { none, optional, required };
   Rungs rungs = Rungs::none;
+  /// Whether it reads SearchSettings::evolution.mo: several objectives (--objectives) and
+  /// constraints (--constraint). The others refuse them.
+  bool objectives = false;
 };
 
 /// Every registered search, in the order of the list in registry.cpp. Thread-safe.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "nas/core/evaluator.hpp"
+#include "nas/engine/multi_objective.hpp"
 #include "nas/engine/retrain_record.hpp"
 #include "nas/core/search_space.hpp"
 
@@ -42,6 +43,9 @@ struct SearchOptions {
   bool retry_failed = false;
   /// The run stops after this many failed evaluations (0 = as many as the budget).
   std::size_t max_failures = 0;
+  /// Several objectives and constraints (multi_objective.hpp); empty: the signal alone. REA then
+  /// selects and keeps its population by constrained non-dominated rank and crowding (NSGA-II).
+  MultiObjective mo;
   /// Throws OptionError naming the offending field.
   void validate() const;
 };
@@ -63,8 +67,11 @@ struct QueryRecord {
   // Multi-fidelity and multi-objective runs (empty, unset and false for the others).
   std::optional<Fidelity> fidelity;  // the request's; unset: a full evaluation
   bool pruned = false;               // stopped early by the search
-  std::vector<double> objectives;    // beyond the signal
+  std::vector<double> objectives;    // every declared objective's value (multi-objective runs)
   std::vector<std::pair<std::string, double>> metrics;
+  /// How far the result breaks the run's constraints (MultiObjective::violation); 0 = feasible.
+  /// An infeasible result never becomes the incumbent.
+  double violation = 0;
 };
 
 /// An evaluation that failed (see EvaluationFailed); it is not charged to the budget.

@@ -101,6 +101,8 @@ struct SearchConfig {
   GuidedOptions guided;
   FidelityOptions fidelity;          // --fidelities, --eta: multi-fidelity searches (sh, hyperband, asha)
   double time_budget = 0;            // --time-budget: seconds on the executor's clock; 0 = none
+  std::string objectives, constraint;  // --objectives COL:max|min,..., --constraint COL<=V,... (parsed into search.mo by finish())
+  std::vector<Objective> objective_list;  // --objectives parsed (finish())
   ZeroCostOptions zc;                // --zc-warmup: guided and REA's initial population; zc's pool
   std::string zc_proxies, zc_file;   // --zc-proxies (one, or several voted), --zc-file (a `nas zc` CSV)
   std::string zc_features;           // --zc-features: proxies the guided search's surrogate takes as extra inputs
@@ -139,6 +141,7 @@ struct SearchConfig {
 #endif
   void finish_fidelities(bool train);  // the multi-fidelity options' defaults and checks
   void finish_zero_cost(bool train);   // the zero-cost options' defaults and checks
+  void finish_objectives(bool train);  // --objectives, --constraint: parsed and checked against the algorithm
   /// Typed by the user: an option the run would ignore is a mistake worth refusing. Options read
   /// from a config file (which holds every option) are not; from Python, neither are defaults
   /// passed explicitly (a config.toml replayed as keywords).

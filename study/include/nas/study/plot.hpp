@@ -8,6 +8,7 @@ namespace nas::study {
 struct Series {
   std::string name;
   std::vector<double> x, y;  // NaN y values are gaps
+  bool markers = false;      // points (small circles) instead of a line
 };
 
 /// Lines over a shared x axis, with axes, ticks and a legend.

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "nas/study/config.hpp"
+#include "nas/study/experiment.hpp"
 #include "nas/engine/guided.hpp"
 #include "nas/engine/journal.hpp"
 #include "nas/engine/search.hpp"
@@ -22,6 +23,18 @@ namespace nas::study {
 /// NB101 architecture strings hold commas).
 void write_trajectory(const std::string& out, std::uint64_t seed, const SearchResult& r, const SearchSpace& space, bool with_costs = false,
                       bool with_timing = false);
+/// Multi-objective and constrained runs (x.objectives set). <out>/pareto/seed_<s>.csv: the run's
+/// Pareto front (pareto_front()): query, arch, each objective by name. Thread-safe for distinct seeds.
+void write_front(const std::string& out, std::uint64_t seed, const SearchResult& r, const SearchSpace& space, const ObjectiveTable& t);
+/// summary.json's "objectives": the objectives, constraints and reference point; the table's
+/// feasible front and its hypervolume; per budget (queries) the mean and std over runs of the
+/// hypervolume fraction (the front's normalised hypervolume over the table front's) and of the
+/// best feasible value of each objective; per run its final fraction and front size. Prints a
+/// table of the same on stdout when `print`.
+nlohmann::ordered_json objectives_json(std::span<const SearchResult> runs, const ObjectiveTable& t, std::span<const std::size_t> budgets, bool print);
+/// <out>/pareto/fronts.svg: every run's front (points) over the table's (a line), first two
+/// objectives.
+void write_front_plot(const std::string& out, std::span<const SearchResult> runs, const ObjectiveTable& t, const std::string& title);
 /// <out>/trajectories/seed_<s>_retrains.csv
 void write_retrains(const std::string& out, std::uint64_t seed, const GuidedResult& r);
 
