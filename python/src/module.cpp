@@ -148,7 +148,8 @@ class PyEvaluator final : public Evaluator {
   std::uint64_t queries_ = 0;
 };
 
-py::dict run_to_dict(const SearchResult& r, const SearchSpace& space, bool with_model, std::size_t budget, const Resources& resources) {
+py::dict run_to_dict(const SearchResult& r, const SearchSpace& space, bool with_model, std::size_t budget, const Resources& resources,
+                     const study::ObjectiveTable* objectives = nullptr) {
   const RunSummary summary = summarize(r, space, budget, resources);
   const SearchResult* g = with_model ? &r : nullptr;
   py::list traj;
@@ -174,6 +175,7 @@ py::dict run_to_dict(const SearchResult& r, const SearchSpace& space, bool with_
       py::dict m;
       for (const auto& [k, v] : q.metrics) m[py::str(k)] = v;
       d["metrics"] = m;
+      d["feasible"] = q.violation == 0;
     }
     traj.append(d);
     best.push_back(q.best_reported);
@@ -193,6 +195,22 @@ py::dict run_to_dict(const SearchResult& r, const SearchSpace& space, bool with_
   out["best_reported"] = py::array_t<double>(static_cast<py::ssize_t>(best.size()), best.data());
   if (const QueryRecord* q = r.incumbent())
     out["incumbent"] = py::dict(py::arg("arch") = space.format(q->arch), py::arg("signal") = q->signal, py::arg("reported") = q->reported);
+  if (objectives) {
+    // Several objectives: the run's Pareto front (as <out>/pareto/seed_<s>.csv) and its share of
+    // the table front's hypervolume (as summary.json's).
+    py::list front;
+    for (std::size_t i : pareto_front(r, objectives->mo)) {
+      const QueryRecord& q = r.trajectory[i];
+      py::dict d;
+      d["query"] = q.query;
+      d["arch"] = space.format(q.arch);
+      for (std::size_t k = 0; k < objectives->objective_names.size(); ++k) d[py::str(objectives->objective_names[k])] = q.objectives[k];
+      front.append(d);
+    }
+    out["front"] = front;
+    if (objectives->mo.multi() && objectives->front_hypervolume > 0)
+      out["hypervolume_fraction"] = front_hypervolume(r, objectives->mo, objectives->reference) / objectives->front_hypervolume;
+  }
   out["wall_seconds"] = r.wall_seconds;
   out["utilisation"] = r.utilisation;
   out["makespan"] = r.makespan;
@@ -289,7 +307,7 @@ py::list search(py::object evaluator, const std::string& direction, const py::kw
     with_threads(threads, [&] { runs = run(*space, study::make_search_factory(c, *space), factory, ro); });
   }
   py::list out;
-  for (const auto& r : runs) out.append(run_to_dict(r, *space, guided, study::run_budget(c), resources));
+  for (const auto& r : runs) out.append(run_to_dict(r, *space, guided, study::run_budget(c), resources, x ? x->objectives.get() : nullptr));
   return out;
 }
 

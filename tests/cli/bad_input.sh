@@ -159,6 +159,22 @@ expect "cifar-missing" search --evaluator train --data cifar10 --data-path "$tmp
 
 expect "--executor inline evaluates one candidate at a time" search --executor inline --workers 2
 
+# --- several objectives and constraints: refused before any search
+expect "--objectives nope: the nb201 table" search --objectives nope:max,params:min
+expect "direction 'up' of test_200ep is not max or min" search --objectives test_200ep:up,params:min
+expect "is not COLUMN:max or COLUMN:min" search --objectives test_200ep
+expect "--constraint 'params<=lots': 'lots' is not a finite number" search --constraint "params<=lots"
+expect "--constraint 'params=5': no comparison" search --constraint "params=5"
+expect "--constraint params<=10: no cell of the nb201 table (15625 rows) meets it" search --constraint "params<=10"
+expect "no cell of the nb201 table meets them all" search --constraint "params<=100000,flops>=30000000"
+expect "--objectives flops: the nb101 table" search --space nb101 --objectives val_accuracy:max,flops:min
+expect "--algo local-search: has one objective and no constraints" search --algo local-search --objectives test_200ep:max,params:min
+expect "--mo-scalarisation is for a guided search with several --objectives" search --algo rea --objectives test_200ep:max,params:min --mo-scalarisation rank
+expect "not with --evaluator train" search --evaluator train --objectives test_200ep:max,params:min
+expect "not with --fidelities" search --algo guided --fidelities 12,200 --objectives test_200ep:max,params:min
+expect "--dataset tpu9: accel has these datasets; expected one of zcu102" search --space accel --dataset tpu9
+expect "the objectives and constraints are the sweep's own" sweep --grid "objectives=test_200ep:max,params:min" --budget 10 --seeds 1
+
 # --- a one-row sample table: listing its identities works; a search's budget is refused against its size
 head -2 "${NAS_DATA_DIR}/nasbench101/naslib_zc_nb101_subset.csv" > "$tmp/one_row.csv"
 [ "$("$nas" space --space nb101 --table "$tmp/one_row.csv" --list | wc -l)" = 2 ] || fail "nas space --list of a one-row table"

@@ -142,6 +142,31 @@ class SearchFromPython(unittest.TestCase):
         plain = ne.search(algo="rea", budget=5, seeds=1)[0]["trajectory"][0]
         self.assertFalse({"objectives", "metrics", "pruned", "fidelity"} & set(plain))
 
+    def test_objectives_and_constraint_on_the_table(self):
+        # Several objectives from Python: the front equals the CLI's pareto/seed_0.csv for the same
+        # seed, holds feasible, mutually non-dominated points only, and its hypervolume share is a fraction.
+        args = dict(algo="rea", budget=60, objectives="cifar10_test_200ep:max,params:min", constraint="params<=500000")
+        r = ne.search(seeds=1, **args)[0]
+        for q in r["trajectory"]:
+            self.assertEqual(q["objectives"], [q["metrics"]["cifar10_test_200ep"], q["metrics"]["params"]])
+            self.assertEqual(q["feasible"], q["metrics"]["params"] <= 500000)
+        front = r["front"]
+        self.assertTrue(front)
+        for p in front:
+            self.assertLessEqual(p["params"], 500000)
+            self.assertFalse(any(o["cifar10_test_200ep"] >= p["cifar10_test_200ep"] and o["params"] <= p["params"] and o != p
+                                 for o in front))
+        self.assertGreater(r["hypervolume_fraction"], 0.5)
+        self.assertLessEqual(r["hypervolume_fraction"], 1.0)
+        with tempfile.TemporaryDirectory() as out:
+            cli = ["--" + k.replace("_", "-") + "=" + str(v) for k, v in args.items()]
+            subprocess.run([NAS, "search", *cli, "--seeds", "1", "--out", out], check=True, capture_output=True)
+            with open(os.path.join(out, "pareto", "seed_0.csv"), newline="") as f:
+                rows = list(csv.DictReader(f))
+        self.assertEqual(sorted(row["arch"] for row in rows), sorted(p["arch"] for p in front))
+        with self.assertRaisesRegex(ValueError, "objectives"):
+            ne.search(algo="local-search", budget=10, objectives="cifar10_test_200ep:max,params:min")
+
     def test_python_exception_reaches_the_caller(self):
         def broken(arch):
             raise ZeroDivisionError("no score for " + arch)

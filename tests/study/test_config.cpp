@@ -115,13 +115,13 @@ TEST_CASE("trajectory files: fidelity, pruned, objectives and metrics columns on
   r.trajectory[0].objectives = {1.5, 2};
   r.trajectory[0].metrics = {{"params", 1e6}};
   nas::study::write_trajectory(dir.string(), 1, r, *space);
-  CHECK(header(1) == "query,arch,signal,reported,best_signal,best_reported,fidelity,pruned,objectives,metrics");
+  CHECK(header(1) == "query,arch,signal,reported,best_signal,best_reported,fidelity,pruned,objectives,metrics,feasible");
   std::ifstream f(dir / "trajectories" / "seed_1.csv");
   std::string line;
   std::getline(f, line);
   std::getline(f, line);
   INFO(line);
   CHECK(line.find(",epochs:12,") != std::string::npos);
-  CHECK(line.find(",1.5;2,params=1000000") != std::string::npos);
+  CHECK(line.find(",1.5;2,params=1000000,true") != std::string::npos);  // no violation: feasible
   std::filesystem::remove_all(dir);
 }
