@@ -16,6 +16,8 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "nas/study/experiment.hpp"
+#include "nas/study/results.hpp"
+#include "nas/engine/multi_objective.hpp"
 #include <nlohmann/json.hpp>
 #include "nas/engine/run.hpp"
 #include "nas/engine/statistics.hpp"
@@ -78,11 +80,13 @@ struct RunRecord {
   std::vector<double> best;  // best reported after each query
   double training = 0, scoring = 0, benchmark = 0, engine = 0, wall = 0;
   std::size_t retrains = 0;
+  double hv_fraction = std::nan("");  // several objectives: the front's share of the table front's hypervolume
 };
 
 void save_run(const std::string& path, const RunRecord& r) {
   std::string s = fmt::format("{} {} {} {} {} {}\n", r.wall, r.training, r.scoring, r.benchmark, r.engine, r.retrains);
   for (double b : r.best) s += fmt::format("{}\n", b);
+  if (!std::isnan(r.hv_fraction)) s += fmt::format("hv {}\n", r.hv_fraction);
   write_file(path, s);  // atomic (write_file renames a finished temporary over it): a half-written run is never taken as finished
 }
 
@@ -92,6 +96,8 @@ std::optional<RunRecord> load_run(const std::string& path) {
   RunRecord r;
   if (!(in >> r.wall >> r.training >> r.scoring >> r.benchmark >> r.engine >> r.retrains)) return std::nullopt;
   for (double b; in >> b;) r.best.push_back(b);
+  in.clear();
+  if (std::string tag; in >> tag && tag == "hv") in >> r.hv_fraction;
   return r;
 }
 
@@ -214,6 +220,11 @@ int cmd_sweep(int argc, char** argv) {
       ro.on_done = [&](std::size_t i, const SearchResult& r) {  // saved at once: a finished run is never rerun
         RunRecord rec{{}, r.seconds_training, r.seconds_scoring, r.seconds_evaluating, r.seconds_engine, r.wall_seconds, r.retrains.size()};
         for (const auto& q : r.trajectory) rec.best.push_back(q.best_reported);
+        if (x.objectives) {
+          write_front(fmt::format("{}/runs/{}", out, slug(grid[c].name)), todo[c][i], r, *x.space, *x.objectives);
+          if (x.objectives->mo.multi() && x.objectives->front_hypervolume > 0)
+            rec.hv_fraction = front_hypervolume(r, x.objectives->mo, x.objectives->reference) / x.objectives->front_hypervolume;
+        }
         save_run(run_path(c, todo[c][i]), rec);
         bar.tick();
       };
@@ -227,8 +238,9 @@ int cmd_sweep(int argc, char** argv) {
   std::vector<std::vector<double>> curves;
   nlohmann::ordered_json j{{"space", x.space->name()}, {"dataset", x.dataset}, {"seeds", n_seeds}, {"optimum", optimum}, {"version", version()}};
   auto& configs_json = j["configs"] = nlohmann::ordered_json::array();
-  fmt::print("\n{:<{}} {:>16} {:>16} {:>16} {:>8} {:>7} {:>7} {:>7} {:>6}\n", "configuration", name_width, "best@50", "best@80", "best@100", "AUC",
-             "train s", "score s", "wall s", "hit%");
+  const bool several = x.objectives && x.objectives->mo.multi();
+  fmt::print("\n{:<{}} {:>16} {:>16} {:>16} {:>8} {:>7} {:>7} {:>7} {:>6}{}\n", "configuration", name_width, "best@50", "best@80", "best@100", "AUC",
+             "train s", "score s", "wall s", "hit%", several ? "  HV fraction" : "");
   for (std::size_t c = 0; c < grid.size(); ++c) {
     std::vector<RunRecord> runs;
     for (std::size_t s = 0; s < n_seeds; ++s)
@@ -254,14 +266,23 @@ int cmd_sweep(int argc, char** argv) {
       const auto m = best_at(best, q);
       at_json[std::to_string(q)] = {{"mean", m.mean}, {"std", m.std}, {"n", m.n}};
     }
+    std::string hv_cell;
+    if (several) {
+      std::vector<double> hv;
+      for (const auto& r : runs)
+        if (!std::isnan(r.hv_fraction)) hv.push_back(r.hv_fraction);
+      const MeanStd m = mean_std(hv);
+      cj["hypervolume_fraction"] = {{"mean", m.mean}, {"std", m.std}, {"n", m.n}};
+      hv_cell = fmt::format("  {:.4f}±{:.4f}", m.mean, m.std);
+    }
     configs_json.push_back(std::move(cj));
     auto cell = [&](std::size_t q) {
       if (q > len) return std::string("-");
       const auto m = best_at(best, q);
       return fmt::format("{:.3f}±{:.3f}", m.mean, m.std);
     };
-    fmt::print("{:<{}} {:>16} {:>16} {:>16} {:>8.3f} {:>7.2f} {:>7.2f} {:>7.2f} {:>6.0f}\n", short_names[c], name_width, cell(50), cell(80), cell(100), auc,
-               tr / n, sc / n, wall / n, 100 * hits);
+    fmt::print("{:<{}} {:>16} {:>16} {:>16} {:>8.3f} {:>7.2f} {:>7.2f} {:>7.2f} {:>6.0f}{}\n", short_names[c], name_width, cell(50), cell(80), cell(100),
+               auc, tr / n, sc / n, wall / n, 100 * hits, hv_cell);
     labels.push_back(short_names[c]);
     curves.push_back(mean);
   }

@@ -131,8 +131,12 @@ def seed_files(folder):
 
 
 def peer_runs(folder, b):
-    """Per seed: (first b distinct archs, CPU seconds to reach the last of them)."""
+    """Per seed: (first b distinct archs, CPU seconds to reach the last of them); none where the peer ran
+    to a smaller budget than b."""
     runs = {}
+    with open(os.path.join(folder, "cpu.json")) as f:
+        if json.load(f).get("budget", b) < b:
+            return runs
     for s, path in seed_files(folder):
         rows = read_csv(path)[:b]
         runs[s] = ([r["arch"] for r in rows], float(rows[-1]["cpu_s"]) if rows else math.nan)

@@ -51,8 +51,9 @@ std::vector<SearchInfo> make_registry() {
   v.push_back({"guided", "predictor-guided evolution: children ranked in one batch by a surrogate retrained online (over rungs with --fidelities)",
                true, true, make_guided, SearchInfo::Rungs::optional});
   v.back().objectives = true;
-  v.push_back({"local-search", "local search (White et al. 2021): first better one-op neighbour, random restart at a local optimum", false, false,
+  v.push_back({"local-search", "local search (White et al. 2021): first better one-op neighbour, random restart at a local optimum; Pareto local search with --objectives", false, false,
                [](const SearchSettings& s, const SearchContext& c) { return make_local_search(s.evolution, c); }});
+  v.back().objectives = true;  // Pareto local search
   v.push_back({"sh", "synchronous successive halving over --fidelities rungs (best 1/eta go up once a rung is complete)", false, false,
                [](const SearchSettings& s, const SearchContext& c) { return make_successive_halving(s.evolution, s.fidelity, c); }, SearchInfo::Rungs::required});
   v.push_back({"hyperband", "Hyperband (Li et al. 2017): successive-halving brackets of every aggressiveness in turn", false, false,

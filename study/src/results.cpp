@@ -158,8 +158,9 @@ nlohmann::ordered_json objectives_json(std::span<const SearchResult> runs, const
   if (print && !table_best.empty()) fmt::print("table's best feasible: {}\n", fmt::join(table_best, ", "));
   auto& per = j["per_run"] = J::array();
   for (const auto& r : runs) {
-    const double hv = several ? front_hypervolume(r, t.mo, t.reference) : 0;
-    per.push_back({{"front_size", pareto_front(r, t.mo).size()}, {"hypervolume_fraction", several && t.front_hypervolume > 0 ? hv / t.front_hypervolume : 0}});
+    J e = {{"front_size", pareto_front(r, t.mo).size()}};
+    if (several) e["hypervolume_fraction"] = t.front_hypervolume > 0 ? front_hypervolume(r, t.mo, t.reference) / t.front_hypervolume : 0;
+    per.push_back(e);
   }
   return j;
 }

@@ -165,7 +165,7 @@ class SearchFromPython(unittest.TestCase):
                 rows = list(csv.DictReader(f))
         self.assertEqual(sorted(row["arch"] for row in rows), sorted(p["arch"] for p in front))
         with self.assertRaisesRegex(ValueError, "objectives"):
-            ne.search(algo="local-search", budget=10, objectives="cifar10_test_200ep:max,params:min")
+            ne.search(algo="asha", fidelities="12,200", budget=10, objectives="cifar10_test_200ep:max,params:min")
 
     def test_python_exception_reaches_the_caller(self):
         def broken(arch):
