@@ -134,8 +134,8 @@ SearchConfig::SearchConfig(Front f) : front(f) {
 
   s.group("objectives");
   s.text("objectives", objectives,
-         "several objectives (random, rea, guided): COLUMN:max|min,... e.g. test_200ep:max,params:min; a table column, or a metric the "
-         "space derives (nb201: params, flops of its benchmark network; accel: params, flops); the first is the signal");
+         "several objectives (random, rea, local-search, guided): COLUMN:max|min,... e.g. test_200ep:max,params:min; a table column, or a metric the "
+         "space derives (nb201: params, flops of its benchmark network; darts, nb101: params, flops as NASLib counted them; accel: params, flops, latency or throughput of the --dataset accelerator); the first is the signal");
   s.text("constraint", constraint,
          "constraints COLUMN<=VALUE (also <, >=, >), comma-separated, e.g. params<=5e5: an infeasible cell is recorded, never the incumbent");
   s.enumeration("mo-scalarisation", search.mo.scalarisation,

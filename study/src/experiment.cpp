@@ -92,6 +92,15 @@ std::vector<double> metric_values(const Experiment& x, const std::string& name, 
       return found(out, std::string(from) + " x 1e6");
     }
   }
+  if (x.benchmark == "darts" || x.benchmark == "nb101") {
+    derived = "; derived: params (zc_params x 1e6), flops (zc_flops x 1e6): NASLib's counts";
+    const char* from = name == "params" ? "zc_params" : name == "flops" ? "zc_flops" : nullptr;
+    if (const auto* v = from ? column(from) : nullptr) {
+      std::vector<double> out(*v);
+      for (auto& e : out) e *= 1e6;
+      return found(out, std::string(from) + " x 1e6 (NASLib's count)");
+    }
+  }
   throw OptionError(fmt::format("{} {}: the {} table ({}) has no such column and the space derives no such metric; it has {}{}", option, name,
                                 x.benchmark, x.table->path(), fmt::join(cols, ", "), derived.empty() ? "" : derived));
 }

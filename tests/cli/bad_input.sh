@@ -167,7 +167,7 @@ expect "--constraint 'params<=lots': 'lots' is not a finite number" search --con
 expect "--constraint 'params=5': no comparison" search --constraint "params=5"
 expect "--constraint params<=10: no cell of the nb201 table (15625 rows) meets it" search --constraint "params<=10"
 expect "no cell of the nb201 table meets them all" search --constraint "params<=100000,flops>=30000000"
-expect "--objectives flops: the nb101 table" search --space nb101 --objectives val_accuracy:max,flops:min
+expect "--objectives flops: the graph table" search --space graph --objectives valid_perf:max,flops:min
 expect "--algo asha: has one objective and no constraints" search --algo asha --fidelities 12,200 --objectives test_200ep:max,params:min
 expect "--mo-scalarisation is for a guided search with several --objectives" search --algo rea --objectives test_200ep:max,params:min --mo-scalarisation rank
 expect "not with --evaluator train" search --evaluator train --objectives test_200ep:max,params:min

@@ -4,7 +4,7 @@
 # hypervolume fractions), REA, random, Pareto local search and guided search; --resume after SIGKILL
 # (byte-identical to the run never killed: the journal keeps objectives and metrics); local workers
 # and the simulated clock (sync: identical; async: the budget exactly, nothing twice); a sweep; MPI
-# (identical to local); Accel-NASBench and NAS-Bench-Macro objectives.
+# (identical to local); Accel-NASBench, NAS-Bench-Macro and DARTS objectives.
 # Usage: objectives_cli.sh <path to nas>
 set -euo pipefail
 nas=$1
@@ -123,4 +123,7 @@ head -1 "$out/accel/pareto/seed_0.csv" | grep -q "query,arch,val_top1,latency" |
 "$nas" search --space macro --algo random --objectives test_acc_mean:max,flops:min --seeds 1 --budget 50 --out "$out/macro" \
   > "$out/macro.log" 2>&1 || fail "macro: $(tail -3 "$out/macro.log")"
 [ "$(tail -n +2 "$out/macro/pareto/seed_0.csv" | wc -l)" -ge 1 ] || fail "macro: empty front"
-echo "objectives: REA, random, Pareto local search, guided; fronts, summary, resume after SIGKILL, workers, simulated sync/async, sweep, MPI, accel and macro pass"
+"$nas" search --space darts --algo rea --objectives val_accuracy:max,params:min --constraint 'flops<=2e8' --seeds 1 --budget 40 \
+  --out "$out/darts" > "$out/darts.log" 2>&1 || fail "darts: $(tail -3 "$out/darts.log")"
+grep -q "zc_params x 1e6" "$out/darts/summary.json" || fail "darts: params not read from zc_params"
+echo "objectives: REA, random, Pareto local search, guided; fronts, summary, resume after SIGKILL, workers, simulated sync/async, sweep, MPI, accel, macro and darts pass"
