@@ -1,5 +1,9 @@
 #include "nas/datasets/sample_space.hpp"
 
+#include <cmath>
+#include <limits>
+#include <mutex>
+
 #include <fmt/format.h>
 
 #include "nas/core/errors.hpp"
@@ -21,10 +25,10 @@ class TableSpace final : public SearchSpace {
       Genome child = inner_->mutate(parent, rng);
       if (table_->find(child)) return child;
     }
-    for (;;) {
-      Genome g = sample(rng);
-      if (!(g == parent)) return g;
-    }
+    // The sample is too sparse for a mutation to land in it: the table row nearest to a mutated
+    // child (fewest differing one-hot features; ties drawn at random), so that the step stays a
+    // small one, as the peers' projection onto the table does, instead of a random row.
+    return nearest_row(inner_->mutate(parent, rng), parent, rng);
   }
   bool valid(const Genome& g) const override { return inner_->valid(g) && table_->find(g).has_value(); }
   ArchitectureHash canonical_hash(const Genome& g) const override { return inner_->canonical_hash(g); }
@@ -39,8 +43,36 @@ class TableSpace final : public SearchSpace {
   Genome at(std::uint64_t index) const override { return table_->genome(static_cast<std::size_t>(index)); }
 
  private:
+  Genome nearest_row(const Genome& child, const Genome& parent, Rng& rng) const {
+    std::call_once(encoded_once_, [&] {
+      width_ = inner_->flat_encoding_size();
+      encoded_.reserve(table_->rows() * width_);
+      for (std::size_t r = 0; r < table_->rows(); ++r) {
+        const auto e = inner_->flat_encoding(table_->genome(r));
+        encoded_.insert(encoded_.end(), e.begin(), e.end());
+      }
+    });
+    const std::vector<float> c = inner_->flat_encoding(child);
+    double best = std::numeric_limits<double>::infinity();
+    std::vector<std::size_t> ties;
+    for (std::size_t r = 0; r < table_->rows(); ++r) {
+      const float* row = encoded_.data() + r * width_;
+      double d = 0;
+      for (std::size_t k = 0; k < width_ && d <= best; ++k) d += std::abs(row[k] - c[k]);
+      if (d > best) continue;
+      if (table_->genome(r) == parent) continue;
+      if (d < best) best = d, ties.clear();
+      ties.push_back(r);
+    }
+    return table_->genome(ties[static_cast<std::size_t>(rng.below(ties.size()))]);
+  }
+
   std::unique_ptr<SearchSpace> inner_;
   std::shared_ptr<const TabularBenchmark> table_;
+  // The table's flat encodings, row-major, built on the first fallback (thread-safe through call_once).
+  mutable std::once_flag encoded_once_;
+  mutable std::size_t width_ = 0;
+  mutable std::vector<float> encoded_;
 };
 
 }  // namespace
