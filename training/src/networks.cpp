@@ -119,12 +119,6 @@ struct Builder {
   }
 };
 
-class OpImpl : public nn::Module {
- public:
-  virtual Tensor forward(Tensor x) = 0;
-  bool is_identity = false;
-};
-
 class IdentityImpl final : public OpImpl {
  public:
   IdentityImpl() { is_identity = true; }
@@ -214,6 +208,19 @@ class FactorizedReduceImpl final : public OpImpl {
 // ---------------------------------------------------------------------------------------------
 // NAS-Bench-201
 
+/// An NB201 edge's op on `eb`'s shape (c x h x w to c x h x w); nullptr for none.
+std::shared_ptr<OpImpl> nb201_edge_op(Builder& eb, nb201::Op op) {
+  const int c = eb.c;
+  switch (op) {
+    case nb201::Op::none: return nullptr;
+    case nb201::Op::skip_connect: return std::make_shared<IdentityImpl>();
+    case nb201::Op::nor_conv_1x1: return relu_conv_bn(eb, c, 1, 1, 0);
+    case nb201::Op::nor_conv_3x3: return relu_conv_bn(eb, c, 3, 1, 1);
+    case nb201::Op::avg_pool_3x3: return avg_pool(eb, 1);
+  }
+  throw std::logic_error("nb201_edge_op: unknown op");
+}
+
 /// One cell: nodes 1..3, node j = sum over edges (i -> j) of op(node i). `none` edges and ops whose
 /// node feeds nothing are not computed (their outputs never reach the logits; the reference
 /// computes and discards them, so parameters and results are the same). Parameters of every
@@ -221,23 +228,12 @@ class FactorizedReduceImpl final : public OpImpl {
 class Nb201CellImpl final : public OpImpl {
  public:
   Nb201CellImpl(Builder& b, const nb201::Cell& cell) {
-    const int c = b.c;
-    // live[j]: node j reaches the output through non-none edges.
-    std::array<bool, 4> live{false, false, false, true};
-    for (int j = 2; j >= 0; --j)
-      for (int e = 0; e < nb201::kNumEdges; ++e)
-        if (nb201::kEdgeFrom[e] == j && cell.ops[e] != nb201::Op::none && live[nb201::kEdgeTo[e]]) live[j] = true;
+    const std::array<bool, 4> live = nb201_live_nodes(cell);
     for (int e = 0; e < nb201::kNumEdges; ++e) {
-      std::shared_ptr<OpImpl> op;
       Builder eb = b;  // every edge maps c x h x w to c x h x w
       eb.flops = 0;
-      switch (cell.ops[e]) {
-        case nb201::Op::none: continue;
-        case nb201::Op::skip_connect: op = std::make_shared<IdentityImpl>(); break;
-        case nb201::Op::nor_conv_1x1: op = relu_conv_bn(eb, c, 1, 1, 0); break;
-        case nb201::Op::nor_conv_3x3: op = relu_conv_bn(eb, c, 3, 1, 1); break;
-        case nb201::Op::avg_pool_3x3: op = avg_pool(eb, 1); break;
-      }
+      std::shared_ptr<OpImpl> op = nb201_edge_op(eb, cell.ops[e]);
+      if (!op) continue;
       b.flops += eb.flops;
       register_module(fmt::format("edge{}_{}{}", e, nb201::kEdgeFrom[e], nb201::kEdgeTo[e]), op);
       all_edges_.push_back({nb201::kEdgeFrom[e], nb201::kEdgeTo[e], op});
@@ -294,7 +290,8 @@ class ResNetBlockImpl final : public OpImpl {
 
 class Nb201NetImpl final : public GenomeNetImpl {
  public:
-  Nb201NetImpl(const nb201::Cell& cell, const NetworkOptions& o) {
+  /// The cells are `cell`'s, or made by `make_cell` where given (a supernet's).
+  Nb201NetImpl(const nb201::Cell& cell, const NetworkOptions& o, const Nb201CellMaker* make_cell = nullptr) {
     Builder b{o.input_channels, o.input_height, o.input_width, 0};
     const int C = o.channels;
     nn::Sequential stem;
@@ -306,7 +303,7 @@ class Nb201NetImpl final : public GenomeNetImpl {
     for (int stage = 0; stage < 3; ++stage) {
       if (stage > 0) blocks_.push_back(register_module(fmt::format("cells_{}", idx++), std::make_shared<ResNetBlockImpl>(b, C << stage)));
       for (int i = 0; i < o.cells; ++i)
-        blocks_.push_back(register_module(fmt::format("cells_{}", idx++), std::make_shared<Nb201CellImpl>(b, cell)));
+        blocks_.push_back(register_module(fmt::format("cells_{}", idx++), make_cell ? (*make_cell)(b.c) : std::make_shared<Nb201CellImpl>(b, cell)));
     }
     last_bn_ = register_module("lastact_bn", batch_norm(b.c));
     b.bn();
@@ -504,6 +501,26 @@ void initialise(nn::Module& net, std::uint64_t seed) {
 }
 
 }  // namespace
+
+std::array<bool, 4> nb201_live_nodes(const nb201::Cell& cell) {
+  std::array<bool, 4> live{false, false, false, true};
+  for (int j = 2; j >= 0; --j)
+    for (int e = 0; e < nb201::kNumEdges; ++e)
+      if (nb201::kEdgeFrom[e] == j && cell.ops[e] != nb201::Op::none && live[nb201::kEdgeTo[e]]) live[j] = true;
+  return live;
+}
+
+std::shared_ptr<OpImpl> make_nb201_op(nb201::Op op, int channels) {
+  Builder eb{channels, 1, 1, 0};  // the op's modules depend on the channels only
+  return nb201_edge_op(eb, op);
+}
+
+std::shared_ptr<GenomeNetImpl> build_nb201_skeleton(const NetworkOptions& o, const Nb201CellMaker& make_cell, std::uint64_t init_seed) {
+  o.validate();
+  auto net = std::make_shared<Nb201NetImpl>(nb201::Cell{}, o, &make_cell);
+  initialise(*net, init_seed);
+  return net;
+}
 
 Tensor avg_pool_3x3(const Tensor& x, int stride) {
   namespace F = torch::nn::functional;

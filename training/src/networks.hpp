@@ -1,10 +1,13 @@
 #pragma once
 // Internal (torch) side of network.hpp: the modules built from a genome. Included by the
 // library's own torch translation units only.
+#include <array>
+#include <functional>
 #include <memory>
 
 #include <torch/torch.h>
 
+#include "nas/mutation/nb201.hpp"
 #include "nas/training/network.hpp"
 
 namespace nas::training::detail {
@@ -58,6 +61,31 @@ class GenomeNetImpl : public torch::nn::Module {
 std::shared_ptr<GenomeNetImpl> build_network(const SearchSpace& space, const Genome& g, const NetworkOptions& o, std::uint64_t init_seed);
 
 std::int64_t count_parameters(const torch::nn::Module& m);
+
+/// A module with one input and one output: a cell op, a cell, a block between stages.
+class OpImpl : public torch::nn::Module {
+ public:
+  virtual torch::Tensor forward(torch::Tensor x) = 0;
+  bool is_identity = false;
+};
+
+// NAS-Bench-201's parts, shared with the supernet (supernet.cpp) so that its ops and skeleton are
+// the stand-alone network's modules: same types, names, shapes and forward code.
+
+/// The op `op` of an NB201 edge at `channels` channels, built as the stand-alone cell builds it;
+/// nullptr for `none`.
+std::shared_ptr<OpImpl> make_nb201_op(nb201::Op op, int channels);
+/// live[j]: node j of `cell` reaches the output through non-`none` edges (node 3 always). The
+/// stand-alone cell computes only the edges ending in a live node.
+std::array<bool, 4> nb201_live_nodes(const nb201::Cell& cell);
+/// Makes one cell of an NB201 skeleton; called once per cell, in build order, with its stage's
+/// channel count.
+using Nb201CellMaker = std::function<std::shared_ptr<OpImpl>(int channels)>;
+/// NB201's network (stem, 3 stages of `o.cells` cells, residual blocks between stages, BN-ReLU,
+/// global pool, classifier) around cells made by `make_cell`, initialised from `init_seed` as
+/// build_network does. Module names are the stand-alone network's ("stem", "cells_K",
+/// "lastact_bn", "classifier"). `mflops` counts the skeleton only. Throws OptionError for bad options.
+std::shared_ptr<GenomeNetImpl> build_nb201_skeleton(const NetworkOptions& o, const Nb201CellMaker& make_cell, std::uint64_t init_seed);
 
 /// avg_pool2d(x, 3, stride, padding 1, count_include_pad = false), computed as a depthwise
 /// convolution with a constant all-ones kernel divided by each window's in-image pixel count. The

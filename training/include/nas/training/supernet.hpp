@@ -1,0 +1,184 @@
+#pragma once
+// Weight sharing (issue 26, first part): an NAS-Bench-201 supernet, trained by single-path one-shot
+// (SPOS, Guo et al. 2020), and an Evaluator that scores a cell with the weights it inherits from
+// the supernet. Torch-free header: the modules live in the library.
+//
+// The supernet has the stand-alone network's macro skeleton (network.hpp: stem, three stages of
+// `cells` cells with residual blocks between them, head); every one of a cell's 6 edges holds all
+// 5 candidate ops (none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3), each with its own
+// weights, built as the stand-alone network builds them. A forward pass for a genome runs only
+// that genome's op on each edge: it computes what the stand-alone network of the genome computes
+// with the chosen ops' weights (tested bit for bit on the CPU).
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "nas/core/architecture_hash.hpp"
+#include "nas/core/evaluator.hpp"
+#include "nas/training/data.hpp"
+#include "nas/training/network.hpp"
+#include "nas/training/trainer.hpp"
+
+namespace nas::training {
+
+/// How a supernet is trained. The optimiser and schedule are the trainer's (SGD, momentum,
+/// Nesterov, weight decay, cosine learning rate per step); only the path changes per step.
+struct SupernetOptions {
+  /// The skeleton: channels and cells (NB201's C and N). input_* and classes are set from the data.
+  NetworkOptions network;
+  /// "spos": one path per step, the weights of the ops off the path untouched (no gradient, no
+  /// weight decay, no momentum step). The other methods of the issue are not implemented yet.
+  std::string method = "spos";
+  /// How a step's path is drawn: "uniform" (each edge's op uniformly: every cell equally likely)
+  /// or "canonical" (a canonical class of the space uniformly, then a cell of it uniformly, so
+  /// that the many spellings of a few computations do not dominate).
+  std::string sampling = "uniform";
+  int epochs = 10;
+  int batch_size = 64;
+  double learning_rate = 0.05;  // peak; cosine-annealed to lr_min over all steps
+  double lr_min = 0;
+  double momentum = 0.9;
+  bool nesterov = true;
+  double weight_decay = 5e-4;
+  Augment augment = Augment::automatic;  // pad-4 random crop + flip (on for CIFAR-10 under auto)
+  std::string device = "cpu";            // "auto", "cpu", "cuda", "cuda:N"
+  /// torch intra-op threads (0 = leave as is); global to the process, like TrainOptions::threads.
+  int threads = 1;
+  std::uint64_t seed = 0;  // weights, data order, augmentation and paths draw from it only
+  /// Throws OptionError naming the field.
+  void validate() const;
+};
+
+/// What a supernet file says about itself. Written with the weights; checked on every load.
+struct SupernetInfo {
+  std::string space;   // "nb201"
+  std::string method;  // "spos"
+  std::string sampling;
+  std::string data;    // the dataset's name (informative; the shape below is what is checked)
+  int channels = 0, cells = 0;
+  int input_channels = 0, input_height = 0, input_width = 0, classes = 0;
+  int epochs_done = 0;     // epochs trained so far (== epochs in a finished file)
+  int epochs = 0;          // the schedule's length
+  std::uint64_t seed = 0;
+  std::int64_t parameters = 0;  // all candidate ops' parameters
+};
+
+struct SupernetEpochLog {
+  int epoch = 0;                // 1-based
+  double learning_rate = 0;     // at the epoch's start
+  double train_loss = 0;        // mean over the epoch's images (each step on its own path)
+  double seconds = 0;           // training time of the epoch (checkpoint excluded)
+  double images_per_second = 0;
+};
+using SupernetEpochCallback = std::function<void(const SupernetEpochLog&)>;
+
+struct SupernetResult {
+  SupernetInfo info;
+  std::vector<SupernetEpochLog> curve;  // the epochs trained by this call
+  int resumed_from_epoch = 0;           // the checkpoint's epoch (0: from scratch)
+  double seconds = 0;                   // wall time of the call
+  std::string device;
+};
+
+/// Trains an NB201 supernet on `split.train` of `data` (SPOS: per step, one path drawn as
+/// `options.sampling` says; cross-entropy; SGD on that path only) and writes it to `out_path`
+/// (torch archive: weights, buffers and SupernetInfo; written atomically: temporary file + rename).
+/// `options.network`'s input fields and classes are taken from the data.
+///
+/// With `checkpoint_path`, the full training state (weights, optimiser momentum, data-order /
+/// augmentation / path generator, step, epoch, and the options it depends on) is written there
+/// after every epoch, atomically, and kept at the end; if that file exists when the call starts,
+/// training resumes from it. On the CPU a run killed at any point (SIGKILL included) and rerun
+/// with the same arguments ends bit for bit where an uninterrupted run ends; rerun after it
+/// finished, it trains nothing and writes `out_path` again. `on_epoch` is called after each
+/// epoch (after its checkpoint), on the calling thread; an exception from it ends the call.
+///
+/// Throws OptionError (bad options, a space other than nb201, fewer than 2 training images, an
+/// empty `out_path`), DataError (a checkpoint that is corrupt or truncated, or of another space,
+/// data shape, options or training split: the message names the file, the field, its value and
+/// this run's; a file that cannot be written), TrainingFailed (the loss is not finite).
+/// Thread-safe apart from `threads` (torch's thread count is process-wide).
+SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, const Split& split, const SupernetOptions& options,
+                              const std::string& out_path, const std::string& checkpoint_path = "",
+                              const SupernetEpochCallback& on_epoch = {});
+
+/// Reads the SupernetInfo of a supernet (or checkpoint) file. Throws DataError naming the file if
+/// it is missing, corrupt, truncated or not a supernet file. Thread-safe.
+SupernetInfo read_supernet_info(const std::string& path);
+
+/// Checks that the supernet file `path` fits `space` and `data` (space, input channels, height,
+/// width, classes); throws DataError naming the file, the field, its value and the expected one
+/// (or why the file cannot be read). Returns its info. Thread-safe.
+SupernetInfo check_supernet(const std::string& path, const SearchSpace& space, const ImageData& data);
+
+/// Writes the weights a stand-alone network of `g` inherits from the supernet `supernet_path`:
+/// the torch archive train_network writes for `weights_path`, loadable into the network that
+/// build_network makes for `g` with the supernet's skeleton (same parameter and buffer names).
+/// Throws DataError (unreadable supernet, cannot write) or OptionError (g not of the supernet's
+/// space). Thread-safe.
+void export_path_weights(const SearchSpace& space, const std::string& supernet_path, const Genome& g, const std::string& weights_path);
+
+/// The logits (n x classes, row-major) of path `g` of the supernet `supernet_path` in eval mode
+/// (running BN statistics as stored) on `n` images given as floats (n x C x H x W, row-major,
+/// already normalised). For checks and tools: loads the file on each call. Throws DataError for an
+/// unreadable file or a wrong input size; OptionError for a genome of another space. Thread-safe
+/// apart from torch's thread count.
+std::vector<float> supernet_path_logits(const SearchSpace& space, const std::string& supernet_path, const Genome& g,
+                                        const std::vector<float>& images, int n);
+
+struct SupernetEvaluatorOptions {
+  /// K: batches of training images run through the path in train mode (no gradient) to
+  /// recompute its BN running statistics before measuring, as SPOS does: the supernet's running
+  /// statistics mix every path's activations. 0: use the stored statistics (an ablation).
+  int bn_batches = 10;
+  int batch_size = 64;           // of the recalibration batches and of the evaluation
+  std::size_t valid_subset = 0;  // the first N images of split.valid are measured (0 = all)
+  std::uint64_t seed = 0;        // which training images form the K recalibration batches
+  std::string device = "cpu";
+  int threads = 1;               // as SupernetOptions::threads
+  void validate() const;         // throws OptionError naming the field
+};
+
+/// Evaluates cells with inherited weights: BN recalibration of the path (reset its BN layers'
+/// running statistics, forward passes in train mode over the same K training batches for every
+/// cell, exact averages of their batch statistics), then top-1 accuracy (percent) on a fixed
+/// validation subset, in eval mode. signal = reported = that accuracy. A canonically identical
+/// cell already evaluated is answered from the cache (cost 0), so duplicates are evaluated once;
+/// results do not depend on the order of queries (each recalibration starts from reset statistics).
+///
+/// Not thread-safe (one per run, like every Evaluator; its supernet's BN statistics change with
+/// each evaluation). Separate evaluators may run in separate threads: each loads its own copy.
+class SupernetEvaluator final : public Evaluator {
+ public:
+  /// Loads `supernet_path` (check_supernet's checks: DataError naming the file and field). Use
+  /// the split the supernet was trained on so that split.valid holds images it never trained on;
+  /// the recalibration batches come from split.train. Throws OptionError for bad options or an
+  /// empty validation part.
+  SupernetEvaluator(const SearchSpace& space, const std::string& supernet_path, std::shared_ptr<const ImageData> data, Split split,
+                    SupernetEvaluatorOptions options = {});
+  ~SupernetEvaluator() override;
+  SupernetEvaluator(const SupernetEvaluator&) = delete;
+  SupernetEvaluator& operator=(const SupernetEvaluator&) = delete;
+
+  /// Throws OptionError for a genome that is not valid in the space.
+  Evaluation evaluate(const Genome& g) override;
+  std::uint64_t queries() const override { return queries_; }
+  /// Cells actually evaluated (queries minus cache hits).
+  std::uint64_t evaluations() const { return evaluations_; }
+  const SupernetInfo& info() const;
+  /// Sums of running_mean and of running_var over the BN layers of `g`'s path (skeleton and the
+  /// chosen ops) as they stand now: for checks that recalibration changed them.
+  std::pair<double, double> path_bn_statistics(const Genome& g) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+  std::unordered_map<ArchitectureHash, Evaluation, ArchitectureHashHasher> done_;
+  std::uint64_t queries_ = 0, evaluations_ = 0;
+};
+
+}  // namespace nas::training

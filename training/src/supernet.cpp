@@ -1,0 +1,734 @@
+// The NAS-Bench-201 supernet, its SPOS training and the inherited-weights evaluator (see supernet.hpp).
+#include "nas/training/supernet.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <numbers>
+#include <numeric>
+#include <optional>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "nas/core/errors.hpp"
+#include "nas/core/rng.hpp"
+#include "nas/mutation/nb201.hpp"
+#include "networks.hpp"
+
+namespace nas::training {
+namespace {
+namespace nn = torch::nn;
+using torch::Tensor;
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+constexpr const char* kFormat = "nas-supernet";
+constexpr std::int64_t kVersion = 1;
+
+torch::Device to_device(const std::string& name, const char* option) {
+  const std::string r = resolve_device(name);
+  try {
+    torch::Device d(r);
+    if (d.is_cuda() && !torch::cuda::is_available())
+      throw OptionError(fmt::format("{} {}: no CUDA device is available to this LibTorch build; use cpu or auto", option, name));
+    return d;
+  } catch (const c10::Error&) {
+    throw OptionError(fmt::format("{} {}: expected auto, cpu, cuda or cuda:N", option, name));
+  }
+}
+
+// The same data path as the trainer (trainer.cpp keeps its helpers private): uint8 images
+// gathered once onto the device, normalised (and augmented) per batch.
+std::pair<Tensor, Tensor> gather(const ImageSet& set, const std::vector<std::uint32_t>& idx, torch::Device dev) {
+  const std::size_t ib = set.image_bytes();
+  auto x = torch::empty({static_cast<std::int64_t>(idx.size()), set.channels, set.height, set.width}, torch::kUInt8);
+  auto y = torch::empty({static_cast<std::int64_t>(idx.size())}, torch::kInt64);
+  auto* xp = x.data_ptr<std::uint8_t>();
+  auto* yp = y.data_ptr<std::int64_t>();
+  for (std::size_t i = 0; i < idx.size(); ++i) {
+    std::memcpy(xp + i * ib, set.pixels.data() + static_cast<std::size_t>(idx[i]) * ib, ib);
+    yp[i] = set.labels[idx[i]];
+  }
+  return {x.to(dev), y.to(dev)};
+}
+
+Tensor prepare(const Tensor& u8, const Tensor& mean, const Tensor& std, Rng* rng) {
+  Tensor x = u8.to(torch::kFloat).div_(255.0);
+  if (rng) {
+    const auto n = x.size(0), h = x.size(2), w = x.size(3);
+    const Tensor padded = torch::constant_pad_nd(x, {4, 4, 4, 4}, 0.0);
+    std::vector<Tensor> out;
+    out.reserve(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) {
+      const auto dy = static_cast<std::int64_t>(rng->below(9)), dx = static_cast<std::int64_t>(rng->below(9));
+      Tensor c = padded[i].narrow(1, dy, h).narrow(2, dx, w);
+      if (rng->below(2)) c = c.flip({2});
+      out.push_back(c);
+    }
+    x = torch::stack(out);
+  }
+  return x.sub_(mean).div_(std);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The modules
+
+/// One edge: every candidate op under its own name ("nor_conv_3x3", ...), so that a supernet
+/// parameter's name is the stand-alone network's with the op's name inserted after the edge.
+class SuperEdgeImpl final : public nn::Module {
+ public:
+  explicit SuperEdgeImpl(int channels) {
+    for (int k = 1; k < nb201::kNumOps; ++k) {
+      const auto op = static_cast<nb201::Op>(k);
+      ops[static_cast<std::size_t>(k)] = register_module(std::string(nb201::op_name(op)), detail::make_nb201_op(op, channels));
+    }
+  }
+  std::array<std::shared_ptr<detail::OpImpl>, nb201::kNumOps> ops;  // [none] stays null
+};
+
+/// A cell with every op on every edge; forward runs the ops of the current path only, exactly as
+/// the stand-alone cell (networks.cpp) runs its own: edges ending in a live node, in edge order,
+/// a node with only `none` inputs is zero.
+class SuperCellImpl final : public detail::OpImpl {
+ public:
+  SuperCellImpl(int channels, std::shared_ptr<const nb201::Cell> path) : path_(std::move(path)) {
+    for (int e = 0; e < nb201::kNumEdges; ++e)
+      edges_[static_cast<std::size_t>(e)] =
+          register_module(fmt::format("edge{}_{}{}", e, nb201::kEdgeFrom[e], nb201::kEdgeTo[e]), std::make_shared<SuperEdgeImpl>(channels));
+  }
+  Tensor forward(Tensor x) override {
+    const nb201::Cell& cell = *path_;
+    const std::array<bool, 4> live = detail::nb201_live_nodes(cell);
+    const auto* probe = detail::active_probe();
+    const bool all_edges = probe && probe->all_edges;
+    std::array<Tensor, 4> node{x, {}, {}, {}};
+    for (std::size_t j = 1; j <= 3; ++j) {
+      for (std::size_t e = 0; e < nb201::kNumEdges; ++e) {
+        const auto op = cell.ops[e];
+        if (static_cast<std::size_t>(nb201::kEdgeTo[e]) != j || op == nb201::Op::none || !(all_edges || live[j])) continue;
+        Tensor t = edges_[e]->ops[static_cast<std::size_t>(op)]->forward(node[static_cast<std::size_t>(nb201::kEdgeFrom[e])]);
+        node[j] = node[j].defined() ? node[j] + t : t;
+      }
+      if (!node[j].defined()) node[j] = torch::zeros_like(x);
+    }
+    return node[3];
+  }
+
+ private:
+  std::shared_ptr<const nb201::Cell> path_;
+  std::array<std::shared_ptr<SuperEdgeImpl>, nb201::kNumEdges> edges_;
+};
+
+/// The supernet: the stand-alone skeleton (networks.cpp) around super-cells that all read one
+/// shared path. Not thread-safe: forward sets the path, and train-mode passes change BN statistics.
+struct Model {
+  std::shared_ptr<nb201::Cell> path = std::make_shared<nb201::Cell>();
+  std::shared_ptr<detail::GenomeNetImpl> net;
+  Model(const NetworkOptions& o, std::uint64_t init_seed) {
+    auto p = path;
+    net = detail::build_nb201_skeleton(
+        o, [p](int channels) -> std::shared_ptr<detail::OpImpl> { return std::make_shared<SuperCellImpl>(channels, p); }, init_seed);
+  }
+  Tensor forward(const Tensor& x, const nb201::Cell& cell) {
+    *path = cell;
+    return net->forward(x);
+  }
+};
+
+/// Whether the module or parameter named `name` belongs to `cell`'s path: the skeleton's, or the
+/// chosen op of its edge ("cells_1.edge0_01.nor_conv_3x3.seq.1.weight").
+bool on_path(const std::string& name, const nb201::Cell& cell) {
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    const std::size_t end = std::min(name.find('.', start), name.size());
+    if (name.compare(start, 4, "edge") == 0 && end > start + 4) {
+      const int e = name[start + 4] - '0';
+      const std::size_t op_end = std::min(name.find('.', end + 1), name.size());
+      if (end >= name.size()) return true;  // the edge container itself
+      return name.compare(end + 1, op_end - end - 1, nb201::op_name(cell.ops[static_cast<std::size_t>(e)])) == 0;
+    }
+    start = end + 1;
+  }
+  return true;
+}
+
+/// The supernet name of a stand-alone network's parameter or buffer: the edge's op inserted.
+std::string supernet_name(const std::string& standalone, const nb201::Cell& cell) {
+  std::size_t start = 0;
+  while (start < standalone.size()) {
+    const std::size_t end = std::min(standalone.find('.', start), standalone.size());
+    if (standalone.compare(start, 4, "edge") == 0 && end > start + 4) {
+      const int e = standalone[start + 4] - '0';
+      return standalone.substr(0, end) + "." + std::string(nb201::op_name(cell.ops[static_cast<std::size_t>(e)])) + standalone.substr(end);
+    }
+    start = end + 1;
+  }
+  return standalone;
+}
+
+std::int64_t path_parameters(nn::Module& net, const nb201::Cell& cell) {
+  std::int64_t n = 0;
+  for (const auto& p : net.named_parameters(true))
+    if (on_path(p.key(), cell)) n += p.value().numel();
+  return n;
+}
+
+std::vector<nn::BatchNorm2dImpl*> path_batch_norms(nn::Module& net, const nb201::Cell& cell) {
+  std::vector<nn::BatchNorm2dImpl*> out;
+  for (const auto& m : net.named_modules("", false))
+    if (auto* bn = m.value()->as<nn::BatchNorm2dImpl>(); bn && on_path(m.key(), cell)) out.push_back(bn);
+  return out;
+}
+
+NetworkOptions skeleton_options(const SupernetInfo& i) {
+  NetworkOptions o;
+  o.channels = i.channels;
+  o.cells = i.cells;
+  o.input_channels = i.input_channels;
+  o.input_height = i.input_height;
+  o.input_width = i.input_width;
+  o.classes = i.classes;
+  return o;
+}
+
+nb201::Cell cell_of(const SearchSpace& space, const Genome& g) {
+  if (space.name() != "nb201") throw OptionError(fmt::format("--space {}: supernets are built for nb201 only so far", space.name()));
+  if (!space.valid(g)) throw OptionError(fmt::format("not a valid nb201 genome ({} positions)", g.size()));
+  return nb201::Space::to_cell(g);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files: "format", "version", "info" (SupernetInfo), "net" (parameters and buffers), and in a
+// training checkpoint "train" (optimiser, generator, step, and the options it depends on).
+
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+void write_info(torch::serialize::OutputArchive& a, const SupernetInfo& i) {
+  auto s = [&](const char* k, const std::string& v) { a.write(k, c10::IValue(v)); };
+  auto n = [&](const char* k, std::int64_t v) { a.write(k, c10::IValue(v)); };
+  s("space", i.space);
+  s("method", i.method);
+  s("sampling", i.sampling);
+  s("data", i.data);
+  n("channels", i.channels);
+  n("cells", i.cells);
+  n("input_channels", i.input_channels);
+  n("input_height", i.input_height);
+  n("input_width", i.input_width);
+  n("classes", i.classes);
+  n("epochs_done", i.epochs_done);
+  n("epochs", i.epochs);
+  n("seed", static_cast<std::int64_t>(i.seed));
+  n("parameters", i.parameters);
+}
+
+SupernetInfo read_info(torch::serialize::InputArchive& a) {
+  auto s = [&](const char* k) {
+    c10::IValue v;
+    a.read(k, v);
+    return v.toStringRef();
+  };
+  auto n = [&](const char* k) {
+    c10::IValue v;
+    a.read(k, v);
+    return v.toInt();
+  };
+  SupernetInfo i;
+  i.space = s("space");
+  i.method = s("method");
+  i.sampling = s("sampling");
+  i.data = s("data");
+  i.channels = static_cast<int>(n("channels"));
+  i.cells = static_cast<int>(n("cells"));
+  i.input_channels = static_cast<int>(n("input_channels"));
+  i.input_height = static_cast<int>(n("input_height"));
+  i.input_width = static_cast<int>(n("input_width"));
+  i.classes = static_cast<int>(n("classes"));
+  i.epochs_done = static_cast<int>(n("epochs_done"));
+  i.epochs = static_cast<int>(n("epochs"));
+  i.seed = static_cast<std::uint64_t>(n("seed"));
+  i.parameters = n("parameters");
+  return i;
+}
+
+/// Opens a supernet file and reads its header; DataError naming the file for anything unreadable.
+SupernetInfo open_file(const std::string& path, torch::serialize::InputArchive& archive, torch::Device dev = torch::kCPU) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw DataError(fmt::format("{}: no such supernet file", path));
+  std::string format;
+  std::int64_t version = 0;
+  try {
+    archive.load_from(path, dev);
+    c10::IValue v;
+    if (!archive.try_read("format", v) || !v.isString())
+      throw DataError(fmt::format("{}: not a supernet file (a torch archive without the '{}' header)", path, kFormat));
+    format = v.toStringRef();
+    if (archive.try_read("version", v) && v.isInt()) version = v.toInt();
+    if (format != kFormat) throw DataError(fmt::format("{}: not a supernet file (format '{}', expected '{}')", path, format, kFormat));
+    if (version != kVersion) throw DataError(fmt::format("{}: supernet file version {}; this program reads version {}", path, version, kVersion));
+    torch::serialize::InputArchive info;
+    archive.read("info", info);
+    return read_info(info);
+  } catch (const DataError&) {
+    throw;
+  } catch (const std::exception& e) {
+    // c10::Error for a truncated or corrupt zip, or a missing field.
+    std::string what = e.what();
+    if (const auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
+    throw DataError(fmt::format("{}: corrupt or truncated supernet file ({})", path, what));
+  }
+}
+
+void load_weights(const std::string& path, torch::serialize::InputArchive& archive, Model& m) {
+  try {
+    torch::serialize::InputArchive net;
+    archive.read("net", net);
+    m.net->load(net);
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    if (const auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
+    throw DataError(fmt::format("{}: the supernet's weights cannot be read ({})", path, what));
+  }
+}
+
+/// DataError unless the file's `field` is `expected`.
+template <class T>
+void expect_field(const std::string& path, const char* field, const T& value, const T& expected, const char* why) {
+  if (value != expected)
+    throw DataError(fmt::format("{}: {} is {}; expected {} ({})", path, field, value, expected, why));
+}
+
+void check_against(const std::string& path, const SupernetInfo& i, const SearchSpace& space, const ImageData& data) {
+  expect_field(path, "space", i.space, std::string(space.name()), "the space searched");
+  expect_field(path, "input_channels", i.input_channels, data.train.channels, "the data's image channels");
+  expect_field(path, "input_height", i.input_height, data.train.height, "the data's image height");
+  expect_field(path, "input_width", i.input_width, data.train.width, "the data's image width");
+  expect_field(path, "classes", i.classes, data.classes, "the data's classes");
+}
+
+/// Writes `path` atomically (temporary file + rename): a process killed meanwhile leaves the
+/// previous file intact.
+void save_file(const std::string& path, const SupernetInfo& info, Model& m, torch::serialize::OutputArchive* train) {
+  const std::string tmp = path + ".tmp";
+  try {
+    torch::serialize::OutputArchive archive, info_archive, net_archive;
+    archive.write("format", c10::IValue(std::string(kFormat)));
+    archive.write("version", c10::IValue(kVersion));
+    write_info(info_archive, info);
+    archive.write("info", info_archive);
+    m.net->save(net_archive);
+    archive.write("net", net_archive);
+    if (train) archive.write("train", *train);
+    archive.save_to(tmp);
+  } catch (const c10::Error& e) {
+    throw DataError(fmt::format("{}: cannot write the supernet: {}", path, e.what_without_backtrace()));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw DataError(fmt::format("{}: cannot write the supernet (rename failed)", path));
+}
+
+/// The loaded file, checked for `space`.
+struct Loaded {
+  SupernetInfo info;
+  std::unique_ptr<Model> model;
+};
+Loaded load_supernet(const std::string& path, const SearchSpace& space) {
+  torch::serialize::InputArchive archive;
+  Loaded l;
+  l.info = open_file(path, archive);
+  expect_field(path, "space", l.info.space, std::string(space.name()), "the space asked for");
+  NetworkOptions o = skeleton_options(l.info);
+  try {
+    o.validate();
+  } catch (const OptionError& e) {
+    throw DataError(fmt::format("{}: the supernet's skeleton is invalid: {}", path, e.what()));
+  }
+  l.model = std::make_unique<Model>(o, 0);
+  load_weights(path, archive, *l.model);
+  return l;
+}
+
+/// Draws a step's path.
+class PathSampler {
+ public:
+  PathSampler(const SearchSpace& space, bool canonical) : canonical_(canonical) {
+    if (!canonical) return;
+    // Classes in the order of their first cell's code: the same list in every process.
+    std::unordered_map<ArchitectureHash, std::size_t, ArchitectureHashHasher> index;
+    for (int code = 0; code < nb201::kNumCells; ++code) {
+      const auto h = space.canonical_hash(nb201::Space::to_genome(nb201::Cell::from_code(code)));
+      auto [it, fresh] = index.emplace(h, classes_.size());
+      if (fresh) classes_.emplace_back();
+      classes_[it->second].push_back(code);
+    }
+  }
+  nb201::Cell draw(Rng& rng) const {
+    if (canonical_) {
+      const auto& c = classes_[rng.below(classes_.size())];
+      return nb201::Cell::from_code(c[rng.below(c.size())]);
+    }
+    nb201::Cell cell;
+    for (auto& op : cell.ops) op = static_cast<nb201::Op>(rng.below(nb201::kNumOps));
+    return cell;
+  }
+
+ private:
+  bool canonical_;
+  std::vector<std::vector<int>> classes_;
+};
+
+/// The options a checkpoint depends on, as (field, value) strings: a resume with any of them
+/// changed would not continue the same run.
+Fields run_fields(const SupernetOptions& o, const Split& split) {
+  std::uint64_t h = split.train.size();
+  for (auto i : split.train) h = splitmix64(h ^ i);
+  return {{"method", o.method},
+          {"sampling", o.sampling},
+          {"channels", fmt::format("{}", o.network.channels)},
+          {"cells", fmt::format("{}", o.network.cells)},
+          {"epochs", fmt::format("{}", o.epochs)},
+          {"batch_size", fmt::format("{}", o.batch_size)},
+          {"learning_rate", fmt::format("{}", o.learning_rate)},
+          {"lr_min", fmt::format("{}", o.lr_min)},
+          {"momentum", fmt::format("{}", o.momentum)},
+          {"nesterov", o.nesterov ? "true" : "false"},
+          {"weight_decay", fmt::format("{}", o.weight_decay)},
+          {"augment", std::string(augment_name(o.augment))},
+          {"seed", fmt::format("{}", o.seed)},
+          {"training images", fmt::format("{} (indices hash {:016x})", split.train.size(), h)}};
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+void SupernetOptions::validate() const {
+  network.validate();
+  if (method != "spos") {
+    if (method == "darts-v1" || method == "darts-v2" || method == "gdas" || method == "rsps")
+      throw OptionError(fmt::format("--method {}: not implemented yet; supernets are trained by spos so far", method));
+    throw OptionError(fmt::format("--method {}: expected spos", method));
+  }
+  if (sampling != "uniform" && sampling != "canonical") throw OptionError(fmt::format("--sampling {}: expected uniform or canonical", sampling));
+  if (epochs < 1 || epochs > 100000) throw OptionError(fmt::format("--epochs {}: expected 1..100000", epochs));
+  if (batch_size < 2 || batch_size > 65536) throw OptionError(fmt::format("--batch {}: expected 2..65536 (BN needs 2 images)", batch_size));
+  if (!(learning_rate > 0) || !std::isfinite(learning_rate)) throw OptionError(fmt::format("--lr {}: expected > 0", learning_rate));
+  if (!(lr_min >= 0 && lr_min <= learning_rate)) throw OptionError(fmt::format("--lr-min {}: expected 0 <= lr-min <= lr", lr_min));
+  if (!(momentum >= 0 && momentum < 1)) throw OptionError(fmt::format("--momentum {}: expected 0 <= m < 1", momentum));
+  if (nesterov && momentum == 0) throw OptionError("--nesterov needs --momentum > 0");
+  if (!(weight_decay >= 0) || !std::isfinite(weight_decay)) throw OptionError(fmt::format("--weight-decay {}: expected >= 0", weight_decay));
+  if (threads < 0 || threads > 1024) throw OptionError(fmt::format("--threads {}: expected 0..1024", threads));
+  (void)to_device(device, "--device");
+}
+
+void SupernetEvaluatorOptions::validate() const {
+  if (bn_batches < 0 || bn_batches > 100000) throw OptionError(fmt::format("--bn-batches {}: expected 0..100000", bn_batches));
+  if (batch_size < 2 || batch_size > 65536) throw OptionError(fmt::format("--bn-batch {}: expected 2..65536 (BN needs 2 images)", batch_size));
+  if (threads < 0 || threads > 1024) throw OptionError(fmt::format("--threads {}: expected 0..1024", threads));
+  (void)to_device(device, "--device");
+}
+
+SupernetInfo read_supernet_info(const std::string& path) {
+  torch::serialize::InputArchive archive;
+  return open_file(path, archive);
+}
+
+SupernetInfo check_supernet(const std::string& path, const SearchSpace& space, const ImageData& data) {
+  const SupernetInfo i = read_supernet_info(path);
+  check_against(path, i, space, data);
+  return i;
+}
+
+SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, const Split& split, const SupernetOptions& options,
+                              const std::string& out_path, const std::string& checkpoint_path, const SupernetEpochCallback& on_epoch) {
+  const auto t0 = Clock::now();
+  if (space.name() != "nb201") throw OptionError(fmt::format("--space {}: supernets are built for nb201 only so far", space.name()));
+  SupernetOptions o = options;
+  o.network.input_channels = data.train.channels;
+  o.network.input_height = data.train.height;
+  o.network.input_width = data.train.width;
+  o.network.classes = data.classes;
+  o.validate();
+  if (split.train.size() < 2) throw OptionError(fmt::format("the training part has {} images; expected at least 2", split.train.size()));
+  if (out_path.empty()) throw OptionError("the supernet's output file is empty");
+  if (o.threads > 0 && torch::get_num_threads() != o.threads) torch::set_num_threads(o.threads);
+  const torch::Device dev = to_device(o.device, "--device");
+
+  Model model(o.network, derive_seed(o.seed, 1));
+  SupernetResult r;
+  r.device = dev.str();
+  SupernetInfo& info = r.info;
+  info.space = "nb201";
+  info.method = o.method;
+  info.sampling = o.sampling;
+  info.data = data.name;
+  info.channels = o.network.channels;
+  info.cells = o.network.cells;
+  info.input_channels = o.network.input_channels;
+  info.input_height = o.network.input_height;
+  info.input_width = o.network.input_width;
+  info.classes = o.network.classes;
+  info.epochs = o.epochs;
+  info.seed = o.seed;
+  info.parameters = detail::count_parameters(*model.net);
+  model.net->to(dev);
+
+  const auto [train_x, train_y] = gather(data.train, split.train, dev);
+  const auto C = data.train.channels;
+  const Tensor mean = torch::tensor(data.mean).view({1, C, 1, 1}).to(dev);
+  const Tensor stdv = torch::tensor(data.std).view({1, C, 1, 1}).to(dev);
+  const bool augment = o.augment == Augment::on || (o.augment == Augment::automatic && data.name == "cifar10");
+
+  auto params = model.net->parameters();
+  torch::optim::SGD sgd(params, torch::optim::SGDOptions(o.learning_rate).momentum(o.momentum).nesterov(o.nesterov).weight_decay(o.weight_decay));
+  Rng rng(derive_seed(o.seed, 2));  // data order, augmentation and paths
+  const PathSampler sampler(space, o.sampling == "canonical");
+  const auto n = static_cast<std::int64_t>(split.train.size());
+  // The trainer's rule: drop a last batch of a single image (BN cannot normalise it).
+  const std::int64_t steps_per_epoch = (n + o.batch_size - 1) / o.batch_size - (n % o.batch_size == 1 ? 1 : 0);
+  const double total_steps = static_cast<double>(steps_per_epoch) * o.epochs;
+  const Fields fields = run_fields(o, split);
+  std::int64_t t = 0;
+  int first = 1;
+
+  std::error_code ec;
+  if (!checkpoint_path.empty() && std::filesystem::exists(checkpoint_path, ec)) {
+    torch::serialize::InputArchive archive;
+    const SupernetInfo saved = open_file(checkpoint_path, archive, dev);
+    check_against(checkpoint_path, saved, space, data);
+    load_weights(checkpoint_path, archive, model);
+    Tensor state;
+    try {
+      torch::serialize::InputArchive train;
+      archive.read("train", train);
+      for (const auto& [k, v] : fields) {
+        c10::IValue s;
+        train.read("opt " + k, s);
+        if (s.toStringRef() != v)
+          throw DataError(fmt::format("{}: a checkpoint of another run: {} is {}; this run has {}", checkpoint_path, k, s.toStringRef(), v));
+      }
+      torch::serialize::InputArchive sgd_archive;
+      train.read("sgd", sgd_archive);
+      sgd.load(sgd_archive);
+      train.read("state", state);
+    } catch (const DataError&) {
+      throw;
+    } catch (const std::exception& e) {
+      std::string what = e.what();
+      if (const auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
+      throw DataError(fmt::format("{}: not a resumable supernet checkpoint ({})", checkpoint_path, what));
+    }
+    if (state.numel() != 6 || state.scalar_type() != torch::kInt64)
+      throw DataError(fmt::format("{}: not a resumable supernet checkpoint (state of {} values, expected 6)", checkpoint_path, state.numel()));
+    const auto* s = state.data_ptr<std::int64_t>();
+    first = static_cast<int>(s[0]) + 1;
+    t = s[1];
+    rng.set_state({static_cast<std::uint64_t>(s[2]), static_cast<std::uint64_t>(s[3]), static_cast<std::uint64_t>(s[4]),
+                   static_cast<std::uint64_t>(s[5])});
+    r.resumed_from_epoch = first - 1;
+    model.net->to(dev);
+  }
+
+  std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
+  for (int epoch = first; epoch <= o.epochs; ++epoch) {
+    const auto te = Clock::now();
+    model.net->train();
+    std::iota(perm.begin(), perm.end(), 0);
+    for (std::size_t i = perm.size(); i > 1; --i) std::swap(perm[i - 1], perm[rng.below(i)]);
+    const Tensor order = torch::tensor(perm).to(dev);
+    SupernetEpochLog log;
+    log.epoch = epoch;
+    Tensor loss_sum = torch::zeros({}, torch::TensorOptions().device(dev));
+    std::int64_t seen = 0;
+    for (std::int64_t s = 0; s < steps_per_epoch; ++s, ++t) {
+      const double lr = o.lr_min + 0.5 * (o.learning_rate - o.lr_min) * (1 + std::cos(std::numbers::pi * static_cast<double>(t) / total_steps));
+      if (s == 0) log.learning_rate = lr;
+      for (auto& group : sgd.param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
+      const nb201::Cell path = sampler.draw(rng);
+      const auto idx = order.slice(0, s * o.batch_size, std::min<std::int64_t>((s + 1) * o.batch_size, n));
+      const Tensor x = prepare(train_x.index_select(0, idx), mean, stdv, augment ? &rng : nullptr);
+      // No gradient at all (not a zero one) for the ops off the path: SGD then skips them, so
+      // weight decay and momentum do not move weights the step did not use.
+      for (auto& p : params) p.mutable_grad() = Tensor();
+      const Tensor logits = model.forward(x, path);
+      const Tensor loss = torch::nn::functional::cross_entropy(logits, train_y.index_select(0, idx));
+      loss.backward();
+      sgd.step();
+      loss_sum += loss.detach() * x.size(0);
+      seen += idx.size(0);
+    }
+    log.train_loss = loss_sum.item<double>() / static_cast<double>(seen);
+    log.seconds = since(te);
+    log.images_per_second = log.seconds > 0 ? static_cast<double>(seen) / log.seconds : 0;
+    if (!std::isfinite(log.train_loss))
+      throw TrainingFailed(fmt::format("supernet training diverged in epoch {} (loss {}); try a smaller learning rate", epoch, log.train_loss));
+    info.epochs_done = epoch;
+    if (!checkpoint_path.empty()) {
+      torch::serialize::OutputArchive train, sgd_archive;
+      for (const auto& [k, v] : fields) train.write("opt " + k, c10::IValue(v));
+      sgd.save(sgd_archive);
+      train.write("sgd", sgd_archive);
+      const auto st = rng.state();
+      train.write("state", torch::tensor(std::vector<std::int64_t>{epoch, t, static_cast<std::int64_t>(st[0]), static_cast<std::int64_t>(st[1]),
+                                                                    static_cast<std::int64_t>(st[2]), static_cast<std::int64_t>(st[3])},
+                                         torch::kInt64));
+      save_file(checkpoint_path, info, model, &train);
+    }
+    r.curve.push_back(log);
+    if (on_epoch) on_epoch(log);
+  }
+  info.epochs_done = o.epochs;
+  model.net->to(torch::kCPU);
+  save_file(out_path, info, model, nullptr);
+  r.seconds = since(t0);
+  return r;
+}
+
+void export_path_weights(const SearchSpace& space, const std::string& supernet_path, const Genome& g, const std::string& weights_path) {
+  const nb201::Cell cell = cell_of(space, g);
+  Loaded l = load_supernet(supernet_path, space);
+  auto net = detail::build_network(space, g, skeleton_options(l.info), 0);
+  const auto sp = l.model->net->named_parameters(true);
+  const auto sb = l.model->net->named_buffers(true);
+  torch::NoGradGuard no_grad;
+  auto copy = [&](const std::string& name, Tensor& to, const torch::OrderedDict<std::string, Tensor>& from) {
+    const std::string key = supernet_name(name, cell);
+    const Tensor* src = from.find(key);
+    if (!src || src->sizes() != to.sizes())
+      throw std::logic_error(fmt::format("export_path_weights: no supernet tensor {} of shape {} for {}", key, fmt::join(to.sizes(), "x"), name));
+    to.copy_(*src);
+  };
+  for (auto& p : net->named_parameters(true)) copy(p.key(), p.value(), sp);
+  for (auto& b : net->named_buffers(true)) copy(b.key(), b.value(), sb);
+  try {
+    torch::serialize::OutputArchive archive;
+    net->save(archive);
+    archive.save_to(weights_path);
+  } catch (const c10::Error& e) {
+    throw DataError(fmt::format("{}: cannot save the weights: {}", weights_path, e.what_without_backtrace()));
+  }
+}
+
+std::vector<float> supernet_path_logits(const SearchSpace& space, const std::string& supernet_path, const Genome& g,
+                                        const std::vector<float>& images, int n) {
+  const nb201::Cell cell = cell_of(space, g);
+  Loaded l = load_supernet(supernet_path, space);
+  const auto& i = l.info;
+  const std::size_t want = static_cast<std::size_t>(std::max(n, 0)) * i.input_channels * i.input_height * i.input_width;
+  if (n < 1 || images.size() != want)
+    throw DataError(fmt::format("{}: {} floats for {} images; the supernet takes {} x {} x {} images", supernet_path, images.size(), n,
+                                i.input_channels, i.input_height, i.input_width));
+  torch::NoGradGuard no_grad;
+  l.model->net->eval();
+  const Tensor x = torch::from_blob(const_cast<float*>(images.data()), {n, i.input_channels, i.input_height, i.input_width}, torch::kFloat).clone();
+  const Tensor y = l.model->forward(x, cell).contiguous();
+  return {y.data_ptr<float>(), y.data_ptr<float>() + y.numel()};
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct SupernetEvaluator::State {
+  const SearchSpace& space;
+  std::shared_ptr<const ImageData> data;
+  SupernetEvaluatorOptions options;
+  SupernetInfo info;
+  std::unique_ptr<Model> model;
+  torch::Device dev{torch::kCPU};
+  std::vector<Tensor> bn_batches;  // prepared, the same for every cell
+  Tensor valid_x, valid_y, mean, stdv;
+};
+
+SupernetEvaluator::SupernetEvaluator(const SearchSpace& space, const std::string& supernet_path, std::shared_ptr<const ImageData> data, Split split,
+                                     SupernetEvaluatorOptions options) {
+  options.validate();
+  if (options.threads > 0 && torch::get_num_threads() != options.threads) torch::set_num_threads(options.threads);
+  const torch::Device dev = to_device(options.device, "--device");
+  Loaded l = load_supernet(supernet_path, space);
+  check_against(supernet_path, l.info, space, *data);
+  if (split.valid.empty()) throw OptionError("the validation part is empty: the supernet evaluator measures accuracy on it");
+  if (options.valid_subset > 0 && options.valid_subset < split.valid.size()) split.valid.resize(options.valid_subset);
+  if (options.bn_batches > 0 && split.train.size() < 2)
+    throw OptionError(fmt::format("BN recalibration needs training images; the training part has {}", split.train.size()));
+  state_ = std::make_unique<State>(State{space, std::move(data), options, l.info, std::move(l.model), dev, {}, {}, {}, {}, {}});
+  State& s = *state_;
+  s.model->net->to(dev);
+  s.model->net->eval();
+  const auto C = s.data->train.channels;
+  s.mean = torch::tensor(s.data->mean).view({1, C, 1, 1}).to(dev);
+  s.stdv = torch::tensor(s.data->std).view({1, C, 1, 1}).to(dev);
+  std::tie(s.valid_x, s.valid_y) = gather(s.data->train, split.valid, dev);
+  if (options.bn_batches > 0) {
+    // K batches of distinct training images (wrapping around a small training part), drawn once.
+    std::vector<std::uint32_t> order = split.train;
+    Rng rng(derive_seed(options.seed, 3));
+    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+    std::size_t at = 0;
+    for (int b = 0; b < options.bn_batches; ++b) {
+      std::vector<std::uint32_t> idx;
+      for (int k = 0; k < options.batch_size && k < static_cast<int>(order.size()); ++k) idx.push_back(order[at++ % order.size()]);
+      s.bn_batches.push_back(prepare(gather(s.data->train, idx, dev).first, s.mean, s.stdv, nullptr));
+    }
+  }
+}
+
+SupernetEvaluator::~SupernetEvaluator() = default;
+
+const SupernetInfo& SupernetEvaluator::info() const { return state_->info; }
+
+Evaluation SupernetEvaluator::evaluate(const Genome& g) {
+  State& s = *state_;
+  const nb201::Cell cell = cell_of(s.space, g);
+  ++queries_;
+  const ArchitectureHash h = s.space.canonical_hash(g);
+  if (auto it = done_.find(h); it != done_.end()) {
+    Evaluation e = it->second;
+    e.cost_seconds = 0;
+    return e;
+  }
+  const auto t0 = Clock::now();
+  torch::NoGradGuard no_grad;
+  auto& net = *s.model->net;
+  if (!s.bn_batches.empty()) {
+    // Exact averages of the K batches' statistics (momentum none: cumulative average), then the
+    // layers' own momentum back for anything that trains this module later.
+    const auto bns = path_batch_norms(net, cell);
+    std::vector<c10::optional<double>> momentum;
+    for (auto* bn : bns) {
+      momentum.push_back(bn->options.momentum());
+      bn->reset_running_stats();
+      bn->options.momentum(c10::nullopt);
+    }
+    net.train();
+    for (const auto& x : s.bn_batches) (void)s.model->forward(x, cell);
+    for (std::size_t i = 0; i < bns.size(); ++i) bns[i]->options.momentum(momentum[i]);
+  }
+  net.eval();
+  std::int64_t correct = 0;
+  const std::int64_t nv = s.valid_x.size(0);
+  for (std::int64_t b = 0; b < nv; b += s.options.batch_size) {
+    const auto e = std::min<std::int64_t>(b + s.options.batch_size, nv);
+    const Tensor logits = s.model->forward(prepare(s.valid_x.slice(0, b, e), s.mean, s.stdv, nullptr), cell);
+    correct += logits.argmax(1).eq(s.valid_y.slice(0, b, e)).sum().item<std::int64_t>();
+  }
+  const double acc = 100.0 * static_cast<double>(correct) / static_cast<double>(nv);
+  Evaluation e = make_evaluation(acc, acc, since(t0), path_parameters(net, cell));
+  ++evaluations_;
+  done_.emplace(h, e);
+  return e;
+}
+
+std::pair<double, double> SupernetEvaluator::path_bn_statistics(const Genome& g) const {
+  const nb201::Cell cell = cell_of(state_->space, g);
+  double m = 0, v = 0;
+  for (auto* bn : path_batch_norms(*state_->model->net, cell)) {
+    m += bn->running_mean.sum().item<double>();
+    v += bn->running_var.sum().item<double>();
+  }
+  return {m, v};
+}
+
+}  // namespace nas::training
