@@ -44,7 +44,7 @@ int cmd_search(int argc, char** argv) {
   SearchConfig c(SearchConfig::Front::search);
   if (!parse_search_config(c, argc, argv, "search", kDescription)) return 0;
 #if NAS_STUDY_WITH_TORCH
-  if (c.evaluator == "train") return cmd_search_train(c);  // (without torch finish() refused it)
+  if (c.evaluator == "train" || c.evaluator == "supernet") return cmd_search_train(c);  // (without torch finish() refused them)
 #endif
 
   const auto t_load = std::chrono::steady_clock::now();

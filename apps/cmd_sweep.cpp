@@ -159,7 +159,7 @@ int cmd_sweep(int argc, char** argv) {
     }
   std::size_t name_width = 14;
   for (const auto& n : short_names) name_width = std::max(name_width, n.size());
-  if (base.evaluator != "table") throw OptionError("--evaluator train is for nas search; a sweep runs on a benchmark table");
+  if (base.evaluator != "table") throw OptionError(fmt::format("--evaluator {} is for nas search; a sweep runs on a benchmark table", base.evaluator));
   for (const auto& g : grid)
     for (const auto& [k, v] : g.settings)
       if (k == "objectives" || k == "constraint")

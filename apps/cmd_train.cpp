@@ -26,6 +26,8 @@
 #include "nas/engine/statistics.hpp"
 #include "nas/core/errors.hpp"
 #include "nas/training/evaluator.hpp"
+#include "nas/training/supernet.hpp"
+#include "nas/study/oneshot.hpp"
 #include "nas/study/plot.hpp"
 #include "run_options.hpp"
 
@@ -102,7 +104,12 @@ int cmd_search_train(SearchConfig& c) {
   const predictor::PredictorOptions po = run_predictor_options(c);
   const std::size_t budget = run_budget(c);
   check_run_budget(c, *space);
-  const std::string out = c.out.empty() ? fmt::format("runs/train-{}-{}-{}", space->name(), c.training.data, guided ? "guided-" + po.kind : algo) : c.out;
+  const bool supernet = c.evaluator == "supernet";  // weight sharing: inherited weights instead of training
+  const std::string out = c.out.empty() ? fmt::format("runs/{}-{}-{}-{}", supernet ? "supernet" : "train", space->name(), c.training.data,
+                                                      guided ? "guided-" + po.kind : algo)
+                                        : c.out;
+  // The supernet file: readable, of this space and data shape (before the data is read).
+  if (supernet) check_supernet_file(c.supernet, std::string(space->name()), c.training.data);
   // Multi-fidelity: rungs of epochs; a cell's lower-rung checkpoint waits in the run folder for its
   // promotion (removed when the run of its seed is over).
   if (c.fidelity.multi()) to.rungs = c.fidelity.rungs, to.checkpoint_dir = out + "/checkpoints";
@@ -116,11 +123,24 @@ int cmd_search_train(SearchConfig& c) {
   }
 
   const auto data = load_training_data(c.training);
+  // --evaluator supernet: the split the supernet was trained on (nas oneshot's --valid-images and
+  // --split-seed as --valid-size and --split-seed); the same recalibration batches for every run.
+  training::Split split;
+  if (supernet) split = training::make_split(*data, to.train_subset, to.valid_size, to.test_subset, to.split_seed);
+  const auto make_evaluator = [&](std::uint64_t seed, const training::TrainingObserver& observer) -> std::unique_ptr<Evaluator> {
+    if (!supernet) return std::make_unique<training::TrainingEvaluator>(*space, data, to, seed, observer);
+    training::SupernetEvaluatorOptions so;
+    so.bn_batches = c.supernet_bn_batches;
+    so.batch_size = to.train.batch_size;
+    so.valid_subset = c.supernet_valid_images;
+    so.seed = to.split_seed;
+    so.device = to.train.device;
+    so.threads = to.train.threads;
+    return std::make_unique<training::SupernetEvaluator>(*space, c.supernet, data, split, so);
+  };
   // MPI ranks >= 1 train what rank 0 sends them (quietly: rank 0 reports every result).
   if (mpi::is_worker())
-    return mpi::serve(c.mpi_heartbeat, c.mpi_lost_after, [&](std::uint64_t seed) -> std::unique_ptr<Evaluator> {
-      return std::make_unique<training::TrainingEvaluator>(*space, data, to, seed, training::TrainingObserver{});
-    });
+    return mpi::serve(c.mpi_heartbeat, c.mpi_lost_after, [&](std::uint64_t seed) { return make_evaluator(seed, training::TrainingObserver{}); });
   // NAS-Bench-201 only: the table tells how the architectures trained here rank on CIFAR-10.
   std::shared_ptr<const datasets::TabularBenchmark> table;
   if (space->name() == "nb201") {
@@ -131,14 +151,19 @@ int cmd_search_train(SearchConfig& c) {
       fmt::print(stderr, "note: no NAS-Bench-201 table ({}); the comparison with the table is skipped\n", e.what());
     }
   }
-  fmt::print(stderr, "nas search: {} with real training on {}, {}; {} seed(s) x {} trained candidates\n", guided ? "guided/" + po.kind : algo,
-             data->name, fidelity_brief(to, space->name()), n_seeds, budget);
+  if (supernet)
+    fmt::print(stderr, "nas search: {} with inherited weights from {} on {} ({} BN recalibration batches of {}, {} validation images); {} seed(s) x {} candidates\n",
+               guided ? "guided/" + po.kind : algo, c.supernet, data->name, c.supernet_bn_batches, to.train.batch_size,
+               c.supernet_valid_images ? std::min(c.supernet_valid_images, split.valid.size()) : split.valid.size(), n_seeds, budget);
+  else
+    fmt::print(stderr, "nas search: {} with real training on {}, {}; {} seed(s) x {} trained candidates\n", guided ? "guided/" + po.kind : algo,
+               data->name, fidelity_brief(to, space->name()), n_seeds, budget);
 
   std::vector<std::uint64_t> seeds(n_seeds);
   std::iota(seeds.begin(), seeds.end(), seed_base);
   ProgressPrinter progress{*space, budget, to.train.epochs, 0, -std::numeric_limits<double>::infinity(), 0, Clock::now(), {}};
   const EvaluatorFactory factory = [&](std::uint64_t seed) -> std::unique_ptr<Evaluator> {
-    return std::make_unique<training::TrainingEvaluator>(*space, data, to, seed, progress.observer());
+    return make_evaluator(seed, progress.observer());
   };
   const bool with_executor = executor_requested(c);
   // One local synchronous worker unless asked otherwise; every run journaled (--resume DIR).
@@ -148,13 +173,13 @@ int cmd_search_train(SearchConfig& c) {
   ro.executor = *xo;
   ro.threads = 1;
   ro.journal = nullptr;  // set below, once opened
-  if (xo->kind == ExecutorOptions::Kind::mpi)
+  if (xo->kind == ExecutorOptions::Kind::mpi || supernet)
     ro.observer = [&](std::size_t) -> SearchObserver* {
-      reporters.push_back(std::make_unique<ProgressReporter>(stderr, budget, 1, "mpi"));
+      reporters.push_back(std::make_unique<ProgressReporter>(stderr, budget, supernet ? 10 : 1, supernet ? "supernet: " : "mpi"));
       return reporters.back().get();
     };
   const auto journal = open_run(c, out, *space, "search");
-  report_resume(*journal, seeds, "; trained candidates are not trained again");
+  report_resume(*journal, seeds, supernet ? "; evaluated candidates are not evaluated again" : "; trained candidates are not trained again");
   // Numbering goes on from the results a resumed run replays from its journal.
   const auto results_in_journal = [&](std::uint64_t seed) { return journal->count(seed, JournalEvent::Kind::result); };
   const auto next_seed = [&](std::size_t i) { progress.reset(i + 1 < seeds.size() ? results_in_journal(seeds[i + 1]) : 0); };
@@ -178,16 +203,25 @@ int cmd_search_train(SearchConfig& c) {
   nlohmann::ordered_json j{{"space", space->name()},
                            {"data", data->name},
                            {"algo", algo},
-                           {"evaluator", "train"},
+                           {"evaluator", c.evaluator},
                            {"seeds", n_seeds},
                            {"seed_base", seed_base},
                            {"budget", budget},
                            {"signal", "valid_accuracy"},
-                           {"reported", "test_accuracy"},
+                           {"reported", supernet ? "valid_accuracy" : "test_accuracy"},
                            {"wall_seconds", wall},
                            {"version", version()},
                            {"config", options_json(c.options)}};
   if (xo->kind == ExecutorOptions::Kind::mpi) j["mpi_workers"] = nlohmann::ordered_json::parse(mpi::finish());
+  if (supernet) {
+    const auto info = training::read_supernet_info(c.supernet);
+    j["supernet"] = {{"file", c.supernet},          {"method", info.method},
+                     {"sampling", info.sampling},   {"channels", info.channels},
+                     {"cells", info.cells},         {"epochs", info.epochs},
+                     {"seed", info.seed},           {"bn_batches", c.supernet_bn_batches},
+                     {"batch", to.train.batch_size}, {"valid_images", c.supernet_valid_images ? std::min(c.supernet_valid_images, split.valid.size()) : split.valid.size()},
+                     {"valid_size", to.valid_size}, {"split_seed", to.split_seed}};
+  } else
   j["fidelity"] = {{"channels", to.network.channels},
                    {"cells", space->name() == "darts" ? to.network.layers : to.network.cells},
                    {"epochs", to.train.epochs},
@@ -231,8 +265,12 @@ int cmd_search_train(SearchConfig& c) {
                                {"trained", trained},
                                {"train_seconds_total", cost},
                                {"train_seconds_per_candidate", trained ? cost / static_cast<double>(trained) : 0.0}};
-    fmt::print("seed {}: best {} valid {:.2f} test {:.2f} (query {}); {} trained, {:.1f} s per candidate\n", seeds[i], space->format(inc.arch),
-               inc.signal, inc.reported, inc.query, trained, trained ? cost / static_cast<double>(trained) : 0.0);
+    if (supernet)
+      fmt::print("seed {}: best {} valid {:.2f} with inherited weights (query {}); {} evaluated, {:.2f} s per candidate\n", seeds[i],
+                 space->format(inc.arch), inc.signal, inc.query, trained, trained ? cost / static_cast<double>(trained) : 0.0);
+    else
+      fmt::print("seed {}: best {} valid {:.2f} test {:.2f} (query {}); {} trained, {:.1f} s per candidate\n", seeds[i], space->format(inc.arch),
+                 inc.signal, inc.reported, inc.query, trained, trained ? cost / static_cast<double>(trained) : 0.0);
     if (table) {
       // How the proxy relates to the benchmark: rank correlation of the trained validation
       // accuracy with the table's CIFAR-10 columns over every trained candidate, and where the
@@ -258,13 +296,13 @@ int cmd_search_train(SearchConfig& c) {
                             {"n", mine.size()}};
       fmt::print("  in NAS-Bench-201 (CIFAR-10): the found cell has test_200ep {:.2f} (top {:.1f}% of 15,625; optimum {:.2f}), valid_12ep {:.2f}\n", acc,
                  top, table->optimum(c_test, Direction::maximise), table->value(row, c_valid));
-      fmt::print("  Spearman of the trained validation accuracy with CIFAR-10 valid_12ep: {:.3f}, with test_200ep: {:.3f} ({} cells)\n", rho_v,
-                 rho_t, mine.size());
+      fmt::print("  Spearman of the {} validation accuracy with CIFAR-10 valid_12ep: {:.3f}, with test_200ep: {:.3f} ({} cells)\n",
+                 supernet ? "inherited-weight" : "trained", rho_v, rho_t, mine.size());
     }
     runs_json.push_back(std::move(run));
   }
   write_file(out + "/summary.json", j.dump(2) + "\n");
-  write_file(out + "/best_so_far.svg", svg_lines(fmt::format("{} with real training: best validation accuracy so far ({})", guided ? "guided/" + po.kind : algo,
+  write_file(out + "/best_so_far.svg", svg_lines(fmt::format("{} with {}: best validation accuracy so far ({})", guided ? "guided/" + po.kind : algo, supernet ? "inherited weights" : "real training",
                                                              data->name),
                                                  "trained candidates", "validation accuracy (%)", curves));
   fmt::print("wall {:.1f} s; outputs in {} (trajectories/, summary.json, best_so_far.svg, config.toml)\n", wall, out);

@@ -14,6 +14,7 @@ int cmd_predict_eval(int argc, char** argv);  // apps/cmd_predict.cpp
 int cmd_explain(int argc, char** argv);       // apps/cmd_predict.cpp
 int cmd_train(int argc, char** argv);         // apps/cmd_train.cpp
 int cmd_zc(int argc, char** argv);            // apps/cmd_zc.cpp
-/// `nas search --evaluator train`: the search loop over real trainings (apps/cmd_train.cpp).
+int cmd_oneshot(int argc, char** argv);      // apps/cmd_oneshot.cpp
+/// `nas search --evaluator train` / `supernet`: the search loop over real trainings or a supernet's inherited weights (apps/cmd_train.cpp).
 int cmd_search_train(SearchConfig& config);
 }  // namespace nas::app

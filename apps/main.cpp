@@ -23,6 +23,7 @@ commands:
   explain  train CARL and report which ops and edges its critical masks favour (text + SVG)
   train    train one architecture (NB201 / DARTS network) on Fashion-MNIST or CIFAR-10; curve, weights
            (`nas search --evaluator train` searches with every candidate trained)
+  oneshot  train a weight-sharing supernet (SPOS on NB201) for `nas search --evaluator supernet --supernet FILE`
   zc       zero-cost proxy scores (synflow, nwot, snip, ...) of untrained networks: every cell, a table's, or a list
 )";
 constexpr const char* kWithoutModels = R"(
@@ -87,8 +88,9 @@ int run(int argc, char** argv) {
     if (cmd == "explain") return nas::app::cmd_explain(argc, argv);
     if (cmd == "train") return nas::app::cmd_train(argc, argv);
     if (cmd == "zc") return nas::app::cmd_zc(argc, argv);
+    if (cmd == "oneshot") return nas::app::cmd_oneshot(argc, argv);
 #else
-    if (cmd == "predict-eval" || cmd == "explain" || cmd == "train" || cmd == "zc") {
+    if (cmd == "predict-eval" || cmd == "explain" || cmd == "train" || cmd == "zc" || cmd == "oneshot") {
       fmt::print(stderr, "nas {}: error: {}\n", cmd, nas::study::without_models("nas " + cmd));
       return 2;
     }

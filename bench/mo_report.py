@@ -203,7 +203,7 @@ def case_rows(case_dir, budgets, directions):
     return out
 
 
-def fmt(m, sd, digits=3):
+def fmt(m, sd, digits=4):
     if math.isnan(m):
         return "-"
     return f"{m:.{digits}f}" if math.isnan(sd) else f"{m:.{digits}f} ± {sd:.{digits}f}"

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Multi-objective study: `nas search --objectives` (random, REA, guided; budgets 100 and 300) against Optuna
+# Multi-objective study: `nas search --objectives` (random, REA, Pareto local search, guided; budgets 100 and 300) against Optuna
 # NSGA-II and MOTPE and pagmo NSGA-II (budget 300; their first 100 distinct archs give budget 100) on four
 # tabular cases; hypervolume fractions by bench/mo_report.py.
 # Usage: bench/mo_study.sh [SEEDS]   (default 30)
 #   env: OUT (bench-out/mo-study), BUDGETS ("100 300"; the peers run at the largest), MOTPE_BUDGET (100:
 #   optuna 3.1's MOTPE took 1,959 CPU s for one seed to reach 300 distinct NB201 cells on this machine, as
 #   it proposes ever more repeats), GUIDED_SEEDS_LARGE (SEEDS: guided search's seeds at the largest
-#   budget), NAS (./build/apps/nas)
+#   budget), SAMPLERS ("nsga2 motpe"), NAS (./build/apps/nas)
 # Resumable: a step whose outputs exist is skipped (the Optuna peers resume seed by seed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEEDS=${1:-30}
 MOTPE_BUDGET=${MOTPE_BUDGET:-100}
 GUIDED_SEEDS_LARGE=${GUIDED_SEEDS_LARGE:-$SEEDS}
+SAMPLERS=${SAMPLERS:-nsga2 motpe}  # the Optuna samplers to run (a subset: the others are run apart or skipped)
 OUT=${OUT:-bench-out/mo-study}
 NAS=${NAS:-./build/apps/nas}
 PY=/usr/bin/python3
@@ -52,7 +53,7 @@ for c in "${CASES[@]}"; do
     "$space" "$dataset" "$objectives" "${directions/,/\", \"}" > "$dir/meta.json"
 
   peer=(--points "$dir/points.csv" --space "$space" --directions "$directions" --out "$dir")
-  for sampler in nsga2 motpe; do
+  for sampler in $SAMPLERS; do
     b=$PEER_BUDGET
     [[ $sampler == motpe ]] && b=$MOTPE_BUDGET
     if [[ -s $dir/$sampler/cpu.json && -s $dir/$sampler/seed_$((SEEDS - 1)).csv ]]; then continue; fi
@@ -62,7 +63,7 @@ for c in "${CASES[@]}"; do
     "$PAGMO" "${peer[@]}" --budget "$PEER_BUDGET" --seeds "$SEEDS" 2>&1 | tee "$dir/pagmo_nsga2.log"
   fi
 
-  for algo in random rea guided; do
+  for algo in random rea local-search guided; do
     for budget in $BUDGETS; do
       run=$dir/ours_${algo}_$budget
       [[ -s $run/cpu.json ]] && continue
@@ -89,7 +90,7 @@ $PY bench/mo_report.py "$OUT" --budgets "${BUDGETS// /,}" | tee "$OUT/mo_report.
 # table's best feasible cell (summary.json's multi_objective block).
 CON=$OUT/constrained
 mkdir -p "$CON"
-for algo in random rea guided; do
+for algo in random rea local-search guided; do
   run=$CON/ours_$algo
   if [[ ! -s $run/summary.json ]]; then
     rm -rf "$run"
@@ -102,7 +103,7 @@ import json, sys
 root = sys.argv[1]
 print("| algo | best feasible acc @100 (mean ± std) | table's best feasible | seeds at it | seeds |")
 print("|---|---|---|---|---|")
-for algo in ("random", "rea", "guided"):
+for algo in ("random", "rea", "local-search", "guided"):
     mo = json.load(open(f"{root}/ours_{algo}/summary.json"))["multi_objective"]
     b = mo["at"]["100"]["best_feasible"][0]
     print(f"| {algo} | {b['mean']:.3f} ± {b['std']:.3f} | {mo['table_best_feasible'][0]:.3f} | {b['at_table_best']} | {b['n']} |")

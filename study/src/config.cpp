@@ -74,7 +74,8 @@ SearchConfig::SearchConfig(Front f) : front(f) {
   declare_experiment(s, experiment);
   s.group("run");
   s.choice("algo", algo, "search algorithm (the registry's searches)", search_names());
-  s.choice("evaluator", evaluator, "table (benchmark lookup) | train (train every candidate; training options)", {"table", "train"});
+  s.choice("evaluator", evaluator, "table (benchmark lookup) | train (train every candidate; training options) | supernet (inherited weights of --supernet FILE)",
+           {"table", "train", "supernet"});
   s.integer("seeds", seeds, "number of runs; seeds are seed-base, seed-base+1, ...", 1, 1'000'000)
       .note(f == Front::search ? "guided: 10; --evaluator train: 1" : "");
   s.integer("seed-base", seed_base, "first seed", 0, kMaxSeed);
@@ -215,7 +216,23 @@ bool SearchConfig::changed_by_user(const OptionSet::Option& o) const {
 
 void SearchConfig::finish() {
   OptionSet& s = options;
-  const bool train = evaluator == "train";
+  const bool shared = evaluator == "supernet";  // weight sharing (--supernet FILE)
+  const bool train = evaluator == "train" || shared;  // real images: the training options apply
+  for (const auto& o : s.options())
+    if (changed_by_user(o) && o.group == "supernet" && !shared)
+      throw OptionError(fmt::format("--{} is an option of --evaluator supernet; this run is --evaluator {}", o.name, evaluator));
+  if (shared) {
+#if NAS_STUDY_WITH_TORCH
+    if (experiment.space != "nb201")
+      throw OptionError(fmt::format("--evaluator supernet --space {}: weight sharing has nb201 only (a DARTS supernet is not built yet)", experiment.space));
+    if (supernet.empty()) throw OptionError("--evaluator supernet needs --supernet FILE (the supernet.pt of a nas oneshot run)");
+    if (search_info(algo).rungs == SearchInfo::Rungs::required || !fidelity.rungs.empty())
+      throw OptionError(fmt::format("--algo {}{}: multi-fidelity; --evaluator supernet has one fidelity (random, rea, local-search, guided apply)",
+                                    algo, fidelity.rungs.empty() ? "" : " --fidelities"));
+#else
+    throw OptionError(without_models("--evaluator supernet (weight sharing)"));
+#endif
+  }
   if (train) {
 #if NAS_STUDY_WITH_TORCH
     if (!training::trainable(experiment.space))
@@ -232,7 +249,7 @@ void SearchConfig::finish() {
   }
   if (!kWithModels && is_guided()) throw OptionError(without_models(fmt::format("--algo {} (its surrogate model)", algo)));
   if (front == Front::search && !s.given("seeds")) s.set_default("seeds", train ? "1" : is_guided() ? "10" : "100");
-  if (!s.given("budget")) s.set_default("budget", train ? "40" : is_guided() ? "100" : "150");
+  if (!s.given("budget")) s.set_default("budget", shared ? "100" : train ? "40" : is_guided() ? "100" : "150");
   if (!s.given("dedup") && (is_guided() || train)) s.set_default("dedup", "canonical");  // never pay twice for one network
   if (!is_guided() && front != Front::sweep) {
     // Refuse what this algorithm would ignore (a sweep shares options across algorithms).
@@ -246,7 +263,7 @@ void SearchConfig::finish() {
   }
   if (!cost_model.empty() && executor.kind != ExecutorOptions::Kind::simulated) throw OptionError("--cost-model is for --executor simulated");
   finish_fidelities(train);
-  finish_zero_cost(train);
+  finish_zero_cost(evaluator == "train");
   finish_objectives(train);
   if (front == Front::sweep && executor.kind == ExecutorOptions::Kind::mpi)
     throw OptionError("--executor mpi is for nas search (mpirun -np N nas search ...); a sweep runs its configurations here");
@@ -279,7 +296,7 @@ void SearchConfig::finish_objectives(bool train) {
       throw OptionError("--mo-scalarisation is for a guided search with several --objectives");
     return;
   }
-  if (train) throw OptionError("--objectives/--constraint: on the tabular benchmarks (and their derived params and flops); not with --evaluator train yet");
+  if (train) throw OptionError(fmt::format("--objectives/--constraint: on the tabular benchmarks (and their derived params and flops); not with --evaluator {} yet", evaluator));
   if (front != Front::sweep && !search_info(algo).objectives) (void)search_factory(algo, SearchSettings{search, guided});  // refuses by name
   if (fidelity.multi()) throw OptionError("--objectives/--constraint: not with --fidelities (the multi-fidelity searches have one objective)");
   if (changed_by_user(*options.find("mo-scalarisation")) && !(is_guided() && search.mo.multi()))

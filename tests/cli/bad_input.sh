@@ -157,6 +157,18 @@ expect "needs --cost-model" search --evaluator train --executor simulated
 expect "--train-epochs" search --evaluator train --train-epochs 0
 expect "cifar-missing" search --evaluator train --data cifar10 --data-path "$tmp/cifar-missing"
 
+# --- weight sharing (nas oneshot, --evaluator supernet): refused before the images are loaded
+head -c 5000 /dev/urandom > "$tmp/corrupt.pt"
+expect "--method gdas: not built yet; this nas has spos" oneshot --method gdas --out "$tmp/oneshot"
+expect "--method rsps: not built yet; this nas has spos" oneshot --method rsps --out "$tmp/oneshot"
+expect "--space darts: a DARTS supernet is not built yet" oneshot --space darts --out "$tmp/oneshot"
+expect "--evaluator supernet needs --supernet FILE" search --evaluator supernet
+expect "corrupt.pt" search --evaluator supernet --supernet "$tmp/corrupt.pt"
+expect "--evaluator supernet --space darts: weight sharing has nb201 only" search --evaluator supernet --supernet "$tmp/corrupt.pt" --space darts
+expect "--algo hyperband: multi-fidelity; --evaluator supernet has one fidelity" search --algo hyperband --evaluator supernet --supernet "$tmp/corrupt.pt"
+expect "--supernet-bn-batches is an option of --evaluator supernet" search --evaluator train --supernet-bn-batches 3
+[ ! -e "$tmp/oneshot/summary.json" ] || fail "a refused nas oneshot left results"
+
 expect "--executor inline evaluates one candidate at a time" search --executor inline --workers 2
 
 # --- several objectives and constraints: refused before any search

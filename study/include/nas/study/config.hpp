@@ -92,7 +92,7 @@ struct SearchConfig {
   Front front;
   ExperimentOptions experiment;
   std::string algo = "rea";          // random | rea | guided
-  std::string evaluator = "table";   // table | train
+  std::string evaluator = "table";   // table | train | supernet (weight sharing: --supernet FILE)
   std::size_t seeds = 100;
   std::uint64_t seed_base = 0;
   int threads = 0, parallel_runs = 1;
@@ -115,6 +115,11 @@ struct SearchConfig {
   predictor::PredictorOptions predictor;
   EnsembleOptions ensemble;          // --ensemble M > 1: M surrogates on bootstrap resamples, an acquisition on mean and spread
   TrainingSettings training;
+  /// --evaluator supernet: a `nas oneshot` supernet.pt, BN recalibration batches, validation images
+  /// measured (0 = the whole --valid-size part); the split is the training options'.
+  std::string supernet;
+  int supernet_bn_batches = 10;
+  std::size_t supernet_valid_images = 0;
 #endif
   OptionSet options;
 

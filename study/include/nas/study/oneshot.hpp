@@ -1,0 +1,55 @@
+#pragma once
+// Weight sharing from the command line's point of view (issue 26): `nas oneshot` (a supernet
+// trained and written with its learning curve and summary) and the checks `nas search --evaluator
+// supernet` makes before any work. Needs LibTorch (NAS_STUDY_WITH_TORCH). Not thread-safe.
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "nas/study/option_set.hpp"
+
+namespace nas::study {
+
+/// `nas oneshot`'s options (declared once in `options`; the CLI, config files and config.toml
+/// read them). Build it, set options, then finish().
+struct OneshotConfig {
+  OneshotConfig();
+  OneshotConfig(const OneshotConfig&) = delete;
+  OneshotConfig& operator=(const OneshotConfig&) = delete;
+
+  std::string method = "spos", space = "nb201", sampling = "uniform";
+  std::string data = "fashion-mnist", data_path, device = "cpu";
+  std::string out, resume;
+  int epochs = 10, batch_size = 64, channels = 8, cells = 1, threads = 1;
+  double learning_rate = 0.05, lr_min = 0, weight_decay = 5e-4;
+  std::uint64_t seed = 0, split_seed = 0;
+  std::size_t train_images = 0;    // 0: all but the validation part
+  std::size_t valid_images = 1000; // held out (never trained on): what --evaluator supernet measures
+  OptionSet options;
+
+  /// Refuses by name, in one line: a method or space not built (naming what exists), bad values.
+  /// Sets out's default (runs/oneshot-<method>-<space>-<data>). Throws OptionError.
+  void finish();
+};
+
+/// Trains the supernet c asks for (training::train_supernet) and writes in c.out: supernet.pt,
+/// checkpoint.pt (the training state after each epoch), curve.csv (epoch, lr, loss, seconds,
+/// images_per_second; rewritten after each epoch), curve.svg, summary.json and config.toml.
+/// Rerun with the same options (or `--resume DIR`, which reads DIR/config.toml), it resumes from
+/// checkpoint.pt: on the CPU it ends bit for bit where an uninterrupted run ends (supernet.pt).
+/// One line per epoch on `log`. Returns 0. Throws OptionError / DataError / TrainingFailed.
+int run_oneshot(OneshotConfig& c, std::FILE* log);
+
+/// The input shape (channels, height, width, classes) of a --data name (fashion-mnist, cifar10)
+/// without reading it. Throws OptionError for another name.
+struct ImageShape {
+  int channels = 0, height = 0, width = 0, classes = 0;
+};
+ImageShape data_shape(const std::string& data);
+
+/// `--evaluator supernet`'s checks before the data is read: `path` readable as a supernet file of
+/// `space` trained on images of `data`'s shape. Throws DataError naming the file, the field, its
+/// value and the expected one (or why it cannot be read).
+void check_supernet_file(const std::string& path, const std::string& space, const std::string& data);
+
+}  // namespace nas::study
