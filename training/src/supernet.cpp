@@ -18,9 +18,14 @@
 #include "nas/core/errors.hpp"
 #include "nas/core/rng.hpp"
 #include "nas/mutation/nb201.hpp"
+#include "batches.hpp"
 #include "networks.hpp"
 
 namespace nas::training {
+using detail::gather;
+using detail::prepare;
+using detail::to_device;
+
 namespace {
 namespace nn = torch::nn;
 using torch::Tensor;
@@ -29,51 +34,6 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 constexpr const char* kFormat = "nas-supernet";
 constexpr std::int64_t kVersion = 1;
-
-torch::Device to_device(const std::string& name, const char* option) {
-  const std::string r = resolve_device(name);
-  try {
-    torch::Device d(r);
-    if (d.is_cuda() && !torch::cuda::is_available())
-      throw OptionError(fmt::format("{} {}: no CUDA device is available to this LibTorch build; use cpu or auto", option, name));
-    return d;
-  } catch (const c10::Error&) {
-    throw OptionError(fmt::format("{} {}: expected auto, cpu, cuda or cuda:N", option, name));
-  }
-}
-
-// The same data path as the trainer (trainer.cpp keeps its helpers private): uint8 images
-// gathered once onto the device, normalised (and augmented) per batch.
-std::pair<Tensor, Tensor> gather(const ImageSet& set, const std::vector<std::uint32_t>& idx, torch::Device dev) {
-  const std::size_t ib = set.image_bytes();
-  auto x = torch::empty({static_cast<std::int64_t>(idx.size()), set.channels, set.height, set.width}, torch::kUInt8);
-  auto y = torch::empty({static_cast<std::int64_t>(idx.size())}, torch::kInt64);
-  auto* xp = x.data_ptr<std::uint8_t>();
-  auto* yp = y.data_ptr<std::int64_t>();
-  for (std::size_t i = 0; i < idx.size(); ++i) {
-    std::memcpy(xp + i * ib, set.pixels.data() + static_cast<std::size_t>(idx[i]) * ib, ib);
-    yp[i] = set.labels[idx[i]];
-  }
-  return {x.to(dev), y.to(dev)};
-}
-
-Tensor prepare(const Tensor& u8, const Tensor& mean, const Tensor& std, Rng* rng) {
-  Tensor x = u8.to(torch::kFloat).div_(255.0);
-  if (rng) {
-    const auto n = x.size(0), h = x.size(2), w = x.size(3);
-    const Tensor padded = torch::constant_pad_nd(x, {4, 4, 4, 4}, 0.0);
-    std::vector<Tensor> out;
-    out.reserve(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i) {
-      const auto dy = static_cast<std::int64_t>(rng->below(9)), dx = static_cast<std::int64_t>(rng->below(9));
-      Tensor c = padded[i].narrow(1, dy, h).narrow(2, dx, w);
-      if (rng->below(2)) c = c.flip({2});
-      out.push_back(c);
-    }
-    x = torch::stack(out);
-  }
-  return x.sub_(mean).div_(std);
-}
 
 // ---------------------------------------------------------------------------------------------
 // The modules
@@ -422,14 +382,14 @@ void SupernetOptions::validate() const {
   if (nesterov && momentum == 0) throw OptionError("--nesterov needs --momentum > 0");
   if (!(weight_decay >= 0) || !std::isfinite(weight_decay)) throw OptionError(fmt::format("--weight-decay {}: expected >= 0", weight_decay));
   if (threads < 0 || threads > 1024) throw OptionError(fmt::format("--threads {}: expected 0..1024", threads));
-  (void)to_device(device, "--device");
+  (void)to_device(device);
 }
 
 void SupernetEvaluatorOptions::validate() const {
   if (bn_batches < 0 || bn_batches > 100000) throw OptionError(fmt::format("--bn-batches {}: expected 0..100000", bn_batches));
   if (batch_size < 2 || batch_size > 65536) throw OptionError(fmt::format("--bn-batch {}: expected 2..65536 (BN needs 2 images)", batch_size));
   if (threads < 0 || threads > 1024) throw OptionError(fmt::format("--threads {}: expected 0..1024", threads));
-  (void)to_device(device, "--device");
+  (void)to_device(device);
 }
 
 SupernetInfo read_supernet_info(const std::string& path) {
@@ -456,7 +416,7 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
   if (split.train.size() < 2) throw OptionError(fmt::format("the training part has {} images; expected at least 2", split.train.size()));
   if (out_path.empty()) throw OptionError("the supernet's output file is empty");
   if (o.threads > 0 && torch::get_num_threads() != o.threads) torch::set_num_threads(o.threads);
-  const torch::Device dev = to_device(o.device, "--device");
+  const torch::Device dev = to_device(o.device);
 
   Model model(o.network, derive_seed(o.seed, 1));
   SupernetResult r;
@@ -646,7 +606,7 @@ SupernetEvaluator::SupernetEvaluator(const SearchSpace& space, const std::string
                                      SupernetEvaluatorOptions options) {
   options.validate();
   if (options.threads > 0 && torch::get_num_threads() != options.threads) torch::set_num_threads(options.threads);
-  const torch::Device dev = to_device(options.device, "--device");
+  const torch::Device dev = to_device(options.device);
   Loaded l = load_supernet(supernet_path, space);
   check_against(supernet_path, l.info, space, *data);
   if (split.valid.empty()) throw OptionError("the validation part is empty: the supernet evaluator measures accuracy on it");

@@ -15,13 +15,11 @@
 #include "nas/core/errors.hpp"
 #include "nas/core/rng.hpp"
 #include "nas/training/evaluator.hpp"
+#include "batches.hpp"
 #include "networks.hpp"
 
 namespace nas::training {
-namespace {
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
+namespace detail {
 torch::Device to_device(const std::string& name) {
   const std::string r = resolve_device(name);
   try {
@@ -36,7 +34,6 @@ torch::Device to_device(const std::string& name) {
   }
 }
 
-/// The images of `idx` (indices into `set`) as one uint8 tensor N x C x H x W on `dev`, and the labels.
 std::pair<torch::Tensor, torch::Tensor> gather(const ImageSet& set, const std::vector<std::uint32_t>& idx, torch::Device dev) {
   const std::size_t ib = set.image_bytes();
   auto x = torch::empty({static_cast<std::int64_t>(idx.size()), set.channels, set.height, set.width}, torch::kUInt8);
@@ -50,7 +47,6 @@ std::pair<torch::Tensor, torch::Tensor> gather(const ImageSet& set, const std::v
   return {x.to(dev), y.to(dev)};
 }
 
-/// Normalises a uint8 batch; with `rng`, also pad-4 random crop and horizontal flip per image.
 torch::Tensor prepare(const torch::Tensor& u8, const torch::Tensor& mean, const torch::Tensor& std, Rng* rng) {
   torch::Tensor x = u8.to(torch::kFloat).div_(255.0);
   if (rng) {
@@ -68,6 +64,16 @@ torch::Tensor prepare(const torch::Tensor& u8, const torch::Tensor& mean, const 
   }
   return x.sub_(mean).div_(std);
 }
+}  // namespace detail
+
+using detail::gather;
+using detail::prepare;
+using detail::to_device;
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
 
 /// The batch in the network's activation layout.
 torch::Tensor layout(torch::Tensor x, bool channels_last) { return channels_last ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x; }
