@@ -98,17 +98,6 @@ std::shared_ptr<nas::training::detail::GenomeNetImpl> standalone(const SearchSpa
   return net;
 }
 
-NetworkOptions skeleton_of(const SupernetInfo& i) {
-  NetworkOptions o;
-  o.channels = i.channels;
-  o.cells = i.cells;
-  o.input_channels = i.input_channels;
-  o.input_height = i.input_height;
-  o.input_width = i.input_width;
-  o.classes = i.classes;
-  return o;
-}
-
 /// Every parameter and buffer of the networks `a` and `b` exactly equal.
 bool same_state(nas::training::detail::GenomeNetImpl& a, nas::training::detail::GenomeNetImpl& b) {
   const auto pa = a.named_parameters(true), pb = b.named_parameters(true);
@@ -145,7 +134,7 @@ CATCH_TEST_CASE("supernet: a path computes exactly the stand-alone network of it
   CATCH_CHECK(info.channels == 4);
   CATCH_CHECK(info.epochs_done == 1);
   CATCH_CHECK(info.parameters == r.info.parameters);
-  const NetworkOptions o = skeleton_of(info);
+  const NetworkOptions o = info.network();
 
   std::vector<Genome> genomes = all_ops_cells();
   // Cells with dead edges (node 1 or 2 feeding nothing), none-only nodes, and random ones.
@@ -198,7 +187,7 @@ CATCH_TEST_CASE("supernet: SPOS training is deterministic for a seed; another se
   CATCH_CHECK(a.curve[1].train_loss == b.curve[1].train_loss);
   CATCH_CHECK(a.curve[1].train_loss != c.curve[1].train_loss);
   CATCH_CHECK(a.curve[1].train_loss != d.curve[1].train_loss);
-  const NetworkOptions no = skeleton_of(a.info);
+  const NetworkOptions no = a.info.network();
   for (const auto& g : all_ops_cells()) {
     export_path_weights(space, dir / "a.pt", g, dir / "wa.pt");
     export_path_weights(space, dir / "b.pt", g, dir / "wb.pt");
@@ -252,7 +241,7 @@ CATCH_TEST_CASE("supernet: a run stopped after an epoch checkpoint resumes and e
   CATCH_CHECK(resumed.resumed_from_epoch == 2);
   CATCH_CHECK(epochs == std::vector<int>{3});
   CATCH_CHECK(resumed.curve.back().train_loss == straight.curve.back().train_loss);
-  const NetworkOptions no = skeleton_of(straight.info);
+  const NetworkOptions no = straight.info.network();
   for (const auto& g : all_ops_cells()) {  // every weight and BN statistic of the supernet
     export_path_weights(space, dir / "straight.pt", g, dir / "w1.pt");
     export_path_weights(space, dir / "resumed.pt", g, dir / "w2.pt");
@@ -466,7 +455,7 @@ CATCH_TEST_CASE("supernet: SPOS leaves the ops off a step's path untouched (no w
     train_supernet(space, *data, split, o, dir / "s.pt", dir / "s.ckpt", [&](const SupernetEpochLog& l) {
       if (l.epoch == 1) fs::copy_file(dir / "s.ckpt", dir / "e1.pt", fs::copy_options::overwrite_existing);
     });
-    const NetworkOptions no = skeleton_of(read_supernet_info(dir / "s.pt"));
+    const NetworkOptions no = read_supernet_info(dir / "s.pt").network();
     std::map<std::string, int> changed_ops;  // "cells_K.edgeE_IJ" -> parameterised ops that moved in step 2
     bool skeleton_changed = false;
     for (const auto& g : {all_ops_cells()[1], all_ops_cells()[2]}) {  // all nor_conv_1x1, all nor_conv_3x3

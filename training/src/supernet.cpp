@@ -145,17 +145,6 @@ std::vector<nn::BatchNorm2dImpl*> path_batch_norms(nn::Module& net, const nb201:
   return out;
 }
 
-NetworkOptions skeleton_options(const SupernetInfo& i) {
-  NetworkOptions o;
-  o.channels = i.channels;
-  o.cells = i.cells;
-  o.input_channels = i.input_channels;
-  o.input_height = i.input_height;
-  o.input_width = i.input_width;
-  o.classes = i.classes;
-  return o;
-}
-
 nb201::Cell cell_of(const SearchSpace& space, const Genome& g) {
   if (space.name() != "nb201") throw OptionError(fmt::format("--space {}: supernets are built for nb201 only so far", space.name()));
   if (!space.valid(g)) throw OptionError(fmt::format("not a valid nb201 genome ({} positions)", g.size()));
@@ -301,7 +290,7 @@ Loaded load_supernet(const std::string& path, const SearchSpace& space) {
   Loaded l;
   l.info = open_file(path, archive);
   expect_field(path, "space", l.info.space, std::string(space.name()), "the space asked for");
-  NetworkOptions o = skeleton_options(l.info);
+  NetworkOptions o = l.info.network();
   try {
     o.validate();
   } catch (const OptionError& e) {
@@ -551,7 +540,7 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
 void export_path_weights(const SearchSpace& space, const std::string& supernet_path, const Genome& g, const std::string& weights_path) {
   const nb201::Cell cell = cell_of(space, g);
   Loaded l = load_supernet(supernet_path, space);
-  auto net = detail::build_network(space, g, skeleton_options(l.info), 0);
+  auto net = detail::build_network(space, g, l.info.network(), 0);
   const auto sp = l.model->net->named_parameters(true);
   const auto sb = l.model->net->named_buffers(true);
   torch::NoGradGuard no_grad;

@@ -65,6 +65,17 @@ struct SupernetInfo {
   int epochs = 0;          // the schedule's length
   std::uint64_t seed = 0;
   std::int64_t parameters = 0;  // all candidate ops' parameters
+  /// The skeleton as NetworkOptions: what the stand-alone network of one of its paths is built with.
+  NetworkOptions network() const {
+    NetworkOptions o;
+    o.channels = channels;
+    o.cells = cells;
+    o.input_channels = input_channels;
+    o.input_height = input_height;
+    o.input_width = input_width;
+    o.classes = classes;
+    return o;
+  }
 };
 
 struct SupernetEpochLog {
