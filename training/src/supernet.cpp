@@ -227,8 +227,7 @@ SupernetInfo open_file(const std::string& path, torch::serialize::InputArchive& 
     throw;
   } catch (const std::exception& e) {
     // c10::Error for a truncated or corrupt zip, or a missing field.
-    std::string what = e.what();
-    if (const auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
+    const std::string what = detail::first_line(e);
     throw DataError(fmt::format("{}: corrupt or truncated supernet file ({})", path, what));
   }
 }
@@ -239,8 +238,7 @@ void load_weights(const std::string& path, torch::serialize::InputArchive& archi
     archive.read("net", net);
     m.net->load(net);
   } catch (const std::exception& e) {
-    std::string what = e.what();
-    if (const auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
+    const std::string what = detail::first_line(e);
     throw DataError(fmt::format("{}: the supernet's weights cannot be read ({})", path, what));
   }
 }
@@ -363,13 +361,7 @@ void SupernetOptions::validate() const {
     throw OptionError(fmt::format("--method {}: expected spos", method));
   }
   if (sampling != "uniform" && sampling != "canonical") throw OptionError(fmt::format("--sampling {}: expected uniform or canonical", sampling));
-  if (epochs < 1 || epochs > 100000) throw OptionError(fmt::format("--epochs {}: expected 1..100000", epochs));
-  if (batch_size < 2 || batch_size > 65536) throw OptionError(fmt::format("--batch {}: expected 2..65536 (BN needs 2 images)", batch_size));
-  if (!(learning_rate > 0) || !std::isfinite(learning_rate)) throw OptionError(fmt::format("--lr {}: expected > 0", learning_rate));
-  if (!(lr_min >= 0 && lr_min <= learning_rate)) throw OptionError(fmt::format("--lr-min {}: expected 0 <= lr-min <= lr", lr_min));
-  if (!(momentum >= 0 && momentum < 1)) throw OptionError(fmt::format("--momentum {}: expected 0 <= m < 1", momentum));
-  if (nesterov && momentum == 0) throw OptionError("--nesterov needs --momentum > 0");
-  if (!(weight_decay >= 0) || !std::isfinite(weight_decay)) throw OptionError(fmt::format("--weight-decay {}: expected >= 0", weight_decay));
+  detail::check_sgd_schedule("--", epochs, batch_size, learning_rate, lr_min, momentum, nesterov, weight_decay);
   if (threads < 0 || threads > 1024) throw OptionError(fmt::format("--threads {}: expected 0..1024", threads));
   (void)to_device(device);
 }
@@ -467,8 +459,7 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
     } catch (const DataError&) {
       throw;
     } catch (const std::exception& e) {
-      std::string what = e.what();
-      if (const auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
+      const std::string what = detail::first_line(e);
       throw DataError(fmt::format("{}: not a resumable supernet checkpoint ({})", checkpoint_path, what));
     }
     if (state.numel() != 6 || state.scalar_type() != torch::kInt64)

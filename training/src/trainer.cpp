@@ -64,6 +64,22 @@ torch::Tensor prepare(const torch::Tensor& u8, const torch::Tensor& mean, const 
   }
   return x.sub_(mean).div_(std);
 }
+void check_sgd_schedule(const char* prefix, int epochs, int batch_size, double learning_rate, double lr_min, double momentum, bool nesterov,
+                        double weight_decay) {
+  if (epochs < 1 || epochs > 100000) throw OptionError(fmt::format("{}epochs {}: expected 1..100000", prefix, epochs));
+  if (batch_size < 2 || batch_size > 65536) throw OptionError(fmt::format("{}batch {}: expected 2..65536 (BN needs 2 images)", prefix, batch_size));
+  if (!(learning_rate > 0) || !std::isfinite(learning_rate)) throw OptionError(fmt::format("{}lr {}: expected > 0", prefix, learning_rate));
+  if (!(lr_min >= 0 && lr_min <= learning_rate)) throw OptionError(fmt::format("{}lr-min {}: expected 0 <= lr-min <= lr", prefix, lr_min));
+  if (!(momentum >= 0 && momentum < 1)) throw OptionError(fmt::format("--momentum {}: expected 0 <= m < 1", momentum));
+  if (nesterov && momentum == 0) throw OptionError("--nesterov needs --momentum > 0");
+  if (!(weight_decay >= 0) || !std::isfinite(weight_decay)) throw OptionError(fmt::format("--weight-decay {}: expected >= 0", weight_decay));
+}
+
+std::string first_line(const std::exception& e) {
+  std::string what = e.what();
+  if (const auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
+  return what;
+}
 }  // namespace detail
 
 using detail::gather;
@@ -187,13 +203,7 @@ Augment parse_augment(std::string_view s) {
 std::string_view augment_name(Augment a) { return a == Augment::automatic ? "auto" : a == Augment::on ? "on" : "off"; }
 
 void TrainOptions::validate() const {
-  if (epochs < 1 || epochs > 100000) throw OptionError(fmt::format("--train-epochs {}: expected 1..100000", epochs));
-  if (batch_size < 2 || batch_size > 65536) throw OptionError(fmt::format("--train-batch {}: expected 2..65536 (BN needs 2 images)", batch_size));
-  if (!(learning_rate > 0) || !std::isfinite(learning_rate)) throw OptionError(fmt::format("--train-lr {}: expected > 0", learning_rate));
-  if (!(lr_min >= 0 && lr_min <= learning_rate)) throw OptionError(fmt::format("--train-lr-min {}: expected 0 <= lr-min <= lr", lr_min));
-  if (!(momentum >= 0 && momentum < 1)) throw OptionError(fmt::format("--momentum {}: expected 0 <= m < 1", momentum));
-  if (nesterov && momentum == 0) throw OptionError("--nesterov needs --momentum > 0");
-  if (!(weight_decay >= 0) || !std::isfinite(weight_decay)) throw OptionError(fmt::format("--weight-decay {}: expected >= 0", weight_decay));
+  detail::check_sgd_schedule("--train-", epochs, batch_size, learning_rate, lr_min, momentum, nesterov, weight_decay);
   if (!(grad_clip >= 0) || !std::isfinite(grad_clip)) throw OptionError(fmt::format("--grad-clip {}: expected >= 0", grad_clip));
   if (!(aux_weight >= 0) || !std::isfinite(aux_weight)) throw OptionError(fmt::format("--aux-weight {}: expected >= 0", aux_weight));
   if (threads < 0 || threads > 1024) throw OptionError(fmt::format("--train-threads {}: expected 0..1024", threads));
