@@ -63,6 +63,11 @@ std::vector<double> metric_values(const Experiment& x, const std::string& name, 
     if (source) *source = what;
     return v;
   };
+  // A column in millions (params_M, zc_params, ...) as counts.
+  const auto millions = [](std::vector<double> v) {
+    for (auto& e : v) e *= 1e6;
+    return v;
+  };
   if (const auto* v = column(name)) return found(*v, name);
   std::string derived;
   if (x.benchmark == "nb201") {
@@ -86,20 +91,12 @@ std::vector<double> metric_values(const Experiment& x, const std::string& name, 
       if (name == m)
         if (const auto* v = column(fmt::format("{}_{}_mean", m, x.dataset))) return found(*v, fmt::format("{}_{}_mean", m, x.dataset));
     const char* from = name == "params" ? "params_M" : name == "flops" ? "macs_M" : nullptr;
-    if (const auto* v = from ? column(from) : nullptr) {
-      std::vector<double> out(*v);
-      for (auto& e : out) e *= 1e6;
-      return found(out, std::string(from) + " x 1e6");
-    }
+    if (const auto* v = from ? column(from) : nullptr) return found(millions(*v), std::string(from) + " x 1e6");
   }
   if (x.benchmark == "darts" || x.benchmark == "nb101") {
     derived = "; derived: params (zc_params x 1e6), flops (zc_flops x 1e6): NASLib's counts";
     const char* from = name == "params" ? "zc_params" : name == "flops" ? "zc_flops" : nullptr;
-    if (const auto* v = from ? column(from) : nullptr) {
-      std::vector<double> out(*v);
-      for (auto& e : out) e *= 1e6;
-      return found(out, std::string(from) + " x 1e6 (NASLib's count)");
-    }
+    if (const auto* v = from ? column(from) : nullptr) return found(millions(*v), std::string(from) + " x 1e6 (NASLib's count)");
   }
   throw OptionError(fmt::format("{} {}: the {} table ({}) has no such column and the space derives no such metric; it has {}{}", option, name,
                                 x.benchmark, x.table->path(), fmt::join(cols, ", "), derived.empty() ? "" : derived));
