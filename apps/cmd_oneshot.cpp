@@ -13,9 +13,11 @@ namespace nas::app {
 int cmd_oneshot(int argc, char** argv) {
   OneshotConfig c;
   if (!cli::parse(c.options, argc, argv, 2, "oneshot",
-                  "nas oneshot: trains a weight-sharing supernet (--method spos on --space nb201) and writes supernet.pt (for nas search "
-                  "--evaluator supernet --supernet FILE), curve.csv, curve.svg, summary.json, config.toml and checkpoint.pt. Rerunning the "
-                  "command, or --resume DIR, continues from the last epoch's checkpoint."))
+                  "nas oneshot: trains a weight-sharing supernet of --space nb201 (--method spos, rsps, darts-v1, darts-v2, gdas) and writes "
+                  "supernet.pt (for nas search --evaluator supernet --supernet FILE), curve.csv, curve.svg, summary.json (rsps, darts, gdas: "
+                  "the derived cell as arch, with its NB201 CIFAR-10 test accuracy), arch_weights.csv/svg (darts, gdas), config.toml and "
+                  "checkpoint.pt. Rerunning the command, or --resume DIR, continues from the last epoch's checkpoint. --rank-cells FILE "
+                  "then ranks FILE's cells with inherited weights (ranking.csv; Kendall tau, Spearman in summary.json)."))
     return 0;
   // --resume DIR: the run's own options (DIR/config.toml), as nas search does.
   if (!c.resume.empty()) {

@@ -23,7 +23,7 @@ commands:
   explain  train CARL and report which ops and edges its critical masks favour (text + SVG)
   train    train one architecture (NB201 / DARTS network) on Fashion-MNIST or CIFAR-10; curve, weights
            (`nas search --evaluator train` searches with every candidate trained)
-  oneshot  train a weight-sharing supernet (SPOS on NB201) for `nas search --evaluator supernet --supernet FILE`
+  oneshot  train a weight-sharing supernet on NB201 (spos, rsps, darts-v1/v2, gdas): a derived cell, or `nas search --evaluator supernet`
   zc       zero-cost proxy scores (synflow, nwot, snip, ...) of untrained networks: every cell, a table's, or a list
 )";
 constexpr const char* kWithoutModels = R"(

@@ -3,6 +3,10 @@
 #include "nas/study/oneshot.hpp"
 
 #include <chrono>
+#include <cmath>
+#include <functional>
+#include <optional>
+#include <unordered_set>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,26 +16,38 @@
 #include <nlohmann/json.hpp>
 
 #include "nas/core/errors.hpp"
+#include "nas/datasets/registry.hpp"
+#include "nas/engine/metrics.hpp"
 #include "nas/datasets/csv.hpp"
 #include "nas/study/config.hpp"
 #include "nas/study/experiment.hpp"
 #include "nas/study/plot.hpp"
 #include "nas/training/supernet.hpp"
+#include "nas/mutation/nb201.hpp"
 #include "nas/mutation/spaces.hpp"
+#include "nas/core/rng.hpp"
+#include "nas/training/network.hpp"
 #include "limits.hpp"
 
 namespace nas::study {
-namespace {
-constexpr const char* kPlannedMethods = "darts-v1, darts-v2, gdas, rsps";
-}
 
 OneshotConfig::OneshotConfig() {
   OptionSet& s = options;
   s.group("supernet");
-  s.text("method", method, "weight-sharing method: spos (single-path one-shot); darts-v1, darts-v2, gdas, rsps are not built yet");
+  s.choice("method", method,
+           "spos (single-path one-shot) | rsps (random search with parameter sharing) | darts-v1 | darts-v2 (first / second order) | "
+           "gdas (Gumbel-softmax)",
+           {"spos", "rsps", "darts-v1", "darts-v2", "gdas"});
   s.text("space", space, "search space of the supernet: nb201 (darts is not built yet)");
-  s.choice("sampling", sampling, "SPOS path per step: uniform (each edge's op) | canonical (a canonical class, then one of its cells)",
-           {"uniform", "canonical"});
+  s.choice("sampling", sampling,
+           "SPOS path per step: uniform (each edge's op) | canonical (a canonical class, then one of its cells) | fair (FairNAS: 5 paths "
+           "per batch covering every op once)",
+           {"uniform", "canonical", "fair"});
+  s.real("arch-lr", arch_learning_rate, "darts-v1/v2, gdas: Adam learning rate of the architecture parameters", 1e-12, 1e3);
+  s.real("arch-weight-decay", arch_weight_decay, "darts-v1/v2, gdas: weight decay of the architecture parameters", 0, 1e3);
+  s.real("tau-max", tau_max, "gdas: Gumbel-softmax temperature in the first epoch (linear to --tau-min in the last)", 1e-6, 1e6);
+  s.real("tau-min", tau_min, "gdas: temperature in the last epoch", 1e-6, 1e6);
+  s.integer("rsps-samples", rsps_samples, "rsps: random cells scored on the supernet to pick its cell", 1, 15625);
   s.integer("channels", channels, "C: first stage width", 1, 4096);
   s.integer("cells", cells, "N: cells per stage", 1, 256);
   s.integer("seed", seed, "weights, data order, augmentation, paths", 0, kMaxSeed);
@@ -54,21 +70,32 @@ OneshotConfig::OneshotConfig() {
   s.group("run");
   s.text("out", out, "output folder (default runs/oneshot-<method>-<space>-<data>); rerunning the command resumes there").neutral();
   s.text("resume", resume, "continue the run in this folder (its config.toml and checkpoint.pt)").neutral();
+  s.group("ranking");
+  s.text("rank-cells", rank_cells,
+         "after training, score this CSV's cells (column arch: a search trajectory, nas space --list) with inherited weights: "
+         "ranking.csv, Kendall tau and Spearman against --rank-column and the NB201 CIFAR-10 table, beside the parameter count")
+      .neutral();
+  s.text("rank-column", rank_column, "--rank-cells' reference column (signal: a --evaluator train trajectory's stand-alone validation accuracy)")
+      .neutral();
+  s.integer("rank-bn-batches", rank_bn_batches, "training batches that recalibrate a path's BN statistics before it is measured", 0, 100000).neutral();
 }
 
 void OneshotConfig::finish() {
-  if (method == "darts-v1" || method == "darts-v2" || method == "gdas" || method == "rsps")
-    throw OptionError(fmt::format("--method {}: not built yet; this nas has spos (single-path one-shot) only ({} are planned)", method,
-                                  kPlannedMethods));
-  if (method != "spos") throw OptionError(fmt::format("--method {}: unknown; this nas has spos (single-path one-shot)", method));
   if (space == "darts") throw OptionError("--space darts: a DARTS supernet is not built yet; weight sharing has nb201 only");
   if (space != "nb201") throw OptionError(fmt::format("--space {}: weight sharing has nb201 only", space));
   if (out.empty()) options.set_default("out", fmt::format("runs/oneshot-{}-{}-{}", method, space, data));
   if (valid_images == 0) throw OptionError("--valid-images 0: hold some images out (what --evaluator supernet measures cells on)");
+  if (rank_cells.empty() && (options.typed("rank-column") || options.typed("rank-bn-batches")))
+    throw OptionError("--rank-column / --rank-bn-batches: give --rank-cells FILE (the cells to rank)");
   training::SupernetOptions o;
   o.network.channels = channels, o.network.cells = cells, o.epochs = epochs, o.batch_size = batch_size, o.learning_rate = learning_rate;
   o.lr_min = lr_min, o.weight_decay = weight_decay, o.sampling = sampling, o.device = device, o.threads = threads, o.seed = seed;
+  o.method = method, o.arch_learning_rate = arch_learning_rate, o.arch_weight_decay = arch_weight_decay, o.tau_max = tau_max, o.tau_min = tau_min;
   o.validate();
+  if (options.typed("rsps-samples") && method != "rsps") throw OptionError(fmt::format("--rsps-samples: applies to --method rsps, not {}", method));
+  for (const char* name : {"arch-lr", "arch-weight-decay", "tau-max", "tau-min"})
+    if (options.typed(name) && (method == "spos" || method == "rsps" || (name[0] == 't' && method != "gdas")))
+      throw OptionError(fmt::format("--{}: does not apply to --method {}", name, method));
 }
 
 ImageShape data_shape(const std::string& data) {
@@ -121,6 +148,198 @@ std::vector<CurveRow> read_curve(const std::string& path) {
   return rows;
 }
 
+/// --rank-cells, read and checked before any training: distinct cells (first spelling kept) with
+/// the reference column's value where the file has one, and the NB201 CIFAR-10 table if found.
+struct RankInput {
+  struct Cell {
+    std::string arch;
+    Genome genome;
+    std::optional<double> reference;
+  };
+  std::vector<Cell> cells;
+  bool has_reference = false;
+  std::size_t missing_reference = 0;  // rows whose reference field is empty (a failed training)
+  std::shared_ptr<const datasets::TabularBenchmark> table;
+  std::size_t table_column = 0;
+};
+
+/// The NB201 CIFAR-10 table (its test accuracy column) from the default data folder, for context
+/// beside Fashion-MNIST results; a note on `log` and nothing when it cannot be loaded.
+struct C10Table {
+  std::shared_ptr<const datasets::TabularBenchmark> table;
+  std::size_t column = 0;
+  std::optional<double> test(const Genome& g) const {
+    if (!table) return std::nullopt;
+    const auto row = table->find(g);
+    if (!row) return std::nullopt;
+    return table->value(*row, column);
+  }
+};
+C10Table load_c10_table(std::FILE* log) {
+  try {
+    ExperimentOptions x;
+    datasets::BenchmarkRequest req;
+    req.dataset = "cifar10";
+    req.data_dir = data_dir(x);
+    auto b = datasets::load_benchmark("nb201", req);
+    return {b.table, b.reported_column};
+  } catch (const std::exception& ex) {
+    fmt::print(log, "note: the NB201 CIFAR-10 table is not loaded, no table values ({})\n",
+               std::string_view(ex.what()).substr(0, std::string_view(ex.what()).find('\n')));
+    return {};
+  }
+}
+
+RankInput read_rank_cells(const OneshotConfig& c, const SearchSpace& space, const C10Table& table, std::FILE* log) {
+  RankInput in;
+  const auto csv = datasets::CsvFile::read(c.rank_cells);
+  if (!csv.has_column("arch")) throw DataError(fmt::format("--rank-cells {}: no column 'arch' (the cells to rank)", c.rank_cells));
+  in.has_reference = csv.has_column(c.rank_column);
+  if (!in.has_reference && c.options.typed("rank-column"))
+    throw DataError(fmt::format("--rank-cells {}: no column '{}' (--rank-column)", c.rank_cells, c.rank_column));
+  const auto arch = csv.column("arch");
+  std::unordered_set<ArchitectureHash, ArchitectureHashHasher> seen;
+  for (std::size_t r = 0; r < csv.rows(); ++r) {
+    Genome g;
+    try {
+      g = space.parse(csv.field(r, arch));
+    } catch (const std::exception& ex) {
+      throw DataError(fmt::format("{}: '{}' is not a {} architecture: {}", csv.where(r, arch), csv.field(r, arch), space.name(), ex.what()));
+    }
+    if (!seen.insert(space.canonical_hash(g)).second) continue;  // the evaluator would answer it from its cache
+    std::optional<double> ref;
+    if (in.has_reference) {
+      const auto col = csv.column(c.rank_column);
+      if (csv.field(r, col).empty())
+        ++in.missing_reference;
+      else
+        ref = csv.number(r, col);
+    }
+    in.cells.push_back({space.format(g), std::move(g), ref});
+  }
+  if (in.cells.size() < 2)
+    throw DataError(fmt::format("--rank-cells {}: {} distinct cell(s); a ranking needs at least 2", c.rank_cells, in.cells.size()));
+  in.table = table.table;
+  in.table_column = table.column;
+  if (in.missing_reference > 0)
+    fmt::print(log, "note: {} of the cells have an empty '{}' (failed trainings): ranked, left out of the correlations against it\n",
+               in.missing_reference, c.rank_column);
+  return in;
+}
+
+/// Scores the cells on the finished supernet, writes ranking.csv, returns summary.json's `ranking`.
+nlohmann::ordered_json rank_cells(const OneshotConfig& c, const SearchSpace& space, const RankInput& in, const std::string& supernet,
+                                  std::shared_ptr<const training::ImageData> data, const training::Split& split, std::FILE* log) {
+  training::SupernetEvaluatorOptions eo;
+  // As `nas search --evaluator supernet` evaluates (recalibration batches drawn from --split-seed).
+  eo.bn_batches = c.rank_bn_batches, eo.batch_size = c.batch_size, eo.device = c.device, eo.threads = c.threads, eo.seed = c.split_seed;
+  training::SupernetEvaluator ev(space, supernet, std::move(data), split, eo);
+  const auto n = in.cells.size();
+  std::vector<double> acc(n), params(n), secs(n);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < n; ++i) {
+    const Evaluation e = ev.evaluate(in.cells[i].genome);
+    acc[i] = e.signal, params[i] = static_cast<double>(e.parameters), secs[i] = e.cost_seconds;
+    if ((i + 1) % std::max<std::size_t>(1, n / 10) == 0 || i + 1 == n) {
+      fmt::print(log, "ranking: {}/{} cells\n", i + 1, n);
+      std::fflush(log);
+    }
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::vector<std::string> header{"arch", "supernet", "params", "seconds"};
+  if (in.has_reference) header.push_back(c.rank_column);
+  if (in.table) header.push_back("nb201_cifar10_test");
+  datasets::CsvWriter csv(header);
+  std::vector<double> table_acc(n, std::nan(""));
+  for (std::size_t i = 0; i < n; ++i) {
+    csv << in.cells[i].arch << acc[i] << params[i] << secs[i];
+    if (in.has_reference) {
+      if (in.cells[i].reference)
+        csv << *in.cells[i].reference;
+      else
+        csv << "";
+    }
+    if (in.table) {
+      const auto row = in.table->find(in.cells[i].genome);
+      if (row) table_acc[i] = in.table->value(*row, in.table_column);
+      if (row)
+        csv << table_acc[i];
+      else
+        csv << "";
+    }
+    csv.end_row();
+  }
+  write_file(c.out + "/ranking.csv", csv.str());
+  auto against = nlohmann::ordered_json::array();
+  const auto correlate = [&](const std::string& name, const std::function<std::optional<double>(std::size_t)>& ref) {
+    std::vector<double> a, p, r;
+    for (std::size_t i = 0; i < n; ++i)
+      if (const auto v = ref(i)) a.push_back(acc[i]), p.push_back(params[i]), r.push_back(*v);
+    if (r.size() < 2) return;
+    const double st = nas::kendall_tau(a, r), sr = nas::spearman_rho(a, r), pt = nas::kendall_tau(p, r), pr = nas::spearman_rho(p, r);
+    against.push_back({{"reference", name}, {"cells", r.size()}, {"supernet_kendall", st}, {"supernet_spearman", sr}, {"params_kendall", pt},
+                       {"params_spearman", pr}});
+    fmt::print("ranking against {} ({} cells): supernet Kendall {:.3f}, Spearman {:.3f}; parameter count Kendall {:.3f}, Spearman {:.3f}\n", name,
+               r.size(), st, sr, pt, pr);
+  };
+  if (in.has_reference) correlate(c.rank_column, [&](std::size_t i) { return in.cells[i].reference; });
+  if (in.table)
+    correlate("nb201_cifar10_test", [&](std::size_t i) -> std::optional<double> {
+      if (std::isnan(table_acc[i])) return std::nullopt;
+      return table_acc[i];
+    });
+  fmt::print("ranking: {} cells with inherited weights in {:.1f} s ({:.2f} cells/s, BN recalibrated over {} batches, {} validation images); "
+             "{}/ranking.csv\n",
+             n, seconds, seconds > 0 ? static_cast<double>(n) / seconds : 0.0, c.rank_bn_batches, split.valid.size(), c.out);
+  return {{"file", c.rank_cells},
+          {"cells", n},
+          {"bn_batches", c.rank_bn_batches},
+          {"valid_images", split.valid.size()},
+          {"seconds", seconds},
+          {"cells_per_second", seconds > 0 ? static_cast<double>(n) / seconds : 0.0},
+          {"against", against}};
+}
+
+/// arch_weights.csv's rows (epoch, edge, one weight per op); like read_curve, an unreadable line ends it.
+std::vector<std::vector<double>> read_arch_weights(const std::string& path) {
+  std::vector<std::vector<double>> rows;
+  std::ifstream in(path);
+  std::string line;
+  if (!std::getline(in, line)) return rows;
+  while (std::getline(in, line)) {
+    std::vector<double> f;
+    std::stringstream ss(line);
+    try {
+      for (std::string x; std::getline(ss, x, ',');) f.push_back(std::stod(x));
+    } catch (const std::exception&) {
+      break;
+    }
+    if (f.size() != 2 + nb201::kNumOps) break;
+    rows.push_back(std::move(f));
+  }
+  return rows;
+}
+
+std::string arch_weights_csv(const std::vector<std::vector<double>>& rows) {
+  std::vector<std::string> header{"epoch", "edge"};
+  for (int k = 0; k < nb201::kNumOps; ++k) header.emplace_back(nb201::op_name(static_cast<nb201::Op>(k)));
+  datasets::CsvWriter csv(header);
+  for (const auto& r : rows) {
+    csv << static_cast<int>(r[0]) << static_cast<int>(r[1]);
+    for (std::size_t k = 2; k < r.size(); ++k) csv << r[k];
+    csv.end_row();
+  }
+  return csv.str();
+}
+
+/// Edges whose op has no parameters (none, skip_connect, avg_pool_3x3): DARTS' collapse measure.
+int parameter_free_edges(const Genome& g) {
+  const nb201::Cell cell = nb201::Space::to_cell(g);
+  return static_cast<int>(std::count_if(cell.ops.begin(), cell.ops.end(), [](nb201::Op op) {
+    return op == nb201::Op::none || op == nb201::Op::skip_connect || op == nb201::Op::avg_pool_3x3;
+  }));
+}
+
 std::string curve_csv(const std::vector<CurveRow>& rows) {
   datasets::CsvWriter csv({"epoch", "lr", "loss", "seconds", "images_per_second"});
   for (const auto& r : rows) (csv << r.epoch << r.lr << r.loss << r.seconds << r.ips).end_row();
@@ -164,6 +383,9 @@ int run_oneshot(OneshotConfig& c, std::FILE* log) {
                                                  "resume: nas oneshot --resume {}\n{}",
                                                  version(), out, c.options.to_toml()));
   };
+  const C10Table table = !c.rank_cells.empty() || c.method != "spos" ? load_c10_table(log) : C10Table{};
+  std::optional<RankInput> ranking;
+  if (!c.rank_cells.empty()) ranking = read_rank_cells(c, *space, table, log);
   if (!std::filesystem::exists(ckpt)) write_config();
   TrainingSettings ts;
   ts.data = c.data, ts.data_path = c.data_path;
@@ -173,24 +395,36 @@ int run_oneshot(OneshotConfig& c, std::FILE* log) {
   o.network.channels = c.channels, o.network.cells = c.cells, o.epochs = c.epochs, o.batch_size = c.batch_size;
   o.learning_rate = c.learning_rate, o.lr_min = c.lr_min, o.weight_decay = c.weight_decay, o.sampling = c.sampling, o.device = c.device;
   o.threads = c.threads, o.seed = c.seed, o.method = c.method;
+  o.arch_learning_rate = c.arch_learning_rate, o.arch_weight_decay = c.arch_weight_decay, o.tau_max = c.tau_max, o.tau_min = c.tau_min;
   fmt::print(log, "nas oneshot: {} supernet of {} (C {}, N {}, sampling {}) on {} ({} training, {} validation images), {} epochs, batch {}, lr {}\n",
              c.method, c.space, c.channels, c.cells, c.sampling, data->name, split.train.size(), split.valid.size(), c.epochs, c.batch_size,
              c.learning_rate);
   // The curve of the epochs before the checkpoint comes from the curve.csv they wrote.
   std::vector<CurveRow> rows = read_curve(out + "/curve.csv");
+  std::vector<std::vector<double>> alpha_rows = read_arch_weights(out + "/arch_weights.csv");  // epoch, edge, 5 weights
   int resumed = -1;
   const auto r = training::train_supernet(*space, *data, split, o, out + "/supernet.pt", ckpt, [&](const training::SupernetEpochLog& l) {
     if (resumed < 0) {
       resumed = l.epoch - 1;
       std::erase_if(rows, [&](const CurveRow& x) { return x.epoch > resumed; });
+      std::erase_if(alpha_rows, [&](const std::vector<double>& x) { return x[0] > resumed; });
     }
     rows.push_back({l.epoch, l.learning_rate, l.train_loss, l.seconds, l.images_per_second});
     write_file(out + "/curve.csv", curve_csv(rows));
+    if (!l.arch_weights.empty()) {
+      for (int e = 0; e < nb201::kNumEdges; ++e) {
+        std::vector<double> row{static_cast<double>(l.epoch), static_cast<double>(e)};
+        row.insert(row.end(), l.arch_weights.begin() + e * nb201::kNumOps, l.arch_weights.begin() + (e + 1) * nb201::kNumOps);
+        alpha_rows.push_back(std::move(row));
+      }
+      write_file(out + "/arch_weights.csv", arch_weights_csv(alpha_rows));
+    }
     fmt::print(log, "epoch {}/{}  lr {:.4f}  loss {:.4f}  {:.1f} s  {:.0f} images/s\n", l.epoch, c.epochs, l.learning_rate, l.train_loss, l.seconds,
                l.images_per_second);
     std::fflush(log);
   });
   if (resumed < 0) std::erase_if(rows, [&](const CurveRow& x) { return x.epoch > r.resumed_from_epoch; });
+  if (resumed < 0) std::erase_if(alpha_rows, [&](const std::vector<double>& x) { return x[0] > r.resumed_from_epoch; });
   if (resumed < 0) fmt::print(log, "nas oneshot: already trained ({} epochs); supernet.pt written again\n", r.info.epochs_done);
   write_file(out + "/curve.csv", curve_csv(rows));
   Series loss{"training loss", {}, {}};
@@ -199,9 +433,25 @@ int run_oneshot(OneshotConfig& c, std::FILE* log) {
     loss.x.push_back(x.epoch), loss.y.push_back(x.loss);
     secs += x.seconds, images += x.seconds * x.ips;
   }
+  if (!alpha_rows.empty()) {
+    write_file(out + "/arch_weights.csv", arch_weights_csv(alpha_rows));
+    // Each op's architecture weight averaged over the 6 edges, per epoch: a collapse toward
+    // parameter-free ops shows as skip_connect (or none) rising.
+    std::vector<Series> ops;
+    for (int k = 0; k < nb201::kNumOps; ++k) ops.push_back({std::string(nb201::op_name(static_cast<nb201::Op>(k))), {}, {}});
+    for (std::size_t i = 0; i + nb201::kNumEdges <= alpha_rows.size(); i += nb201::kNumEdges)
+      for (int k = 0; k < nb201::kNumOps; ++k) {
+        double m = 0;
+        for (int e = 0; e < nb201::kNumEdges; ++e) m += alpha_rows[i + static_cast<std::size_t>(e)][static_cast<std::size_t>(2 + k)];
+        ops[static_cast<std::size_t>(k)].x.push_back(alpha_rows[i][0]);
+        ops[static_cast<std::size_t>(k)].y.push_back(m / nb201::kNumEdges);
+      }
+    write_file(out + "/arch_weights.svg", svg_lines(fmt::format("{} on {}: architecture weights (softmax), mean over the 6 edges", c.method, data->name),
+                                                    "epoch", "weight", ops));
+  }
   write_file(out + "/curve.svg", svg_lines(fmt::format("{} supernet of {} on {} (C {}, N {})", c.method, c.space, data->name, c.channels, c.cells),
                                            "epoch", "training loss (each step on its own path)", {loss}));
-  const nlohmann::ordered_json j{{"space", r.info.space},
+  nlohmann::ordered_json j{{"space", r.info.space},
                                  {"method", r.info.method},
                                  {"sampling", r.info.sampling},
                                  {"data", data->name},
@@ -222,6 +472,34 @@ int run_oneshot(OneshotConfig& c, std::FILE* log) {
                                  {"device", r.device},
                                  {"version", version()},
                                  {"config", options_json(c.options)}};
+  Genome derived = r.derived;
+  nlohmann::ordered_json derivation;
+  if (c.method == "rsps") {
+    // RSPS' search phase: random cells scored with inherited weights (BN recalibrated), the best kept.
+    training::SupernetEvaluatorOptions eo;
+    eo.batch_size = c.batch_size, eo.device = c.device, eo.threads = c.threads, eo.seed = c.split_seed;
+    training::SupernetEvaluator ev(*space, out + "/supernet.pt", data, split, eo);
+    Rng rng(derive_seed(c.seed, 0x5255));
+    double best = -1;
+    for (int i = 0; i < c.rsps_samples; ++i) {
+      const Genome g = space->sample(rng);
+      const double acc = ev.evaluate(g).signal;
+      if (acc > best) best = acc, derived = g;
+    }
+    derivation = {{"by", "random search on the supernet"}, {"samples", c.rsps_samples}, {"distinct", ev.evaluations()}, {"supernet_accuracy", best}};
+  } else if (!(derived.size() == 0)) {
+    derivation = {{"by", "argmax of the architecture weights per edge (none included)"}};
+  }
+  if (!(derived.size() == 0)) {
+    j["arch"] = space->format(derived);
+    j["derivation"] = derivation;
+    j["arch_parameters"] = training::summarize_network(*space, derived, r.info.network()).parameters;
+    j["parameter_free_edges"] = parameter_free_edges(derived);
+    if (const auto t = table.test(derived)) j["nb201_cifar10_test"] = *t;
+    fmt::print("derived cell: {} ({} of 6 edges parameter-free{})\n", space->format(derived), parameter_free_edges(derived),
+               table.test(derived) ? fmt::format("; NB201 CIFAR-10 test {:.2f}", *table.test(derived)) : std::string());
+  }
+  if (ranking) j["ranking"] = rank_cells(c, *space, *ranking, out + "/supernet.pt", data, split, log);
   write_file(out + "/summary.json", j.dump(2) + "\n");
   write_config();
   fmt::print("supernet: {} parameters, {} epochs, final loss {:.4f}, {:.0f} images/s; outputs in {} (supernet.pt, curve.csv, curve.svg, "

@@ -159,8 +159,15 @@ expect "cifar-missing" search --evaluator train --data cifar10 --data-path "$tmp
 
 # --- weight sharing (nas oneshot, --evaluator supernet): refused before the images are loaded
 head -c 5000 /dev/urandom > "$tmp/corrupt.pt"
-expect "--method gdas: not built yet; this nas has spos" oneshot --method gdas --out "$tmp/oneshot"
-expect "--method rsps: not built yet; this nas has spos" oneshot --method rsps --out "$tmp/oneshot"
+printf 'query,signal\n1,50\n' > "$tmp/no_arch.csv"
+printf 'arch,signal\n|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|skip_connect~1|skip_connect~2|,50\n' > "$tmp/one_cell.csv"
+expect "--method: 'bogus' is not one of the choices" oneshot --method bogus --out "$tmp/oneshot"
+expect "--sampling canonical: applies to spos only" oneshot --method gdas --sampling canonical --out "$tmp/oneshot"
+expect "--tau-min: does not apply to --method darts-v1" oneshot --method darts-v1 --tau-min 0.5 --out "$tmp/oneshot"
+expect "--rsps-samples: applies to --method rsps, not spos" oneshot --rsps-samples 5 --out "$tmp/oneshot"
+expect "--rank-column / --rank-bn-batches: give --rank-cells FILE" oneshot --rank-column signal --out "$tmp/oneshot"
+expect "no_arch.csv: no column 'arch'" oneshot --rank-cells "$tmp/no_arch.csv" --out "$tmp/oneshot"
+expect "one_cell.csv: 1 distinct cell(s); a ranking needs at least 2" oneshot --rank-cells "$tmp/one_cell.csv" --out "$tmp/oneshot"
 expect "--space darts: a DARTS supernet is not built yet" oneshot --space darts --out "$tmp/oneshot"
 expect "--evaluator supernet needs --supernet FILE" search --evaluator supernet
 expect "corrupt.pt" search --evaluator supernet --supernet "$tmp/corrupt.pt"

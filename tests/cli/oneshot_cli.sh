@@ -2,7 +2,8 @@
 # Weight sharing from the command line (issue 26): `nas oneshot` trains a tiny SPOS supernet on
 # real Fashion-MNIST (its outputs exist and parse; a run killed with SIGKILL and rerun ends with the
 # same supernet.pt bytes as an uninterrupted one), `nas search --evaluator supernet` evaluates 20
-# distinct cells with it, and bad input is refused in one line before any work.
+# distinct cells with it, --rank-cells scores them again identically, DARTS-V1, GDAS and RSPS
+# derive cells, and bad input is refused in one line before any work.
 # Usage: oneshot_cli.sh <path to nas>
 set -euo pipefail
 nas=$1
@@ -70,6 +71,45 @@ for algo in random local-search; do
   [ "$(tail -n +2 "$out/$algo/trajectories/seed_0.csv" | wc -l)" -eq 5 ] || fail "--algo $algo: expected 5 evaluations"
 done
 
+# Ranking: the 20 cells of that search scored again by nas oneshot --rank-cells on the same split
+# with the same recalibration give the same accuracies (Kendall 1 against the trajectory's signal).
+"$nas" oneshot --resume "$out/a" --rank-cells "$traj" --rank-bn-batches 2 > "$out/k.txt" 2> "$out/k.err" || { cat "$out/k.err"; fail "--rank-cells"; }
+grep -q "already trained" "$out/k.err" || fail "--rank-cells on a finished run trained again"
+[ "$(tail -n +2 "$out/a/ranking.csv" | wc -l)" -eq 20 ] || fail "ranking.csv: expected 20 cells: $(cat "$out/a/ranking.csv")"
+head -1 "$out/a/ranking.csv" | grep -q '^arch,supernet,params,seconds,signal' || fail "ranking.csv header: $(head -1 "$out/a/ranking.csv")"
+python3 -c "
+import csv, json, sys
+j = json.load(open(sys.argv[1]))['ranking']
+assert j['cells'] == 20 and j['cells_per_second'] > 0 and j['bn_batches'] == 2, j
+sig = [a for a in j['against'] if a['reference'] == 'signal'][0]
+assert sig['cells'] == 20 and sig['supernet_kendall'] == 1.0 and sig['supernet_spearman'] > 0.999, sig
+assert -1 <= sig['params_kendall'] <= 1, sig
+traj = {r['arch']: float(r['signal']) for r in csv.DictReader(open(sys.argv[2]))}
+for r in csv.DictReader(open(sys.argv[3])):
+    assert abs(float(r['supernet']) - traj[r['arch']]) < 1e-9, (r, traj[r['arch']])
+" "$out/a/summary.json" "$traj" "$out/a/ranking.csv" || fail "ranking summary"
+grep -q "ranking against signal (20 cells): supernet Kendall 1.000" "$out/k.txt" || { cat "$out/k.txt"; fail "ranking line"; }
+
+# DARTS-V1, GDAS (architecture weights, derived cell) and RSPS (random search on the supernet).
+for m in darts-v1 gdas rsps; do
+  extra=(); [ "$m" = rsps ] && extra=(--rsps-samples 6)
+  "$nas" oneshot --method "$m" "${tiny[@]}" --epochs 2 "${extra[@]}" --out "$out/$m" > "$out/$m.txt" 2> "$out/$m.err" || { cat "$out/$m.err"; fail "--method $m"; }
+  grep -q "^derived cell: |" "$out/$m.txt" || { cat "$out/$m.txt"; fail "--method $m: no derived cell"; }
+  python3 -c "
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j['method'] == sys.argv[2] and j['arch'].startswith('|') and j['arch_parameters'] > 0, j
+assert 0 <= j['parameter_free_edges'] <= 6, j
+if sys.argv[2] == 'rsps': assert j['derivation']['samples'] == 6 and 1 <= j['derivation']['distinct'] <= 6, j
+" "$out/$m/summary.json" "$m" || fail "--method $m: summary.json"
+done
+for m in darts-v1 gdas; do
+  [ "$(tail -n +2 "$out/$m/arch_weights.csv" | wc -l)" -eq 12 ] || fail "$m: arch_weights.csv should have 2 epochs x 6 edges"
+  awk -F, 'NR > 1 { s = $3 + $4 + $5 + $6 + $7; if (s < 0.9999 || s > 1.0001) exit 1 }' "$out/$m/arch_weights.csv" || fail "$m: rows do not sum to 1"
+  grep -q '<svg' "$out/$m/arch_weights.svg" || fail "$m: no arch_weights.svg"
+done
+[ ! -e "$out/rsps/arch_weights.csv" ] || fail "rsps has no architecture weights"
+
 # Refusals: one error line, before any work.
 head -c 3000 "$out/a/supernet.pt" > "$out/corrupt.pt"
 refuse() {
@@ -79,9 +119,11 @@ refuse() {
   grep -q -- "$pattern" "$out/r.err" || { cat "$out/r.err"; fail "nas $*: the message lacks '$pattern'"; }
   ! grep -qE "loaded in|epoch 1/" "$out/r.err" || { cat "$out/r.err"; fail "nas $*: worked before refusing"; }
 }
-refuse "not built yet; this nas has spos" oneshot --method gdas --out "$out/r1"
-refuse "not built yet; this nas has spos" oneshot --method darts-v2 --out "$out/r1"
-refuse "unknown; this nas has spos" oneshot --method bogus --out "$out/r1"
+refuse "--method: 'bogus' is not one of the choices" oneshot --method bogus --out "$out/r1"
+refuse "--sampling fair: applies to spos only" oneshot --method rsps --sampling fair --out "$out/r1"
+refuse "--arch-lr: does not apply to --method spos" oneshot --arch-lr 0.01 --out "$out/r1"
+refuse "--rank-column / --rank-bn-batches: give --rank-cells FILE" oneshot --rank-bn-batches 3 --out "$out/r1"
+refuse "no column 'nothere' (--rank-column)" oneshot "${tiny[@]}" --epochs 3 --out "$out/a" --rank-cells "$traj" --rank-column nothere
 refuse "a DARTS supernet is not built yet" oneshot --space darts --out "$out/r1"
 refuse "needs --supernet FILE" search --evaluator supernet --out "$out/r2"
 refuse "corrupt.pt" search --evaluator supernet --supernet "$out/corrupt.pt" --out "$out/r2"

@@ -200,11 +200,15 @@ CATCH_TEST_CASE("supernet: SPOS training is deterministic for a seed; another se
 
 CATCH_TEST_CASE("supernet: a run stopped after an epoch checkpoint resumes and ends bit for bit as an uninterrupted one", "[training][supernet]") {
   nb201::Space space;
-  TempDir dir("resume");
   const auto data = synthetic();
   const Split split = make_split(*data, 0, 32, 0, 1);
+  // SPOS (path generator), GDAS (Gumbel noise, Adam on alpha) and DARTS-V2 (the unrolled step).
+  for (const char* method : {"spos", "gdas", "darts-v2"}) {
+  CATCH_CAPTURE(method);
+  TempDir dir(std::string("resume_") + method);
   auto o = tiny(3);
-  o.sampling = "canonical";
+  o.method = method;
+  if (o.method == "spos") o.sampling = "canonical";
   const auto straight = train_supernet(space, *data, split, o, dir / "straight.pt", dir / "straight.ckpt");
   CATCH_CHECK(straight.resumed_from_epoch == 0);
   // A child process running the same training is killed by SIGKILL right after epoch 2's
@@ -241,6 +245,8 @@ CATCH_TEST_CASE("supernet: a run stopped after an epoch checkpoint resumes and e
   CATCH_CHECK(resumed.resumed_from_epoch == 2);
   CATCH_CHECK(epochs == std::vector<int>{3});
   CATCH_CHECK(resumed.curve.back().train_loss == straight.curve.back().train_loss);
+  CATCH_CHECK(resumed.arch_weights == straight.arch_weights);
+  CATCH_CHECK(resumed.derived == straight.derived);
   const NetworkOptions no = straight.info.network();
   for (const auto& g : all_ops_cells()) {  // every weight and BN statistic of the supernet
     export_path_weights(space, dir / "straight.pt", g, dir / "w1.pt");
@@ -253,6 +259,90 @@ CATCH_TEST_CASE("supernet: a run stopped after an epoch checkpoint resumes and e
   const std::string msg = thrown_message<DataError>([&] { train_supernet(space, *data, split, other, dir / "x.pt", dir / "resumed.ckpt"); });
   CATCH_CHECK(msg.find("resumed.ckpt") != std::string::npos);
   CATCH_CHECK(msg.find("learning_rate") != std::string::npos);
+  }
+}
+
+CATCH_TEST_CASE("supernet: DARTS-V1, DARTS-V2 and GDAS learn architecture weights; the cell is their argmax; reproducible", "[training][supernet]") {
+  nb201::Space space;
+  TempDir dir("darts");
+  const auto data = synthetic();
+  const Split split = make_split(*data, 0, 32, 0, 1);
+  std::map<std::string, std::vector<double>> final_weights;
+  for (const char* method : {"darts-v1", "darts-v2", "gdas"}) {
+    CATCH_CAPTURE(method);
+    auto o = tiny(2);
+    o.method = method;
+    std::vector<SupernetEpochLog> logs;
+    const auto a = train_supernet(space, *data, split, o, dir / "a.pt", "", [&](const SupernetEpochLog& l) { logs.push_back(l); });
+    const auto b = train_supernet(space, *data, split, o, dir / "b.pt");
+    CATCH_REQUIRE(a.arch_weights.size() == static_cast<std::size_t>(nb201::kNumEdges * nb201::kNumOps));
+    CATCH_REQUIRE(logs.size() == 2);
+    CATCH_CHECK(logs.back().arch_weights == a.arch_weights);
+    CATCH_CHECK(logs.front().arch_weights != logs.back().arch_weights);  // alpha learns
+    CATCH_CHECK(a.arch_weights == b.arch_weights);
+    CATCH_CHECK(a.curve.back().train_loss == b.curve.back().train_loss);
+    CATCH_CHECK(a.info.method == method);
+    CATCH_CHECK(read_supernet_info(dir / "a.pt").method == method);
+    // Rows are distributions; the derived cell takes each edge's largest weight.
+    const nb201::Cell derived = nb201::Space::to_cell(a.derived);
+    for (int e = 0; e < nb201::kNumEdges; ++e) {
+      const auto row = a.arch_weights.begin() + e * nb201::kNumOps;
+      double sum = 0;
+      for (int k = 0; k < nb201::kNumOps; ++k) sum += row[k];
+      CATCH_CHECK(std::abs(sum - 1) < 1e-5);
+      CATCH_CHECK(static_cast<int>(derived.ops[static_cast<std::size_t>(e)]) == std::max_element(row, row + nb201::kNumOps) - row);
+    }
+    final_weights[method] = a.arch_weights;
+    // The relaxed supernet's paths still evaluate with inherited weights.
+    SupernetEvaluator ev(space, dir / "a.pt", data, split);
+    const double acc = ev.evaluate(a.derived).signal;
+    CATCH_CHECK((acc >= 0 && acc <= 100));
+  }
+  CATCH_CHECK(final_weights["darts-v1"] != final_weights["darts-v2"]);  // the second-order term matters
+  // SPOS and RSPS have no architecture weights and derive nothing here.
+  auto o = tiny(1);
+  o.method = "rsps";
+  const auto r = train_supernet(space, *data, split, o, dir / "r.pt");
+  CATCH_CHECK(r.arch_weights.empty());
+  CATCH_CHECK(r.derived.size() == 0);
+}
+
+CATCH_TEST_CASE("supernet: fair sampling trains every op of the output node's edges in each step", "[training][supernet]") {
+  nb201::Space space;
+  TempDir dir("fair");
+  const auto data = synthetic(64);
+  const Split split = make_split(*data, 0, 32, 0, 1);  // one step per epoch
+  auto o = tiny(2);
+  o.sampling = "fair";
+  train_supernet(space, *data, split, o, dir / "s.pt", dir / "s.ckpt", [&](const SupernetEpochLog& l) {
+    if (l.epoch == 1) fs::copy_file(dir / "s.ckpt", dir / "e1.pt", fs::copy_options::overwrite_existing);
+  });
+  const NetworkOptions no = read_supernet_info(dir / "s.pt").network();
+  for (const auto& g : {all_ops_cells()[1], all_ops_cells()[2]}) {  // all nor_conv_1x1, all nor_conv_3x3
+    export_path_weights(space, dir / "e1.pt", g, dir / "w1.pt");
+    export_path_weights(space, dir / "s.pt", g, dir / "w2.pt");
+    auto a = standalone(space, g, no, dir / "w1.pt"), b = standalone(space, g, no, dir / "w2.pt");
+    const auto pb = b->named_parameters(true);
+    int checked = 0;
+    for (const auto& p : a->named_parameters(true)) {
+      // Edges into the output node are always computed; an op on an edge into a node that a
+      // path leaves dead gets no gradient from that path (as in its stand-alone network).
+      if (p.key().find(".edge3_03.") == std::string::npos && p.key().find(".edge4_13.") == std::string::npos &&
+          p.key().find(".edge5_23.") == std::string::npos)
+        continue;
+      CATCH_CAPTURE(p.key());
+      CATCH_CHECK_FALSE(torch::equal(p.value(), pb[p.key()]));  // moved in step 2, whatever path drew it
+      ++checked;
+    }
+    CATCH_CHECK(checked > 0);
+  }
+  // Deterministic, and not uniform sampling's result.
+  const auto x = train_supernet(space, *data, split, o, dir / "x.pt");
+  const auto y = train_supernet(space, *data, split, o, dir / "y.pt");
+  o.sampling = "uniform";
+  const auto z = train_supernet(space, *data, split, o, dir / "z.pt");
+  CATCH_CHECK(x.curve.back().train_loss == y.curve.back().train_loss);
+  CATCH_CHECK(x.curve.back().train_loss != z.curve.back().train_loss);
 }
 
 CATCH_TEST_CASE("supernet evaluator: deterministic, canonical duplicates evaluated once, BN recalibrated", "[training][supernet]") {
@@ -381,7 +471,11 @@ CATCH_TEST_CASE("supernet: refusals (other space or data shape, corrupt or trunc
     CATCH_CAPTURE(m);
     CATCH_CHECK(m.find(field) != std::string::npos);
   };
-  bad([](SupernetOptions& o) { o.method = "darts-v1"; }, "--method darts-v1");
+  bad([](SupernetOptions& o) { o.method = "darts-v1", o.sampling = "canonical"; }, "--sampling canonical: applies to spos only");
+  bad([](SupernetOptions& o) { o.method = "rsps", o.sampling = "fair"; }, "--sampling fair: applies to spos only");
+  bad([](SupernetOptions& o) { o.method = "gdas", o.tau_min = 0; }, "--tau-min 0");
+  bad([](SupernetOptions& o) { o.method = "gdas", o.tau_max = 0.05; }, "--tau-max 0.05");
+  bad([](SupernetOptions& o) { o.arch_learning_rate = 0; }, "--arch-lr 0");
   bad([](SupernetOptions& o) { o.method = "foo"; }, "--method foo");
   bad([](SupernetOptions& o) { o.sampling = "greedy"; }, "--sampling greedy");
   bad([](SupernetOptions& o) { o.epochs = 0; }, "--epochs 0");

@@ -33,7 +33,7 @@ using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 constexpr const char* kFormat = "nas-supernet";
-constexpr std::int64_t kVersion = 1;
+constexpr std::int64_t kVersion = 2;  // 2: architecture parameters ("alpha")
 
 // ---------------------------------------------------------------------------------------------
 // The modules
@@ -54,14 +54,25 @@ class SuperEdgeImpl final : public nn::Module {
 /// A cell with every op on every edge; forward runs the ops of the current path only, exactly as
 /// the stand-alone cell (networks.cpp) runs its own: edges ending in a live node, in edge order,
 /// a node with only `none` inputs is zero.
+/// The relaxed forward of DARTS and GDAS: when `weights` is defined ([6 edges x 5 ops]), every
+/// edge computes sum_k weights[e][k] * op_k(input) over its ops (none contributes zero), or, where
+/// only[e] >= 0, that one op times its weight (GDAS: a hard one-hot whose gradient reaches the
+/// architecture parameters by the straight-through estimator). Every node is live.
+struct Mix {
+  Tensor weights;
+  std::array<int, nb201::kNumEdges> only{-1, -1, -1, -1, -1, -1};
+};
+
 class SuperCellImpl final : public detail::OpImpl {
  public:
-  SuperCellImpl(int channels, std::shared_ptr<const nb201::Cell> path) : path_(std::move(path)) {
+  SuperCellImpl(int channels, std::shared_ptr<const nb201::Cell> path, std::shared_ptr<const Mix> mix)
+      : path_(std::move(path)), mix_(std::move(mix)) {
     for (int e = 0; e < nb201::kNumEdges; ++e)
       edges_[static_cast<std::size_t>(e)] =
           register_module(fmt::format("edge{}_{}{}", e, nb201::kEdgeFrom[e], nb201::kEdgeTo[e]), std::make_shared<SuperEdgeImpl>(channels));
   }
   Tensor forward(Tensor x) override {
+    if (mix_->weights.defined()) return forward_mixed(x);
     const nb201::Cell& cell = *path_;
     const std::array<bool, 4> live = detail::nb201_live_nodes(cell);
     const auto* probe = detail::active_probe();
@@ -80,7 +91,27 @@ class SuperCellImpl final : public detail::OpImpl {
   }
 
  private:
+  Tensor forward_mixed(const Tensor& x) {
+    const Mix& m = *mix_;
+    std::array<Tensor, 4> node{x, {}, {}, {}};
+    for (std::size_t j = 1; j <= 3; ++j) {
+      for (std::size_t e = 0; e < nb201::kNumEdges; ++e) {
+        if (static_cast<std::size_t>(nb201::kEdgeTo[e]) != j) continue;
+        const Tensor& in = node[static_cast<std::size_t>(nb201::kEdgeFrom[e])];
+        const Tensor w = m.weights[static_cast<std::int64_t>(e)];
+        for (int k = 1; k < nb201::kNumOps; ++k) {
+          if (m.only[e] >= 0 && m.only[e] != k) continue;
+          const Tensor t = edges_[e]->ops[static_cast<std::size_t>(k)]->forward(in) * w[k];
+          node[j] = node[j].defined() ? node[j] + t : t;
+        }
+      }
+      if (!node[j].defined()) node[j] = torch::zeros_like(x);
+    }
+    return node[3];
+  }
+
   std::shared_ptr<const nb201::Cell> path_;
+  std::shared_ptr<const Mix> mix_;
   std::array<std::shared_ptr<SuperEdgeImpl>, nb201::kNumEdges> edges_;
 };
 
@@ -88,15 +119,28 @@ class SuperCellImpl final : public detail::OpImpl {
 /// shared path. Not thread-safe: forward sets the path, and train-mode passes change BN statistics.
 struct Model {
   std::shared_ptr<nb201::Cell> path = std::make_shared<nb201::Cell>();
+  std::shared_ptr<Mix> mix = std::make_shared<Mix>();
   std::shared_ptr<detail::GenomeNetImpl> net;
+  /// DARTS / GDAS architecture parameters [6 x 5] (NB201's op order); zeros for SPOS and RSPS.
+  Tensor alpha = torch::zeros({nb201::kNumEdges, nb201::kNumOps});
   Model(const NetworkOptions& o, std::uint64_t init_seed) {
     auto p = path;
+    auto m = mix;
     net = detail::build_nb201_skeleton(
-        o, [p](int channels) -> std::shared_ptr<detail::OpImpl> { return std::make_shared<SuperCellImpl>(channels, p); }, init_seed);
+        o, [p, m](int channels) -> std::shared_ptr<detail::OpImpl> { return std::make_shared<SuperCellImpl>(channels, p, m); }, init_seed);
   }
   Tensor forward(const Tensor& x, const nb201::Cell& cell) {
     *path = cell;
+    mix->weights = Tensor();
     return net->forward(x);
+  }
+  /// The relaxed forward (see Mix); `weights` [6 x 5].
+  Tensor forward_mixed(const Tensor& x, const Tensor& weights, const std::array<int, nb201::kNumEdges>& only) {
+    mix->weights = weights;
+    mix->only = only;
+    Tensor y = net->forward(x);
+    mix->weights = Tensor();
+    return y;
   }
 };
 
@@ -237,6 +281,11 @@ void load_weights(const std::string& path, torch::serialize::InputArchive& archi
     torch::serialize::InputArchive net;
     archive.read("net", net);
     m.net->load(net);
+    torch::NoGradGuard no_grad;
+    Tensor alpha;
+    archive.read("alpha", alpha);
+    if (alpha.sizes() != m.alpha.sizes()) throw DataError(fmt::format("{}: architecture parameters of shape {}, expected 6x5", path, fmt::join(alpha.sizes(), "x")));
+    m.alpha.copy_(alpha);
   } catch (const std::exception& e) {
     const std::string what = detail::first_line(e);
     throw DataError(fmt::format("{}: the supernet's weights cannot be read ({})", path, what));
@@ -270,6 +319,7 @@ void save_file(const std::string& path, const SupernetInfo& info, Model& m, torc
     archive.write("info", info_archive);
     m.net->save(net_archive);
     archive.write("net", net_archive);
+    archive.write("alpha", m.alpha.detach().to(torch::kCPU));
     if (train) archive.write("train", *train);
     archive.save_to(tmp);
   } catch (const c10::Error& e) {
@@ -328,12 +378,83 @@ class PathSampler {
   std::vector<std::vector<int>> classes_;
 };
 
+/// A standard normal draw from the project's generator (Box-Muller), for reproducible inits.
+double normal(Rng& rng) {
+  const double u = 1.0 - rng.uniform();  // (0, 1]
+  return std::sqrt(-2.0 * std::log(u)) * std::cos(2 * std::numbers::pi * rng.uniform());
+}
+
+/// GDAS' sample (NB201's search_model_gdas): per edge, softmax((log_softmax(alpha) + Gumbel) /
+/// tau), its argmax as a one-hot whose value is exactly that one-hot and whose gradient is the
+/// soft sample's (straight-through). The noise comes from `rng`, so a resumed run draws the same.
+std::pair<Tensor, std::array<int, nb201::kNumEdges>> gumbel_hard(const Tensor& alpha, double tau, Rng& rng) {
+  std::vector<float> g(static_cast<std::size_t>(alpha.numel()));
+  for (auto& v : g) {
+    const double u = 1.0 - rng.uniform();  // (0, 1]
+    v = static_cast<float>(-std::log(-std::log(u) + 1e-20));
+  }
+  const Tensor noise = torch::tensor(g).view(alpha.sizes()).to(alpha.device());
+  const Tensor probs = ((alpha.log_softmax(-1) + noise) / tau).softmax(-1);
+  const Tensor index = probs.detach().argmax(-1);
+  const Tensor one_hot = torch::zeros_like(probs).scatter_(-1, index.unsqueeze(-1), 1.0);
+  std::array<int, nb201::kNumEdges> only{};
+  const Tensor ic = index.to(torch::kCPU);
+  for (int e = 0; e < nb201::kNumEdges; ++e) only[static_cast<std::size_t>(e)] = static_cast<int>(ic[e].item<std::int64_t>());
+  return {one_hot - probs.detach() + probs, only};
+}
+
+/// DARTS' second-order architecture gradient (Liu et al. 2019, eq. 7-8): the validation loss
+/// after one virtual SGD step w' = w - xi (grad_w L_train + wd w), minus xi times the
+/// finite-difference Hessian-vector product (grad_a L_train(w+) - grad_a L_train(w-)) / 2 eps,
+/// w+- = w +- eps grad_w' L_val, eps = 0.01 / |grad_w' L_val|. The virtual step leaves momentum
+/// out (DARTS adds the optimiser's momentum buffer); the weights are restored before returning.
+Tensor unrolled_alpha_gradient(Model& m, std::vector<Tensor>& params, const Tensor& x, const Tensor& y, const Tensor& xa, const Tensor& ya,
+                               double xi, double weight_decay) {
+  const auto ce = [](const Tensor& logits, const Tensor& t) { return torch::nn::functional::cross_entropy(logits, t); };
+  constexpr std::array<int, nb201::kNumEdges> all{-1, -1, -1, -1, -1, -1};
+  std::vector<Tensor> backup;
+  {
+    torch::NoGradGuard no_grad;
+    for (const auto& p : params) backup.push_back(p.detach().clone());
+  }
+  const auto grads = [&](const Tensor& loss, const std::vector<Tensor>& wrt) {
+    auto g = torch::autograd::grad({loss}, wrt, {}, false, false, /*allow_unused=*/true);
+    for (std::size_t i = 0; i < g.size(); ++i)
+      if (!g[i].defined()) g[i] = torch::zeros_like(wrt[i]);
+    return g;
+  };
+  const auto dw = grads(ce(m.forward_mixed(x, m.alpha.softmax(-1), all), y), params);
+  {
+    torch::NoGradGuard no_grad;
+    for (std::size_t i = 0; i < params.size(); ++i) params[i].sub_(xi * (dw[i] + weight_decay * backup[i]));
+  }
+  std::vector<Tensor> wrt{m.alpha};
+  wrt.insert(wrt.end(), params.begin(), params.end());
+  const auto gv = grads(ce(m.forward_mixed(xa, m.alpha.softmax(-1), all), ya), wrt);
+  double sq = 0;
+  for (std::size_t i = 1; i < gv.size(); ++i) sq += gv[i].pow(2).sum().item<double>();
+  const double eps = 0.01 / std::max(std::sqrt(sq), 1e-12);
+  const auto alpha_grad_at = [&](double sign) {
+    {
+      torch::NoGradGuard no_grad;
+      for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(backup[i] + sign * eps * gv[i + 1]);
+    }
+    return grads(ce(m.forward_mixed(x, m.alpha.softmax(-1), all), y), {m.alpha})[0];
+  };
+  const Tensor gp = alpha_grad_at(1), gm = alpha_grad_at(-1);
+  {
+    torch::NoGradGuard no_grad;
+    for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(backup[i]);
+  }
+  return gv[0] - xi * (gp - gm) / (2 * eps);
+}
+
 /// The options a checkpoint depends on, as (field, value) strings: a resume with any of them
 /// changed would not continue the same run.
 Fields run_fields(const SupernetOptions& o, const Split& split) {
   std::uint64_t h = split.train.size();
   for (auto i : split.train) h = splitmix64(h ^ i);
-  return {{"method", o.method},
+  Fields f{{"method", o.method},
           {"sampling", o.sampling},
           {"channels", fmt::format("{}", o.network.channels)},
           {"cells", fmt::format("{}", o.network.cells)},
@@ -347,6 +468,12 @@ Fields run_fields(const SupernetOptions& o, const Split& split) {
           {"augment", std::string(augment_name(o.augment))},
           {"seed", fmt::format("{}", o.seed)},
           {"training images", fmt::format("{} (indices hash {:016x})", split.train.size(), h)}};
+  if (o.method == "darts-v1" || o.method == "darts-v2" || o.method == "gdas") {
+    f.emplace_back("arch_learning_rate", fmt::format("{}", o.arch_learning_rate));
+    f.emplace_back("arch_weight_decay", fmt::format("{}", o.arch_weight_decay));
+  }
+  if (o.method == "gdas") f.emplace_back("tau", fmt::format("{}..{}", o.tau_max, o.tau_min));
+  return f;
 }
 
 }  // namespace
@@ -355,12 +482,17 @@ Fields run_fields(const SupernetOptions& o, const Split& split) {
 
 void SupernetOptions::validate() const {
   network.validate();
-  if (method != "spos") {
-    if (method == "darts-v1" || method == "darts-v2" || method == "gdas" || method == "rsps")
-      throw OptionError(fmt::format("--method {}: not implemented yet; supernets are trained by spos so far", method));
-    throw OptionError(fmt::format("--method {}: expected spos", method));
-  }
-  if (sampling != "uniform" && sampling != "canonical") throw OptionError(fmt::format("--sampling {}: expected uniform or canonical", sampling));
+  if (method != "spos" && method != "rsps" && method != "darts-v1" && method != "darts-v2" && method != "gdas")
+    throw OptionError(fmt::format("--method {}: expected spos, rsps, darts-v1, darts-v2 or gdas", method));
+  if (sampling != "uniform" && sampling != "canonical" && sampling != "fair")
+    throw OptionError(fmt::format("--sampling {}: expected uniform, canonical or fair", sampling));
+  if (sampling != "uniform" && method != "spos")
+    throw OptionError(fmt::format("--sampling {}: applies to spos only ({} {})", sampling, method,
+                                  method == "rsps" ? "draws every path uniformly" : "learns the architecture's distribution"));
+  if (!(arch_learning_rate > 0 && arch_learning_rate < 1e3)) throw OptionError(fmt::format("--arch-lr {}: expected > 0", arch_learning_rate));
+  if (!(arch_weight_decay >= 0 && arch_weight_decay < 1e3)) throw OptionError(fmt::format("--arch-weight-decay {}: expected >= 0", arch_weight_decay));
+  if (!(tau_min > 0 && tau_max >= tau_min && tau_max < 1e6))
+    throw OptionError(fmt::format("--tau-max {} / --tau-min {}: expected tau-max >= tau-min > 0", tau_max, tau_min));
   detail::check_sgd_schedule("--", epochs, batch_size, learning_rate, lr_min, momentum, nesterov, weight_decay);
   if (threads < 0 || threads > 1024) throw OptionError(fmt::format("--threads {}: expected 0..1024", threads));
   (void)to_device(device);
@@ -426,9 +558,29 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
 
   auto params = model.net->parameters();
   torch::optim::SGD sgd(params, torch::optim::SGDOptions(o.learning_rate).momentum(o.momentum).nesterov(o.nesterov).weight_decay(o.weight_decay));
-  Rng rng(derive_seed(o.seed, 2));  // data order, augmentation and paths
+  // DARTS and GDAS: architecture parameters, Adam as in DARTS (betas 0.5, 0.999), initialised
+  // as NB201's search code does (1e-3 x standard normal, drawn from the seed).
+  const bool relaxed = o.method == "darts-v1" || o.method == "darts-v2" || o.method == "gdas";
+  if (relaxed) {
+    torch::NoGradGuard no_grad;
+    Rng init(derive_seed(o.seed, 4));
+    std::vector<float> a(static_cast<std::size_t>(nb201::kNumEdges * nb201::kNumOps));
+    for (auto& v : a) v = static_cast<float>(1e-3 * normal(init));
+    model.alpha = torch::tensor(a).view({nb201::kNumEdges, nb201::kNumOps}).to(dev);
+  } else {
+    model.alpha = model.alpha.to(dev);
+  }
+  model.alpha.set_requires_grad(relaxed);
+  torch::optim::Adam adam({model.alpha}, torch::optim::AdamOptions(o.arch_learning_rate).betas({0.5, 0.999}).weight_decay(o.arch_weight_decay));
+  Rng rng(derive_seed(o.seed, 2));  // data order, augmentation, paths and Gumbel noise
   const PathSampler sampler(space, o.sampling == "canonical");
-  const auto n = static_cast<std::int64_t>(split.train.size());
+  // The relaxed methods learn the weights on one half of the training part and the architecture
+  // on the other (DARTS' bilevel split; NB201 halves CIFAR-10's training set); alternate rows.
+  std::vector<std::int64_t> w_rows, a_rows;
+  for (std::int64_t i = 0; i < static_cast<std::int64_t>(split.train.size()); ++i) (relaxed && i % 2 ? a_rows : w_rows).push_back(i);
+  if (relaxed && a_rows.size() < 2)
+    throw OptionError(fmt::format("--method {} needs at least 4 training images (half of them tune the architecture)", o.method));
+  const auto n = static_cast<std::int64_t>(w_rows.size());
   // The trainer's rule: drop a last batch of a single image (BN cannot normalise it).
   const std::int64_t steps_per_epoch = (n + o.batch_size - 1) / o.batch_size - (n % o.batch_size == 1 ? 1 : 0);
   const double total_steps = static_cast<double>(steps_per_epoch) * o.epochs;
@@ -455,6 +607,11 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
       torch::serialize::InputArchive sgd_archive;
       train.read("sgd", sgd_archive);
       sgd.load(sgd_archive);
+      if (relaxed) {
+        torch::serialize::InputArchive adam_archive;
+        train.read("adam", adam_archive);
+        adam.load(adam_archive);
+      }
       train.read("state", state);
     } catch (const DataError&) {
       throw;
@@ -473,13 +630,20 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
     model.net->to(dev);
   }
 
-  std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
+  std::vector<std::int64_t> perm, a_perm;
+  const auto ce = [](const Tensor& logits, const Tensor& y) { return torch::nn::functional::cross_entropy(logits, y); };
+  constexpr std::array<int, nb201::kNumEdges> all_ops{-1, -1, -1, -1, -1, -1};
   for (int epoch = first; epoch <= o.epochs; ++epoch) {
     const auto te = Clock::now();
     model.net->train();
-    std::iota(perm.begin(), perm.end(), 0);
+    perm = w_rows;
     for (std::size_t i = perm.size(); i > 1; --i) std::swap(perm[i - 1], perm[rng.below(i)]);
     const Tensor order = torch::tensor(perm).to(dev);
+    a_perm = a_rows;
+    for (std::size_t i = a_perm.size(); i > 1; --i) std::swap(a_perm[i - 1], a_perm[rng.below(i)]);
+    const Tensor a_order = torch::tensor(a_perm).to(dev);
+    // GDAS' temperature, linear from tau_max in the first epoch to tau_min in the last (NB201).
+    const double tau = o.epochs > 1 ? o.tau_max - (o.tau_max - o.tau_min) * (epoch - 1) / (o.epochs - 1) : o.tau_min;
     SupernetEpochLog log;
     log.epoch = epoch;
     Tensor loss_sum = torch::zeros({}, torch::TensorOptions().device(dev));
@@ -488,20 +652,76 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
       const double lr = o.lr_min + 0.5 * (o.learning_rate - o.lr_min) * (1 + std::cos(std::numbers::pi * static_cast<double>(t) / total_steps));
       if (s == 0) log.learning_rate = lr;
       for (auto& group : sgd.param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-      const nb201::Cell path = sampler.draw(rng);
       const auto idx = order.slice(0, s * o.batch_size, std::min<std::int64_t>((s + 1) * o.batch_size, n));
       const Tensor x = prepare(train_x.index_select(0, idx), mean, stdv, augment ? &rng : nullptr);
-      // No gradient at all (not a zero one) for the ops off the path: SGD then skips them, so
-      // weight decay and momentum do not move weights the step did not use.
-      for (auto& p : params) p.mutable_grad() = Tensor();
-      const Tensor logits = model.forward(x, path);
-      const Tensor loss = torch::nn::functional::cross_entropy(logits, train_y.index_select(0, idx));
-      loss.backward();
-      sgd.step();
+      const Tensor y = train_y.index_select(0, idx);
+      Tensor loss;
+      if (!relaxed) {
+        // No gradient at all (not a zero one) for the ops off the path: SGD then skips them, so
+        // weight decay and momentum do not move weights the step did not use.
+        for (auto& p : params) p.mutable_grad() = Tensor();
+        if (o.sampling == "fair") {
+          // FairNAS' strict fairness (Chu et al. 2021): per edge a random order of its 5 ops;
+          // path m takes each edge's m-th op, so the 5 paths train every op once on this batch;
+          // their gradients add up to one step. The loss logged is their mean.
+          std::array<std::array<nb201::Op, nb201::kNumOps>, nb201::kNumEdges> order_ops{};
+          for (auto& ops : order_ops) {
+            for (int k = 0; k < nb201::kNumOps; ++k) ops[static_cast<std::size_t>(k)] = static_cast<nb201::Op>(k);
+            for (std::size_t i = ops.size(); i > 1; --i) std::swap(ops[i - 1], ops[rng.below(i)]);
+          }
+          Tensor sum;
+          for (std::size_t m = 0; m < nb201::kNumOps; ++m) {
+            nb201::Cell path;
+            for (std::size_t e = 0; e < nb201::kNumEdges; ++e) path.ops[e] = order_ops[e][m];
+            const Tensor l = ce(model.forward(x, path), y);
+            l.backward();
+            sum = sum.defined() ? sum + l.detach() : l.detach();
+          }
+          loss = sum / nb201::kNumOps;
+        } else {
+          loss = ce(model.forward(x, sampler.draw(rng)), y);
+          loss.backward();
+        }
+        sgd.step();
+      } else {
+        // 1. The architecture step, on a batch of the other half.
+        const auto na = static_cast<std::int64_t>(a_perm.size());
+        const std::int64_t a0 = (s * o.batch_size) % na;
+        const auto aidx = a_order.slice(0, a0, std::min<std::int64_t>(a0 + o.batch_size, na));
+        const Tensor xa = prepare(train_x.index_select(0, aidx), mean, stdv, augment ? &rng : nullptr);
+        const Tensor ya = train_y.index_select(0, aidx);
+        Tensor g_alpha;
+        if (o.method == "gdas") {
+          const auto [h, only] = gumbel_hard(model.alpha, tau, rng);
+          g_alpha = torch::autograd::grad({ce(model.forward_mixed(xa, h, only), ya)}, {model.alpha})[0];
+        } else if (o.method == "darts-v1") {
+          g_alpha = torch::autograd::grad({ce(model.forward_mixed(xa, model.alpha.softmax(-1), all_ops), ya)}, {model.alpha})[0];
+        } else {
+          g_alpha = unrolled_alpha_gradient(model, params, x, y, xa, ya, lr, o.weight_decay);
+        }
+        adam.zero_grad();
+        model.alpha.mutable_grad() = g_alpha;
+        adam.step();
+        // 2. The weight step with the architecture fixed (GDAS: a fresh hard sample).
+        for (auto& p : params) p.mutable_grad() = Tensor();
+        if (o.method == "gdas") {
+          const auto [h, only] = gumbel_hard(model.alpha, tau, rng);
+          loss = ce(model.forward_mixed(x, h.detach(), only), y);
+        } else {
+          loss = ce(model.forward_mixed(x, model.alpha.softmax(-1).detach(), all_ops), y);
+        }
+        loss.backward();
+        sgd.step();
+        model.alpha.mutable_grad() = Tensor();
+      }
       loss_sum += loss.detach() * x.size(0);
       seen += idx.size(0);
     }
     log.train_loss = loss_sum.item<double>() / static_cast<double>(seen);
+    if (relaxed) {
+      const Tensor w = model.alpha.detach().softmax(-1).to(torch::kCPU).contiguous();
+      log.arch_weights.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+    }
     log.seconds = since(te);
     log.images_per_second = log.seconds > 0 ? static_cast<double>(seen) / log.seconds : 0;
     if (!std::isfinite(log.train_loss))
@@ -512,6 +732,11 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
       for (const auto& [k, v] : fields) train.write("opt " + k, c10::IValue(v));
       sgd.save(sgd_archive);
       train.write("sgd", sgd_archive);
+      if (relaxed) {
+        torch::serialize::OutputArchive adam_archive;
+        adam.save(adam_archive);
+        train.write("adam", adam_archive);
+      }
       const auto st = rng.state();
       train.write("state", torch::tensor(std::vector<std::int64_t>{epoch, t, static_cast<std::int64_t>(st[0]), static_cast<std::int64_t>(st[1]),
                                                                     static_cast<std::int64_t>(st[2]), static_cast<std::int64_t>(st[3])},
@@ -523,6 +748,16 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
   }
   info.epochs_done = o.epochs;
   model.net->to(torch::kCPU);
+  model.alpha = model.alpha.detach().to(torch::kCPU);
+  if (relaxed) {
+    // NB201's derivation: each edge's op of largest architecture weight (none included).
+    const Tensor best = model.alpha.argmax(-1);
+    nb201::Cell cell;
+    for (int e = 0; e < nb201::kNumEdges; ++e) cell.ops[static_cast<std::size_t>(e)] = static_cast<nb201::Op>(best[e].item<std::int64_t>());
+    r.derived = nb201::Space::to_genome(cell);
+    const Tensor w = model.alpha.softmax(-1).contiguous();
+    r.arch_weights.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+  }
   save_file(out_path, info, model, nullptr);
   r.seconds = since(t0);
   return r;

@@ -22,9 +22,16 @@ struct OneshotConfig {
   std::string out, resume;
   int epochs = 10, batch_size = 64, channels = 8, cells = 1, threads = 1;
   double learning_rate = 0.05, lr_min = 0, weight_decay = 5e-4;
+  double arch_learning_rate = 3e-4, arch_weight_decay = 1e-3, tau_max = 10, tau_min = 0.1;  // darts-v1/v2, gdas
+  int rsps_samples = 100;  // rsps: random cells scored on the supernet (NB201's RSPS: 100)
   std::uint64_t seed = 0, split_seed = 0;
   std::size_t train_images = 0;    // 0: all but the validation part
   std::size_t valid_images = 1000; // held out (never trained on): what --evaluator supernet measures
+  /// Ranking (optional): the cells of this CSV (its `arch` column; a search trajectory, `nas space
+  /// --list`, ...) scored with inherited weights after training, against the file's `rank_column`
+  /// (when present) and the NB201 CIFAR-10 table, beside their parameter count.
+  std::string rank_cells, rank_column = "signal";
+  int rank_bn_batches = 10;
   OptionSet options;
 
   /// Refuses by name, in one line: a method or space not built (naming what exists), bad values.
@@ -38,6 +45,14 @@ struct OneshotConfig {
 /// Rerun with the same options (or `--resume DIR`, which reads DIR/config.toml), it resumes from
 /// checkpoint.pt: on the CPU it ends bit for bit where an uninterrupted run ends (supernet.pt).
 /// One line per epoch on `log`. Returns 0. Throws OptionError / DataError / TrainingFailed.
+///
+/// With c.rank_cells, every distinct cell of that file is then evaluated with inherited weights
+/// (training::SupernetEvaluator: BN recalibrated over c.rank_bn_batches training batches, top-1 on
+/// the held-out images) into ranking.csv (arch, supernet, params, the file's reference column,
+/// the NB201 CIFAR-10 table's test accuracy where the table is found), with Kendall's tau-b and
+/// Spearman's rho of the supernet's accuracy and of the parameter count against each reference in
+/// summary.json's `ranking` (cells per second included). The file is read and checked before
+/// training starts (DataError naming file, line and value).
 int run_oneshot(OneshotConfig& c, std::FILE* log);
 
 /// The input shape (channels, height, width, classes) of a --data name (fashion-mnist, cifar10)

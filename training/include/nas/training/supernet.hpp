@@ -31,9 +31,18 @@ struct SupernetOptions {
   /// The skeleton: channels and cells (NB201's C and N). input_* and classes are set from the data.
   NetworkOptions network;
   /// "spos": one path per step, the weights of the ops off the path untouched (no gradient, no
-  /// weight decay, no momentum step). The other methods of the issue are not implemented yet.
+  /// weight decay, no momentum step). "rsps" (random search with parameter sharing, Li and
+  /// Talwalkar 2019): trained as spos with uniform paths; its cell is chosen afterwards by random
+  /// search on the supernet (study's run_oneshot). "darts-v1" / "darts-v2" (Liu et al. 2019, first
+  /// / second order) and "gdas" (Dong and Yang 2019, Gumbel-softmax, one sampled path per step):
+  /// architecture parameters alpha [6 edges x 5 ops] learned by Adam on one half of the training
+  /// part, alternating with SGD steps of the weights on the other half; the cell derived is each
+  /// edge's argmax (none included, as NB201 derives it).
   std::string method = "spos";
   /// How a step's path is drawn: "uniform" (each edge's op uniformly: every cell equally likely)
+  /// or "fair" (FairNAS' strict fairness: per step 5 paths that together hold every op of every
+  /// edge once, gradients summed into one step; 5 forward-backward passes per batch; an op on
+  /// an edge into a node its path leaves dead still gets no gradient from that path),
   /// or "canonical" (a canonical class of the space uniformly, then a cell of it uniformly, so
   /// that the many spellings of a few computations do not dominate).
   std::string sampling = "uniform";
@@ -49,6 +58,9 @@ struct SupernetOptions {
   /// torch intra-op threads (0 = leave as is); global to the process, like TrainOptions::threads.
   int threads = 1;
   std::uint64_t seed = 0;  // weights, data order, augmentation and paths draw from it only
+  double arch_learning_rate = 3e-4;  // DARTS / GDAS: Adam on alpha (DARTS' 3e-4, betas 0.5, 0.999)
+  double arch_weight_decay = 1e-3;
+  double tau_max = 10, tau_min = 0.1;  // GDAS: temperature, linear over the epochs (NB201's)
   /// Throws OptionError naming the field.
   void validate() const;
 };
@@ -84,6 +96,9 @@ struct SupernetEpochLog {
   double train_loss = 0;        // mean over the epoch's images (each step on its own path)
   double seconds = 0;           // training time of the epoch (checkpoint excluded)
   double images_per_second = 0;
+  /// DARTS / GDAS: softmax(alpha) after the epoch, [6 edges x 5 ops] row-major (NB201's op
+  /// order: none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3); empty otherwise.
+  std::vector<double> arch_weights;
 };
 using SupernetEpochCallback = std::function<void(const SupernetEpochLog&)>;
 
@@ -93,6 +108,10 @@ struct SupernetResult {
   int resumed_from_epoch = 0;           // the checkpoint's epoch (0: from scratch)
   double seconds = 0;                   // wall time of the call
   std::string device;
+  /// DARTS / GDAS: the derived cell (each edge's argmax) and the final softmax(alpha); empty for
+  /// spos and rsps (whose cells come from a search on the supernet).
+  Genome derived;
+  std::vector<double> arch_weights;
 };
 
 /// Trains an NB201 supernet on `split.train` of `data` (SPOS: per step, one path drawn as
