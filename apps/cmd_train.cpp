@@ -299,6 +299,28 @@ int cmd_search_train(SearchConfig& c) {
       fmt::print("  Spearman of the {} validation accuracy with CIFAR-10 valid_12ep: {:.3f}, with test_200ep: {:.3f} ({} cells)\n",
                  supernet ? "inherited-weight" : "trained", rho_v, rho_t, mine.size());
     }
+    if (supernet && c.retrain_top > 0) {
+      // The evaluation phase: the K best cells trained from scratch at the training options' fidelity.
+      std::filesystem::create_directories(out + "/retrain_top");
+      const auto cells = retrain_top(*space, r, static_cast<std::size_t>(c.retrain_top), data, to, seeds[i],
+                                     [&](std::size_t k, std::size_t n, const RetrainedCell& x) {
+                                       fmt::print(stderr, "seed {}: retrain-top {}/{} {}: supernet {:.2f}, trained valid {:.2f} test {:.2f} ({:.1f} s)\n",
+                                                  seeds[i], k + 1, n, x.arch, x.search_signal, x.valid, x.test, x.seconds);
+                                     });
+      datasets::CsvWriter csv({"rank", "arch", "supernet_valid", "valid", "test", "params", "seconds"});
+      auto rows = nlohmann::ordered_json::array();
+      for (std::size_t k = 0; k < cells.size(); ++k) {
+        const auto& x = cells[k];
+        (csv << k + 1 << x.arch << x.search_signal << x.valid << x.test << x.parameters << x.seconds).end_row();
+        rows.push_back({{"arch", x.arch}, {"supernet_valid", x.search_signal}, {"valid", x.valid}, {"test", x.test}, {"seconds", x.seconds}});
+      }
+      write_file(fmt::format("{}/retrain_top/seed_{}.csv", out, seeds[i]), csv.str());
+      const auto best = std::max_element(cells.begin(), cells.end(), [](const auto& a, const auto& b) { return a.valid < b.valid; });
+      if (best != cells.end()) {
+        run["retrain_top"] = {{"k", cells.size()}, {"best_arch", best->arch}, {"best_valid", best->valid}, {"best_test", best->test}, {"cells", rows}};
+        fmt::print("  retrain-top {}: best by trained validation {} valid {:.2f} test {:.2f}\n", cells.size(), best->arch, best->valid, best->test);
+      }
+    }
     runs_json.push_back(std::move(run));
   }
   write_file(out + "/summary.json", j.dump(2) + "\n");

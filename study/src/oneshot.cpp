@@ -98,6 +98,30 @@ void OneshotConfig::finish() {
       throw OptionError(fmt::format("--{}: does not apply to --method {}", name, method));
 }
 
+std::vector<RetrainedCell> retrain_top(const SearchSpace& space, const SearchResult& run, std::size_t k,
+                                       std::shared_ptr<const training::ImageData> data, const training::TrainingEvaluatorOptions& options,
+                                       std::uint64_t seed, const std::function<void(std::size_t, std::size_t, const RetrainedCell&)>& on_cell) {
+  std::vector<const QueryRecord*> order;
+  for (const auto& q : run.trajectory)
+    if (!q.fidelity) order.push_back(&q);
+  std::stable_sort(order.begin(), order.end(), [](const QueryRecord* a, const QueryRecord* b) { return a->signal > b->signal; });
+  std::vector<Genome> cells;
+  std::vector<double> signals;
+  std::unordered_set<ArchitectureHash, ArchitectureHashHasher> seen;
+  for (const auto* q : order) {
+    if (cells.size() >= k) break;
+    if (seen.insert(space.canonical_hash(q->arch)).second) cells.push_back(q->arch), signals.push_back(q->signal);
+  }
+  training::TrainingEvaluator ev(space, std::move(data), options, seed);
+  std::vector<RetrainedCell> out;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    const Evaluation e = ev.evaluate(cells[i]);
+    out.push_back({space.format(cells[i]), signals[i], e.signal, e.reported, e.cost_seconds, e.parameters});
+    if (on_cell) on_cell(i, cells.size(), out.back());
+  }
+  return out;
+}
+
 ImageShape data_shape(const std::string& data) {
   if (data == "fashion-mnist") return {1, 28, 28, 10};
   if (data == "cifar10") return {3, 32, 32, 10};

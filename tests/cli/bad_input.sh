@@ -174,6 +174,7 @@ expect "corrupt.pt" search --evaluator supernet --supernet "$tmp/corrupt.pt"
 expect "--evaluator supernet --space darts: weight sharing has nb201 only" search --evaluator supernet --supernet "$tmp/corrupt.pt" --space darts
 expect "--algo hyperband: multi-fidelity; --evaluator supernet has one fidelity" search --algo hyperband --evaluator supernet --supernet "$tmp/corrupt.pt"
 expect "--supernet-bn-batches is an option of --evaluator supernet" search --evaluator train --supernet-bn-batches 3
+expect "--retrain-top is an option of --evaluator supernet" search --evaluator train --retrain-top 3
 [ ! -e "$tmp/oneshot/summary.json" ] || fail "a refused nas oneshot left results"
 
 expect "--executor inline evaluates one candidate at a time" search --executor inline --workers 2

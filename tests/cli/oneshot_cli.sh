@@ -66,6 +66,20 @@ traj="$out/s/trajectories/seed_0.csv"
 [ "$(tail -n +2 "$traj" | cut -d, -f2 | sort -u | wc -l)" -eq 20 ] || fail "expected 20 distinct cells"
 awk -F, 'NR > 1 && !($3 >= 0 && $3 <= 100) { exit 1 }' "$traj" || fail "accuracies outside [0, 100]"
 grep -q '"evaluator": "supernet"' "$out/s/summary.json" || fail "summary.json lacks the evaluator"
+# --retrain-top: the 2 best cells trained from scratch after the run.
+"$nas" search --algo random --budget 6 "${sn[@]}" --retrain-top 2 --train-epochs 1 --out "$out/top" > "$out/top.txt" 2> "$out/top.err" || { cat "$out/top.err"; fail "--retrain-top"; }
+[ "$(tail -n +2 "$out/top/retrain_top/seed_0.csv" | wc -l)" -eq 2 ] || fail "retrain_top/seed_0.csv: $(cat "$out/top/retrain_top/seed_0.csv")"
+python3 -c "
+import csv, json, sys
+run = json.load(open(sys.argv[1]))['runs'][0]
+top = run['retrain_top']
+rows = list(csv.DictReader(open(sys.argv[2])))
+traj = sorted((float(r['signal']) for r in csv.DictReader(open(sys.argv[3]))), reverse=True)
+assert top['k'] == 2 and len(top['cells']) == 2, top
+assert [float(r['supernet_valid']) for r in rows] == traj[:2], (rows, traj)
+assert top['best_valid'] == max(float(r['valid']) for r in rows), (top, rows)
+assert all(0 <= float(r['test']) <= 100 and float(r['seconds']) > 0 for r in rows), rows
+" "$out/top/summary.json" "$out/top/retrain_top/seed_0.csv" "$out/top/trajectories/seed_0.csv" || fail "--retrain-top summary"
 for algo in random local-search; do
   "$nas" search --algo "$algo" --budget 5 "${sn[@]}" --out "$out/$algo" > /dev/null 2> "$out/$algo.err" || { cat "$out/$algo.err"; fail "--algo $algo"; }
   [ "$(tail -n +2 "$out/$algo/trajectories/seed_0.csv" | wc -l)" -eq 5 ] || fail "--algo $algo: expected 5 evaluations"

@@ -4,9 +4,14 @@
 // supernet` makes before any work. Needs LibTorch (NAS_STUDY_WITH_TORCH). Not thread-safe.
 #include <cstdint>
 #include <cstdio>
+#include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "nas/engine/search.hpp"
 #include "nas/study/option_set.hpp"
+#include "nas/training/evaluator.hpp"
 
 namespace nas::study {
 
@@ -54,6 +59,24 @@ struct OneshotConfig {
 /// summary.json's `ranking` (cells per second included). The file is read and checked before
 /// training starts (DataError naming file, line and value).
 int run_oneshot(OneshotConfig& c, std::FILE* log);
+
+/// One cell of retrain_top: its search result and its training from scratch.
+struct RetrainedCell {
+  std::string arch;
+  double search_signal = 0;  // what the search measured (inherited-weight validation accuracy)
+  double valid = 0, test = 0, seconds = 0;  // trained from scratch
+  std::int64_t parameters = 0;
+};
+
+/// A one-shot search's evaluation phase: the `k` best canonically distinct cells of `run` by
+/// signal (ties: the earlier query), each trained from scratch by a training::TrainingEvaluator
+/// with `options` and run seed `seed` (so a cell's result does not depend on the others), in the
+/// order of their search signal. `on_cell` (optional) is called after each training with
+/// (index, total, cell). Throws TrainingFailed / OptionError as the evaluator does.
+std::vector<RetrainedCell> retrain_top(const SearchSpace& space, const SearchResult& run, std::size_t k,
+                                       std::shared_ptr<const training::ImageData> data, const training::TrainingEvaluatorOptions& options,
+                                       std::uint64_t seed,
+                                       const std::function<void(std::size_t, std::size_t, const RetrainedCell&)>& on_cell = {});
 
 /// The input shape (channels, height, width, classes) of a --data name (fashion-mnist, cifar10)
 /// without reading it. Throws OptionError for another name.
