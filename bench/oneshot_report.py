@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Tables for the weight-sharing studies (issue 26).
+
+  oneshot_report.py ranking OUT   supernet configurations: Kendall / Spearman of inherited-weight
+                                  accuracy and of the parameter count against stand-alone training
+                                  and the NB201 CIFAR-10 table (bench/oneshot_ranking.sh)
+  oneshot_report.py methods OUT   DARTS-V1/V2, GDAS, RSPS: derived cells per seed, their NB201
+                                  CIFAR-10 accuracy, parameter-free edges (bench/oneshot_methods.sh)
+  oneshot_report.py e2e OUT       end to end at equal CPU time: the found cells re-trained at one
+                                  common fidelity, mean +- SE, Welch tests (bench/oneshot_e2e.sh)
+"""
+import csv
+import glob
+import json
+import math
+import os
+import statistics
+import sys
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def ranking(out):
+    rows = []
+    for s in sorted(glob.glob(os.path.join(out, "*", "summary.json"))):
+        j = load(s)
+        if "ranking" not in j:
+            continue
+        name = os.path.basename(os.path.dirname(s))
+        by = {a["reference"]: a for a in j["ranking"]["against"]}
+        rows.append((name, j, by))
+    if not rows:
+        sys.exit(f"{out}: no ranking results")
+    print("| supernet (C8 N1, SPOS) | training images x epochs | train s | images/s | Kendall vs stand-alone | Spearman | "
+          "Kendall vs NB201 C10 | Spearman | cells/s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, j, by in rows:
+        sa, tb = by.get("signal"), by.get("nb201_cifar10_test")
+        f = lambda a, k: f"{a[k]:.3f}" if a else "-"
+        print(f"| {name} ({j['sampling']}) | {j['train_images']} x {j['epochs']} | {j['train_seconds']:.0f} | {j['images_per_second']:.0f} | "
+              f"{f(sa, 'supernet_kendall')} | {f(sa, 'supernet_spearman')} | {f(tb, 'supernet_kendall')} | {f(tb, 'supernet_spearman')} | "
+              f"{j['ranking']['cells_per_second']:.2f} |")
+    name, j, by = rows[0]
+    sa, tb = by.get("signal"), by.get("nb201_cifar10_test")
+    print(f"| parameter count | - | - | - | {sa['params_kendall']:.3f} | {sa['params_spearman']:.3f} | "
+          f"{tb['params_kendall']:.3f} | {tb['params_spearman']:.3f} | - |")
+    print(f"\n{sa['cells']} cells; stand-alone: the cells' validation accuracy after 5 epochs on 4,000 images (C8 N1).")
+
+
+def methods(out):
+    print("| method | seed | derived cell | parameter-free edges | NB201 C10 test | supernet s |")
+    print("|---|---|---|---|---|---|")
+    by_method = {}
+    for s in sorted(glob.glob(os.path.join(out, "*", "summary.json"))):
+        j = load(s)
+        if "arch" not in j:
+            continue
+        m = j["method"]
+        t = j.get("nb201_cifar10_test", float("nan"))
+        by_method.setdefault(m, []).append((t, j["parameter_free_edges"]))
+        print(f"| {m} | {j['seed']} | `{j['arch']}` | {j['parameter_free_edges']} | {t:.2f} | {j['train_seconds']:.0f} |")
+    print("\n| method | seeds | NB201 C10 test mean +- std | parameter-free edges (mean of 6) |")
+    print("|---|---|---|---|")
+    for m, v in sorted(by_method.items()):
+        t = [x[0] for x in v]
+        sd = statistics.stdev(t) if len(t) > 1 else 0.0
+        print(f"| {m} | {len(v)} | {statistics.mean(t):.2f} +- {sd:.2f} | {statistics.mean(x[1] for x in v):.1f} |")
+
+
+def welch(a, b):
+    from scipy import stats
+    return stats.ttest_ind(a, b, equal_var=False).pvalue
+
+
+def e2e(out):
+    arms = {}
+    for f in sorted(glob.glob(os.path.join(out, "final", "*", "summary.json"))):
+        name = os.path.basename(os.path.dirname(f))
+        arm, seed = name.rsplit("-", 1)
+        j = load(f)
+        arms.setdefault(arm, []).append((int(seed), j["test_accuracy"], j["valid_accuracy"]))
+    cost = {}
+    if os.path.exists(os.path.join(out, "cpu_seconds.csv")):
+        for r in csv.DictReader(open(os.path.join(out, "cpu_seconds.csv"))):
+            cost.setdefault(r["arm"], []).append(float(r["cpu_seconds"]))
+    print("| arm | seeds | re-trained test accuracy mean +- SE | valid mean | CPU s per seed (mean) |")
+    print("|---|---|---|---|---|")
+    for arm, v in sorted(arms.items()):
+        t = [x[1] for x in v]
+        se = statistics.stdev(t) / math.sqrt(len(t)) if len(t) > 1 else 0.0
+        c = f"{statistics.mean(cost[arm]):.0f}" if arm in cost else "-"
+        print(f"| {arm} | {len(v)} | {statistics.mean(t):.2f} +- {se:.2f} | {statistics.mean(x[2] for x in v):.2f} | {c} |")
+    names = sorted(arms)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            ta, tb = [x[1] for x in arms[a]], [x[1] for x in arms[b]]
+            if len(ta) > 1 and len(tb) > 1:
+                print(f"Welch {a} vs {b}: p = {welch(ta, tb):.3f}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in ("ranking", "methods", "e2e"):
+        sys.exit(__doc__)
+    {"ranking": ranking, "methods": methods, "e2e": e2e}[sys.argv[1]](sys.argv[2])
