@@ -12,6 +12,10 @@
 #include <sstream>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -171,6 +175,28 @@ std::vector<CurveRow> read_curve(const std::string& path) {
   }
   return rows;
 }
+
+/// One `nas oneshot` per folder: a second one would write the same checkpoint and files. An
+/// advisory lock (flock) on <out>/.nas-oneshot.lock, released when the process ends, however it ends.
+class FolderLock {
+ public:
+  explicit FolderLock(const std::string& dir) {
+    const std::string path = dir + "/.nas-oneshot.lock";
+    fd_ = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw OptionError(fmt::format("--out {}: cannot write there", dir));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw OptionError(fmt::format("--out {}: another nas oneshot is running in this folder (it holds {}); wait for it or use another --out",
+                                    dir, path));
+    }
+  }
+  ~FolderLock() { ::close(fd_); }
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
 
 /// --rank-cells, read and checked before any training: distinct cells (first spelling kept) with
 /// the reference column's value where the file has one, and the NB201 CIFAR-10 table if found.
@@ -382,6 +408,7 @@ int run_oneshot(OneshotConfig& c, std::FILE* log) {
     throw OptionError(fmt::format("--out {}: cannot write there", out));
   }
   std::filesystem::remove(out + "/.nas-write-check", ec);
+  const FolderLock lock(out);
   const std::string ckpt = out + "/checkpoint.pt";
   if (std::filesystem::exists(ckpt)) {
     // The checkpoint's own checks refuse other options; say early which file is being continued.

@@ -48,6 +48,15 @@ fi
 cmp "$out/a/supernet.pt" "$out/b/supernet.pt" || fail "resumed supernet.pt differs from the uninterrupted run's"
 [ "$(tail -n +2 "$out/b/curve.csv" | cut -d, -f1 | tr '\n' ' ')" = "1 2 3 " ] || fail "resumed curve.csv epochs: $(cat "$out/b/curve.csv")"
 [ "$(tail -n +2 "$out/a/curve.csv" | cut -d, -f3)" = "$(tail -n +2 "$out/b/curve.csv" | cut -d, -f3)" ] || fail "resumed losses differ"
+# While a run goes on, a second one in its folder is refused (it would write the same checkpoint).
+"$nas" oneshot --method spos "${tiny[@]}" --epochs 200 --out "$out/lk" > /dev/null 2> "$out/lk.err" &
+pid=$!
+for _ in $(seq 600); do grep -q "epoch 1/200" "$out/lk.err" 2> /dev/null && break; sleep 0.05; done
+if "$nas" oneshot --method spos "${tiny[@]}" --epochs 200 --out "$out/lk" > /dev/null 2> "$out/lock.err"; then fail "a second nas oneshot in a running run's folder was accepted"; fi
+grep -q "another nas oneshot is running in this folder" "$out/lock.err" || { cat "$out/lock.err"; fail "the lock's refusal"; }
+kill -9 "$pid" 2> /dev/null || true
+wait "$pid" 2> /dev/null || true
+pid=
 # --resume DIR: its config.toml's options; a finished run trains nothing.
 "$nas" oneshot --resume "$out/b" > /dev/null 2> "$out/b3.err" || { cat "$out/b3.err"; fail "--resume"; }
 grep -q "already trained" "$out/b3.err" || { cat "$out/b3.err"; fail "--resume of a finished run"; }
