@@ -109,7 +109,7 @@ int cmd_search_train(SearchConfig& c) {
                                                       guided ? "guided-" + po.kind : algo)
                                         : c.out;
   // The supernet file: readable, of this space and data shape (before the data is read).
-  if (supernet) check_supernet_file(c.supernet, std::string(space->name()), c.training.data);
+  if (supernet) check_supernet_file(c.supernet, std::string(space->name()), c.training.data, to.valid_size, to.split_seed);
   // Multi-fidelity: rungs of epochs; a cell's lower-rung checkpoint waits in the run folder for its
   // promotion (removed when the run of its seed is over).
   if (c.fidelity.multi()) to.rungs = c.fidelity.rungs, to.checkpoint_dir = out + "/checkpoints";

@@ -132,7 +132,8 @@ ImageShape data_shape(const std::string& data) {
   throw OptionError(fmt::format("--data {}: expected fashion-mnist or cifar10", data));
 }
 
-void check_supernet_file(const std::string& path, const std::string& space, const std::string& data) {
+void check_supernet_file(const std::string& path, const std::string& space, const std::string& data, std::size_t valid_size,
+                         std::uint64_t split_seed) {
   const training::SupernetInfo i = training::read_supernet_info(path);
   const ImageShape s = data_shape(data);
   const auto field = [&](const char* name, const std::string& have, const std::string& want) {
@@ -145,6 +146,10 @@ void check_supernet_file(const std::string& path, const std::string& space, cons
   field("input height", std::to_string(i.input_height), std::to_string(s.height));
   field("input width", std::to_string(i.input_width), std::to_string(s.width));
   field("classes", std::to_string(i.classes), std::to_string(s.classes));
+  if (i.split_valid_images >= 0 && (static_cast<std::size_t>(i.split_valid_images) != valid_size || i.split_seed != split_seed))
+    throw DataError(fmt::format("--supernet {}: trained with --valid-images {} --split-seed {}; this search has --valid-size {} --split-seed {}, whose "
+                                "validation images it may have trained on: give --valid-size {} --split-seed {}",
+                                path, i.split_valid_images, i.split_seed, valid_size, split_seed, i.split_valid_images, i.split_seed));
   if (i.epochs_done < i.epochs)
     throw DataError(fmt::format("--supernet {}: a checkpoint after epoch {} of {}, not a finished supernet (its run's supernet.pt)", path, i.epochs_done, i.epochs));
 }
@@ -446,6 +451,7 @@ int run_oneshot(OneshotConfig& c, std::FILE* log) {
   o.network.channels = c.channels, o.network.cells = c.cells, o.epochs = c.epochs, o.batch_size = c.batch_size;
   o.learning_rate = c.learning_rate, o.lr_min = c.lr_min, o.weight_decay = c.weight_decay, o.sampling = c.sampling, o.device = c.device;
   o.threads = c.threads, o.seed = c.seed, o.method = c.method;
+  o.split_valid_images = static_cast<std::int64_t>(c.valid_images), o.split_seed = c.split_seed;
   o.arch_learning_rate = c.arch_learning_rate, o.arch_weight_decay = c.arch_weight_decay, o.tau_max = c.tau_max, o.tau_min = c.tau_min;
   fmt::print(log, "nas oneshot: {} supernet of {} (C {}, N {}, sampling {}) on {} ({} training, {} validation images), {} epochs, batch {}, lr {}\n",
              c.method, c.space, c.channels, c.cells, c.sampling, data->name, split.train.size(), split.valid.size(), c.epochs, c.batch_size,

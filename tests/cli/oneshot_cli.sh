@@ -149,6 +149,7 @@ refuse "--rank-column / --rank-bn-batches: give --rank-cells FILE" oneshot --ran
 refuse "no column 'nothere' (--rank-column)" oneshot "${tiny[@]}" --epochs 3 --out "$out/a" --rank-cells "$traj" --rank-column nothere
 refuse "a DARTS supernet is not built yet" oneshot --space darts --out "$out/r1"
 refuse "needs --supernet FILE" search --evaluator supernet --out "$out/r2"
+refuse "trained with --valid-images 200 --split-seed 0; this search has --valid-size 300" search --evaluator supernet --supernet "$out/a/supernet.pt" --valid-size 300 --out "$out/r2"
 refuse "corrupt.pt" search --evaluator supernet --supernet "$out/corrupt.pt" --out "$out/r2"
 refuse "missing.pt" search --evaluator supernet --supernet "$out/missing.pt" --out "$out/r2"
 refuse "input channels is 1, this run's is 3" search --evaluator supernet --supernet "$out/a/supernet.pt" --data cifar10 --out "$out/r2"

@@ -418,6 +418,11 @@ CATCH_TEST_CASE("supernet: refusals (other space or data shape, corrupt or trunc
   CATCH_CHECK(msg.find(file) != std::string::npos);
   CATCH_CHECK(msg.find("space is nb201; expected darts") != std::string::npos);
   CATCH_CHECK_THROWS_AS(train_supernet(darts_space, *data, split, tiny(1), dir / "d.pt"), OptionError);
+  // Another split: its validation part may hold images the supernet trained on.
+  msg = thrown_message<DataError>([&] { SupernetEvaluator(space, file, data, make_split(*data, 0, 32, 0, 2)); });
+  CATCH_CHECK(msg.find(file) != std::string::npos);
+  CATCH_CHECK(msg.find("trained with another held-out part (32 images)") != std::string::npos);
+  CATCH_CHECK(read_supernet_info(file).valid_count == 32);
   // Another data shape: 3 channels, then 10 classes.
   const auto rgb = synthetic(64, 8, 3, 2);
   msg = thrown_message<DataError>([&] { SupernetEvaluator(space, file, rgb, make_split(*rgb, 0, 16, 0, 1)); });

@@ -218,6 +218,17 @@ void write_info(torch::serialize::OutputArchive& a, const SupernetInfo& i) {
   n("epochs", i.epochs);
   n("seed", static_cast<std::int64_t>(i.seed));
   n("parameters", i.parameters);
+  n("valid_count", i.valid_count);
+  n("valid_hash", static_cast<std::int64_t>(i.valid_hash));
+  n("split_valid_images", i.split_valid_images);
+  n("split_seed", static_cast<std::int64_t>(i.split_seed));
+}
+
+/// A hash of a split part's image indices (order-independent: parts are sorted).
+std::uint64_t indices_hash(const std::vector<std::uint32_t>& idx) {
+  std::uint64_t h = idx.size();
+  for (auto i : idx) h = splitmix64(h ^ i);
+  return h;
 }
 
 SupernetInfo read_info(torch::serialize::InputArchive& a) {
@@ -246,6 +257,12 @@ SupernetInfo read_info(torch::serialize::InputArchive& a) {
   i.epochs = static_cast<int>(n("epochs"));
   i.seed = static_cast<std::uint64_t>(n("seed"));
   i.parameters = n("parameters");
+  // Recorded since the split check; older files have none of them.
+  c10::IValue v;
+  if (a.try_read("valid_count", v)) i.valid_count = v.toInt();
+  if (a.try_read("valid_hash", v)) i.valid_hash = static_cast<std::uint64_t>(v.toInt());
+  if (a.try_read("split_valid_images", v)) i.split_valid_images = v.toInt();
+  if (a.try_read("split_seed", v)) i.split_seed = static_cast<std::uint64_t>(v.toInt());
   return i;
 }
 
@@ -452,8 +469,7 @@ Tensor unrolled_alpha_gradient(Model& m, std::vector<Tensor>& params, const Tens
 /// The options a checkpoint depends on, as (field, value) strings: a resume with any of them
 /// changed would not continue the same run.
 Fields run_fields(const SupernetOptions& o, const Split& split) {
-  std::uint64_t h = split.train.size();
-  for (auto i : split.train) h = splitmix64(h ^ i);
+  const std::uint64_t h = indices_hash(split.train);
   Fields f{{"method", o.method},
           {"sampling", o.sampling},
           {"channels", fmt::format("{}", o.network.channels)},
@@ -548,6 +564,10 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
   info.epochs = o.epochs;
   info.seed = o.seed;
   info.parameters = detail::count_parameters(*model.net);
+  info.valid_count = static_cast<std::int64_t>(split.valid.size());
+  info.valid_hash = indices_hash(split.valid);
+  info.split_valid_images = o.split_valid_images;
+  info.split_seed = o.split_seed;
   model.net->to(dev);
 
   const auto [train_x, train_y] = gather(data.train, split.train, dev);
@@ -693,7 +713,10 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
         Tensor g_alpha;
         if (o.method == "gdas") {
           const auto [h, only] = gumbel_hard(model.alpha, tau, rng);
-          g_alpha = torch::autograd::grad({ce(model.forward_mixed(xa, h, only), ya)}, {model.alpha})[0];
+          // A sample whose output does not depend on alpha (every op reaching the output is
+          // none) gives no gradient: a zero one, so Adam's state moves on as for any step.
+          g_alpha = torch::autograd::grad({ce(model.forward_mixed(xa, h, only), ya)}, {model.alpha}, {}, false, false, /*allow_unused=*/true)[0];
+          if (!g_alpha.defined()) g_alpha = torch::zeros_like(model.alpha);
         } else if (o.method == "darts-v1") {
           g_alpha = torch::autograd::grad({ce(model.forward_mixed(xa, model.alpha.softmax(-1), all_ops), ya)}, {model.alpha})[0];
         } else {
@@ -825,6 +848,12 @@ SupernetEvaluator::SupernetEvaluator(const SearchSpace& space, const std::string
   Loaded l = load_supernet(supernet_path, space);
   check_against(supernet_path, l.info, space, *data);
   if (split.valid.empty()) throw OptionError("the validation part is empty: the supernet evaluator measures accuracy on it");
+  if (l.info.valid_count >= 0 && (static_cast<std::int64_t>(split.valid.size()) != l.info.valid_count || indices_hash(split.valid) != l.info.valid_hash))
+    throw DataError(fmt::format("{}: trained with another held-out part ({} images{}); this split's validation part ({} images) may hold images it "
+                                "trained on: split as it was (nas oneshot --valid-images / --split-seed as --valid-size / --split-seed)",
+                                supernet_path, l.info.valid_count,
+                                l.info.split_valid_images >= 0 ? fmt::format(", --valid-images {} --split-seed {}", l.info.split_valid_images, l.info.split_seed) : "",
+                                split.valid.size()));
   if (options.valid_subset > 0 && options.valid_subset < split.valid.size()) split.valid.resize(options.valid_subset);
   if (options.bn_batches > 0 && split.train.size() < 2)
     throw OptionError(fmt::format("BN recalibration needs training images; the training part has {}", split.train.size()));

@@ -86,8 +86,10 @@ struct ImageShape {
 ImageShape data_shape(const std::string& data);
 
 /// `--evaluator supernet`'s checks before the data is read: `path` readable as a supernet file of
-/// `space` trained on images of `data`'s shape. Throws DataError naming the file, the field, its
-/// value and the expected one (or why it cannot be read).
-void check_supernet_file(const std::string& path, const std::string& space, const std::string& data);
+/// `space` trained on images of `data`'s shape, with the split `valid_size` / `split_seed` (where
+/// the file records its own). Throws DataError naming the file, the field, its value and the
+/// expected one (or why it cannot be read).
+void check_supernet_file(const std::string& path, const std::string& space, const std::string& data, std::size_t valid_size,
+                         std::uint64_t split_seed);
 
 }  // namespace nas::study

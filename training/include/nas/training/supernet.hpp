@@ -58,6 +58,10 @@ struct SupernetOptions {
   /// torch intra-op threads (0 = leave as is); global to the process, like TrainOptions::threads.
   int threads = 1;
   std::uint64_t seed = 0;  // weights, data order, augmentation and paths draw from it only
+  /// How the caller made the split (recorded in the file so that a search can check that it
+  /// measures cells on images the supernet never trained on); -1: not told.
+  std::int64_t split_valid_images = -1;
+  std::uint64_t split_seed = 0;
   double arch_learning_rate = 3e-4;  // DARTS / GDAS: Adam on alpha (DARTS' 3e-4, betas 0.5, 0.999)
   double arch_weight_decay = 1e-3;
   double tau_max = 10, tau_min = 0.1;  // GDAS: temperature, linear over the epochs (NB201's)
@@ -77,6 +81,13 @@ struct SupernetInfo {
   int epochs = 0;          // the schedule's length
   std::uint64_t seed = 0;
   std::int64_t parameters = 0;  // all candidate ops' parameters
+  /// The held-out part of the split it was trained with: its size and a hash of its image
+  /// indices (-1 / 0 in files written before they were recorded), and the caller's description
+  /// (SupernetOptions::split_valid_images / split_seed; -1 when not told).
+  std::int64_t valid_count = -1;
+  std::uint64_t valid_hash = 0;
+  std::int64_t split_valid_images = -1;
+  std::uint64_t split_seed = 0;
   /// The skeleton as NetworkOptions: what the stand-alone network of one of its paths is built with.
   NetworkOptions network() const {
     NetworkOptions o;
@@ -185,9 +196,10 @@ struct SupernetEvaluatorOptions {
 class SupernetEvaluator final : public Evaluator {
  public:
   /// Loads `supernet_path` (check_supernet's checks: DataError naming the file and field). Use
-  /// the split the supernet was trained on so that split.valid holds images it never trained on;
-  /// the recalibration batches come from split.train. Throws OptionError for bad options or an
-  /// empty validation part.
+  /// the split the supernet was trained on so that split.valid holds images it never trained on:
+  /// a split.valid other than the file's held-out part is refused (DataError naming both sizes),
+  /// unless the file predates that record. The recalibration batches come from split.train.
+  /// Throws OptionError for bad options or an empty validation part.
   SupernetEvaluator(const SearchSpace& space, const std::string& supernet_path, std::shared_ptr<const ImageData> data, Split split,
                     SupernetEvaluatorOptions options = {});
   ~SupernetEvaluator() override;
