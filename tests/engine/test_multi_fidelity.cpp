@@ -131,7 +131,7 @@ TEST_CASE("multi-fidelity searches refuse bad rungs and eta, naming the option",
   CHECK(parse_rungs("12,200") == std::vector<double>{12, 200});
 }
 
-TEST_CASE("time budget (--time-budget): nothing is proposed once the simulated clock passes it; the run says so", "[engine][fidelity]") {
+TEST_CASE("time budget (--time-budget): nothing is proposed once the simulated clock passes it, the run says so", "[engine][fidelity]") {
   for (const char* name : {"random", "asha"}) {
     RunOptions o;
     o.executor.kind = ExecutorOptions::Kind::simulated;
@@ -176,7 +176,7 @@ TEST_CASE("cost model epochs:S[,SIGMA]: f epochs cost f x S, a per-cell factor f
   CHECK_THROWS_WITH(parse_cost_model("epochs:x"), Catch::Contains("'x' is not a number"));
 }
 
-TEST_CASE("NB201 declares rungs 12 and 200 epochs: 12 reads valid_12ep, 200 the signal; each charges its whole schedule", "[engine][fidelity][data]") {
+TEST_CASE("NB201 declares rungs 12 and 200 epochs: 12 reads valid_12ep, 200 the signal, each charges its whole schedule", "[engine][fidelity][data]") {
   datasets::BenchmarkRequest req;
   req.dataset = "cifar100";
   req.table = test::nb201_csv();

@@ -61,7 +61,7 @@ SearchResult search(const std::string& algo, const MultiObjective& mo, std::uint
 
 }  // namespace
 
-TEST_CASE("multi-objective: violation sums relative distances; a missing metric is never feasible") {
+TEST_CASE("multi-objective: violation sums relative distances, a missing metric is never feasible") {
   MultiObjective mo;
   mo.constraints = {parse_constraint("params<=100"), parse_constraint("flops>10")};
   CHECK(mo.violation({{"params", 50}, {"flops", 20}}) == 0);
@@ -122,7 +122,7 @@ TEST_CASE("multi-objective: scalarised targets put dominating results above domi
   CHECK(second);
 }
 
-TEST_CASE("multi-objective: a result's front skips infeasible, dominated and repeated points; hypervolume normalised") {
+TEST_CASE("multi-objective: a result's front skips infeasible, dominated and repeated points, hypervolume normalised") {
   SearchResult r;
   for (auto q : {rec({90, 50}), rec({80, 20}), rec({85, 60}), rec({99, 1}, 0.5), rec({80, 20}), rec({70, 10})}) r.trajectory.push_back(q);
   const MultiObjective mo = acc_params();

@@ -84,7 +84,7 @@ TEST_CASE("WarmStart: a pool of distinct cells from the seed, best vote first, m
   CHECK_THROWS_AS(WarmStart(toy(), nullptr, 10, 0), OptionError);
 }
 
-TEST_CASE("zero-cost: --algo zc evaluates the cells in the proxy's order; refuses without a scorer", "[zc]") {
+TEST_CASE("zero-cost: --algo zc evaluates the cells in the proxy's order, refuses without a scorer", "[zc]") {
   SearchSettings s;
   s.evolution.budget = 20;
   s.zc.warmup = 500;
@@ -98,7 +98,7 @@ TEST_CASE("zero-cost: --algo zc evaluates the cells in the proxy's order; refuse
   CHECK_THROWS_AS(run_one("zc", s, 3), OptionError);
 }
 
-TEST_CASE("zero-cost: --zc-warmup, guided's and REA's initial cells are the top of the ranked pool; off, nothing is scored", "[zc]") {
+TEST_CASE("zero-cost: --zc-warmup, guided's and REA's initial cells are the top of the ranked pool, off, nothing is scored", "[zc]") {
   auto scorer = std::make_shared<ToyScorer>(7);
   SearchSettings s;
   s.evolution.budget = s.guided.budget = 30;

@@ -9,7 +9,7 @@
 
 using namespace nas;
 
-TEST_CASE("accel space: strings round-trip; a bad block is refused by position and field", "[mutation][accel]") {
+TEST_CASE("accel space: strings round-trip, a bad block is refused by position and field", "[mutation][accel]") {
   accel::Space space;
   const std::string s = "e6k3l1se0|e4k5l2se0|e6k3l3se0|e6k5l3se0|e6k5l2se0|e1k3l2se0|e1k3l2se1";
   CHECK(space.format(space.parse(s)) == s);
@@ -21,7 +21,7 @@ TEST_CASE("accel space: strings round-trip; a bad block is refused by position a
   CHECK_THROWS_AS(space.parse("e6k3l1se0x|e4k5l2se0|e6k3l3se0|e6k5l3se0|e6k5l2se0|e1k3l2se0|e1k3l2se1"), ParseError);
 }
 
-TEST_CASE("accel space: a mutation changes one field to another valid value; encodings", "[mutation][accel]") {
+TEST_CASE("accel space: a mutation changes one field to another valid value, encodings", "[mutation][accel]") {
   accel::Space space;
   Rng rng(3);
   for (int i = 0; i < 500; ++i) {

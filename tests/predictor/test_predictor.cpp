@@ -371,7 +371,7 @@ TEST_CASE("surrogate features: every kind uses an informative feature to rank ce
   }
 }
 
-TEST_CASE("surrogate features: clone and checkpoints carry the standardisation; a feature count mismatch is refused") {
+TEST_CASE("surrogate features: clone and checkpoints carry the standardisation, a feature count mismatch is refused") {
   const auto& s = sample50();
   FitOptions f;
   f.epochs = 10;

@@ -80,7 +80,7 @@ TEST_CASE("OptionSet: defaults are the struct's, set() checks type, range and ch
   CHECK_FALSE(s.given("size"));
 }
 
-TEST_CASE("OptionSet: every option round-trips through TOML; files are checked line by line, the command line wins", "[options]") {
+TEST_CASE("OptionSet: every option round-trips through TOML, files are checked line by line, the command line wins", "[options]") {
   Settings a;
   nas::OptionSet sa;
   declare(sa, a);

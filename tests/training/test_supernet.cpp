@@ -165,7 +165,7 @@ CATCH_TEST_CASE("supernet: a path computes exactly the stand-alone network of it
     CATCH_CHECK(ev.evaluate(genomes[i]).parameters == summarize_network(space, genomes[i], o).parameters);
 }
 
-CATCH_TEST_CASE("supernet: SPOS training is deterministic for a seed; another seed or canonical sampling differs", "[training][supernet]") {
+CATCH_TEST_CASE("supernet: SPOS training is deterministic for a seed, another seed or canonical sampling differs", "[training][supernet]") {
   nb201::Space space;
   TempDir dir("det");
   const auto data = synthetic();
@@ -262,7 +262,7 @@ CATCH_TEST_CASE("supernet: a run stopped after an epoch checkpoint resumes and e
   }
 }
 
-CATCH_TEST_CASE("supernet: DARTS-V1, DARTS-V2 and GDAS learn architecture weights; the cell is their argmax; reproducible", "[training][supernet]") {
+CATCH_TEST_CASE("supernet: DARTS-V1, DARTS-V2 and GDAS learn architecture weights, the cell is their argmax, reproducible", "[training][supernet]") {
   nb201::Space space;
   TempDir dir("darts");
   const auto data = synthetic();

@@ -113,7 +113,7 @@ TEST_CASE("zero-cost: params and FLOPs equal NASLib's, synflow ranks as NASLib's
   }
 }
 
-TEST_CASE("zero-cost: every proxy is deterministic for a seed, whatever the thread count; non-finite scores are missing",
+TEST_CASE("zero-cost: every proxy is deterministic for a seed, whatever the thread count, non-finite scores are missing",
           "[training][zc]") {
   nb201::Space space;
   const auto batch = random_zc_batch(zc_shape("cifar10"), 8, 11);
