@@ -72,7 +72,8 @@ struct RetrainedCell {
 /// signal (ties: the earlier query), each trained from scratch by a training::TrainingEvaluator
 /// with `options` and run seed `seed` (so a cell's result does not depend on the others), in the
 /// order of their search signal. `on_cell` (optional) is called after each training with
-/// (index, total, cell). Throws TrainingFailed / OptionError as the evaluator does.
+/// (index, total, cell). Throws TrainingFailed / OptionError as the evaluator does. Thread-safe
+/// apart from torch's process-wide thread count (options.train.threads); not journaled.
 std::vector<RetrainedCell> retrain_top(const SearchSpace& space, const SearchResult& run, std::size_t k,
                                        std::shared_ptr<const training::ImageData> data, const training::TrainingEvaluatorOptions& options,
                                        std::uint64_t seed,
