@@ -203,21 +203,6 @@ class FolderLock {
   int fd_ = -1;
 };
 
-/// --rank-cells, read and checked before any training: distinct cells (first spelling kept) with
-/// the reference column's value where the file has one, and the NB201 CIFAR-10 table if found.
-struct RankInput {
-  struct Cell {
-    std::string arch;
-    Genome genome;
-    std::optional<double> reference;
-  };
-  std::vector<Cell> cells;
-  bool has_reference = false;
-  std::size_t missing_reference = 0;  // rows whose reference field is empty (a failed training)
-  std::shared_ptr<const datasets::TabularBenchmark> table;
-  std::size_t table_column = 0;
-};
-
 /// The NB201 CIFAR-10 table (its test accuracy column) from the default data folder, for context
 /// beside Fashion-MNIST results; a note on `log` and nothing when it cannot be loaded.
 struct C10Table {
@@ -230,6 +215,20 @@ struct C10Table {
     return table->value(*row, column);
   }
 };
+/// --rank-cells, read and checked before any training: distinct cells (first spelling kept) with
+/// the reference column's value where the file has one, and the NB201 CIFAR-10 table if found.
+struct RankInput {
+  struct Cell {
+    std::string arch;
+    Genome genome;
+    std::optional<double> reference;
+  };
+  std::vector<Cell> cells;
+  bool has_reference = false;
+  std::size_t missing_reference = 0;  // rows whose reference field is empty (a failed training)
+  C10Table table;
+};
+
 C10Table load_c10_table(std::FILE* log) {
   try {
     ExperimentOptions x;
@@ -274,8 +273,7 @@ RankInput read_rank_cells(const OneshotConfig& c, const SearchSpace& space, cons
   }
   if (in.cells.size() < 2)
     throw DataError(fmt::format("--rank-cells {}: {} distinct cell(s); a ranking needs at least 2", c.rank_cells, in.cells.size()));
-  in.table = table.table;
-  in.table_column = table.column;
+  in.table = table;
   if (in.missing_reference > 0)
     fmt::print(log, "note: {} of the cells have an empty '{}' (failed trainings): ranked, left out of the correlations against it\n",
                in.missing_reference, c.rank_column);
@@ -303,9 +301,9 @@ nlohmann::ordered_json rank_cells(const OneshotConfig& c, const SearchSpace& spa
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::vector<std::string> header{"arch", "supernet", "params", "seconds"};
   if (in.has_reference) header.push_back(c.rank_column);
-  if (in.table) header.push_back("nb201_cifar10_test");
+  if (in.table.table) header.push_back("nb201_cifar10_test");
   datasets::CsvWriter csv(header);
-  std::vector<double> table_acc(n, std::nan(""));
+  std::vector<std::optional<double>> table_acc(n);
   for (std::size_t i = 0; i < n; ++i) {
     csv << in.cells[i].arch << acc[i] << params[i] << secs[i];
     if (in.has_reference) {
@@ -314,11 +312,10 @@ nlohmann::ordered_json rank_cells(const OneshotConfig& c, const SearchSpace& spa
       else
         csv << "";
     }
-    if (in.table) {
-      const auto row = in.table->find(in.cells[i].genome);
-      if (row) table_acc[i] = in.table->value(*row, in.table_column);
-      if (row)
-        csv << table_acc[i];
+    if (in.table.table) {
+      table_acc[i] = in.table.test(in.cells[i].genome);
+      if (table_acc[i])
+        csv << *table_acc[i];
       else
         csv << "";
     }
@@ -338,11 +335,7 @@ nlohmann::ordered_json rank_cells(const OneshotConfig& c, const SearchSpace& spa
                r.size(), st, sr, pt, pr);
   };
   if (in.has_reference) correlate(c.rank_column, [&](std::size_t i) { return in.cells[i].reference; });
-  if (in.table)
-    correlate("nb201_cifar10_test", [&](std::size_t i) -> std::optional<double> {
-      if (std::isnan(table_acc[i])) return std::nullopt;
-      return table_acc[i];
-    });
+  if (in.table.table) correlate("nb201_cifar10_test", [&](std::size_t i) { return table_acc[i]; });
   fmt::print("ranking: {} cells with inherited weights in {:.1f} s ({:.2f} cells/s, BN recalibrated over {} batches, {} validation images); "
              "{}/ranking.csv\n",
              n, seconds, seconds > 0 ? static_cast<double>(n) / seconds : 0.0, c.rank_bn_batches, split.valid.size(), c.out);
@@ -552,9 +545,10 @@ int run_oneshot(OneshotConfig& c, std::FILE* log) {
     j["derivation"] = derivation;
     j["arch_parameters"] = training::summarize_network(*space, derived, r.info.network()).parameters;
     j["parameter_free_edges"] = parameter_free_edges(derived);
-    if (const auto t = table.test(derived)) j["nb201_cifar10_test"] = *t;
+    const auto t = table.test(derived);
+    if (t) j["nb201_cifar10_test"] = *t;
     fmt::print("derived cell: {} ({} of 6 edges parameter-free{})\n", space->format(derived), parameter_free_edges(derived),
-               table.test(derived) ? fmt::format("; NB201 CIFAR-10 test {:.2f}", *table.test(derived)) : std::string());
+               t ? fmt::format("; NB201 CIFAR-10 test {:.2f}", *t) : std::string());
   }
   if (ranking) j["ranking"] = rank_cells(c, *space, *ranking, out + "/supernet.pt", data, split, log);
   write_file(out + "/summary.json", j.dump(2) + "\n");

@@ -395,6 +395,10 @@ class PathSampler {
   std::vector<std::vector<int>> classes_;
 };
 
+Tensor cross_entropy(const Tensor& logits, const Tensor& y) { return torch::nn::functional::cross_entropy(logits, y); }
+/// Forward_mixed's `only` for every op of every edge (DARTS).
+constexpr std::array<int, nb201::kNumEdges> kAllOps{-1, -1, -1, -1, -1, -1};
+
 /// A standard normal draw from the project's generator (Box-Muller), for reproducible inits.
 double normal(Rng& rng) {
   const double u = 1.0 - rng.uniform();  // (0, 1]
@@ -427,8 +431,8 @@ std::pair<Tensor, std::array<int, nb201::kNumEdges>> gumbel_hard(const Tensor& a
 /// out (DARTS adds the optimiser's momentum buffer); the weights are restored before returning.
 Tensor unrolled_alpha_gradient(Model& m, std::vector<Tensor>& params, const Tensor& x, const Tensor& y, const Tensor& xa, const Tensor& ya,
                                double xi, double weight_decay) {
-  const auto ce = [](const Tensor& logits, const Tensor& t) { return torch::nn::functional::cross_entropy(logits, t); };
-  constexpr std::array<int, nb201::kNumEdges> all{-1, -1, -1, -1, -1, -1};
+  const auto ce = cross_entropy;
+  const auto& all = kAllOps;
   std::vector<Tensor> backup;
   {
     torch::NoGradGuard no_grad;
@@ -651,8 +655,8 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
   }
 
   std::vector<std::int64_t> perm, a_perm;
-  const auto ce = [](const Tensor& logits, const Tensor& y) { return torch::nn::functional::cross_entropy(logits, y); };
-  constexpr std::array<int, nb201::kNumEdges> all_ops{-1, -1, -1, -1, -1, -1};
+  const auto ce = cross_entropy;
+  const auto& all_ops = kAllOps;
   for (int epoch = first; epoch <= o.epochs; ++epoch) {
     const auto te = Clock::now();
     model.net->train();
