@@ -223,8 +223,8 @@ void SearchConfig::finish() {
       throw OptionError(fmt::format("--{} is an option of --evaluator supernet; this run is --evaluator {}", o.name, evaluator));
   if (shared) {
 #if NAS_STUDY_WITH_TORCH
-    if (experiment.space != "nb201")
-      throw OptionError(fmt::format("--evaluator supernet --space {}: weight sharing has nb201 only (a DARTS supernet is not built yet)", experiment.space));
+    if (experiment.space != "nb201" && experiment.space != "darts")
+      throw OptionError(fmt::format("--evaluator supernet --space {}: supernets are built for nb201 and darts", experiment.space));
     if (supernet.empty()) throw OptionError("--evaluator supernet needs --supernet FILE (the supernet.pt of a nas oneshot run)");
     if (search_info(algo).rungs == SearchInfo::Rungs::required || !fidelity.rungs.empty())
       throw OptionError(fmt::format("--algo {}{}: multi-fidelity; --evaluator supernet has one fidelity (random, rea, local-search, guided apply)",

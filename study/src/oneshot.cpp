@@ -27,6 +27,7 @@
 #include "nas/study/experiment.hpp"
 #include "nas/study/plot.hpp"
 #include "nas/training/supernet.hpp"
+#include "nas/mutation/darts.hpp"
 #include "nas/mutation/nb201.hpp"
 #include "nas/mutation/spaces.hpp"
 #include "nas/core/rng.hpp"
@@ -42,7 +43,8 @@ OneshotConfig::OneshotConfig() {
            "spos (single-path one-shot) | rsps (random search with parameter sharing) | darts-v1 | darts-v2 (first / second order) | "
            "gdas (Gumbel-softmax)",
            {"spos", "rsps", "darts-v1", "darts-v2", "gdas"});
-  s.text("space", space, "search space of the supernet: nb201 (darts is not built yet)");
+  s.choice("space", space, "search space of the supernet: nb201 (a cell of 6 edges) | darts (normal and reduction cells of 14 edges, 8 ops)",
+           {"nb201", "darts"});
   s.choice("sampling", sampling,
            "SPOS path per step: uniform (each edge's op) | canonical (a canonical class, then one of its cells) | fair (FairNAS: 5 paths "
            "per batch covering every op once)",
@@ -53,7 +55,8 @@ OneshotConfig::OneshotConfig() {
   s.real("tau-min", tau_min, "gdas: temperature in the last epoch", 1e-6, 1e6);
   s.integer("rsps-samples", rsps_samples, "rsps: random cells scored on the supernet to pick its cell", 1, 15625);
   s.integer("channels", channels, "C: first stage width", 1, 4096);
-  s.integer("cells", cells, "N: cells per stage", 1, 256);
+  s.integer("cells", cells, "nb201: N, cells per stage", 1, 256);
+  s.integer("layers", layers, "darts: cells of the supernet (reduction cells at 1/3 and 2/3; DARTS' search network has 8)", 3, 256);
   s.integer("seed", seed, "weights, data order, augmentation, paths", 0, kMaxSeed);
   s.group("training");
   s.choice("data", data, "images to train on", {"fashion-mnist", "cifar10"});
@@ -85,14 +88,16 @@ OneshotConfig::OneshotConfig() {
 }
 
 void OneshotConfig::finish() {
-  if (space == "darts") throw OptionError("--space darts: a DARTS supernet is not built yet; weight sharing has nb201 only");
-  if (space != "nb201") throw OptionError(fmt::format("--space {}: weight sharing has nb201 only", space));
+  if (space == "darts" && options.typed("cells")) throw OptionError("--cells: an nb201 option (cells per stage); a darts supernet has --layers");
+  if (space == "nb201" && options.typed("layers")) throw OptionError("--layers: a darts option; an nb201 supernet has --cells (per stage)");
+  if (space == "darts" && sampling != "uniform")
+    throw OptionError(fmt::format("--sampling {}: applies to --space nb201 only (a DARTS path is drawn uniformly, so uniformly over its classes too)", sampling));
   if (out.empty()) options.set_default("out", fmt::format("runs/oneshot-{}-{}-{}", method, space, data));
   if (valid_images == 0) throw OptionError("--valid-images 0: hold some images out (what --evaluator supernet measures cells on)");
   if (rank_cells.empty() && (options.typed("rank-column") || options.typed("rank-bn-batches")))
     throw OptionError("--rank-column / --rank-bn-batches: give --rank-cells FILE (the cells to rank)");
   training::SupernetOptions o;
-  o.network.channels = channels, o.network.cells = cells, o.epochs = epochs, o.batch_size = batch_size, o.learning_rate = learning_rate;
+  o.network.channels = channels, o.network.cells = cells, o.network.layers = layers, o.epochs = epochs, o.batch_size = batch_size, o.learning_rate = learning_rate;
   o.lr_min = lr_min, o.weight_decay = weight_decay, o.sampling = sampling, o.device = device, o.threads = threads, o.seed = seed;
   o.method = method, o.arch_learning_rate = arch_learning_rate, o.arch_weight_decay = arch_weight_decay, o.tau_max = tau_max, o.tau_min = tau_min;
   o.validate();
@@ -349,7 +354,7 @@ nlohmann::ordered_json rank_cells(const OneshotConfig& c, const SearchSpace& spa
 }
 
 /// arch_weights.csv's rows (epoch, edge, one weight per op); like read_curve, an unreadable line ends it.
-std::vector<std::vector<double>> read_arch_weights(const std::string& path) {
+std::vector<std::vector<double>> read_arch_weights(const std::string& path, std::size_t ops) {
   std::vector<std::vector<double>> rows;
   std::ifstream in(path);
   std::string line;
@@ -362,15 +367,32 @@ std::vector<std::vector<double>> read_arch_weights(const std::string& path) {
     } catch (const std::exception&) {
       break;
     }
-    if (f.size() != 2 + nb201::kNumOps) break;
+    if (f.size() != 2 + ops) break;
     rows.push_back(std::move(f));
   }
   return rows;
 }
 
-std::string arch_weights_csv(const std::vector<std::vector<double>>& rows) {
+/// The rows of a space's architecture weights: its edges (DARTS: the normal cell's 14, then the
+/// reduction cell's) and ops (none first).
+struct AlphaLayout {
+  int edges = 0;
+  std::vector<std::string> ops;
+  explicit AlphaLayout(const std::string& space) {
+    if (space == "darts") {
+      edges = 28;
+      ops.emplace_back("none");
+      for (int k = 0; k < darts::kNumOps; ++k) ops.emplace_back(darts::op_name(static_cast<darts::Op>(k)));
+    } else {
+      edges = nb201::kNumEdges;
+      for (int k = 0; k < nb201::kNumOps; ++k) ops.emplace_back(nb201::op_name(static_cast<nb201::Op>(k)));
+    }
+  }
+};
+
+std::string arch_weights_csv(const AlphaLayout& layout, const std::vector<std::vector<double>>& rows) {
   std::vector<std::string> header{"epoch", "edge"};
-  for (int k = 0; k < nb201::kNumOps; ++k) header.emplace_back(nb201::op_name(static_cast<nb201::Op>(k)));
+  header.insert(header.end(), layout.ops.begin(), layout.ops.end());
   datasets::CsvWriter csv(header);
   for (const auto& r : rows) {
     csv << static_cast<int>(r[0]) << static_cast<int>(r[1]);
@@ -380,8 +402,16 @@ std::string arch_weights_csv(const std::vector<std::vector<double>>& rows) {
   return csv.str();
 }
 
-/// Edges whose op has no parameters (none, skip_connect, avg_pool_3x3): DARTS' collapse measure.
-int parameter_free_edges(const Genome& g) {
+/// Edges whose op has no parameters (none, skip_connect, pools): DARTS' collapse measure (of
+/// NB201's 6 edges, or of a DARTS genotype's 16).
+int parameter_free_edges(const SearchSpace& space, const Genome& g) {
+  if (space.name() == "darts") {
+    const darts::Genotype gt = darts::Space::to_genotype(g);
+    int n = 0;
+    for (const auto* cell : {&gt.normal, &gt.reduce})
+      for (const auto& e : *cell) n += e.op == darts::Op::skip_connect || e.op == darts::Op::max_pool_3x3 || e.op == darts::Op::avg_pool_3x3;
+    return n;
+  }
   const nb201::Cell cell = nb201::Space::to_cell(g);
   return static_cast<int>(std::count_if(cell.ops.begin(), cell.ops.end(), [](nb201::Op op) {
     return op == nb201::Op::none || op == nb201::Op::skip_connect || op == nb201::Op::avg_pool_3x3;
@@ -397,6 +427,10 @@ std::string curve_csv(const std::vector<CurveRow>& rows) {
 
 int run_oneshot(OneshotConfig& c, std::FILE* log) {
   const auto space = make_space(c.space);
+  const bool darts_space = c.space == "darts";
+  const int cells = darts_space ? c.layers : c.cells;  // what the file's `cells` field holds
+  const std::string skeleton = darts_space ? fmt::format("C {}, {} layers", c.channels, c.layers) : fmt::format("C {}, N {}", c.channels, c.cells);
+  const AlphaLayout layout(c.space);
   const std::string& out = c.out;
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
@@ -421,7 +455,7 @@ int run_oneshot(OneshotConfig& c, std::FILE* log) {
     same("sampling", i.sampling, c.sampling);
     same("epochs", std::to_string(i.epochs), std::to_string(c.epochs));
     same("channels", std::to_string(i.channels), std::to_string(c.channels));
-    same("cells", std::to_string(i.cells), std::to_string(c.cells));
+    same(darts_space ? "layers" : "cells", std::to_string(i.cells), std::to_string(cells));
     same("seed", std::to_string(i.seed), std::to_string(c.seed));
     fmt::print(log, "nas oneshot: resuming {} after epoch {}/{}\n", ckpt, i.epochs_done, i.epochs);
   }
@@ -432,7 +466,8 @@ int run_oneshot(OneshotConfig& c, std::FILE* log) {
                                                  "resume: nas oneshot --resume {}\n{}",
                                                  version(), out, c.options.to_toml()));
   };
-  const C10Table table = !c.rank_cells.empty() || c.method != "spos" ? load_c10_table(log) : C10Table{};
+  // The NB201 table gives context to NB201 cells only.
+  const C10Table table = !darts_space && (!c.rank_cells.empty() || c.method != "spos") ? load_c10_table(log) : C10Table{};
   std::optional<RankInput> ranking;
   if (!c.rank_cells.empty()) ranking = read_rank_cells(c, *space, table, log);
   if (!std::filesystem::exists(ckpt)) write_config();
@@ -441,17 +476,17 @@ int run_oneshot(OneshotConfig& c, std::FILE* log) {
   const auto data = load_training_data(ts);
   const auto split = training::make_split(*data, c.train_images, c.valid_images, 0, c.split_seed);
   training::SupernetOptions o;
-  o.network.channels = c.channels, o.network.cells = c.cells, o.epochs = c.epochs, o.batch_size = c.batch_size;
+  o.network.channels = c.channels, o.network.cells = c.cells, o.network.layers = c.layers, o.epochs = c.epochs, o.batch_size = c.batch_size;
   o.learning_rate = c.learning_rate, o.lr_min = c.lr_min, o.weight_decay = c.weight_decay, o.sampling = c.sampling, o.device = c.device;
   o.threads = c.threads, o.seed = c.seed, o.method = c.method;
   o.split_valid_images = static_cast<std::int64_t>(c.valid_images), o.split_seed = c.split_seed;
   o.arch_learning_rate = c.arch_learning_rate, o.arch_weight_decay = c.arch_weight_decay, o.tau_max = c.tau_max, o.tau_min = c.tau_min;
-  fmt::print(log, "nas oneshot: {} supernet of {} (C {}, N {}, sampling {}) on {} ({} training, {} validation images), {} epochs, batch {}, lr {}\n",
-             c.method, c.space, c.channels, c.cells, c.sampling, data->name, split.train.size(), split.valid.size(), c.epochs, c.batch_size,
+  fmt::print(log, "nas oneshot: {} supernet of {} ({}, sampling {}) on {} ({} training, {} validation images), {} epochs, batch {}, lr {}\n",
+             c.method, c.space, skeleton, c.sampling, data->name, split.train.size(), split.valid.size(), c.epochs, c.batch_size,
              c.learning_rate);
   // The curve of the epochs before the checkpoint comes from the curve.csv they wrote.
   std::vector<CurveRow> rows = read_curve(out + "/curve.csv");
-  std::vector<std::vector<double>> alpha_rows = read_arch_weights(out + "/arch_weights.csv");  // epoch, edge, 5 weights
+  std::vector<std::vector<double>> alpha_rows = read_arch_weights(out + "/arch_weights.csv", layout.ops.size());  // epoch, edge, weights
   int resumed = -1;
   const auto r = training::train_supernet(*space, *data, split, o, out + "/supernet.pt", ckpt, [&](const training::SupernetEpochLog& l) {
     if (resumed < 0) {
@@ -462,12 +497,13 @@ int run_oneshot(OneshotConfig& c, std::FILE* log) {
     rows.push_back({l.epoch, l.learning_rate, l.train_loss, l.seconds, l.images_per_second});
     write_file(out + "/curve.csv", curve_csv(rows));
     if (!l.arch_weights.empty()) {
-      for (int e = 0; e < nb201::kNumEdges; ++e) {
+      const auto k = static_cast<std::ptrdiff_t>(layout.ops.size());
+      for (int e = 0; e < layout.edges; ++e) {
         std::vector<double> row{static_cast<double>(l.epoch), static_cast<double>(e)};
-        row.insert(row.end(), l.arch_weights.begin() + e * nb201::kNumOps, l.arch_weights.begin() + (e + 1) * nb201::kNumOps);
+        row.insert(row.end(), l.arch_weights.begin() + e * k, l.arch_weights.begin() + (e + 1) * k);
         alpha_rows.push_back(std::move(row));
       }
-      write_file(out + "/arch_weights.csv", arch_weights_csv(alpha_rows));
+      write_file(out + "/arch_weights.csv", arch_weights_csv(layout, alpha_rows));
     }
     fmt::print(log, "epoch {}/{}  lr {:.4f}  loss {:.4f}  {:.1f} s  {:.0f} images/s\n", l.epoch, c.epochs, l.learning_rate, l.train_loss, l.seconds,
                l.images_per_second);
@@ -484,22 +520,23 @@ int run_oneshot(OneshotConfig& c, std::FILE* log) {
     secs += x.seconds, images += x.seconds * x.ips;
   }
   if (!alpha_rows.empty()) {
-    write_file(out + "/arch_weights.csv", arch_weights_csv(alpha_rows));
-    // Each op's architecture weight averaged over the 6 edges, per epoch: a collapse toward
+    write_file(out + "/arch_weights.csv", arch_weights_csv(layout, alpha_rows));
+    // Each op's architecture weight averaged over the edges, per epoch: a collapse toward
     // parameter-free ops shows as skip_connect (or none) rising.
     std::vector<Series> ops;
-    for (int k = 0; k < nb201::kNumOps; ++k) ops.push_back({std::string(nb201::op_name(static_cast<nb201::Op>(k))), {}, {}});
-    for (std::size_t i = 0; i + nb201::kNumEdges <= alpha_rows.size(); i += nb201::kNumEdges)
-      for (int k = 0; k < nb201::kNumOps; ++k) {
+    const auto edges = static_cast<std::size_t>(layout.edges);
+    for (const auto& name : layout.ops) ops.push_back({name, {}, {}});
+    for (std::size_t i = 0; i + edges <= alpha_rows.size(); i += edges)
+      for (std::size_t k = 0; k < ops.size(); ++k) {
         double m = 0;
-        for (int e = 0; e < nb201::kNumEdges; ++e) m += alpha_rows[i + static_cast<std::size_t>(e)][static_cast<std::size_t>(2 + k)];
-        ops[static_cast<std::size_t>(k)].x.push_back(alpha_rows[i][0]);
-        ops[static_cast<std::size_t>(k)].y.push_back(m / nb201::kNumEdges);
+        for (std::size_t e = 0; e < edges; ++e) m += alpha_rows[i + e][2 + k];
+        ops[k].x.push_back(alpha_rows[i][0]);
+        ops[k].y.push_back(m / static_cast<double>(edges));
       }
-    write_file(out + "/arch_weights.svg", svg_lines(fmt::format("{} on {}: architecture weights (softmax), mean over the 6 edges", c.method, data->name),
+    write_file(out + "/arch_weights.svg", svg_lines(fmt::format("{} on {}: architecture weights (softmax), mean over the {} edges", c.method, data->name, edges),
                                                     "epoch", "weight", ops));
   }
-  write_file(out + "/curve.svg", svg_lines(fmt::format("{} supernet of {} on {} (C {}, N {})", c.method, c.space, data->name, c.channels, c.cells),
+  write_file(out + "/curve.svg", svg_lines(fmt::format("{} supernet of {} on {} ({})", c.method, c.space, data->name, skeleton),
                                            "epoch", "training loss (each step on its own path)", {loss}));
   nlohmann::ordered_json j{{"space", r.info.space},
                                  {"method", r.info.method},
@@ -538,17 +575,29 @@ int run_oneshot(OneshotConfig& c, std::FILE* log) {
     }
     derivation = {{"by", "random search on the supernet"}, {"samples", c.rsps_samples}, {"distinct", ev.evaluations()}, {"supernet_accuracy", best}};
   } else if (!(derived.size() == 0)) {
-    derivation = {{"by", "argmax of the architecture weights per edge (none included)"}};
+    derivation = {{"by", darts_space ? "DARTS: per node the 2 incoming edges of strongest op other than none (softmax weight), each with that op"
+                                     : "argmax of the architecture weights per edge (none included)"}};
   }
   if (!(derived.size() == 0)) {
     j["arch"] = space->format(derived);
     j["derivation"] = derivation;
     j["arch_parameters"] = training::summarize_network(*space, derived, r.info.network()).parameters;
-    j["parameter_free_edges"] = parameter_free_edges(derived);
-    const auto t = table.test(derived);
+    const int free = parameter_free_edges(*space, derived);
+    j["parameter_free_edges"] = free;
+    const auto t = darts_space ? std::nullopt : table.test(derived);
     if (t) j["nb201_cifar10_test"] = *t;
-    fmt::print("derived cell: {} ({} of 6 edges parameter-free{})\n", space->format(derived), parameter_free_edges(derived),
-               t ? fmt::format("; NB201 CIFAR-10 test {:.2f}", *t) : std::string());
+    std::string darts_params;
+    if (darts_space) {
+      // The count DARTS papers report: the CIFAR-10 evaluation network (C 36, 20 cells), without
+      // its auxiliary head (DARTS-V2's genotype: 3.3M).
+      training::NetworkOptions e;
+      e.channels = 36, e.layers = 20, e.input_channels = 3, e.input_height = 32, e.input_width = 32, e.classes = 10;
+      const auto n = training::summarize_network(*space, derived, e).parameters;
+      j["arch_parameters_darts_cifar10"] = n;
+      darts_params = fmt::format("; {:.2f}M parameters in DARTS' CIFAR-10 network (C 36, 20 cells)", static_cast<double>(n) / 1e6);
+    }
+    fmt::print("derived cell: {} ({} of {} edges parameter-free{}{})\n", space->format(derived), free, darts_space ? 16 : 6,
+               t ? fmt::format("; NB201 CIFAR-10 test {:.2f}", *t) : std::string(), darts_params);
   }
   if (ranking) j["ranking"] = rank_cells(c, *space, *ranking, out + "/supernet.pt", data, split, log);
   write_file(out + "/summary.json", j.dump(2) + "\n");

@@ -168,10 +168,13 @@ expect "--rsps-samples: applies to --method rsps, not spos" oneshot --rsps-sampl
 expect "--rank-column / --rank-bn-batches: give --rank-cells FILE" oneshot --rank-column signal --out "$tmp/oneshot"
 expect "no_arch.csv: no column 'arch'" oneshot --rank-cells "$tmp/no_arch.csv" --out "$tmp/oneshot"
 expect "one_cell.csv: 1 distinct cell(s); a ranking needs at least 2" oneshot --rank-cells "$tmp/one_cell.csv" --out "$tmp/oneshot"
-expect "--space darts: a DARTS supernet is not built yet" oneshot --space darts --out "$tmp/oneshot"
+expect "--cells: an nb201 option (cells per stage); a darts supernet has --layers" oneshot --space darts --cells 2 --out "$tmp/oneshot"
+expect "--layers: a darts option" oneshot --layers 4 --out "$tmp/oneshot"
+expect "--sampling fair: applies to --space nb201 only" oneshot --space darts --sampling fair --out "$tmp/oneshot"
+expect "--space: 'nb101' is not one of the choices" oneshot --space nb101 --out "$tmp/oneshot"
 expect "--evaluator supernet needs --supernet FILE" search --evaluator supernet
 expect "corrupt.pt" search --evaluator supernet --supernet "$tmp/corrupt.pt"
-expect "--evaluator supernet --space darts: weight sharing has nb201 only" search --evaluator supernet --supernet "$tmp/corrupt.pt" --space darts
+expect "--evaluator supernet --space nb101: supernets are built for nb201 and darts" search --evaluator supernet --supernet "$tmp/corrupt.pt" --space nb101
 expect "--algo hyperband: multi-fidelity; --evaluator supernet has one fidelity" search --algo hyperband --evaluator supernet --supernet "$tmp/corrupt.pt"
 expect "--supernet-bn-batches is an option of --evaluator supernet" search --evaluator train --supernet-bn-batches 3
 expect "--retrain-top is an option of --evaluator supernet" search --evaluator train --retrain-top 3

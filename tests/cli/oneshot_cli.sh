@@ -3,7 +3,8 @@
 # real Fashion-MNIST (its outputs exist and parse; a run killed with SIGKILL and rerun ends with the
 # same supernet.pt bytes as an uninterrupted one), `nas search --evaluator supernet` evaluates 20
 # distinct cells with it, --rank-cells scores them again identically, DARTS-V1, GDAS and RSPS
-# derive cells, and bad input is refused in one line before any work.
+# derive cells, DARTS-V1 and SPOS run on the DARTS space, and bad input is refused in one line
+# before any work.
 # Usage: oneshot_cli.sh <path to nas>
 set -euo pipefail
 nas=$1
@@ -133,6 +134,27 @@ for m in darts-v1 gdas; do
 done
 [ ! -e "$out/rsps/arch_weights.csv" ] || fail "rsps has no architecture weights"
 
+# The DARTS space: DARTS-V1 derives a genotype (with its size in DARTS' CIFAR-10 network) and
+# records 28 edges x 8 ops; an SPOS supernet of it serves a search with inherited weights.
+dtiny=(--space darts --data fashion-mnist --channels 2 --layers 3 --train-images 128 --valid-images 64 --batch-size 32 --torch-threads 1 --epochs 1)
+"$nas" oneshot --method darts-v1 "${dtiny[@]}" --out "$out/dv1" > "$out/dv1.txt" 2> "$out/dv1.err" || { cat "$out/dv1.err"; fail "darts space: darts-v1"; }
+grep -q "^derived cell: Genotype(normal=\[" "$out/dv1.txt" || { cat "$out/dv1.txt"; fail "darts space: no derived genotype"; }
+python3 -c "
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j['space'] == 'darts' and j['cells'] == 3 and j['arch'].startswith('Genotype('), j
+assert j['arch_parameters'] > 0 and j['arch_parameters_darts_cifar10'] > 1e6 and 0 <= j['parameter_free_edges'] <= 16, j
+assert 'nb201_cifar10_test' not in j, j
+" "$out/dv1/summary.json" || fail "darts space: summary.json"
+head -1 "$out/dv1/arch_weights.csv" | grep -qx 'epoch,edge,none,max_pool_3x3,avg_pool_3x3,skip_connect,sep_conv_3x3,sep_conv_5x5,dil_conv_3x3,dil_conv_5x5' || fail "darts space: arch_weights.csv header"
+[ "$(tail -n +2 "$out/dv1/arch_weights.csv" | wc -l)" -eq 28 ] || fail "darts space: arch_weights.csv should have 1 epoch x 28 edges"
+awk -F, 'NR > 1 { s = 0; for (i = 3; i <= 10; ++i) s += $i; if (s < 0.9999 || s > 1.0001) exit 1 }' "$out/dv1/arch_weights.csv" || fail "darts space: rows do not sum to 1"
+"$nas" oneshot --method spos "${dtiny[@]}" --out "$out/dsp" > /dev/null 2> "$out/dsp.err" || { cat "$out/dsp.err"; fail "darts space: spos"; }
+"$nas" search --space darts --algo rea --budget 4 --evaluator supernet --supernet "$out/dsp/supernet.pt" --train-subset 128 --valid-size 64 --test-subset 32 \
+  --supernet-bn-batches 1 --train-threads 1 --out "$out/ds" > /dev/null 2> "$out/ds.err" || { cat "$out/ds.err"; fail "darts space: search --evaluator supernet"; }
+[ "$(tail -n +2 "$out/ds/trajectories/seed_0.csv" | wc -l)" -eq 4 ] || fail "darts space: expected 4 evaluations"
+grep -q "Genotype(normal" "$out/ds/trajectories/seed_0.csv" || fail "darts space: trajectory without genotypes"
+
 # Refusals: one error line, before any work.
 head -c 3000 "$out/a/supernet.pt" > "$out/corrupt.pt"
 refuse() {
@@ -147,13 +169,13 @@ refuse "--sampling fair: applies to spos only" oneshot --method rsps --sampling 
 refuse "--arch-lr: does not apply to --method spos" oneshot --arch-lr 0.01 --out "$out/r1"
 refuse "--rank-column / --rank-bn-batches: give --rank-cells FILE" oneshot --rank-bn-batches 3 --out "$out/r1"
 refuse "no column 'nothere' (--rank-column)" oneshot "${tiny[@]}" --epochs 3 --out "$out/a" --rank-cells "$traj" --rank-column nothere
-refuse "a DARTS supernet is not built yet" oneshot --space darts --out "$out/r1"
+refuse "--layers: a darts option" oneshot --layers 4 --out "$out/r1"
 refuse "needs --supernet FILE" search --evaluator supernet --out "$out/r2"
 refuse "trained with --valid-images 200 --split-seed 0; this search has --valid-size 300" search --evaluator supernet --supernet "$out/a/supernet.pt" --valid-size 300 --out "$out/r2"
 refuse "corrupt.pt" search --evaluator supernet --supernet "$out/corrupt.pt" --out "$out/r2"
 refuse "missing.pt" search --evaluator supernet --supernet "$out/missing.pt" --out "$out/r2"
 refuse "input channels is 1, this run's is 3" search --evaluator supernet --supernet "$out/a/supernet.pt" --data cifar10 --out "$out/r2"
-refuse "weight sharing has nb201 only" search --evaluator supernet --supernet "$out/a/supernet.pt" --space darts --out "$out/r2"
+refuse "its space is nb201, this run.s is darts" search --evaluator supernet --supernet "$out/a/supernet.pt" --space darts --out "$out/r2"
 refuse "multi-fidelity; --evaluator supernet has one fidelity" search --algo asha --evaluator supernet --supernet "$out/a/supernet.pt" --out "$out/r2"
 refuse "an option of --evaluator supernet" search --supernet "$out/a/supernet.pt" --out "$out/r2"
 [ ! -e "$out/r2/summary.json" ] || fail "a refused search left results"

@@ -15,6 +15,7 @@
 #include "nas/core/errors.hpp"
 #include "nas/core/rng.hpp"
 #include "nas/mutation/darts.hpp"
+#include "nas/mutation/nb101.hpp"
 #include "nas/mutation/nb201.hpp"
 #include "nas/training/supernet.hpp"
 
@@ -417,7 +418,9 @@ CATCH_TEST_CASE("supernet: refusals (other space or data shape, corrupt or trunc
   std::string msg = thrown_message<DataError>([&] { SupernetEvaluator(darts_space, file, data, split); });
   CATCH_CHECK(msg.find(file) != std::string::npos);
   CATCH_CHECK(msg.find("space is nb201; expected darts") != std::string::npos);
-  CATCH_CHECK_THROWS_AS(train_supernet(darts_space, *data, split, tiny(1), dir / "d.pt"), OptionError);
+  // A space without a supernet.
+  msg = thrown_message<OptionError>([&] { train_supernet(nb101::Space{}, *data, split, tiny(1), dir / "d.pt"); });
+  CATCH_CHECK(msg.find("supernets are built for nb201 and darts") != std::string::npos);
   // Another split: its validation part may hold images the supernet trained on.
   msg = thrown_message<DataError>([&] { SupernetEvaluator(space, file, data, make_split(*data, 0, 32, 0, 2)); });
   CATCH_CHECK(msg.find(file) != std::string::npos);
@@ -579,4 +582,116 @@ CATCH_TEST_CASE("supernet: SPOS leaves the ops off a step's path untouched (no w
       CATCH_CHECK(n <= 1);  // only the op that step 2's path chose
     }
   }
+}
+
+CATCH_TEST_CASE("supernet on the DARTS space: DARTS-V1 learns 28 x 8 weights and derives DARTS' genotype, reproducible and resumable", "[training][supernet]") {
+  darts::Space space;
+  TempDir dir("darts_space");
+  const auto data = synthetic();
+  const Split split = make_split(*data, 0, 32, 0, 1);
+  auto o = tiny(3);
+  o.network.layers = 3;  // reduction cells 1 and 2
+  o.method = "darts-v1";
+  std::vector<SupernetEpochLog> logs;
+  const auto a = train_supernet(space, *data, split, o, dir / "a.pt", "", [&](const SupernetEpochLog& l) { logs.push_back(l); });
+  CATCH_REQUIRE(a.arch_weights.size() == 28u * 8u);
+  CATCH_CHECK(a.info.space == "darts");
+  CATCH_CHECK(a.info.cells == 3);
+  CATCH_CHECK(a.info.network().layers == 3);
+  CATCH_CHECK(logs.front().arch_weights != logs.back().arch_weights);  // alpha learns
+  CATCH_REQUIRE(space.valid(a.derived));
+  // DARTS' derivation recomputed from the final weights: per node, the two inputs whose best op
+  // other than none weighs most, each with that op.
+  const darts::Genotype gt = darts::Space::to_genotype(a.derived);
+  for (int t = 0; t < 2; ++t) {
+    const auto& cell = t == 0 ? gt.normal : gt.reduce;
+    for (int n = 0; n < darts::kNumNodes; ++n) {
+      std::vector<std::pair<double, int>> strength;
+      std::vector<int> best_op;
+      for (int i = 0; i < n + 2; ++i) {
+        const auto row = a.arch_weights.begin() + (t * 14 + n * (n + 3) / 2 + i) * 8;
+        const auto best = std::max_element(row + 1, row + 8);
+        strength.emplace_back(*best, i);
+        best_op.push_back(static_cast<int>(best - row) - 1);
+      }
+      std::stable_sort(strength.begin(), strength.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+      for (int k = 0; k < 2; ++k) {
+        CATCH_CAPTURE(t, n, k);
+        const auto& e = cell[static_cast<std::size_t>(2 * n + k)];
+        CATCH_CHECK(e.input == strength[static_cast<std::size_t>(k)].second);
+        CATCH_CHECK(static_cast<int>(e.op) == best_op[e.input]);
+      }
+    }
+  }
+  // Reproducible, and a run ended after epoch 2's checkpoint resumes bit for bit.
+  const auto b = train_supernet(space, *data, split, o, dir / "b.pt");
+  CATCH_CHECK(a.arch_weights == b.arch_weights);
+  CATCH_CHECK(a.derived == b.derived);
+  CATCH_CHECK_THROWS(train_supernet(space, *data, split, o, dir / "c.pt", dir / "c.ckpt", [](const SupernetEpochLog& l) {
+    if (l.epoch == 2) throw std::runtime_error("stop");
+  }));
+  const auto c = train_supernet(space, *data, split, o, dir / "c.pt", dir / "c.ckpt");
+  CATCH_CHECK(c.resumed_from_epoch == 2);
+  CATCH_CHECK(c.arch_weights == a.arch_weights);
+  std::vector<float> xs(5 * 64);
+  Rng rng(9);
+  for (auto& v : xs) v = static_cast<float>(rng.uniform() - 0.5);
+  for (int i = 0; i < 3; ++i) {
+    const Genome g = space.sample(rng);
+    CATCH_CHECK(supernet_path_logits(space, dir / "a.pt", g, xs, 5) == supernet_path_logits(space, dir / "c.pt", g, xs, 5));
+  }
+  // GDAS and DARTS-V2 run on it too.
+  for (const char* method : {"gdas", "darts-v2"}) {
+    auto m = tiny(1);
+    m.network.layers = 3;
+    m.method = method;
+    CATCH_CHECK(space.valid(train_supernet(space, *data, split, m, dir / "m.pt").derived));
+  }
+  // Paths are drawn uniformly only; an NB201 search refuses the file.
+  auto bad = tiny(1);
+  bad.network.layers = 3;
+  bad.sampling = "canonical";
+  CATCH_CHECK_THROWS_AS(train_supernet(space, *data, split, bad, dir / "x.pt"), OptionError);
+  CATCH_CHECK_THROWS_AS(SupernetEvaluator(nb201::Space{}, dir / "a.pt", data, split), DataError);
+}
+
+CATCH_TEST_CASE("supernet on the DARTS space: SPOS paths, each evaluated with exactly its own parameters, duplicates once", "[training][supernet]") {
+  darts::Space space;
+  TempDir dir("darts_spos");
+  const auto data = synthetic();
+  const Split split = make_split(*data, 0, 48, 0, 1);
+  auto o = tiny(2);
+  o.network.layers = 3;
+  const auto r = train_supernet(space, *data, split, o, dir / "s.pt");
+  CATCH_CHECK(r.derived.size() == 0);
+  SupernetEvaluatorOptions eo;
+  eo.bn_batches = 2;
+  eo.batch_size = 32;
+  SupernetEvaluator ev(space, dir / "s.pt", data, split, eo);
+  Rng rng(4);
+  for (int i = 0; i < 4; ++i) {
+    const Genome g = space.sample(rng);
+    CATCH_CAPTURE(space.format(g));
+    const auto before = ev.path_bn_statistics(g);
+    const Evaluation e = ev.evaluate(g);
+    CATCH_CHECK((e.signal >= 0 && e.signal <= 100));
+    CATCH_CHECK(ev.path_bn_statistics(g) != before);  // recalibrated
+    // The path's parameters: the stand-alone network's with DARTS' search-cell BN (no scale and
+    // shift in the ops and, unlike the stand-alone cell, in the two preprocessing layers: 2 x 2c
+    // per cell of c channels: 4, 8 and 16 here).
+    NetworkOptions n = ev.info().network();
+    n.affine_ops = false;
+    CATCH_CHECK(e.parameters == summarize_network(space, g, n).parameters - 4 * (4 + 8 + 16));
+    // The same genotype with each node's inputs in the other order is a duplicate.
+    darts::Genotype gt = darts::Space::to_genotype(g);
+    for (int k = 0; k < darts::kNumNodes; ++k) std::swap(gt.normal[static_cast<std::size_t>(2 * k)], gt.normal[static_cast<std::size_t>(2 * k + 1)]);
+    const auto evaluated = ev.evaluations();
+    CATCH_CHECK(ev.evaluate(darts::Space::to_genome(gt)).signal == e.signal);
+    CATCH_CHECK(ev.evaluations() == evaluated);
+  }
+  // Deterministic: a second evaluator agrees.
+  SupernetEvaluator ev2(space, dir / "s.pt", data, split, eo);
+  Rng again(4);
+  const Genome g0 = space.sample(again);
+  CATCH_CHECK(ev2.evaluate(g0).signal == SupernetEvaluator(space, dir / "s.pt", data, split, eo).evaluate(g0).signal);
 }

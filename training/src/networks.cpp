@@ -137,13 +137,13 @@ class SeqImpl final : public OpImpl {
 
 BatchNorm2dP batch_norm(int c, bool affine = true) { return std::make_shared<BatchNorm2dPImpl>(nn::BatchNorm2dOptions(c).affine(affine)); }
 
-std::shared_ptr<OpImpl> relu_conv_bn(Builder& b, int cout, int k, int s, int p, int d = 1) {
+std::shared_ptr<OpImpl> relu_conv_bn(Builder& b, int cout, int k, int s, int p, int d = 1, bool affine = true) {
   const int cin = b.c;
   nn::Sequential q;
   q->push_back(relu_module());
   b.relu();
   q->push_back(b.conv(cin, cout, k, s, p, d));
-  q->push_back(batch_norm(cout));
+  q->push_back(batch_norm(cout, affine));
   b.bn();
   return std::make_shared<SeqImpl>(q);
 }
@@ -514,6 +514,19 @@ std::shared_ptr<OpImpl> make_nb201_op(nb201::Op op, int channels) {
   Builder eb{channels, 1, 1, 0};  // the op's modules depend on the channels only
   return nb201_edge_op(eb, op);
 }
+
+std::shared_ptr<OpImpl> make_darts_op(darts::Op op, int channels, int height, int width, int stride, bool affine) {
+  Builder b{channels, height, width, 0};
+  return darts_op(b, op, stride, affine);
+}
+
+std::shared_ptr<OpImpl> make_darts_preprocess(bool factorized, int cin, int cout, int height, int width, bool affine) {
+  Builder b{cin, height, width, 0};
+  if (factorized) return std::make_shared<FactorizedReduceImpl>(b, cout, affine);
+  return relu_conv_bn(b, cout, 1, 1, 0, 1, affine);
+}
+
+void initialise_parameters(nn::Module& net, std::uint64_t seed) { initialise(net, seed); }
 
 std::shared_ptr<GenomeNetImpl> build_nb201_skeleton(const NetworkOptions& o, const Nb201CellMaker& make_cell, std::uint64_t init_seed) {
   o.validate();

@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include "nas/mutation/darts.hpp"
 #include "nas/mutation/nb201.hpp"
 #include "nas/training/network.hpp"
 
@@ -86,6 +87,19 @@ using Nb201CellMaker = std::function<std::shared_ptr<OpImpl>(int channels)>;
 /// build_network does. Module names are the stand-alone network's ("stem", "cells_K",
 /// "lastact_bn", "classifier"). `mflops` counts the skeleton only. Throws OptionError for bad options.
 std::shared_ptr<GenomeNetImpl> build_nb201_skeleton(const NetworkOptions& o, const Nb201CellMaker& make_cell, std::uint64_t init_seed);
+
+// DARTS' parts, shared with the DARTS-space supernet (supernet.cpp): the stand-alone cell's modules.
+
+/// The op `op` of a DARTS edge on a `channels` x `height` x `width` input (the shape matters only
+/// for FactorizedReduce's odd sides), `stride` 2 on a reduction cell's input edges; BN layers with
+/// scale and shift where `affine` (DARTS' search network has none).
+std::shared_ptr<OpImpl> make_darts_op(darts::Op op, int channels, int height, int width, int stride, bool affine);
+/// A DARTS cell's preprocessing of one input: FactorizedReduce (the input before a reduction
+/// cell) or ReLU-Conv1x1-BN, from `cin` to `cout` channels.
+std::shared_ptr<OpImpl> make_darts_preprocess(bool factorized, int cin, int cout, int height, int width, bool affine);
+/// build_network's initialisation (PyTorch's default rules from a private generator seeded with
+/// `seed`) for any module.
+void initialise_parameters(torch::nn::Module& net, std::uint64_t seed);
 
 /// avg_pool2d(x, 3, stride, padding 1, count_include_pad = false), computed as a depthwise
 /// convolution with a constant all-ones kernel divided by each window's in-image pixel count. The

@@ -38,6 +38,76 @@ constexpr std::int64_t kVersion = 2;  // 2: architecture parameters ("alpha")
 // ---------------------------------------------------------------------------------------------
 // The modules
 
+/// The relaxed forward of DARTS and GDAS: when `weights` is defined ([edges x ops], one row per
+/// edge of the space: NB201's 6, or DARTS' 14 of the normal then 14 of the reduction cell), every
+/// edge computes sum_k weights[e][k] * op_k(input) over its ops (none contributes zero), or, where
+/// only[e] >= 0, that one op times its weight (GDAS: a hard one-hot whose gradient reaches the
+/// architecture parameters by the straight-through estimator; `only` empty: every op). Every node
+/// is live.
+struct Mix {
+  Tensor weights;
+  std::vector<int> only;
+  bool skip(std::size_t row, int k) const { return !only.empty() && only[row] >= 0 && only[row] != k; }
+};
+
+/// A supernet of one space: its modules, how a path or the relaxation runs through them, which
+/// parameter names a path owns, and the cell its architecture parameters derive.
+/// Not thread-safe: forward sets the path, and train-mode passes change BN statistics.
+class Model {
+ public:
+  Model() = default;
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+  virtual ~Model() = default;
+  std::shared_ptr<nn::Module> net;
+  /// DARTS / GDAS architecture parameters [edges x ops] (the space's op order, none first);
+  /// zeros for SPOS and RSPS.
+  Tensor alpha;
+  /// The network of path `g` (a valid genome of the space).
+  virtual Tensor forward(const Tensor& x, const Genome& g) = 0;
+  /// The relaxed forward (see Mix); `weights` shaped as alpha.
+  Tensor forward_mixed(const Tensor& x, const Tensor& weights, const std::vector<int>& only) {
+    mix->weights = weights;
+    mix->only = only;
+    Tensor y = run(x);
+    mix->weights = Tensor();
+    return y;
+  }
+  /// Whether the module or parameter `name` is used by path `g`: the skeleton's, or a chosen op.
+  virtual bool on_path(const std::string& name, const Genome& g) const = 0;
+  /// The cell alpha derives (the space's published rule).
+  virtual Genome derive() const = 0;
+
+ protected:
+  virtual Tensor run(const Tensor& x) = 0;
+  std::shared_ptr<Mix> mix = std::make_shared<Mix>();
+};
+
+/// The number after `prefix` at the start of `part` ("edge12" -> 12), or -1.
+int number_after(std::string_view part, std::string_view prefix) {
+  if (part.substr(0, prefix.size()) != prefix || part.size() == prefix.size()) return -1;
+  int v = 0;
+  for (char ch : part.substr(prefix.size())) {
+    if (ch < '0' || ch > '9') return -1;
+    v = v * 10 + (ch - '0');
+  }
+  return v;
+}
+
+/// A dotted name's parts.
+std::vector<std::string_view> name_parts(std::string_view name) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    const std::size_t end = std::min(name.find('.', start), name.size());
+    out.push_back(name.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// ---- NAS-Bench-201
+
 /// One edge: every candidate op under its own name ("nor_conv_3x3", ...), so that a supernet
 /// parameter's name is the stand-alone network's with the op's name inserted after the edge.
 class SuperEdgeImpl final : public nn::Module {
@@ -53,16 +123,7 @@ class SuperEdgeImpl final : public nn::Module {
 
 /// A cell with every op on every edge; forward runs the ops of the current path only, exactly as
 /// the stand-alone cell (networks.cpp) runs its own: edges ending in a live node, in edge order,
-/// a node with only `none` inputs is zero.
-/// The relaxed forward of DARTS and GDAS: when `weights` is defined ([6 edges x 5 ops]), every
-/// edge computes sum_k weights[e][k] * op_k(input) over its ops (none contributes zero), or, where
-/// only[e] >= 0, that one op times its weight (GDAS: a hard one-hot whose gradient reaches the
-/// architecture parameters by the straight-through estimator). Every node is live.
-struct Mix {
-  Tensor weights;
-  std::array<int, nb201::kNumEdges> only{-1, -1, -1, -1, -1, -1};
-};
-
+/// a node with only `none` inputs is zero. With mix weights set, the relaxed forward (Mix).
 class SuperCellImpl final : public detail::OpImpl {
  public:
   SuperCellImpl(int channels, std::shared_ptr<const nb201::Cell> path, std::shared_ptr<const Mix> mix)
@@ -100,7 +161,7 @@ class SuperCellImpl final : public detail::OpImpl {
         const Tensor& in = node[static_cast<std::size_t>(nb201::kEdgeFrom[e])];
         const Tensor w = m.weights[static_cast<std::int64_t>(e)];
         for (int k = 1; k < nb201::kNumOps; ++k) {
-          if (m.only[e] >= 0 && m.only[e] != k) continue;
+          if (m.skip(e, k)) continue;
           const Tensor t = edges_[e]->ops[static_cast<std::size_t>(k)]->forward(in) * w[k];
           node[j] = node[j].defined() ? node[j] + t : t;
         }
@@ -115,50 +176,259 @@ class SuperCellImpl final : public detail::OpImpl {
   std::array<std::shared_ptr<SuperEdgeImpl>, nb201::kNumEdges> edges_;
 };
 
-/// The supernet: the stand-alone skeleton (networks.cpp) around super-cells that all read one
-/// shared path. Not thread-safe: forward sets the path, and train-mode passes change BN statistics.
-struct Model {
-  std::shared_ptr<nb201::Cell> path = std::make_shared<nb201::Cell>();
-  std::shared_ptr<Mix> mix = std::make_shared<Mix>();
-  std::shared_ptr<detail::GenomeNetImpl> net;
-  /// DARTS / GDAS architecture parameters [6 x 5] (NB201's op order); zeros for SPOS and RSPS.
-  Tensor alpha = torch::zeros({nb201::kNumEdges, nb201::kNumOps});
-  Model(const NetworkOptions& o, std::uint64_t init_seed) {
-    auto p = path;
+/// Whether the module or parameter named `name` belongs to `cell`'s path: the skeleton's, or the
+/// chosen op of its edge ("cells_1.edge0_01.nor_conv_3x3.seq.1.weight").
+bool nb201_on_path(const std::string& name, const nb201::Cell& cell) {
+  const auto parts = name_parts(name);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].substr(0, 4) != "edge" || parts[i].size() < 5) continue;
+    if (i + 1 >= parts.size()) return true;  // the edge container itself
+    const int e = parts[i][4] - '0';
+    return parts[i + 1] == nb201::op_name(cell.ops[static_cast<std::size_t>(e)]);
+  }
+  return true;
+}
+
+/// The NB201 supernet: the stand-alone skeleton (networks.cpp) around super-cells that all read
+/// one shared path.
+class Nb201Model final : public Model {
+ public:
+  Nb201Model(const NetworkOptions& o, std::uint64_t init_seed) {
+    auto p = path_;
     auto m = mix;
     net = detail::build_nb201_skeleton(
         o, [p, m](int channels) -> std::shared_ptr<detail::OpImpl> { return std::make_shared<SuperCellImpl>(channels, p, m); }, init_seed);
+    alpha = torch::zeros({nb201::kNumEdges, nb201::kNumOps});
   }
-  Tensor forward(const Tensor& x, const nb201::Cell& cell) {
-    *path = cell;
+  Tensor forward(const Tensor& x, const Genome& g) override {
+    *path_ = nb201::Space::to_cell(g);
     mix->weights = Tensor();
-    return net->forward(x);
+    return run(x);
   }
-  /// The relaxed forward (see Mix); `weights` [6 x 5].
-  Tensor forward_mixed(const Tensor& x, const Tensor& weights, const std::array<int, nb201::kNumEdges>& only) {
-    mix->weights = weights;
-    mix->only = only;
-    Tensor y = net->forward(x);
-    mix->weights = Tensor();
-    return y;
+  bool on_path(const std::string& name, const Genome& g) const override { return nb201_on_path(name, nb201::Space::to_cell(g)); }
+  /// NB201's derivation: each edge's op of largest architecture weight (none included).
+  Genome derive() const override {
+    const Tensor best = alpha.detach().to(torch::kCPU).argmax(-1);
+    nb201::Cell cell;
+    for (int e = 0; e < nb201::kNumEdges; ++e) cell.ops[static_cast<std::size_t>(e)] = static_cast<nb201::Op>(best[e].item<std::int64_t>());
+    return nb201::Space::to_genome(cell);
   }
+
+ private:
+  Tensor run(const Tensor& x) override { return std::static_pointer_cast<detail::GenomeNetImpl>(net)->forward(x); }
+  std::shared_ptr<nb201::Cell> path_ = std::make_shared<nb201::Cell>();
 };
 
-/// Whether the module or parameter named `name` belongs to `cell`'s path: the skeleton's, or the
-/// chosen op of its edge ("cells_1.edge0_01.nor_conv_3x3.seq.1.weight").
-bool on_path(const std::string& name, const nb201::Cell& cell) {
-  std::size_t start = 0;
-  while (start <= name.size()) {
-    const std::size_t end = std::min(name.find('.', start), name.size());
-    if (name.compare(start, 4, "edge") == 0 && end > start + 4) {
-      const int e = name[start + 4] - '0';
-      const std::size_t op_end = std::min(name.find('.', end + 1), name.size());
-      if (end >= name.size()) return true;  // the edge container itself
-      return name.compare(end + 1, op_end - end - 1, nb201::op_name(cell.ops[static_cast<std::size_t>(e)])) == 0;
+// ---- DARTS
+
+constexpr int kDartsEdges = 14;                  // per cell: node n reads inputs 0..n+1
+constexpr int kDartsOps = darts::kNumOps + 1;    // none first, then DARTS' PRIMITIVES order
+/// The edge (node n, input i) of a DARTS cell: 0..13 in DARTS' order.
+constexpr int darts_edge(int node, int input) { return node * (node + 3) / 2 + input; }
+constexpr bool darts_reduction(int i, int layers) { return i == layers / 3 || i == 2 * layers / 3; }
+
+/// A DARTS edge: every op with DARTS' search-network modules (BN without scale and shift; pools
+/// followed by such a BN, as DARTS' MixedOp adds), named by the op.
+class DartsSuperEdgeImpl final : public nn::Module {
+ public:
+  DartsSuperEdgeImpl(int channels, int height, int width, int stride) {
+    for (int k = 1; k < kDartsOps; ++k) {
+      const auto op = static_cast<darts::Op>(k - 1);
+      std::shared_ptr<detail::OpImpl> m = detail::make_darts_op(op, channels, height, width, stride, false);
+      if (op == darts::Op::max_pool_3x3 || op == darts::Op::avg_pool_3x3) m = std::make_shared<PoolBnImpl>(m, channels);
+      ops[static_cast<std::size_t>(k)] = register_module(std::string(darts::op_name(op)), m);
     }
-    start = end + 1;
   }
-  return true;
+  std::array<std::shared_ptr<detail::OpImpl>, kDartsOps> ops;  // [none] stays null
+
+ private:
+  class PoolBnImpl final : public detail::OpImpl {
+   public:
+    PoolBnImpl(std::shared_ptr<detail::OpImpl> pool, int channels)
+        : pool_(register_module("pool", std::move(pool))), bn_(register_module("bn", nn::BatchNorm2d(nn::BatchNorm2dOptions(channels).affine(false)))) {}
+    Tensor forward(Tensor x) override { return bn_->forward(pool_->forward(x)); }
+
+   private:
+    std::shared_ptr<detail::OpImpl> pool_;
+    nn::BatchNorm2d bn_;
+  };
+};
+
+/// What the DARTS cells read: the path (spos) or the mix (relaxed).
+struct DartsPath {
+  darts::Genotype genotype;
+};
+
+/// DARTS' search cell (model_search.py): preprocessed inputs, 4 nodes each summing its 2 path
+/// edges (spos) or all its incoming mixed edges (relaxed), the 4 nodes concatenated.
+class DartsSuperCellImpl final : public nn::Module {
+ public:
+  DartsSuperCellImpl(int c_pp, int c_p, int C, int h_pp, int w_pp, int h, int w, bool reduction, bool reduction_prev,
+                     std::shared_ptr<const DartsPath> path, std::shared_ptr<const Mix> mix)
+      : reduction_(reduction), C_(C), path_(std::move(path)), mix_(std::move(mix)) {
+    pre0_ = register_module("preprocess0", detail::make_darts_preprocess(reduction_prev, c_pp, C, h_pp, w_pp, false));
+    pre1_ = register_module("preprocess1", detail::make_darts_preprocess(false, c_p, C, h, w, false));
+    for (int n = 0; n < darts::kNumNodes; ++n)
+      for (int i = 0; i < n + 2; ++i) {
+        const int s = reduction && i < 2 ? 2 : 1;
+        edges_[static_cast<std::size_t>(darts_edge(n, i))] =
+            register_module(fmt::format("edge{}", darts_edge(n, i)), std::make_shared<DartsSuperEdgeImpl>(C, h, w, s));
+      }
+    out_h_ = reduction ? (h + 1) / 2 : h;
+    out_w_ = reduction ? (w + 1) / 2 : w;
+  }
+  Tensor forward(const Tensor& s0, const Tensor& s1) {
+    std::vector<Tensor> st{pre0_->forward(s0), pre1_->forward(s1)};
+    const std::size_t row0 = reduction_ ? kDartsEdges : 0;
+    for (int n = 0; n < darts::kNumNodes; ++n) {
+      Tensor sum;
+      const auto add = [&](const Tensor& t) { sum = sum.defined() ? sum + t : t; };
+      if (mix_->weights.defined()) {
+        for (int i = 0; i < n + 2; ++i) {
+          const auto e = static_cast<std::size_t>(darts_edge(n, i));
+          const Tensor w = mix_->weights[static_cast<std::int64_t>(row0 + e)];
+          for (int k = 1; k < kDartsOps; ++k)
+            if (!mix_->skip(row0 + e, k)) add(edges_[e]->ops[static_cast<std::size_t>(k)]->forward(st[static_cast<std::size_t>(i)]) * w[k]);
+        }
+      } else {
+        const auto& cell = reduction_ ? path_->genotype.reduce : path_->genotype.normal;
+        for (int k = 0; k < 2; ++k) {
+          const auto& e = cell[static_cast<std::size_t>(2 * n + k)];
+          add(edges_[static_cast<std::size_t>(darts_edge(n, e.input))]->ops[static_cast<std::size_t>(e.op) + 1]->forward(st[e.input]));
+        }
+      }
+      // GDAS can sample none on every input of a node: zero, as none is.
+      if (!sum.defined()) sum = torch::zeros({s1.size(0), C_, out_h_, out_w_}, s1.options());
+      st.push_back(sum);
+    }
+    return torch::cat({st[2], st[3], st[4], st[5]}, 1);
+  }
+
+ private:
+  bool reduction_;
+  int C_, out_h_ = 0, out_w_ = 0;
+  std::shared_ptr<const DartsPath> path_;
+  std::shared_ptr<const Mix> mix_;
+  std::shared_ptr<detail::OpImpl> pre0_, pre1_;
+  std::array<std::shared_ptr<DartsSuperEdgeImpl>, kDartsEdges> edges_;
+};
+
+/// DARTS' search network: stem (3x3 conv to 3C, BN), `layers` cells (reductions at 1/3 and 2/3,
+/// doubling the channels), global pool, linear classifier.
+class DartsSuperNetImpl final : public nn::Module {
+ public:
+  DartsSuperNetImpl(const NetworkOptions& o, std::shared_ptr<const DartsPath> path, std::shared_ptr<const Mix> mix) {
+    const int C = o.channels;
+    nn::Sequential stem;
+    stem->push_back(nn::Conv2d(nn::Conv2dOptions(o.input_channels, 3 * C, 3).padding(1).bias(false)));
+    stem->push_back(nn::BatchNorm2d(3 * C));
+    stem_ = register_module("stem", stem);
+    int c_pp = 3 * C, c_p = 3 * C, c = C, h_pp = o.input_height, w_pp = o.input_width, h = h_pp, w = w_pp;
+    bool reduction_prev = false;
+    for (int i = 0; i < o.layers; ++i) {
+      const bool reduction = darts_reduction(i, o.layers);
+      if (reduction) c *= 2;
+      cells_.push_back(register_module(fmt::format("cells_{}", i),
+                                       std::make_shared<DartsSuperCellImpl>(c_pp, c_p, c, h_pp, w_pp, h, w, reduction, reduction_prev, path, mix)));
+      c_pp = c_p;
+      c_p = 4 * c;
+      h_pp = h;
+      w_pp = w;
+      if (reduction) h = (h + 1) / 2, w = (w + 1) / 2;
+      reduction_prev = reduction;
+    }
+    fc_ = register_module("classifier", nn::Linear(c_p, o.classes));
+  }
+  Tensor forward(const Tensor& x) {
+    Tensor s0 = stem_->forward(x), s1 = s0;
+    for (auto& cell : cells_) {
+      Tensor s2 = cell->forward(s0, s1);
+      s0 = s1;
+      s1 = s2;
+    }
+    return fc_->forward(s1.mean({2, 3}));
+  }
+
+ private:
+  nn::Sequential stem_{nullptr};
+  std::vector<std::shared_ptr<DartsSuperCellImpl>> cells_;
+  nn::Linear fc_{nullptr};
+};
+
+class DartsModel final : public Model {
+ public:
+  DartsModel(const NetworkOptions& o, std::uint64_t init_seed) : layers_(o.layers) {
+    impl_ = std::make_shared<DartsSuperNetImpl>(o, path_, mix);
+    detail::initialise_parameters(*impl_, init_seed);
+    net = impl_;
+    alpha = torch::zeros({2 * kDartsEdges, kDartsOps});
+  }
+  Tensor forward(const Tensor& x, const Genome& g) override {
+    path_->genotype = darts::Space::to_genotype(g);
+    mix->weights = Tensor();
+    return run(x);
+  }
+  /// "cells_3.edge5.sep_conv_3x3...." is on the path when cell 3's genotype (normal or reduce)
+  /// has edge 5 (node, input) with that op; the preprocessing, stem and classifier always are.
+  bool on_path(const std::string& name, const Genome& g) const override {
+    const auto parts = name_parts(name);
+    int cell = -1;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      if (const int c = number_after(parts[i], "cells_"); c >= 0) cell = c;
+      const int e = number_after(parts[i], "edge");
+      if (e < 0 || cell < 0) continue;
+      if (i + 1 >= parts.size()) return true;  // the edge container itself
+      const darts::Genotype gt = darts::Space::to_genotype(g);
+      const auto& edges = darts_reduction(cell, layers_) ? gt.reduce : gt.normal;
+      for (int k = 0; k < darts::kNumEdges; ++k) {
+        const auto& pe = edges[static_cast<std::size_t>(k)];
+        if (darts_edge(k / 2, pe.input) == e && parts[i + 1] == darts::op_name(pe.op)) return true;
+      }
+      return false;
+    }
+    return true;
+  }
+  /// DARTS' derivation (model_search.py genotype()): per node, the 2 incoming edges whose
+  /// strongest op other than none has the largest softmax weight, each with that op.
+  Genome derive() const override {
+    const Tensor w = alpha.detach().to(torch::kCPU).softmax(-1).contiguous();
+    const auto* p = w.data_ptr<float>();
+    darts::Genotype gt;
+    for (int t = 0; t < 2; ++t) {
+      auto& cell = t == 0 ? gt.normal : gt.reduce;
+      for (int n = 0; n < darts::kNumNodes; ++n) {
+        std::vector<std::pair<float, int>> score;  // (strength, input), best op in `op`
+        std::array<int, darts::kNumNodes + 2> op{};
+        for (int i = 0; i < n + 2; ++i) {
+          const float* row = p + static_cast<std::ptrdiff_t>((t * kDartsEdges + darts_edge(n, i)) * kDartsOps);
+          int best = 1;
+          for (int k = 2; k < kDartsOps; ++k)
+            if (row[k] > row[best]) best = k;
+          op[static_cast<std::size_t>(i)] = best;
+          score.emplace_back(row[best], i);
+        }
+        std::stable_sort(score.begin(), score.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+        for (int k = 0; k < 2; ++k) {
+          const int i = score[static_cast<std::size_t>(k)].second;
+          cell[static_cast<std::size_t>(2 * n + k)] = {static_cast<darts::Op>(op[static_cast<std::size_t>(i)] - 1), static_cast<std::uint8_t>(i)};
+        }
+      }
+    }
+    return darts::Space::to_genome(gt);
+  }
+
+ private:
+  Tensor run(const Tensor& x) override { return impl_->forward(x); }
+  int layers_;
+  std::shared_ptr<DartsPath> path_ = std::make_shared<DartsPath>();
+  std::shared_ptr<DartsSuperNetImpl> impl_;
+};
+
+/// The supernet of `space` ("nb201", "darts") with skeleton `o`; nullptr for another space.
+std::unique_ptr<Model> make_model(std::string_view space, const NetworkOptions& o, std::uint64_t init_seed) {
+  if (space == "nb201") return std::make_unique<Nb201Model>(o, init_seed);
+  if (space == "darts") return std::make_unique<DartsModel>(o, init_seed);
+  return nullptr;
 }
 
 /// The supernet name of a stand-alone network's parameter or buffer: the edge's op inserted.
@@ -175,23 +445,32 @@ std::string supernet_name(const std::string& standalone, const nb201::Cell& cell
   return standalone;
 }
 
-std::int64_t path_parameters(nn::Module& net, const nb201::Cell& cell) {
+std::int64_t path_parameters(const Model& m, const Genome& g) {
   std::int64_t n = 0;
-  for (const auto& p : net.named_parameters(true))
-    if (on_path(p.key(), cell)) n += p.value().numel();
+  for (const auto& p : m.net->named_parameters(true))
+    if (m.on_path(p.key(), g)) n += p.value().numel();
   return n;
 }
 
-std::vector<nn::BatchNorm2dImpl*> path_batch_norms(nn::Module& net, const nb201::Cell& cell) {
+std::vector<nn::BatchNorm2dImpl*> path_batch_norms(const Model& m, const Genome& g) {
   std::vector<nn::BatchNorm2dImpl*> out;
-  for (const auto& m : net.named_modules("", false))
-    if (auto* bn = m.value()->as<nn::BatchNorm2dImpl>(); bn && on_path(m.key(), cell)) out.push_back(bn);
+  for (const auto& mod : m.net->named_modules("", false))
+    if (auto* bn = mod.value()->as<nn::BatchNorm2dImpl>(); bn && m.on_path(mod.key(), g)) out.push_back(bn);
   return out;
 }
 
+bool supernet_space(std::string_view s) { return s == "nb201" || s == "darts"; }
+
+/// `g` checked as a path of a supernet of `space`: OptionError for a space without supernets or
+/// an invalid genome.
+void check_path(const SearchSpace& space, const Genome& g) {
+  if (!supernet_space(space.name())) throw OptionError(fmt::format("--space {}: supernets are built for nb201 and darts", space.name()));
+  if (!space.valid(g)) throw OptionError(fmt::format("not a valid {} genome ({} positions)", space.name(), g.size()));
+}
+
 nb201::Cell cell_of(const SearchSpace& space, const Genome& g) {
-  if (space.name() != "nb201") throw OptionError(fmt::format("--space {}: supernets are built for nb201 only so far", space.name()));
-  if (!space.valid(g)) throw OptionError(fmt::format("not a valid nb201 genome ({} positions)", g.size()));
+  if (space.name() != "nb201") throw OptionError(fmt::format("--space {}: a path's weights are exported for nb201 supernets only", space.name()));
+  check_path(space, g);
   return nb201::Space::to_cell(g);
 }
 
@@ -301,7 +580,8 @@ void load_weights(const std::string& path, torch::serialize::InputArchive& archi
     torch::NoGradGuard no_grad;
     Tensor alpha;
     archive.read("alpha", alpha);
-    if (alpha.sizes() != m.alpha.sizes()) throw DataError(fmt::format("{}: architecture parameters of shape {}, expected 6x5", path, fmt::join(alpha.sizes(), "x")));
+    if (alpha.sizes() != m.alpha.sizes())
+      throw DataError(fmt::format("{}: architecture parameters of shape {}, expected {}", path, fmt::join(alpha.sizes(), "x"), fmt::join(m.alpha.sizes(), "x")));
     m.alpha.copy_(alpha);
   } catch (const std::exception& e) {
     const std::string what = detail::first_line(e);
@@ -361,7 +641,8 @@ Loaded load_supernet(const std::string& path, const SearchSpace& space) {
   } catch (const OptionError& e) {
     throw DataError(fmt::format("{}: the supernet's skeleton is invalid: {}", path, e.what()));
   }
-  l.model = std::make_unique<Model>(o, 0);
+  l.model = make_model(l.info.space, o, 0);
+  if (!l.model) throw DataError(fmt::format("{}: space {} has no supernet", path, l.info.space));
   load_weights(path, archive, *l.model);
   return l;
 }
@@ -369,7 +650,7 @@ Loaded load_supernet(const std::string& path, const SearchSpace& space) {
 /// Draws a step's path.
 class PathSampler {
  public:
-  PathSampler(const SearchSpace& space, bool canonical) : canonical_(canonical) {
+  PathSampler(const SearchSpace& space, bool canonical) : space_(space), canonical_(canonical) {
     if (!canonical) return;
     // Classes in the order of their first cell's code: the same list in every process.
     std::unordered_map<ArchitectureHash, std::size_t, ArchitectureHashHasher> index;
@@ -380,24 +661,26 @@ class PathSampler {
       classes_[it->second].push_back(code);
     }
   }
-  nb201::Cell draw(Rng& rng) const {
+  Genome draw(Rng& rng) const {
     if (canonical_) {
       const auto& c = classes_[rng.below(classes_.size())];
-      return nb201::Cell::from_code(c[rng.below(c.size())]);
+      return nb201::Space::to_genome(nb201::Cell::from_code(c[rng.below(c.size())]));
     }
+    if (space_.name() != "nb201") return space_.sample(rng);  // DARTS: uniform, and so uniform over its classes
     nb201::Cell cell;
     for (auto& op : cell.ops) op = static_cast<nb201::Op>(rng.below(nb201::kNumOps));
-    return cell;
+    return nb201::Space::to_genome(cell);
   }
 
  private:
+  const SearchSpace& space_;
   bool canonical_;
   std::vector<std::vector<int>> classes_;
 };
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& y) { return torch::nn::functional::cross_entropy(logits, y); }
 /// Forward_mixed's `only` for every op of every edge (DARTS).
-constexpr std::array<int, nb201::kNumEdges> kAllOps{-1, -1, -1, -1, -1, -1};
+const std::vector<int> kAllOps;
 
 /// A standard normal draw from the project's generator (Box-Muller), for reproducible inits.
 double normal(Rng& rng) {
@@ -408,7 +691,7 @@ double normal(Rng& rng) {
 /// GDAS' sample (NB201's search_model_gdas): per edge, softmax((log_softmax(alpha) + Gumbel) /
 /// tau), its argmax as a one-hot whose value is exactly that one-hot and whose gradient is the
 /// soft sample's (straight-through). The noise comes from `rng`, so a resumed run draws the same.
-std::pair<Tensor, std::array<int, nb201::kNumEdges>> gumbel_hard(const Tensor& alpha, double tau, Rng& rng) {
+std::pair<Tensor, std::vector<int>> gumbel_hard(const Tensor& alpha, double tau, Rng& rng) {
   std::vector<float> g(static_cast<std::size_t>(alpha.numel()));
   for (auto& v : g) {
     const double u = 1.0 - rng.uniform();  // (0, 1]
@@ -418,9 +701,8 @@ std::pair<Tensor, std::array<int, nb201::kNumEdges>> gumbel_hard(const Tensor& a
   const Tensor probs = ((alpha.log_softmax(-1) + noise) / tau).softmax(-1);
   const Tensor index = probs.detach().argmax(-1);
   const Tensor one_hot = torch::zeros_like(probs).scatter_(-1, index.unsqueeze(-1), 1.0);
-  std::array<int, nb201::kNumEdges> only{};
-  const Tensor ic = index.to(torch::kCPU);
-  for (int e = 0; e < nb201::kNumEdges; ++e) only[static_cast<std::size_t>(e)] = static_cast<int>(ic[e].item<std::int64_t>());
+  const Tensor ic = index.to(torch::kCPU).contiguous();
+  std::vector<int> only(ic.data_ptr<std::int64_t>(), ic.data_ptr<std::int64_t>() + ic.numel());
   return {one_hot - probs.detach() + probs, only};
 }
 
@@ -472,12 +754,12 @@ Tensor unrolled_alpha_gradient(Model& m, std::vector<Tensor>& params, const Tens
 
 /// The options a checkpoint depends on, as (field, value) strings: a resume with any of them
 /// changed would not continue the same run.
-Fields run_fields(const SupernetOptions& o, const Split& split) {
+Fields run_fields(const SupernetOptions& o, const Split& split, std::string_view space) {
   const std::uint64_t h = indices_hash(split.train);
   Fields f{{"method", o.method},
           {"sampling", o.sampling},
           {"channels", fmt::format("{}", o.network.channels)},
-          {"cells", fmt::format("{}", o.network.cells)},
+          {"cells", fmt::format("{}", space == "darts" ? o.network.layers : o.network.cells)},
           {"epochs", fmt::format("{}", o.epochs)},
           {"batch_size", fmt::format("{}", o.batch_size)},
           {"learning_rate", fmt::format("{}", o.learning_rate)},
@@ -539,28 +821,32 @@ SupernetInfo check_supernet(const std::string& path, const SearchSpace& space, c
 SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, const Split& split, const SupernetOptions& options,
                               const std::string& out_path, const std::string& checkpoint_path, const SupernetEpochCallback& on_epoch) {
   const auto t0 = Clock::now();
-  if (space.name() != "nb201") throw OptionError(fmt::format("--space {}: supernets are built for nb201 only so far", space.name()));
+  if (!supernet_space(space.name())) throw OptionError(fmt::format("--space {}: supernets are built for nb201 and darts", space.name()));
   SupernetOptions o = options;
   o.network.input_channels = data.train.channels;
   o.network.input_height = data.train.height;
   o.network.input_width = data.train.width;
   o.network.classes = data.classes;
   o.validate();
+  if (space.name() != "nb201" && o.sampling != "uniform")
+    throw OptionError(fmt::format("--sampling {}: applies to the nb201 space only (a DARTS path is drawn uniformly, which is uniform over its classes too)", o.sampling));
+  const bool darts_space = space.name() == "darts";
   if (split.train.size() < 2) throw OptionError(fmt::format("the training part has {} images; expected at least 2", split.train.size()));
   if (out_path.empty()) throw OptionError("the supernet's output file is empty");
   if (o.threads > 0 && torch::get_num_threads() != o.threads) torch::set_num_threads(o.threads);
   const torch::Device dev = to_device(o.device);
 
-  Model model(o.network, derive_seed(o.seed, 1));
+  const std::unique_ptr<Model> model_ptr = make_model(space.name(), o.network, derive_seed(o.seed, 1));
+  Model& model = *model_ptr;
   SupernetResult r;
   r.device = dev.str();
   SupernetInfo& info = r.info;
-  info.space = "nb201";
+  info.space = std::string(space.name());
   info.method = o.method;
   info.sampling = o.sampling;
   info.data = data.name;
   info.channels = o.network.channels;
-  info.cells = o.network.cells;
+  info.cells = darts_space ? o.network.layers : o.network.cells;
   info.input_channels = o.network.input_channels;
   info.input_height = o.network.input_height;
   info.input_width = o.network.input_width;
@@ -588,9 +874,9 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
   if (relaxed) {
     torch::NoGradGuard no_grad;
     Rng init(derive_seed(o.seed, 4));
-    std::vector<float> a(static_cast<std::size_t>(nb201::kNumEdges * nb201::kNumOps));
+    std::vector<float> a(static_cast<std::size_t>(model.alpha.numel()));
     for (auto& v : a) v = static_cast<float>(1e-3 * normal(init));
-    model.alpha = torch::tensor(a).view({nb201::kNumEdges, nb201::kNumOps}).to(dev);
+    model.alpha = torch::tensor(a).view(model.alpha.sizes()).to(dev);
   } else {
     model.alpha = model.alpha.to(dev);
   }
@@ -608,7 +894,7 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
   // The trainer's rule: drop a last batch of a single image (BN cannot normalise it).
   const std::int64_t steps_per_epoch = (n + o.batch_size - 1) / o.batch_size - (n % o.batch_size == 1 ? 1 : 0);
   const double total_steps = static_cast<double>(steps_per_epoch) * o.epochs;
-  const Fields fields = run_fields(o, split);
+  const Fields fields = run_fields(o, split, space.name());
   std::int64_t t = 0;
   int first = 1;
 
@@ -697,7 +983,7 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
           for (std::size_t m = 0; m < nb201::kNumOps; ++m) {
             nb201::Cell path;
             for (std::size_t e = 0; e < nb201::kNumEdges; ++e) path.ops[e] = order_ops[e][m];
-            const Tensor l = ce(model.forward(x, path), y);
+            const Tensor l = ce(model.forward(x, nb201::Space::to_genome(path)), y);
             l.backward();
             sum = sum.defined() ? sum + l.detach() : l.detach();
           }
@@ -777,11 +1063,7 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
   model.net->to(torch::kCPU);
   model.alpha = model.alpha.detach().to(torch::kCPU);
   if (relaxed) {
-    // NB201's derivation: each edge's op of largest architecture weight (none included).
-    const Tensor best = model.alpha.argmax(-1);
-    nb201::Cell cell;
-    for (int e = 0; e < nb201::kNumEdges; ++e) cell.ops[static_cast<std::size_t>(e)] = static_cast<nb201::Op>(best[e].item<std::int64_t>());
-    r.derived = nb201::Space::to_genome(cell);
+    r.derived = model.derive();
     const Tensor w = model.alpha.softmax(-1).contiguous();
     r.arch_weights.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
   }
@@ -817,7 +1099,7 @@ void export_path_weights(const SearchSpace& space, const std::string& supernet_p
 
 std::vector<float> supernet_path_logits(const SearchSpace& space, const std::string& supernet_path, const Genome& g,
                                         const std::vector<float>& images, int n) {
-  const nb201::Cell cell = cell_of(space, g);
+  check_path(space, g);
   Loaded l = load_supernet(supernet_path, space);
   const auto& i = l.info;
   const std::size_t want = static_cast<std::size_t>(std::max(n, 0)) * i.input_channels * i.input_height * i.input_width;
@@ -827,7 +1109,7 @@ std::vector<float> supernet_path_logits(const SearchSpace& space, const std::str
   torch::NoGradGuard no_grad;
   l.model->net->eval();
   const Tensor x = torch::from_blob(const_cast<float*>(images.data()), {n, i.input_channels, i.input_height, i.input_width}, torch::kFloat).clone();
-  const Tensor y = l.model->forward(x, cell).contiguous();
+  const Tensor y = l.model->forward(x, g).contiguous();
   return {y.data_ptr<float>(), y.data_ptr<float>() + y.numel()};
 }
 
@@ -889,7 +1171,7 @@ const SupernetInfo& SupernetEvaluator::info() const { return state_->info; }
 
 Evaluation SupernetEvaluator::evaluate(const Genome& g) {
   State& s = *state_;
-  const nb201::Cell cell = cell_of(s.space, g);
+  check_path(s.space, g);
   ++queries_;
   const ArchitectureHash h = s.space.canonical_hash(g);
   if (auto it = done_.find(h); it != done_.end()) {
@@ -903,7 +1185,7 @@ Evaluation SupernetEvaluator::evaluate(const Genome& g) {
   if (!s.bn_batches.empty()) {
     // Exact averages of the K batches' statistics (momentum none: cumulative average), then the
     // layers' own momentum back for anything that trains this module later.
-    const auto bns = path_batch_norms(net, cell);
+    const auto bns = path_batch_norms(*s.model, g);
     std::vector<c10::optional<double>> momentum;
     for (auto* bn : bns) {
       momentum.push_back(bn->options.momentum());
@@ -911,7 +1193,7 @@ Evaluation SupernetEvaluator::evaluate(const Genome& g) {
       bn->options.momentum(c10::nullopt);
     }
     net.train();
-    for (const auto& x : s.bn_batches) (void)s.model->forward(x, cell);
+    for (const auto& x : s.bn_batches) (void)s.model->forward(x, g);
     for (std::size_t i = 0; i < bns.size(); ++i) bns[i]->options.momentum(momentum[i]);
   }
   net.eval();
@@ -919,20 +1201,20 @@ Evaluation SupernetEvaluator::evaluate(const Genome& g) {
   const std::int64_t nv = s.valid_x.size(0);
   for (std::int64_t b = 0; b < nv; b += s.options.batch_size) {
     const auto e = std::min<std::int64_t>(b + s.options.batch_size, nv);
-    const Tensor logits = s.model->forward(prepare(s.valid_x.slice(0, b, e), s.mean, s.stdv, nullptr), cell);
+    const Tensor logits = s.model->forward(prepare(s.valid_x.slice(0, b, e), s.mean, s.stdv, nullptr), g);
     correct += logits.argmax(1).eq(s.valid_y.slice(0, b, e)).sum().item<std::int64_t>();
   }
   const double acc = 100.0 * static_cast<double>(correct) / static_cast<double>(nv);
-  Evaluation e = make_evaluation(acc, acc, since(t0), path_parameters(net, cell));
+  Evaluation e = make_evaluation(acc, acc, since(t0), path_parameters(*s.model, g));
   ++evaluations_;
   done_.emplace(h, e);
   return e;
 }
 
 std::pair<double, double> SupernetEvaluator::path_bn_statistics(const Genome& g) const {
-  const nb201::Cell cell = cell_of(state_->space, g);
+  check_path(state_->space, g);
   double m = 0, v = 0;
-  for (auto* bn : path_batch_norms(*state_->model->net, cell)) {
+  for (auto* bn : path_batch_norms(*state_->model, g)) {
     m += bn->running_mean.sum().item<double>();
     v += bn->running_var.sum().item<double>();
   }

@@ -26,6 +26,7 @@ struct OneshotConfig {
   std::string data = "fashion-mnist", data_path, device = "cpu";
   std::string out, resume;
   int epochs = 10, batch_size = 64, channels = 8, cells = 1, threads = 1;
+  int layers = 5;  // darts: cells of the supernet (nb201 has `cells` per stage)
   double learning_rate = 0.05, lr_min = 0, weight_decay = 5e-4;
   double arch_learning_rate = 3e-4, arch_weight_decay = 1e-3, tau_max = 10, tau_min = 0.1;  // darts-v1/v2, gdas
   int rsps_samples = 100;  // rsps: random cells scored on the supernet (NB201's RSPS: 100)

@@ -75,7 +75,7 @@ struct SupernetInfo {
   std::string method;  // "spos"
   std::string sampling;
   std::string data;    // the dataset's name (informative; the shape below is what is checked)
-  int channels = 0, cells = 0;
+  int channels = 0, cells = 0;  // cells: NB201's cells per stage (N), DARTS' layers
   int input_channels = 0, input_height = 0, input_width = 0, classes = 0;
   int epochs_done = 0;     // epochs trained so far (== epochs in a finished file)
   int epochs = 0;          // the schedule's length
@@ -92,7 +92,8 @@ struct SupernetInfo {
   NetworkOptions network() const {
     NetworkOptions o;
     o.channels = channels;
-    o.cells = cells;
+    if (space == "darts") o.layers = cells;
+    else o.cells = cells;
     o.input_channels = input_channels;
     o.input_height = input_height;
     o.input_width = input_width;
