@@ -136,6 +136,8 @@ int cmd_search_train(SearchConfig& c) {
     so.seed = to.split_seed;
     so.device = to.train.device;
     so.threads = to.train.threads;
+    // Several files: few-shot sub-supernets, each cell measured by the one of its op on their edge.
+    if (const auto files = supernet_files(c.supernet); files.size() > 1) return std::make_unique<training::FewShotEvaluator>(*space, files, data, split, so);
     return std::make_unique<training::SupernetEvaluator>(*space, c.supernet, data, split, so);
   };
   // MPI ranks >= 1 train what rank 0 sends them (quietly: rank 0 reports every result).
@@ -214,13 +216,15 @@ int cmd_search_train(SearchConfig& c) {
                            {"config", options_json(c.options)}};
   if (xo->kind == ExecutorOptions::Kind::mpi) j["mpi_workers"] = nlohmann::ordered_json::parse(mpi::finish());
   if (supernet) {
-    const auto info = training::read_supernet_info(c.supernet);
+    const auto files = supernet_files(c.supernet);
+    const auto info = training::read_supernet_info(files.front());  // few-shot: the sub-supernets share their method and skeleton
     j["supernet"] = {{"file", c.supernet},          {"method", info.method},
                      {"sampling", info.sampling},   {"channels", info.channels},
                      {"cells", info.cells},         {"epochs", info.epochs},
                      {"seed", info.seed},           {"bn_batches", c.supernet_bn_batches},
                      {"batch", to.train.batch_size}, {"valid_images", c.supernet_valid_images ? std::min(c.supernet_valid_images, split.valid.size()) : split.valid.size()},
                      {"valid_size", to.valid_size}, {"split_seed", to.split_seed}};
+    if (files.size() > 1) j["supernet"]["few_shot_edge"] = info.fix_edge;
   } else
   j["fidelity"] = {{"channels", to.network.channels},
                    {"cells", space->name() == "darts" ? to.network.layers : to.network.cells},

@@ -6,6 +6,9 @@
                                   and the NB201 CIFAR-10 table (bench/oneshot_ranking.sh)
   oneshot_report.py methods OUT   DARTS-V1/V2, GDAS, RSPS: derived cells per seed, their NB201
                                   CIFAR-10 accuracy, parameter-free edges (bench/oneshot_methods.sh)
+  oneshot_report.py darts OUT     DARTS-V1 (or another method) on the DARTS space: derived genotypes
+                                  per seed, their parameter count in DARTS' CIFAR-10 network,
+                                  parameter-free edges, final op weights (bench/oneshot_darts_space.sh)
   oneshot_report.py e2e OUT       end to end at equal CPU time: the found cells re-trained at one
                                   common fidelity, mean +- SE, Welch tests (bench/oneshot_e2e.sh)
 """
@@ -43,6 +46,11 @@ def ranking(out):
         print(f"| {name} ({j['sampling']}) | {j['train_images']} x {j['epochs']} | {j['train_seconds']:.0f} | {j['images_per_second']:.0f} | "
               f"{f(sa, 'supernet_kendall')} | {f(sa, 'supernet_spearman')} | {f(tb, 'supernet_kendall')} | {f(tb, 'supernet_spearman')} | "
               f"{j['ranking']['cells_per_second']:.2f} |")
+        if sa and "few_shot_kendall" in sa:
+            fs = j["few_shot"]
+            print(f"| {name}: few-shot, edge {fs['edge']}, 5 x {fs['epochs']} more epochs | | "
+                  f"{sum(x['train_seconds_this_call'] for x in fs['sub_supernets']):.0f} | | {sa['few_shot_kendall']:.3f} | "
+                  f"{sa['few_shot_spearman']:.3f} | {f(tb, 'few_shot_kendall')} | {f(tb, 'few_shot_spearman')} | |")
     name, j, by = rows[0]
     sa, tb = by.get("signal"), by.get("nb201_cifar10_test")
     print(f"| parameter count | - | - | - | {sa['params_kendall']:.3f} | {sa['params_spearman']:.3f} | "
@@ -68,6 +76,30 @@ def methods(out):
         t = [x[0] for x in v]
         sd = statistics.stdev(t) if len(t) > 1 else 0.0
         print(f"| {m} | {len(v)} | {statistics.mean(t):.2f} +- {sd:.2f} | {statistics.mean(x[1] for x in v):.1f} |")
+
+
+def darts(out):
+    print("| run | genotype | params (DARTS CIFAR-10 net, C36 20 cells) | parameter-free edges of 16 | final loss | images/s | train s |")
+    print("|---|---|---|---|---|---|---|")
+    free, params = [], []
+    for f in sorted(glob.glob(os.path.join(out, "*", "summary.json"))):
+        j = load(f)
+        name = os.path.basename(os.path.dirname(f))
+        free.append(j["parameter_free_edges"])
+        params.append(j["arch_parameters_darts_cifar10"])
+        print(f"| {name} | `{j['arch']}` | {j['arch_parameters_darts_cifar10'] / 1e6:.2f}M | {j['parameter_free_edges']} | "
+              f"{j['final_loss']:.3f} | {j['images_per_second']:.1f} | {j['train_seconds']:.0f} |")
+        # The final epoch's softmax weights, averaged over the normal (0-13) and reduction (14-27) edges.
+        rows = list(csv.DictReader(open(os.path.join(os.path.dirname(f), "arch_weights.csv"))))
+        last = max(int(r["epoch"]) for r in rows)
+        ops = [k for k in rows[0] if k not in ("epoch", "edge")]
+        for cell, lo, hi in (("normal", 0, 13), ("reduce", 14, 27)):
+            rs = [r for r in rows if int(r["epoch"]) == last and lo <= int(r["edge"]) <= hi]
+            mean = {k: statistics.mean(float(r[k]) for r in rs) for k in ops}
+            print(f"|   {cell} cell, epoch {last} mean weights | " + ", ".join(f"{k} {v:.4f}" for k, v in mean.items()) + " | | | | | |")
+    if free:
+        print(f"mean parameter-free edges {statistics.mean(free):.2f} of 16 (uniformly random ops: 16 x 3/7 = 6.86); "
+              f"mean parameters {statistics.mean(params) / 1e6:.2f}M (DARTS reports 3.3M for its V1 and V2 genotypes)")
 
 
 def welch(a, b):
@@ -102,6 +134,6 @@ def e2e(out):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("ranking", "methods", "e2e"):
+    if len(sys.argv) != 3 or sys.argv[1] not in ("ranking", "methods", "darts", "e2e"):
         sys.exit(__doc__)
-    {"ranking": ranking, "methods": methods, "e2e": e2e}[sys.argv[1]](sys.argv[2])
+    {"ranking": ranking, "methods": methods, "darts": darts, "e2e": e2e}[sys.argv[1]](sys.argv[2])

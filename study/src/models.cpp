@@ -199,8 +199,9 @@ void SearchConfig::declare_models() {
   s.flag("ensemble-bootstrap", ensemble.bootstrap, "ensemble: each member on a bootstrap resample (false: same cells, other seeds)");
   declare_training(s, training, TrainingPurpose::search);
   s.group("supernet");
-  s.text("supernet", supernet, "--evaluator supernet: the supernet file (a `nas oneshot` run's supernet.pt); its split is --valid-size and "
-                               "--split-seed, as nas oneshot's --valid-images and --split-seed");
+  s.text("supernet", supernet, "--evaluator supernet: the supernet file (a `nas oneshot` run's supernet.pt), or the 5 few-shot sub-supernets "
+                               "separated by commas (its few_shot/*.pt); its split is --valid-size and --split-seed, as nas oneshot's "
+                               "--valid-images and --split-seed");
   s.integer("supernet-bn-batches", supernet_bn_batches, "--evaluator supernet: training batches (--train-batch images) that recompute each "
                                                         "path's BN statistics before it is measured (0 = the stored statistics)", 0, 100000);
   s.integer("supernet-valid-images", supernet_valid_images, "--evaluator supernet: validation images measured (the first of the --valid-size part; 0 = all)",

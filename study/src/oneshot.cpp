@@ -54,6 +54,11 @@ OneshotConfig::OneshotConfig() {
   s.real("tau-max", tau_max, "gdas: Gumbel-softmax temperature in the first epoch (linear to --tau-min in the last)", 1e-6, 1e6);
   s.real("tau-min", tau_min, "gdas: temperature in the last epoch", 1e-6, 1e6);
   s.integer("rsps-samples", rsps_samples, "rsps: random cells scored on the supernet to pick its cell", 1, 15625);
+  s.integer("few-shot-edge", few_shot_edge,
+            "spos on nb201: after training, split the supernet on this edge (0..5; -1 = no split) into 5 sub-supernets, one per op "
+            "(few-shot NAS), each trained from its weights for --few-shot-epochs (few_shot/<op>.pt)",
+            -1, 5);
+  s.integer("few-shot-epochs", few_shot_epochs, "epochs of each few-shot sub-supernet", 1, 100000);
   s.integer("channels", channels, "C: first stage width", 1, 4096);
   s.integer("cells", cells, "nb201: N, cells per stage", 1, 256);
   s.integer("layers", layers, "darts: cells of the supernet (reduction cells at 1/3 and 2/3; DARTS' search network has 8)", 3, 256);
@@ -101,6 +106,10 @@ void OneshotConfig::finish() {
   o.lr_min = lr_min, o.weight_decay = weight_decay, o.sampling = sampling, o.device = device, o.threads = threads, o.seed = seed;
   o.method = method, o.arch_learning_rate = arch_learning_rate, o.arch_weight_decay = arch_weight_decay, o.tau_max = tau_max, o.tau_min = tau_min;
   o.validate();
+  if (options.typed("few-shot-epochs") && few_shot_edge < 0) throw OptionError("--few-shot-epochs: give --few-shot-edge E (the edge to split on)");
+  if (few_shot_edge >= 0 && (method != "spos" || space != "nb201" || sampling != "uniform"))
+    throw OptionError(fmt::format("--few-shot-edge: splits an spos supernet of nb201 with uniform sampling; this run is {} on {} with {} sampling",
+                                  method, space, sampling));
   if (options.typed("rsps-samples") && method != "rsps") throw OptionError(fmt::format("--rsps-samples: applies to --method rsps, not {}", method));
   for (const char* name : {"arch-lr", "arch-weight-decay", "tau-max", "tau-min"})
     if (options.typed(name) && (method == "spos" || method == "rsps" || (name[0] == 't' && method != "gdas")))
@@ -137,8 +146,29 @@ ImageShape data_shape(const std::string& data) {
   throw OptionError(fmt::format("--data {}: expected fashion-mnist or cifar10", data));
 }
 
-void check_supernet_file(const std::string& path, const std::string& space, const std::string& data, std::size_t valid_size,
+void check_one_supernet_file(const std::string& path, const std::string& space, const std::string& data, std::size_t valid_size,
+                             std::uint64_t split_seed);
+
+std::vector<std::string> supernet_files(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream ss(list);
+  for (std::string x; std::getline(ss, x, ',');) out.push_back(x);
+  if (out.empty()) out.emplace_back();
+  return out;
+}
+
+void check_supernet_file(const std::string& list, const std::string& space, const std::string& data, std::size_t valid_size,
                          std::uint64_t split_seed) {
+  const auto files = supernet_files(list);
+  if (files.size() > 1) {
+    if (space != "nb201") throw OptionError(fmt::format("--supernet: {} files (few-shot sub-supernets) apply to --space nb201, not {}", files.size(), space));
+    (void)training::check_few_shot_set(files);
+  }
+  for (const auto& path : files) check_one_supernet_file(path, space, data, valid_size, split_seed);
+}
+
+void check_one_supernet_file(const std::string& path, const std::string& space, const std::string& data, std::size_t valid_size,
+                             std::uint64_t split_seed) {
   const training::SupernetInfo i = training::read_supernet_info(path);
   const ImageShape s = data_shape(data);
   const auto field = [&](const char* name, const std::string& have, const std::string& want) {
@@ -287,16 +317,21 @@ RankInput read_rank_cells(const OneshotConfig& c, const SearchSpace& space, cons
 
 /// Scores the cells on the finished supernet, writes ranking.csv, returns summary.json's `ranking`.
 nlohmann::ordered_json rank_cells(const OneshotConfig& c, const SearchSpace& space, const RankInput& in, const std::string& supernet,
-                                  std::shared_ptr<const training::ImageData> data, const training::Split& split, std::FILE* log) {
+                                  const std::vector<std::string>& few_shot, std::shared_ptr<const training::ImageData> data,
+                                  const training::Split& split, std::FILE* log) {
   training::SupernetEvaluatorOptions eo;
   // As `nas search --evaluator supernet` evaluates (recalibration batches drawn from --split-seed).
   eo.bn_batches = c.rank_bn_batches, eo.batch_size = c.batch_size, eo.device = c.device, eo.threads = c.threads, eo.seed = c.split_seed;
-  training::SupernetEvaluator ev(space, supernet, std::move(data), split, eo);
+  training::SupernetEvaluator ev(space, supernet, data, split, eo);
+  // Few-shot: the same cells through the sub-supernets (after the one-shot pass, timed apart).
+  std::optional<training::FewShotEvaluator> fs;
+  if (!few_shot.empty()) fs.emplace(space, few_shot, data, split, eo);
   const auto n = in.cells.size();
-  std::vector<double> acc(n), params(n), secs(n);
+  std::vector<double> acc(n), params(n), secs(n), fs_acc(n);
   const auto t0 = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < n; ++i) {
     const Evaluation e = ev.evaluate(in.cells[i].genome);
+    if (fs) fs_acc[i] = fs->evaluate(in.cells[i].genome).signal;
     acc[i] = e.signal, params[i] = static_cast<double>(e.parameters), secs[i] = e.cost_seconds;
     if ((i + 1) % std::max<std::size_t>(1, n / 10) == 0 || i + 1 == n) {
       fmt::print(log, "ranking: {}/{} cells\n", i + 1, n);
@@ -305,12 +340,14 @@ nlohmann::ordered_json rank_cells(const OneshotConfig& c, const SearchSpace& spa
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::vector<std::string> header{"arch", "supernet", "params", "seconds"};
+  if (fs) header.emplace_back("few_shot");
   if (in.has_reference) header.push_back(c.rank_column);
   if (in.table.table) header.push_back("nb201_cifar10_test");
   datasets::CsvWriter csv(header);
   std::vector<std::optional<double>> table_acc(n);
   for (std::size_t i = 0; i < n; ++i) {
     csv << in.cells[i].arch << acc[i] << params[i] << secs[i];
+    if (fs) csv << fs_acc[i];
     if (in.has_reference) {
       if (in.cells[i].reference)
         csv << *in.cells[i].reference;
@@ -329,15 +366,22 @@ nlohmann::ordered_json rank_cells(const OneshotConfig& c, const SearchSpace& spa
   write_file(c.out + "/ranking.csv", csv.str());
   auto against = nlohmann::ordered_json::array();
   const auto correlate = [&](const std::string& name, const std::function<std::optional<double>(std::size_t)>& ref) {
-    std::vector<double> a, p, r;
+    std::vector<double> a, p, r, f;
     for (std::size_t i = 0; i < n; ++i)
-      if (const auto v = ref(i)) a.push_back(acc[i]), p.push_back(params[i]), r.push_back(*v);
+      if (const auto v = ref(i)) a.push_back(acc[i]), p.push_back(params[i]), r.push_back(*v), f.push_back(fs_acc[i]);
     if (r.size() < 2) return;
     const double st = nas::kendall_tau(a, r), sr = nas::spearman_rho(a, r), pt = nas::kendall_tau(p, r), pr = nas::spearman_rho(p, r);
     against.push_back({{"reference", name}, {"cells", r.size()}, {"supernet_kendall", st}, {"supernet_spearman", sr}, {"params_kendall", pt},
                        {"params_spearman", pr}});
-    fmt::print("ranking against {} ({} cells): supernet Kendall {:.3f}, Spearman {:.3f}; parameter count Kendall {:.3f}, Spearman {:.3f}\n", name,
-               r.size(), st, sr, pt, pr);
+    std::string few;
+    if (fs) {
+      const double ft = nas::kendall_tau(f, r), fr = nas::spearman_rho(f, r);
+      against.back()["few_shot_kendall"] = ft;
+      against.back()["few_shot_spearman"] = fr;
+      few = fmt::format("; few-shot Kendall {:.3f}, Spearman {:.3f}", ft, fr);
+    }
+    fmt::print("ranking against {} ({} cells): supernet Kendall {:.3f}, Spearman {:.3f}; parameter count Kendall {:.3f}, Spearman {:.3f}{}\n", name,
+               r.size(), st, sr, pt, pr, few);
   };
   if (in.has_reference) correlate(c.rank_column, [&](std::size_t i) { return in.cells[i].reference; });
   if (in.table.table) correlate("nb201_cifar10_test", [&](std::size_t i) { return table_acc[i]; });
@@ -599,7 +643,32 @@ int run_oneshot(OneshotConfig& c, std::FILE* log) {
     fmt::print("derived cell: {} ({} of {} edges parameter-free{}{})\n", space->format(derived), free, darts_space ? 16 : 6,
                t ? fmt::format("; NB201 CIFAR-10 test {:.2f}", *t) : std::string(), darts_params);
   }
-  if (ranking) j["ranking"] = rank_cells(c, *space, *ranking, out + "/supernet.pt", data, split, log);
+  // Few-shot NAS: the supernet split on one edge into one sub-supernet per op, each trained from its
+  // weights with that op fixed (resumable like the supernet: each has its checkpoint).
+  std::vector<std::string> few_shot;
+  if (c.few_shot_edge >= 0) {
+    std::filesystem::create_directories(out + "/few_shot");
+    auto fs_json = nlohmann::ordered_json::array();
+    for (int k = 0; k < nb201::kNumOps; ++k) {
+      const std::string name(nb201::op_name(static_cast<nb201::Op>(k)));
+      training::SupernetOptions f = o;
+      f.epochs = c.few_shot_epochs, f.fix_edge = c.few_shot_edge, f.fix_op = k, f.init_from = out + "/supernet.pt";
+      f.seed = derive_seed(c.seed, 0xf500 + static_cast<std::uint64_t>(k));
+      const std::string file = out + "/few_shot/" + name + ".pt";
+      const auto fr = training::train_supernet(*space, *data, split, f, file, out + "/few_shot/" + name + ".checkpoint.pt",
+                                               [&](const training::SupernetEpochLog& l) {
+                                                 fmt::print(log, "few-shot {} on edge {}: epoch {}/{}  loss {:.4f}  {:.1f} s\n", name, c.few_shot_edge,
+                                                            l.epoch, f.epochs, l.train_loss, l.seconds);
+                                                 std::fflush(log);
+                                               });
+      double fsecs = 0;
+      for (const auto& l : fr.curve) fsecs += l.seconds;
+      fs_json.push_back({{"op", name}, {"file", file}, {"final_loss", fr.curve.empty() ? 0.0 : fr.curve.back().train_loss}, {"train_seconds_this_call", fsecs}});
+      few_shot.push_back(file);
+    }
+    j["few_shot"] = {{"edge", c.few_shot_edge}, {"epochs", c.few_shot_epochs}, {"sub_supernets", fs_json}};
+  }
+  if (ranking) j["ranking"] = rank_cells(c, *space, *ranking, out + "/supernet.pt", few_shot, data, split, log);
   write_file(out + "/summary.json", j.dump(2) + "\n");
   write_config();
   fmt::print("supernet: {} parameters, {} epochs, final loss {:.4f}, {:.0f} images/s; outputs in {} (supernet.pt, curve.csv, curve.svg, "

@@ -172,6 +172,10 @@ expect "--cells: an nb201 option (cells per stage); a darts supernet has --layer
 expect "--layers: a darts option" oneshot --layers 4 --out "$tmp/oneshot"
 expect "--sampling fair: applies to --space nb201 only" oneshot --space darts --sampling fair --out "$tmp/oneshot"
 expect "--space: 'nb101' is not one of the choices" oneshot --space nb101 --out "$tmp/oneshot"
+expect "--few-shot-epochs: give --few-shot-edge E" oneshot --few-shot-epochs 3 --out "$tmp/oneshot"
+expect "--few-shot-edge: splits an spos supernet of nb201 with uniform sampling; this run is gdas" oneshot --method gdas --few-shot-edge 2 --out "$tmp/oneshot"
+expect "--few-shot-edge: '6' is out of range; expected INT in \[-1, 5\]" oneshot --few-shot-edge 6 --out "$tmp/oneshot"
+expect "--supernet: 2 files (few-shot sub-supernets) apply to --space nb201, not darts" search --space darts --evaluator supernet --supernet "$tmp/a.pt,$tmp/b.pt"
 expect "--evaluator supernet needs --supernet FILE" search --evaluator supernet
 expect "corrupt.pt" search --evaluator supernet --supernet "$tmp/corrupt.pt"
 expect "--evaluator supernet --space nb101: supernets are built for nb201 and darts" search --evaluator supernet --supernet "$tmp/corrupt.pt" --space nb101

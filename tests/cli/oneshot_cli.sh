@@ -114,6 +114,26 @@ for r in csv.DictReader(open(sys.argv[3])):
 " "$out/a/summary.json" "$traj" "$out/a/ranking.csv" || fail "ranking summary"
 grep -q "ranking against signal (20 cells): supernet Kendall 1.000" "$out/k.txt" || { cat "$out/k.txt"; fail "ranking line"; }
 
+# Few-shot: the finished supernet split on edge 5 into 5 sub-supernets (one epoch each); the
+# ranking scores the cells with them too, and a search takes the 5 files as its --supernet.
+mkdir -p "$out/fs" && cp "$out/a/supernet.pt" "$out/a/checkpoint.pt" "$out/a/curve.csv" "$out/fs/"
+"$nas" oneshot --method spos "${tiny[@]}" --epochs 3 --out "$out/fs" --few-shot-edge 5 --few-shot-epochs 1 --rank-cells "$traj" --rank-bn-batches 2 \
+  > "$out/fs.txt" 2> "$out/fs.err" || { cat "$out/fs.err"; fail "--few-shot-edge"; }
+for op in none skip_connect nor_conv_1x1 nor_conv_3x3 avg_pool_3x3; do [ -s "$out/fs/few_shot/$op.pt" ] || fail "no few_shot/$op.pt"; done
+grep -q "few-shot nor_conv_3x3 on edge 5: epoch 1/1" "$out/fs.err" || { cat "$out/fs.err"; fail "few-shot progress"; }
+head -1 "$out/fs/ranking.csv" | grep -q '^arch,supernet,params,seconds,few_shot,signal' || fail "few-shot ranking.csv header: $(head -1 "$out/fs/ranking.csv")"
+python3 -c "
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j['few_shot']['edge'] == 5 and len(j['few_shot']['sub_supernets']) == 5, j['few_shot']
+sig = [a for a in j['ranking']['against'] if a['reference'] == 'signal'][0]
+assert -1 <= sig['few_shot_kendall'] <= 1 and sig['supernet_kendall'] == 1.0, sig
+" "$out/fs/summary.json" || fail "few-shot summary.json"
+fsn=$(ls "$out"/fs/few_shot/*.pt | grep -v checkpoint | tr '\n' ',' | sed 's/,$//')
+"$nas" search --algo random --budget 5 --evaluator supernet --supernet "$fsn" --train-subset 384 --valid-size 200 --test-subset 100 \
+  --supernet-bn-batches 2 --train-threads 1 --out "$out/fss" > /dev/null 2> "$out/fss.err" || { cat "$out/fss.err"; fail "search with few-shot supernets"; }
+[ "$(tail -n +2 "$out/fss/trajectories/seed_0.csv" | wc -l)" -eq 5 ] || fail "few-shot search: expected 5 evaluations"
+
 # DARTS-V1, GDAS (architecture weights, derived cell) and RSPS (random search on the supernet).
 for m in darts-v1 gdas rsps; do
   extra=(); [ "$m" = rsps ] && extra=(--rsps-samples 6)
@@ -176,6 +196,8 @@ refuse "corrupt.pt" search --evaluator supernet --supernet "$out/corrupt.pt" --o
 refuse "missing.pt" search --evaluator supernet --supernet "$out/missing.pt" --out "$out/r2"
 refuse "input channels is 1, this run's is 3" search --evaluator supernet --supernet "$out/a/supernet.pt" --data cifar10 --out "$out/r2"
 refuse "its space is nb201, this run.s is darts" search --evaluator supernet --supernet "$out/a/supernet.pt" --space darts --out "$out/r2"
+refuse "one per op is needed" search --evaluator supernet --supernet "$out/fs/few_shot/none.pt,$out/fs/few_shot/skip_connect.pt" --out "$out/r2"
+refuse "a one-shot supernet, not a few-shot sub-supernet" search --evaluator supernet --supernet "$out/a/supernet.pt,$out/fs/few_shot/none.pt" --out "$out/r2"
 refuse "multi-fidelity; --evaluator supernet has one fidelity" search --algo asha --evaluator supernet --supernet "$out/a/supernet.pt" --out "$out/r2"
 refuse "an option of --evaluator supernet" search --supernet "$out/a/supernet.pt" --out "$out/r2"
 [ ! -e "$out/r2/summary.json" ] || fail "a refused search left results"

@@ -695,3 +695,98 @@ CATCH_TEST_CASE("supernet on the DARTS space: SPOS paths, each evaluated with ex
   const Genome g0 = space.sample(again);
   CATCH_CHECK(ev2.evaluate(g0).signal == SupernetEvaluator(space, dir / "s.pt", data, split, eo).evaluate(g0).signal);
 }
+
+namespace {
+/// The parameters of `net` whose name contains `part`, all equal to `other`'s.
+bool same_parameters(nas::training::detail::GenomeNetImpl& net, nas::training::detail::GenomeNetImpl& other, const std::string& part) {
+  const auto po = other.named_parameters(true);
+  std::size_t n = 0;
+  for (const auto& p : net.named_parameters(true))
+    if (p.key().find(part) != std::string::npos) {
+      ++n;
+      if (!torch::equal(p.value(), po[p.key()])) return false;
+    }
+  return n > 0;
+}
+}  // namespace
+
+CATCH_TEST_CASE("few-shot supernets: one op fixed on an edge, started from the one-shot weights, cells routed by their op", "[training][supernet]") {
+  nb201::Space space;
+  TempDir dir("fewshot");
+  const auto data = synthetic();
+  const Split split = make_split(*data, 0, 48, 0, 1);
+  train_supernet(space, *data, split, tiny(2), dir / "one.pt");
+  std::vector<std::string> files;
+  for (int k = nb201::kNumOps - 1; k >= 0; --k) {  // any order
+    auto o = tiny(1);
+    o.fix_edge = 5, o.fix_op = k, o.init_from = dir / "one.pt", o.seed = 10 + static_cast<std::uint64_t>(k);
+    const auto r = train_supernet(space, *data, split, o, dir / ("op" + std::to_string(k) + ".pt"));
+    CATCH_CHECK(r.info.fix_edge == 5);
+    CATCH_CHECK(read_supernet_info(dir / ("op" + std::to_string(k) + ".pt")).fix_op == k);
+    files.push_back(dir / ("op" + std::to_string(k) + ".pt"));
+  }
+  // Sub-supernet 3 (nor_conv_3x3 fixed on edge 5) trained that op there and no other op of edge 5:
+  // their weights are still the one-shot supernet's.
+  const NetworkOptions no = read_supernet_info(dir / "one.pt").network();
+  const Genome conv3 = cell("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|skip_connect~1|nor_conv_3x3~2|");
+  const Genome conv1 = cell("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|skip_connect~1|nor_conv_1x1~2|");
+  export_path_weights(space, dir / "one.pt", conv1, dir / "w_one.pt");
+  export_path_weights(space, dir / "op3.pt", conv1, dir / "w_op3.pt");
+  auto a = standalone(space, conv1, no, dir / "w_one.pt"), b = standalone(space, conv1, no, dir / "w_op3.pt");
+  CATCH_CHECK(same_parameters(*a, *b, "edge5_23"));
+  CATCH_CHECK_FALSE(same_parameters(*a, *b, "stem"));  // the rest did train
+  export_path_weights(space, dir / "one.pt", conv3, dir / "w_one.pt");
+  export_path_weights(space, dir / "op3.pt", conv3, dir / "w_op3.pt");
+  a = standalone(space, conv3, no, dir / "w_one.pt"), b = standalone(space, conv3, no, dir / "w_op3.pt");
+  CATCH_CHECK_FALSE(same_parameters(*a, *b, "edge5_23"));
+  // A sub-supernet measures only cells with its op.
+  SupernetEvaluatorOptions eo;
+  eo.bn_batches = 2, eo.batch_size = 32;
+  SupernetEvaluator only3(space, dir / "op3.pt", data, split, eo);
+  CATCH_CHECK_THROWS_AS(only3.evaluate(conv1), OptionError);
+  // The set routes each cell (as its class's first cell in code order) to the sub-supernet of its
+  // op; the order of queries does not matter.
+  FewShotEvaluator fs(space, files, data, split, eo);
+  CATCH_CHECK(fs.edge() == 5);
+  std::vector<Genome> cells;
+  Rng rng(6);
+  for (int i = 0; i < 12; ++i) cells.push_back(space.sample(rng));
+  std::vector<double> forward, backward(cells.size());
+  for (const auto& g : cells) forward.push_back(fs.evaluate(g).signal);
+  FewShotEvaluator fs2(space, files, data, split, eo);
+  for (std::size_t i = cells.size(); i-- > 0;) backward[i] = fs2.evaluate(cells[i]).signal;
+  CATCH_CHECK(forward == backward);
+  const auto first_of_class = [&](const Genome& g) {
+    for (int code = 0; code < nb201::kNumCells; ++code) {
+      const Genome c = nb201::Space::to_genome(nb201::Cell::from_code(code));
+      if (space.canonical_hash(c) == space.canonical_hash(g)) return c;
+    }
+    return g;
+  };
+  for (std::size_t i = 0; i < 4; ++i) {
+    const Genome r = first_of_class(cells[i]);
+    SupernetEvaluator sub(space, dir / ("op" + std::to_string(r[5]) + ".pt"), data, split, eo);
+    CATCH_CHECK(sub.evaluate(r).signal == forward[i]);
+  }
+  // Refusals: not a set of one edge, one file per op.
+  std::vector<std::string> four(files.begin(), files.begin() + 4);
+  CATCH_CHECK(thrown_message<DataError>([&] { check_few_shot_set(four); }).find("one per op is needed") != std::string::npos);
+  auto with_one = four;
+  with_one.push_back(dir / "one.pt");
+  CATCH_CHECK(thrown_message<DataError>([&] { check_few_shot_set(with_one); }).find("a one-shot supernet") != std::string::npos);
+  auto twice = four;
+  twice.push_back(files[0]);
+  CATCH_CHECK(thrown_message<DataError>([&] { check_few_shot_set(twice); }).find("a second sub-supernet") != std::string::npos);
+  auto bad = tiny(1);
+  bad.fix_edge = 2;
+  CATCH_CHECK_THROWS_AS(bad.validate(), OptionError);  // no op
+  bad.fix_op = 1;
+  bad.method = "gdas";
+  CATCH_CHECK_THROWS_AS(bad.validate(), OptionError);
+  bad.method = "spos";
+  bad.fix_edge = 6;
+  CATCH_CHECK_THROWS_AS(train_supernet(space, *data, split, bad, dir / "x.pt"), OptionError);
+  bad.fix_edge = 2;
+  bad.init_from = dir / "missing.pt";
+  CATCH_CHECK_THROWS_AS(train_supernet(space, *data, split, bad, dir / "x.pt"), DataError);
+}

@@ -501,6 +501,8 @@ void write_info(torch::serialize::OutputArchive& a, const SupernetInfo& i) {
   n("valid_hash", static_cast<std::int64_t>(i.valid_hash));
   n("split_valid_images", i.split_valid_images);
   n("split_seed", static_cast<std::int64_t>(i.split_seed));
+  n("fix_edge", i.fix_edge);
+  n("fix_op", i.fix_op);
 }
 
 /// A hash of a split part's image indices (order-independent: parts are sorted).
@@ -542,6 +544,8 @@ SupernetInfo read_info(torch::serialize::InputArchive& a) {
   if (a.try_read("valid_hash", v)) i.valid_hash = static_cast<std::uint64_t>(v.toInt());
   if (a.try_read("split_valid_images", v)) i.split_valid_images = v.toInt();
   if (a.try_read("split_seed", v)) i.split_seed = static_cast<std::uint64_t>(v.toInt());
+  if (a.try_read("fix_edge", v)) i.fix_edge = static_cast<int>(v.toInt());
+  if (a.try_read("fix_op", v)) i.fix_op = static_cast<int>(v.toInt());
   return i;
 }
 
@@ -775,6 +779,8 @@ Fields run_fields(const SupernetOptions& o, const Split& split, std::string_view
     f.emplace_back("arch_weight_decay", fmt::format("{}", o.arch_weight_decay));
   }
   if (o.method == "gdas") f.emplace_back("tau", fmt::format("{}..{}", o.tau_max, o.tau_min));
+  if (o.fix_edge >= 0) f.emplace_back("fixed op", fmt::format("{} on edge {}", o.fix_op, o.fix_edge));
+  if (!o.init_from.empty()) f.emplace_back("init_from", o.init_from);
   return f;
 }
 
@@ -791,6 +797,9 @@ void SupernetOptions::validate() const {
   if (sampling != "uniform" && method != "spos")
     throw OptionError(fmt::format("--sampling {}: applies to spos only ({} {})", sampling, method,
                                   method == "rsps" ? "draws every path uniformly" : "learns the architecture's distribution"));
+  if ((fix_edge < 0) != (fix_op < 0)) throw OptionError(fmt::format("fix_edge {} / fix_op {}: give both (a few-shot sub-supernet) or neither", fix_edge, fix_op));
+  if (fix_edge >= 0 && (method != "spos" || sampling != "uniform"))
+    throw OptionError(fmt::format("a fixed op (few-shot) applies to spos with uniform sampling, not {} with {} sampling", method, sampling));
   if (!(arch_learning_rate > 0 && arch_learning_rate < 1e3)) throw OptionError(fmt::format("--arch-lr {}: expected > 0", arch_learning_rate));
   if (!(arch_weight_decay >= 0 && arch_weight_decay < 1e3)) throw OptionError(fmt::format("--arch-weight-decay {}: expected >= 0", arch_weight_decay));
   if (!(tau_min > 0 && tau_max >= tau_min && tau_max < 1e6))
@@ -831,6 +840,9 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
   if (space.name() != "nb201" && o.sampling != "uniform")
     throw OptionError(fmt::format("--sampling {}: applies to the nb201 space only (a DARTS path is drawn uniformly, which is uniform over its classes too)", o.sampling));
   const bool darts_space = space.name() == "darts";
+  if (o.fix_edge >= 0 && (darts_space || o.fix_edge >= nb201::kNumEdges || o.fix_op >= nb201::kNumOps))
+    throw OptionError(darts_space ? std::string("a fixed op (few-shot) is built for nb201 supernets only")
+                                  : fmt::format("fixed op {} on edge {}: NB201 has edges 0..5 and ops 0..4", o.fix_op, o.fix_edge));
   if (split.train.size() < 2) throw OptionError(fmt::format("the training part has {} images; expected at least 2", split.train.size()));
   if (out_path.empty()) throw OptionError("the supernet's output file is empty");
   if (o.threads > 0 && torch::get_num_threads() != o.threads) torch::set_num_threads(o.threads);
@@ -858,6 +870,17 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
   info.valid_hash = indices_hash(split.valid);
   info.split_valid_images = o.split_valid_images;
   info.split_seed = o.split_seed;
+  info.fix_edge = o.fix_edge;
+  info.fix_op = o.fix_op;
+  if (!o.init_from.empty()) {
+    // Few-shot: start from the one-shot supernet's weights (and BN statistics).
+    torch::serialize::InputArchive archive;
+    const SupernetInfo from = open_file(o.init_from, archive);
+    check_against(o.init_from, from, space, data);
+    expect_field(o.init_from, "channels", from.channels, info.channels, "this supernet's");
+    expect_field(o.init_from, "cells", from.cells, info.cells, "this supernet's");
+    load_weights(o.init_from, archive, model);
+  }
   model.net->to(dev);
 
   const auto [train_x, train_y] = gather(data.train, split.train, dev);
@@ -989,7 +1012,9 @@ SupernetResult train_supernet(const SearchSpace& space, const ImageData& data, c
           }
           loss = sum / nb201::kNumOps;
         } else {
-          loss = ce(model.forward(x, sampler.draw(rng)), y);
+          Genome path = sampler.draw(rng);
+          if (o.fix_edge >= 0) path[static_cast<std::size_t>(o.fix_edge)] = static_cast<std::uint8_t>(o.fix_op);
+          loss = ce(model.forward(x, path), y);
           loss.backward();
         }
         sgd.step();
@@ -1172,6 +1197,9 @@ const SupernetInfo& SupernetEvaluator::info() const { return state_->info; }
 Evaluation SupernetEvaluator::evaluate(const Genome& g) {
   State& s = *state_;
   check_path(s.space, g);
+  if (s.info.fix_edge >= 0 && g[static_cast<std::size_t>(s.info.fix_edge)] != s.info.fix_op)
+    throw OptionError(fmt::format("{}: not a path of this few-shot sub-supernet (op {} on edge {}; it fixes op {})", s.space.format(g),
+                                  g[static_cast<std::size_t>(s.info.fix_edge)], s.info.fix_edge, s.info.fix_op));
   ++queries_;
   const ArchitectureHash h = s.space.canonical_hash(g);
   if (auto it = done_.find(h); it != done_.end()) {
@@ -1219,6 +1247,62 @@ std::pair<double, double> SupernetEvaluator::path_bn_statistics(const Genome& g)
     v += bn->running_var.sum().item<double>();
   }
   return {m, v};
+}
+
+// ---------------------------------------------------------------------------------------------
+
+std::vector<int> check_few_shot_set(const std::vector<std::string>& paths) {
+  std::vector<int> ops;
+  int edge = -1;
+  for (const auto& path : paths) {
+    const SupernetInfo i = read_supernet_info(path);
+    if (i.space != "nb201") throw DataError(fmt::format("{}: a supernet of {}; few-shot sub-supernets are built for nb201 only", path, i.space));
+    if (i.fix_edge < 0) throw DataError(fmt::format("{}: a one-shot supernet, not a few-shot sub-supernet (no op fixed on an edge)", path));
+    if (edge >= 0 && i.fix_edge != edge)
+      throw DataError(fmt::format("{}: fixes an op on edge {}; the other sub-supernets fix edge {}", path, i.fix_edge, edge));
+    edge = i.fix_edge;
+    if (i.fix_op < 0 || i.fix_op >= nb201::kNumOps) throw DataError(fmt::format("{}: fixed op {} is not an NB201 op", path, i.fix_op));
+    if (std::find(ops.begin(), ops.end(), i.fix_op) != ops.end())
+      throw DataError(fmt::format("{}: a second sub-supernet of op {} on edge {}", path, nb201::op_name(static_cast<nb201::Op>(i.fix_op)), edge));
+    ops.push_back(i.fix_op);
+  }
+  for (int k = 0; k < nb201::kNumOps; ++k)
+    if (std::find(ops.begin(), ops.end(), k) == ops.end())
+      throw DataError(fmt::format("few-shot supernets: none for op {} on edge {} ({} files given; one per op is needed)",
+                                  nb201::op_name(static_cast<nb201::Op>(k)), edge, paths.size()));
+  return ops;
+}
+
+FewShotEvaluator::FewShotEvaluator(const SearchSpace& space, const std::vector<std::string>& paths, std::shared_ptr<const ImageData> data,
+                                   const Split& split, const SupernetEvaluatorOptions& options)
+    : space_(space) {
+  if (space.name() != "nb201") throw OptionError(fmt::format("--space {}: few-shot supernets are built for nb201 only", space.name()));
+  const std::vector<int> ops = check_few_shot_set(paths);
+  by_op_.resize(nb201::kNumOps);
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    by_op_[static_cast<std::size_t>(ops[i])] = std::make_unique<SupernetEvaluator>(space, paths[i], data, split, options);
+    edge_ = by_op_[static_cast<std::size_t>(ops[i])]->info().fix_edge;
+  }
+  // Each class's first cell in code order measures the class (see the header).
+  for (int code = nb201::kNumCells - 1; code >= 0; --code) {
+    const Genome g = nb201::Space::to_genome(nb201::Cell::from_code(code));
+    representative_[space.canonical_hash(g)] = g;
+  }
+}
+
+FewShotEvaluator::~FewShotEvaluator() = default;
+
+std::uint64_t FewShotEvaluator::evaluations() const {
+  std::uint64_t n = 0;
+  for (const auto& e : by_op_) n += e->evaluations();
+  return n;
+}
+
+Evaluation FewShotEvaluator::evaluate(const Genome& g) {
+  check_path(space_, g);
+  ++queries_;
+  const Genome& rep = representative_.at(space_.canonical_hash(g));
+  return by_op_[rep[static_cast<std::size_t>(edge_)]]->evaluate(rep);
 }
 
 }  // namespace nas::training

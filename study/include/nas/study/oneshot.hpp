@@ -30,6 +30,10 @@ struct OneshotConfig {
   double learning_rate = 0.05, lr_min = 0, weight_decay = 5e-4;
   double arch_learning_rate = 3e-4, arch_weight_decay = 1e-3, tau_max = 10, tau_min = 0.1;  // darts-v1/v2, gdas
   int rsps_samples = 100;  // rsps: random cells scored on the supernet (NB201's RSPS: 100)
+  /// Few-shot NAS (spos on nb201): after training, one sub-supernet per op of edge
+  /// `few_shot_edge` (-1: none), each from the supernet's weights with that op fixed, for
+  /// `few_shot_epochs`; the ranking then scores cells with them too.
+  int few_shot_edge = -1, few_shot_epochs = 20;
   std::uint64_t seed = 0, split_seed = 0;
   std::size_t train_images = 0;    // 0: all but the validation part
   std::size_t valid_images = 1000; // held out (never trained on): what --evaluator supernet measures
@@ -58,7 +62,9 @@ struct OneshotConfig {
 /// the NB201 CIFAR-10 table's test accuracy where the table is found), with Kendall's tau-b and
 /// Spearman's rho of the supernet's accuracy and of the parameter count against each reference in
 /// summary.json's `ranking` (cells per second included). The file is read and checked before
-/// training starts (DataError naming file, line and value).
+/// training starts (DataError naming file, line and value). With c.few_shot_edge, the 5 few-shot
+/// sub-supernets are trained after the supernet (few_shot/<op>.pt and their checkpoints) and the
+/// ranking scores the cells with them too (column few_shot).
 int run_oneshot(OneshotConfig& c, std::FILE* log);
 
 /// One cell of retrain_top: its search result and its training from scratch.
@@ -87,11 +93,16 @@ struct ImageShape {
 };
 ImageShape data_shape(const std::string& data);
 
-/// `--evaluator supernet`'s checks before the data is read: `path` readable as a supernet file of
-/// `space` trained on images of `data`'s shape, with the split `valid_size` / `split_seed` (where
-/// the file records its own). Throws DataError naming the file, the field, its value and the
-/// expected one (or why it cannot be read).
-void check_supernet_file(const std::string& path, const std::string& space, const std::string& data, std::size_t valid_size,
+/// `--supernet`'s value as files: one supernet, or several separated by commas (a few-shot set).
+std::vector<std::string> supernet_files(const std::string& list);
+
+/// `--evaluator supernet`'s checks before the data is read: each file of `list` (supernet_files)
+/// readable as a finished supernet file of `space` trained on images of `data`'s shape, with the
+/// split `valid_size` / `split_seed` (where the file records its own); several files must be a
+/// few-shot set of nb201 (training::check_few_shot_set). Throws DataError naming the file, the
+/// field, its value and the expected one (or why it cannot be read); OptionError for several
+/// files on another space.
+void check_supernet_file(const std::string& list, const std::string& space, const std::string& data, std::size_t valid_size,
                          std::uint64_t split_seed);
 
 }  // namespace nas::study

@@ -1,14 +1,24 @@
 #pragma once
-// Weight sharing (issue 26, first part): an NAS-Bench-201 supernet, trained by single-path one-shot
-// (SPOS, Guo et al. 2020), and an Evaluator that scores a cell with the weights it inherits from
-// the supernet. Torch-free header: the modules live in the library.
+// Weight sharing (issue 26): supernets of the NAS-Bench-201 and DARTS spaces, trained by
+// single-path one-shot (SPOS, Guo et al. 2020), RSPS, DARTS (first and second order) or GDAS, and
+// an Evaluator that scores a cell with the weights it inherits from the supernet. Torch-free
+// header: the modules live in the library.
 //
-// The supernet has the stand-alone network's macro skeleton (network.hpp: stem, three stages of
-// `cells` cells with residual blocks between them, head); every one of a cell's 6 edges holds all
-// 5 candidate ops (none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3), each with its own
+// NB201: the stand-alone network's macro skeleton (network.hpp: stem, three stages of `cells`
+// cells with residual blocks between them, head); every one of a cell's 6 edges holds all 5
+// candidate ops (none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3), each with its own
 // weights, built as the stand-alone network builds them. A forward pass for a genome runs only
 // that genome's op on each edge: it computes what the stand-alone network of the genome computes
 // with the chosen ops' weights (tested bit for bit on the CPU).
+//
+// DARTS: DARTS' search network (model_search.py): stem (3x3 conv to 3C, BN), `cells` cells
+// (NetworkOptions::layers; reduction cells at 1/3 and 2/3 double the channels), global pool,
+// linear classifier. A cell preprocesses its two inputs, and node n (0..3) reads all 2 + n earlier
+// states through an edge holding the 7 ops (and none) with BN without scale and shift, pools
+// followed by such a BN: 14 edges per cell, the normal cells' shared by alpha rows 0..13 and the
+// reduction cells' by rows 14..27. A path (a genotype: 2 edges per node) runs those edges only;
+// unlike NB201, its modules are the search network's (affine-free BN), not the stand-alone
+// network's, so export_path_weights applies to NB201 only.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,14 +47,16 @@ struct SupernetOptions {
   /// / second order) and "gdas" (Dong and Yang 2019, Gumbel-softmax, one sampled path per step):
   /// architecture parameters alpha [6 edges x 5 ops] learned by Adam on one half of the training
   /// part, alternating with SGD steps of the weights on the other half; the cell derived is each
-  /// edge's argmax (none included, as NB201 derives it).
+  /// edge's argmax on NB201 (none included, as NB201 derives it), DARTS' genotype rule on darts
+  /// (SupernetResult::derived). alpha: [6 x 5] on NB201, [28 x 8] on DARTS.
   std::string method = "spos";
   /// How a step's path is drawn: "uniform" (each edge's op uniformly: every cell equally likely)
   /// or "fair" (FairNAS' strict fairness: per step 5 paths that together hold every op of every
   /// edge once, gradients summed into one step; 5 forward-backward passes per batch; an op on
   /// an edge into a node its path leaves dead still gets no gradient from that path),
   /// or "canonical" (a canonical class of the space uniformly, then a cell of it uniformly, so
-  /// that the many spellings of a few computations do not dominate).
+  /// that the many spellings of a few computations do not dominate). fair and canonical: NB201
+  /// only (a DARTS genotype is drawn uniformly, which is uniform over its classes too).
   std::string sampling = "uniform";
   int epochs = 10;
   int batch_size = 64;
@@ -65,13 +77,20 @@ struct SupernetOptions {
   double arch_learning_rate = 3e-4;  // DARTS / GDAS: Adam on alpha (DARTS' 3e-4, betas 0.5, 0.999)
   double arch_weight_decay = 1e-3;
   double tau_max = 10, tau_min = 0.1;  // GDAS: temperature, linear over the epochs (NB201's)
+  /// Few-shot NAS (Zhao et al. 2021), NB201 and spos with uniform sampling only: every path has op
+  /// `fix_op` (NB201's op index) on edge `fix_edge` (0..5), so the supernet trained is the
+  /// sub-supernet of that op; -1 for both: none fixed.
+  int fix_edge = -1, fix_op = -1;
+  /// A supernet file (same space, skeleton and data shape) whose weights start this training
+  /// instead of a fresh initialisation (few-shot: the one-shot supernet); empty: none.
+  std::string init_from;
   /// Throws OptionError naming the field.
   void validate() const;
 };
 
 /// What a supernet file says about itself. Written with the weights; checked on every load.
 struct SupernetInfo {
-  std::string space;   // "nb201"
+  std::string space;   // "nb201" or "darts"
   std::string method;  // "spos"
   std::string sampling;
   std::string data;    // the dataset's name (informative; the shape below is what is checked)
@@ -88,6 +107,8 @@ struct SupernetInfo {
   std::uint64_t valid_hash = 0;
   std::int64_t split_valid_images = -1;
   std::uint64_t split_seed = 0;
+  /// A few-shot sub-supernet's fixed op on one edge (SupernetOptions::fix_edge / fix_op); -1: none.
+  int fix_edge = -1, fix_op = -1;
   /// The skeleton as NetworkOptions: what the stand-alone network of one of its paths is built with.
   NetworkOptions network() const {
     NetworkOptions o;
@@ -108,8 +129,9 @@ struct SupernetEpochLog {
   double train_loss = 0;        // mean over the epoch's images (each step on its own path)
   double seconds = 0;           // training time of the epoch (checkpoint excluded)
   double images_per_second = 0;
-  /// DARTS / GDAS: softmax(alpha) after the epoch, [6 edges x 5 ops] row-major (NB201's op
-  /// order: none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3); empty otherwise.
+  /// DARTS / GDAS: softmax(alpha) after the epoch, [edges x ops] row-major: NB201 6 x 5 (none,
+  /// skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3); DARTS 28 x 8 (normal cell's 14
+  /// edges, then the reduction cell's; none, then DARTS' 7 ops in darts::Op order); empty otherwise.
   std::vector<double> arch_weights;
 };
 using SupernetEpochCallback = std::function<void(const SupernetEpochLog&)>;
@@ -120,14 +142,16 @@ struct SupernetResult {
   int resumed_from_epoch = 0;           // the checkpoint's epoch (0: from scratch)
   double seconds = 0;                   // wall time of the call
   std::string device;
-  /// DARTS / GDAS: the derived cell (each edge's argmax) and the final softmax(alpha); empty for
+  /// DARTS / GDAS: the derived cell (NB201: each edge's argmax, none included; DARTS: per node the
+  /// 2 inputs whose strongest op other than none has the largest softmax weight, each with that
+  /// op, as DARTS' genotype()) and the final softmax(alpha); empty for
   /// spos and rsps (whose cells come from a search on the supernet).
   Genome derived;
   std::vector<double> arch_weights;
 };
 
-/// Trains an NB201 supernet on `split.train` of `data` (SPOS: per step, one path drawn as
-/// `options.sampling` says; cross-entropy; SGD on that path only) and writes it to `out_path`
+/// Trains a supernet of `space` (nb201 or darts) on `split.train` of `data` (SPOS: per step, one
+/// path drawn as `options.sampling` says; cross-entropy; SGD on that path only) and writes it to `out_path`
 /// (torch archive: weights, buffers and SupernetInfo; written atomically: temporary file + rename).
 /// `options.network`'s input fields and classes are taken from the data.
 ///
@@ -139,8 +163,8 @@ struct SupernetResult {
 /// finished, it trains nothing and writes `out_path` again. `on_epoch` is called after each
 /// epoch (after its checkpoint), on the calling thread; an exception from it ends the call.
 ///
-/// Throws OptionError (bad options, a space other than nb201, fewer than 2 training images, an
-/// empty `out_path`), DataError (a checkpoint that is corrupt or truncated, or of another space,
+/// Throws OptionError (bad options, a space other than nb201 and darts, a sampling other than
+/// uniform on darts, fewer than 2 training images, an empty `out_path`), DataError (a checkpoint that is corrupt or truncated, or of another space,
 /// data shape, options or training split: the message names the file, the field, its value and
 /// this run's; a file that cannot be written), TrainingFailed (the loss is not finite).
 /// Thread-safe apart from `threads` (torch's thread count is process-wide).
@@ -207,7 +231,8 @@ class SupernetEvaluator final : public Evaluator {
   SupernetEvaluator(const SupernetEvaluator&) = delete;
   SupernetEvaluator& operator=(const SupernetEvaluator&) = delete;
 
-  /// Throws OptionError for a genome that is not valid in the space.
+  /// Throws OptionError for a genome that is not valid in the space, or, on a few-shot
+  /// sub-supernet, one without its fixed op on its fixed edge.
   Evaluation evaluate(const Genome& g) override;
   std::uint64_t queries() const override { return queries_; }
   /// Cells actually evaluated (queries minus cache hits).
@@ -222,6 +247,42 @@ class SupernetEvaluator final : public Evaluator {
   std::unique_ptr<State> state_;
   std::unordered_map<ArchitectureHash, Evaluation, ArchitectureHashHasher> done_;
   std::uint64_t queries_ = 0, evaluations_ = 0;
+};
+
+/// Checks that `paths` are a few-shot set: NB201 sub-supernets fixed on one edge, one per op (any
+/// order). Returns each file's fixed op. Throws DataError naming the file (unreadable, not nb201,
+/// no fixed op, another edge, an op twice) or the op no file has. Thread-safe.
+std::vector<int> check_few_shot_set(const std::vector<std::string>& paths);
+
+/// Few-shot NAS (Zhao et al. 2021): a set of NB201 sub-supernets, each with one op fixed on one
+/// edge (train_supernet with fix_edge / fix_op, usually from the one-shot supernet's weights); a
+/// cell is evaluated by the sub-supernet of its op on that edge (SupernetEvaluator: BN
+/// recalibrated, top-1 on split.valid). Canonically identical cells can hold different ops on the
+/// split edge (an edge into a dead node): each is measured as the first cell of its class in
+/// NB201's code order, so duplicates are evaluated once and results do not depend on the order
+/// of queries. Not thread-safe (one per run).
+class FewShotEvaluator final : public Evaluator {
+ public:
+  /// `paths`: one sub-supernet per op of the space's edge, all fixed on one edge (any order).
+  /// Throws DataError naming the file for a file without a fixed op, another edge, a repeated or
+  /// missing op, or any of SupernetEvaluator's refusals; OptionError for a space other than nb201.
+  FewShotEvaluator(const SearchSpace& space, const std::vector<std::string>& paths, std::shared_ptr<const ImageData> data, const Split& split,
+                   const SupernetEvaluatorOptions& options = {});
+  ~FewShotEvaluator() override;
+  FewShotEvaluator(const FewShotEvaluator&) = delete;
+  FewShotEvaluator& operator=(const FewShotEvaluator&) = delete;
+  /// Throws OptionError for a genome that is not valid in the space.
+  Evaluation evaluate(const Genome& g) override;
+  std::uint64_t queries() const override { return queries_; }
+  std::uint64_t evaluations() const;
+  int edge() const { return edge_; }
+
+ private:
+  const SearchSpace& space_;
+  int edge_ = -1;
+  std::vector<std::unique_ptr<SupernetEvaluator>> by_op_;
+  std::unordered_map<ArchitectureHash, Genome, ArchitectureHashHasher> representative_;
+  std::uint64_t queries_ = 0;
 };
 
 }  // namespace nas::training
