@@ -96,7 +96,9 @@ def darts(out):
         for cell, lo, hi in (("normal", 0, 13), ("reduce", 14, 27)):
             rs = [r for r in rows if int(r["epoch"]) == last and lo <= int(r["edge"]) <= hi]
             mean = {k: statistics.mean(float(r[k]) for r in rs) for k in ops}
-            print(f"|   {cell} cell, epoch {last} mean weights | " + ", ".join(f"{k} {v:.4f}" for k, v in mean.items()) + " | | | | | |")
+            dev = max(abs(float(r[k]) - 1 / len(ops)) for r in rs for k in ops)
+            print(f"|   {cell} cell, epoch {last} mean weights (largest distance of one weight from uniform {dev:.4f}) | "
+                  + ", ".join(f"{k} {v:.4f}" for k, v in mean.items()) + " | | | | | |")
     if free:
         print(f"mean parameter-free edges {statistics.mean(free):.2f} of 16 (uniformly random ops: 16 x 3/7 = 6.86); "
               f"mean parameters {statistics.mean(params) / 1e6:.2f}M (DARTS reports 3.3M for its V1 and V2 genotypes)")
