@@ -7,7 +7,7 @@
 #     configuration below, each ranking those cells with inherited weights (--rank-cells): Kendall
 #     tau and Spearman against the stand-alone validation accuracy and the NB201 CIFAR-10 table,
 #     beside the parameter count; two runs at a time, one torch thread each;
-#     (fewshot-*: the uniform-e100 supernet split on one edge into 5 sub-supernets trained 20 epochs
+#     (fewshot-*: the uniform-e100 supernet split on one edge (each of the 6) into 5 sub-supernets trained 20 epochs
 #     each, which rank the cells too);
 #  3. bench/oneshot_report.py ranking OUT: the table.
 # Usage: bench/oneshot_ranking.sh [CELLS]   (OUT=folder; CONFIGS="name:args;..." to override)
@@ -25,7 +25,7 @@ if [ ! -f "$traj" ] || [ "$(tail -n +2 "$traj" | wc -l)" -lt "$cells" ]; then
     --mode async --out "$out/standalone" > "$out/standalone.txt" 2> "$out/standalone.log"
   traj=$out/standalone/trajectories/seed_7.csv
 fi
-configs=${CONFIGS:-"uniform-e10:--epochs 10;uniform-e25:--epochs 25;uniform-e50:--epochs 50;uniform-e100:--epochs 100;canonical-e25:--epochs 25 --sampling canonical;fair-e5:--epochs 5 --sampling fair;uniform-e300-lr0.1:--epochs 300 --lr 0.1;all-images-e5:--epochs 5 --train-images 0;fair-e20:--epochs 20 --sampling fair;uniform-e150:--epochs 150;uniform-e200:--epochs 200;uniform-e100-s2:--epochs 100 --seed 2;uniform-e100-s3:--epochs 100 --seed 3;fewshot-e100-edge3-e20:--epochs 100 --few-shot-edge 3 --few-shot-epochs 20;fewshot-e100-edge5-e20:--epochs 100 --few-shot-edge 5 --few-shot-epochs 20"}
+configs=${CONFIGS:-"uniform-e10:--epochs 10;uniform-e25:--epochs 25;uniform-e50:--epochs 50;uniform-e100:--epochs 100;canonical-e25:--epochs 25 --sampling canonical;fair-e5:--epochs 5 --sampling fair;uniform-e300-lr0.1:--epochs 300 --lr 0.1;all-images-e5:--epochs 5 --train-images 0;fair-e20:--epochs 20 --sampling fair;uniform-e150:--epochs 150;uniform-e200:--epochs 200;uniform-e100-s2:--epochs 100 --seed 2;uniform-e100-s3:--epochs 100 --seed 3;fewshot-e100-edge0-e20:--epochs 100 --few-shot-edge 0 --few-shot-epochs 20;fewshot-e100-edge1-e20:--epochs 100 --few-shot-edge 1 --few-shot-epochs 20;fewshot-e100-edge2-e20:--epochs 100 --few-shot-edge 2 --few-shot-epochs 20;fewshot-e100-edge3-e20:--epochs 100 --few-shot-edge 3 --few-shot-epochs 20;fewshot-e100-edge4-e20:--epochs 100 --few-shot-edge 4 --few-shot-epochs 20;fewshot-e100-edge5-e20:--epochs 100 --few-shot-edge 5 --few-shot-epochs 20"}
 IFS=';' read -r -a list <<< "$configs"
 for item in "${list[@]}"; do
   name=${item%%:*}
