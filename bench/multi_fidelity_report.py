@@ -13,7 +13,7 @@ import statistics
 import sys
 
 HOURS = [5, 6, 8, 24]
-ORDER = ["random", "rea", "guided", "sh", "hyperband", "asha", "guided-rungs", "guided-rungs-lowest"]
+ORDER = ["random", "rea", "guided", "sh", "hyperband", "asha", "guided-rungs", "guided-rungs-lowest", "guided-rungs-second"]
 
 
 def load(folder):
@@ -83,7 +83,7 @@ def main():
 def svg(out, results, datasets):
     w, h, pad = 360, 260, 45
     colors = {"random": "#888", "rea": "#1f77b4", "guided": "#2ca02c", "sh": "#ff7f0e", "hyperband": "#9467bd", "asha": "#d62728",
-              "guided-rungs": "#17becf", "guided-rungs-lowest": "#8c564b"}
+              "guided-rungs": "#17becf", "guided-rungs-lowest": "#8c564b", "guided-rungs-second": "#e377c2"}
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w * len(datasets)}" height="{h + 30}" font-family="sans-serif" font-size="11">']
     hours = [0.25 * i for i in range(1, 97)]
     for k, ds in enumerate(datasets):

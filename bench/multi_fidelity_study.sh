@@ -5,17 +5,20 @@
 # a table's promotion is a separate 200-epoch run and pays all of it), 24 simulated hours.
 # Searches: random, REA and guided at full fidelity; SH, Hyperband, ASHA and guided over rungs 12,200
 # (guided-rungs: the model learns full results and imputed 12-epoch ones; guided-rungs-lowest: the
-# 12-epoch results only).
+# 12-epoch results only; guided-rungs-second: one model of the full results, a second of the
+# 12-epoch ones).
 # Then bench/multi_fidelity_report.py prints mean regret at 5, 6, 8 and 24 hours, the median time
 # to the optimum and the seeds that reach it, and writes OUT/regret.svg.
-# Usage: bench/multi_fidelity_study.sh [SEEDS] [HOURS]   (OUT=folder, SEARCHES="random asha ...")
+# Usage: bench/multi_fidelity_study.sh [SEEDS] [HOURS]   (OUT=folder, SEARCHES="random asha ...",
+#        NAS=a copy of the nas binary, so that a rebuild meanwhile does not change it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=${1:-30}
 hours=${2:-24}
 out=${OUT:-bench-out/multi-fidelity}
-searches=${SEARCHES:-random rea guided sh hyperband asha guided-rungs guided-rungs-lowest}
-[ -x build/apps/nas ] || NINJA_TARGETS=nas bash scripts/build.sh
+searches=${SEARCHES:-random rea guided sh hyperband asha guided-rungs guided-rungs-lowest guided-rungs-second}
+nas=${NAS:-build/apps/nas}
+[ -x "$nas" ] || NINJA_TARGETS=nas bash scripts/build.sh
 export OMP_WAIT_POLICY=PASSIVE
 mkdir -p "$out"
 budget=$(( hours * 3600 ))
@@ -28,11 +31,12 @@ for ds in cifar10 cifar100 imagenet16; do
       guided) args=(--algo guided) ;;
       guided-rungs) args=(--algo guided --fidelities 12,200 --rung-targets impute) ;;
       guided-rungs-lowest) args=(--algo guided --fidelities 12,200 --rung-targets lowest) ;;
+      guided-rungs-second) args=(--algo guided --fidelities 12,200 --rung-targets second-model) ;;
       *) args=(--algo "$a") ;;
     esac
     [[ $a = guided* ]] && args+=(--predictor carl --torch-threads 1 --parallel-runs 2)
     start=$(date +%s)
-    build/apps/nas search "${common[@]}" "${args[@]}" --out "$out/$ds-$a" > "$out/$ds-$a.txt" 2>&1
+    "$nas" search "${common[@]}" "${args[@]}" --out "$out/$ds-$a" > "$out/$ds-$a.txt" 2>&1
     echo "$ds $a: $(( $(date +%s) - start )) s"
   done
 done

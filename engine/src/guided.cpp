@@ -13,6 +13,7 @@
 
 #include "nas/core/errors.hpp"
 #include "nas/engine/acquisition.hpp"
+#include "nas/engine/rung_pair.hpp"
 #include "proposal.hpp"
 #include "retrain_planner.hpp"
 #include "rungs.hpp"
@@ -51,10 +52,18 @@ std::string_view parent_selection_name(GuidedOptions::Parents p) {
 GuidedOptions::RungTargets parse_rung_targets(std::string_view s) {
   if (s == "impute") return GuidedOptions::RungTargets::impute;
   if (s == "lowest") return GuidedOptions::RungTargets::lowest;
-  throw OptionError(fmt::format("rung targets: unknown value '{}'; expected impute or lowest", s));
+  if (s == "second-model" || s == "second_model") return GuidedOptions::RungTargets::second_model;
+  throw OptionError(fmt::format("rung targets: unknown value '{}'; expected impute, lowest or second-model", s));
 }
 
-std::string_view rung_targets_name(GuidedOptions::RungTargets t) { return t == GuidedOptions::RungTargets::lowest ? "lowest" : "impute"; }
+std::string_view rung_targets_name(GuidedOptions::RungTargets t) {
+  switch (t) {
+    case GuidedOptions::RungTargets::impute: return "impute";
+    case GuidedOptions::RungTargets::lowest: return "lowest";
+    case GuidedOptions::RungTargets::second_model: return "second-model";
+  }
+  return "?";
+}
 
 void RetrainSchedule::validate() const {
   if (when == When::every_k && every == 0) throw OptionError("retrain.every: must be >= 1");
@@ -140,7 +149,7 @@ struct GuidedSearch::Impl {
   Impl(const SearchSpace& space, const GuidedOptions& o, Direction d, std::unique_ptr<Surrogate> model, SearchObserver* obs, bool steady,
        TrainerKind trainer)
       : state_(space, d, view_limits(o), o.fidelity.multi() ? nullptr : obs),
-        proposer_(space, o), acquisition_(make_acquisition(o)), slots_(o), schedule_(o, d, steady), model_(std::move(model)), o_(view_options(o)),
+        proposer_(space, o), acquisition_(make_acquisition(o)), slots_(o), schedule_(o, d, steady), model_(pair_up(std::move(model), o)), o_(view_options(o)),
         obs_(dynamic_cast<GuidedObserver*>(obs)), steady_(steady), trainer_(trainer), rng_(derive_seed(o.seed, 0x6D1DED)) {
     if (o.fidelity.multi()) {
       EvolutionLimits l{o.budget, 0, false, o.retry_failed, o.max_failures};
@@ -164,6 +173,28 @@ struct GuidedSearch::Impl {
     return o;
   }
   static constexpr std::size_t kUnbounded = std::size_t{1} << 40;
+  // Over rungs with a second model, the model the search owns is the pair (rung_pair.hpp); the
+  // full-fidelity model joins once n0 cells (at least 2) have full results.
+  static std::unique_ptr<Surrogate> pair_up(std::unique_ptr<Surrogate> m, const GuidedOptions& o) {
+    if (!m || !o.fidelity.multi() || o.rung_targets != GuidedOptions::RungTargets::second_model) return m;
+    return std::make_unique<RungPairSurrogate>(std::move(m), std::max<std::size_t>(2, o.initial_samples));
+  }
+  bool second_model() const { return rungs_ && o_.rung_targets == GuidedOptions::RungTargets::second_model; }
+
+  // The schedule's next retrain; over rungs with a second model, each cell's full-fidelity result
+  // (NaN if none) and lowest-rung result beside it, oriented as the targets.
+  detail::RetrainJob make_job(bool force_sync) {
+    detail::RetrainJob job = schedule_.job(history(), force_sync);
+    if (second_model()) {
+      const std::size_t first = history().size() - job.archs.size();
+      for (std::size_t i = first; i < history().size(); ++i) {
+        const Cell& c = cells_[cell_of_view_.at(i)];
+        job.full.push_back(std::isnan(c.full) ? c.full : state_.oriented(c.full));
+        job.low.push_back(state_.oriented(c.low));
+      }
+    }
+    return job;
+  }
   SearchResult& out() { return rungs_ ? rungs_->result() : state_.result(); }
 
   const std::vector<QueryRecord>& history() const { return state_.history(); }
@@ -240,14 +271,14 @@ struct GuidedSearch::Impl {
     if (!initial_fit_done_) {
       initial_fit_done_ = true;
       retrain_checked_ = true;                        // no schedule decision before iteration 1
-      job_ = schedule_.job(history(), /*force_sync=*/true);
+      job_ = make_job(/*force_sync=*/true);
       return false;
     }
     if (!retrain_checked_) {
       retrain_checked_ = true;
       // One copy trains at a time: while one does, new results wait for the next round.
       if (schedule_.due(history()) && !(o_.retrain.asynchronous && async_out_)) {
-        job_ = schedule_.job(history(), false);
+        job_ = make_job(false);
         if (!job_->asynchronous) return false;
       }
     }
@@ -319,7 +350,8 @@ struct GuidedSearch::Impl {
 
   static void fit(Surrogate& m, detail::RetrainJob& job) {
     const auto t0 = Clock::now();
-    const TrainingStats s = m.fit(job.archs, job.targets, job.fit);
+    const TrainingStats s = job.low.empty() ? m.fit(job.archs, job.targets, job.fit)
+                                            : dynamic_cast<RungPairSurrogate&>(m).fit_pair(job.archs, job.full, job.low, job.fit);
     job.record.seconds = since(t0);
     job.record.epochs = s.epochs;
   }
@@ -465,6 +497,8 @@ struct GuidedSearch::Impl {
       v.signal = rung_value(c);
       tell(c.view_id, v, info);
       c.view_index = history().size() - 1;
+      cell_of_view_.resize(history().size(), kNoCell);
+      cell_of_view_.back() = a.cell;
     }
   }
 
@@ -481,7 +515,8 @@ struct GuidedSearch::Impl {
     return a;
   }
 
-  // What the model learns of a cell (GuidedOptions::RungTargets).
+  // What the model learns of a cell (GuidedOptions::RungTargets; with a second model, what the
+  // view's parents and tournaments see: the imputed value).
   double rung_value(const Cell& c) const {
     if (o_.rung_targets == GuidedOptions::RungTargets::lowest) return c.low;
     return std::isnan(c.full) ? shift_ + slope_ * c.low : c.full;
@@ -489,7 +524,7 @@ struct GuidedSearch::Impl {
 
   // Refits the map from the lowest rung onto the full scale and revises the view's signals.
   void refresh_view() {
-    if (o_.rung_targets == GuidedOptions::RungTargets::impute) {
+    if (o_.rung_targets != GuidedOptions::RungTargets::lowest) {
       double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
       for (const auto& c : cells_)
         if (!std::isnan(c.low) && !std::isnan(c.full)) n += 1, sx += c.low, sy += c.full, sxx += c.low * c.low, sxy += c.low * c.full;
@@ -511,6 +546,8 @@ struct GuidedSearch::Impl {
   std::optional<detail::AshaLadder> ladder_;
   std::vector<Cell> cells_;
   std::unordered_map<std::uint64_t, Asked> asked_;  // candidates in flight at a rung
+  static constexpr std::size_t kNoCell = std::numeric_limits<std::size_t>::max();
+  std::vector<std::size_t> cell_of_view_;           // per view record: its cell
   double shift_ = 0, slope_ = 1;
 
   EvolutionState state_;

@@ -16,6 +16,9 @@ namespace nas::detail {
 struct RetrainJob {
   std::vector<Genome> archs;
   std::vector<double> targets;
+  /// Over rungs with a second model (filled by the search, not the planner): per cell its
+  /// full-fidelity result (NaN if none) and its lowest-rung result, oriented as `targets`.
+  std::vector<double> full, low;
   FitOptions fit;
   RetrainRecord record;
   bool asynchronous = false;

@@ -160,8 +160,9 @@ void SearchConfig::declare_models() {
   s.integer("children", guided.children_per_parent, "children per parent", 0, kMaxCount);
   s.integer("mutation-steps", guided.mutation_steps, "mutations per child (1 or 2)", 1, 2);
   s.enumeration("rung-targets", guided.rung_targets,
-                "over rungs (--fidelities): impute (full results, else the lowest rung's mapped onto the full scale) | lowest (the lowest rung's only)",
-                {GuidedOptions::RungTargets::impute, GuidedOptions::RungTargets::lowest}, rung_targets_name, parse_rung_targets);
+                "over rungs (--fidelities): impute (full results, else the lowest rung's mapped onto the full scale) | lowest (the lowest rung's only) | second-model (one model of the full results, a second of the lowest rung's, ranked by both)",
+                {GuidedOptions::RungTargets::impute, GuidedOptions::RungTargets::lowest, GuidedOptions::RungTargets::second_model},
+                rung_targets_name, parse_rung_targets);
   s.integer("top-k", guided.top_k, "cells evaluated per iteration", 1, kMaxCount);
   s.integer("incumbent-k", guided.incumbent_k, "of those, the best-scored children of the best cell so far (0 = off)", 0, kMaxCount);
   s.integer("incumbent-k-stalled", guided.incumbent_k_stalled,

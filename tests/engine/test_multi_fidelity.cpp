@@ -3,7 +3,9 @@
 // time budget on the simulated clock, the per-epoch cost model, and NB201's two rungs.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -15,6 +17,7 @@
 #include "nas/engine/executors.hpp"
 #include "nas/engine/registry.hpp"
 #include "nas/engine/run.hpp"
+#include "nas/engine/rung_pair.hpp"
 
 using namespace nas;
 
@@ -262,4 +265,92 @@ TEST_CASE("guided over rungs: new cells at the lowest rung, ASHA's promotions, t
       for (const auto& [x, v] : mapped) CHECK(v == Approx(y0 + slope * (x - x0)).margin(1e-9));
     }
   }
+}
+
+TEST_CASE("guided over rungs with a second model: one model learns the full results, the other every cell's lowest rung",
+          "[engine][fidelity][guided]") {
+  auto log = std::make_shared<test::RecordingSurrogate::Log>();
+  SearchSettings s = rungs(60, {1, 9});
+  s.guided.budget = 60;
+  s.guided.initial_samples = 5;
+  s.guided.children_per_parent = 10;
+  s.guided.rung_targets = GuidedOptions::RungTargets::second_model;
+  s.model = [log] { return std::make_unique<test::RecordingSurrogate>(log, std::chrono::microseconds(0)); };
+  const auto r = sequential("guided", s);
+  REQUIRE(r.trajectory.size() == 60);
+  std::map<std::string, double> low, full;
+  for (const auto& q : r.trajectory) (q.fidelity->amount == 1 ? low : full)[toy().format(q.arch)] = q.signal;
+  CHECK(asha_promotions(r, {1, 9}) == full.size());
+  // Each retrain: the full-fidelity model on the cells with a full result (once there are n0 = 5),
+  // then the second model on every cell with its lowest-rung result.
+  enum class Kind { full, low };
+  std::vector<Kind> kinds;
+  for (std::size_t f = 0; f < log->fits.size(); ++f) {
+    const auto& archs = log->fits[f];
+    const auto& y = log->targets[f];
+    bool all_low = true, all_full = true;
+    for (std::size_t i = 0; i < archs.size(); ++i) {
+      const std::string a = toy().format(archs[i]);
+      REQUIRE(low.contains(a));
+      all_low = all_low && y[i] == low[a];
+      all_full = all_full && full.contains(a) && y[i] == full[a];
+    }
+    INFO("fit " << f << " of " << archs.size() << " cells");
+    REQUIRE(all_low != all_full);
+    kinds.push_back(all_full ? Kind::full : Kind::low);
+    if (all_full) {
+      CHECK(archs.size() >= 5);
+      // The next fit is the second model's, on more cells (the full ones among them).
+      REQUIRE(f + 1 < log->fits.size());
+      CHECK(log->fits[f + 1].size() > archs.size());
+    }
+  }
+  REQUIRE(kinds.size() >= 4);
+  CHECK(kinds.front() == Kind::low);  // the first fit: fewer than 5 full results yet
+  CHECK(kinds.back() == Kind::low);
+  const auto first_full = std::find(kinds.begin(), kinds.end(), Kind::full);
+  REQUIRE(first_full != kinds.end());
+  CHECK_FALSE(log->options[first_full - kinds.begin()].warm_start);  // the full model's first fit is cold
+  CHECK(std::count(kinds.begin(), kinds.end(), Kind::full) >= 2);
+  // The second model's training set grows with the cells told (every cell started is in some fit's).
+  CHECK(log->fits.back().size() > log->fits.front().size());
+  // The incumbent is the best full-fidelity result, and a second run repeats the first.
+  double best = -1e9;
+  for (const auto& [a, v] : full) best = std::max(best, v);
+  CHECK(r.trajectory.back().best_signal == best);
+  SearchSettings s2 = s;
+  s2.model = [] { return std::make_unique<test::RecordingSurrogate>(std::make_shared<test::RecordingSurrogate::Log>(), std::chrono::microseconds(0)); };
+  const auto r2 = sequential("guided", s2);
+  REQUIRE(r2.trajectory.size() == r.trajectory.size());
+  for (std::size_t i = 0; i < r.trajectory.size(); ++i) CHECK(r2.trajectory[i].arch == r.trajectory[i].arch);
+}
+
+TEST_CASE("the second-model surrogate blends standardised scores once the full model is fitted", "[engine][fidelity]") {
+  auto log = std::make_shared<test::RecordingSurrogate::Log>();
+  RungPairSurrogate pair(std::make_unique<test::RecordingSurrogate>(log, std::chrono::microseconds(0)), 3);
+  std::vector<Genome> archs;
+  for (std::uint8_t k = 0; k < 4; ++k) {
+    const std::uint8_t bytes[2] = {k, 0};
+    archs.emplace_back(std::span<const std::uint8_t>(bytes));
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  // Two full results (< 3): the second model alone, its order.
+  pair.fit_pair(archs, std::vector<double>{nan, 5, nan, 1}, std::vector<double>{1, 2, 3, 4}, {});
+  CHECK_FALSE(pair.full_fitted());
+  REQUIRE(log->fits.size() == 1);
+  auto s = pair.score(archs);
+  CHECK(std::is_sorted(s.begin(), s.end()));
+  // Three full results, ordered against the lowest rung: the mean of the two standardised orders.
+  pair.fit_pair(archs, std::vector<double>{9, 5, nan, 1}, std::vector<double>{1, 2, 3, 4}, {});
+  CHECK(pair.full_fitted());
+  REQUIRE(log->fits.size() == 3);
+  CHECK(log->fits[1].size() == 3);
+  s = pair.score(archs);
+  CHECK(s[0] > s[1]);  // full: 9 > 5 outweighs lowest 1 < 2
+  auto copy = pair.clone();
+  CHECK(copy->score(archs) == s);
+  CHECK(pair.name() == "recording+lowest-rung");
+  CHECK_THROWS_AS(pair.fit_pair(archs, std::vector<double>{1, 2, 3, 4}, std::vector<double>{1, nan, 3, 4}, {}), std::invalid_argument);
+  CHECK_THROWS_AS(pair.fit_pair(archs, std::vector<double>{1, 2}, std::vector<double>{1, 2, 3, 4}, {}), std::invalid_argument);
+  CHECK_THROWS_AS(RungPairSurrogate(nullptr, 3), OptionError);
 }

@@ -122,7 +122,11 @@ struct GuidedOptions {
   /// is one, else its lowest rung's result mapped onto the full scale (least squares over the
   /// cells that have both; a shift while fewer than 3 do): the lower rung's results as an input to
   /// the training targets. lowest: the lowest rung's results only (a cheap proxy surrogate).
-  enum class RungTargets { impute, lowest };
+  /// second_model: two models (rung_pair.hpp): the search's model learns the full-fidelity results
+  /// only, a copy of it every cell's lowest-rung result, and candidates are ranked by the mean of
+  /// their standardised scores (the second model alone until n0 cells have full results); parents
+  /// and tournaments see the imputed values.
+  enum class RungTargets { impute, lowest, second_model };
   RungTargets rung_targets = RungTargets::impute;
   /// Several objectives and constraints (multi_objective.hpp): the model learns
   /// scalarised_targets() (mo.scalarisation; ParEGO's weights drawn anew for each retrain), the
@@ -131,7 +135,7 @@ struct GuidedOptions {
   void validate() const;                  // throws OptionError naming the field
 };
 
-GuidedOptions::RungTargets parse_rung_targets(std::string_view s);  // impute | lowest; throws OptionError
+GuidedOptions::RungTargets parse_rung_targets(std::string_view s);  // impute | lowest | second-model; throws OptionError
 std::string_view rung_targets_name(GuidedOptions::RungTargets t);
 
 GuidedOptions::Parents parse_parent_selection(std::string_view s);  // tournament | best; throws OptionError
