@@ -306,11 +306,15 @@ int cmd_search_train(SearchConfig& c) {
     if (supernet && c.retrain_top > 0) {
       // The evaluation phase: the K best cells trained from scratch at the training options' fidelity.
       std::filesystem::create_directories(out + "/retrain_top");
-      const auto cells = retrain_top(*space, r, static_cast<std::size_t>(c.retrain_top), data, to, seeds[i],
-                                     [&](std::size_t k, std::size_t n, const RetrainedCell& x) {
-                                       fmt::print(stderr, "seed {}: retrain-top {}/{} {}: supernet {:.2f}, trained valid {:.2f} test {:.2f} ({:.1f} s)\n",
-                                                  seeds[i], k + 1, n, x.arch, x.search_signal, x.valid, x.test, x.seconds);
-                                     });
+      // Journaled in the run folder (whose journal.sqlite holds this configuration): a resumed run
+      // trains only the cells a killed one had not finished.
+      const auto cells = retrain_top(
+          *space, r, static_cast<std::size_t>(c.retrain_top), data, to, seeds[i],
+          [&](std::size_t k, std::size_t n, const RetrainedCell& x, bool journaled) {
+            fmt::print(stderr, "seed {}: retrain-top {}/{} {}: supernet {:.2f}, trained valid {:.2f} test {:.2f} ({:.1f} s{})\n", seeds[i], k + 1,
+                       n, x.arch, x.search_signal, x.valid, x.test, x.seconds, journaled ? ", from the journal" : "");
+          },
+          fmt::format("{}/retrain_top/seed_{}.jsonl", out, seeds[i]));
       datasets::CsvWriter csv({"rank", "arch", "supernet_valid", "valid", "test", "params", "seconds"});
       auto rows = nlohmann::ordered_json::array();
       for (std::size_t k = 0; k < cells.size(); ++k) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <map>
 #include <optional>
 #include <unordered_set>
 #include <filesystem>
@@ -118,7 +119,8 @@ void OneshotConfig::finish() {
 
 std::vector<RetrainedCell> retrain_top(const SearchSpace& space, const SearchResult& run, std::size_t k,
                                        std::shared_ptr<const training::ImageData> data, const training::TrainingEvaluatorOptions& options,
-                                       std::uint64_t seed, const std::function<void(std::size_t, std::size_t, const RetrainedCell&)>& on_cell) {
+                                       std::uint64_t seed, const std::function<void(std::size_t, std::size_t, const RetrainedCell&, bool)>& on_cell,
+                                       const std::string& journal) {
   std::vector<const QueryRecord*> order;
   for (const auto& q : run.trajectory)
     if (!q.fidelity) order.push_back(&q);
@@ -130,12 +132,55 @@ std::vector<RetrainedCell> retrain_top(const SearchSpace& space, const SearchRes
     if (cells.size() >= k) break;
     if (seen.insert(space.canonical_hash(q->arch)).second) cells.push_back(q->arch), signals.push_back(q->signal);
   }
-  training::TrainingEvaluator ev(space, std::move(data), options, seed);
+  // The journal: what an earlier, killed call already trained (by arch; records of other seeds
+  // are kept but not used). Only its last line may be cut short (a kill while writing it).
+  std::map<std::string, RetrainedCell> done;
+  std::vector<std::string> kept;
+  if (!journal.empty() && std::filesystem::exists(journal)) {
+    std::ifstream in(journal);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    for (std::size_t n = 0; n < lines.size(); ++n) {
+      const auto j = nlohmann::json::parse(lines[n], nullptr, false);
+      const bool record = !j.is_discarded() && j.is_object() && j.contains("arch") && j.contains("seed") && j.contains("valid") &&
+                          j.contains("test") && j.contains("search_signal") && j.contains("seconds") && j.contains("params");
+      if (!record) {
+        if (n + 1 == lines.size()) break;  // cut by a kill: trained again
+        throw DataError(fmt::format("{}:{}: '{}' is not a retrain-top record (expected a JSON object with arch, seed, search_signal, "
+                                    "valid, test, params, seconds)", journal, n + 1, lines[n].substr(0, 80)));
+      }
+      kept.push_back(lines[n]);
+      if (j["seed"].get<std::uint64_t>() == seed)
+        done[j["arch"].get<std::string>()] = {j["arch"].get<std::string>(), j["search_signal"].get<double>(), j["valid"].get<double>(),
+                                              j["test"].get<double>(), j["seconds"].get<double>(), j["params"].get<std::int64_t>()};
+    }
+    if (kept.size() != lines.size()) {  // drop the cut line before appending
+      std::ofstream rewrite(journal, std::ios::trunc);
+      for (const auto& l : kept) rewrite << l << '\n';
+    }
+  }
+  std::optional<training::TrainingEvaluator> ev;
   std::vector<RetrainedCell> out;
   for (std::size_t i = 0; i < cells.size(); ++i) {
-    const Evaluation e = ev.evaluate(cells[i]);
-    out.push_back({space.format(cells[i]), signals[i], e.signal, e.reported, e.cost_seconds, e.parameters});
-    if (on_cell) on_cell(i, cells.size(), out.back());
+    const std::string arch = space.format(cells[i]);
+    if (const auto it = done.find(arch); it != done.end()) {
+      out.push_back(it->second);
+      if (on_cell) on_cell(i, cells.size(), out.back(), true);
+      continue;
+    }
+    if (!ev) ev.emplace(space, data, options, seed);
+    const Evaluation e = ev->evaluate(cells[i]);
+    out.push_back({arch, signals[i], e.signal, e.reported, e.cost_seconds, e.parameters});
+    if (!journal.empty()) {
+      const RetrainedCell& x = out.back();
+      std::ofstream log(journal, std::ios::app);
+      log << nlohmann::json{{"seed", seed}, {"arch", x.arch}, {"search_signal", x.search_signal}, {"valid", x.valid}, {"test", x.test},
+                            {"params", x.parameters}, {"seconds", x.seconds}}.dump()
+          << '\n';
+      log.flush();
+      if (!log) throw DataError(fmt::format("{}: could not append the retrain-top record of {}", journal, arch));
+    }
+    if (on_cell) on_cell(i, cells.size(), out.back(), false);
   }
   return out;
 }

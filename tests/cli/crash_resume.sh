@@ -4,7 +4,8 @@
 # (trajectories; retrain logs but for their seconds) to the same run never interrupted. Then an
 # asynchronous REA run with 4 workers, killed the same way, must end with exactly its budget of
 # distinct architectures, and so must a steady-state guided run with asynchronous retraining, and
-# ASHA runs with promotions in flight (sync: byte-identical; async: complete). Usage: crash_resume.sh <path to nas> [KILLS] [SEED]
+# ASHA runs with promotions in flight (sync: byte-identical; async: complete), and a guided run over
+# rungs with a second model (byte-identical). Usage: crash_resume.sh <path to nas> [KILLS] [SEED]
 set -euo pipefail
 nas=$1
 kills=${2:-10}
@@ -75,6 +76,11 @@ asha=(--algo asha --fidelities 12,200 --seeds 1 --budget 60 --eval-delay-ms 20)
 "$nas" search "${asha[@]}" --out "$out/asha-reference" > /dev/null 2>&1 || fail "ASHA reference run"
 run_killed "$out/asha" "${asha[@]}"
 cmp "$out/asha-reference/trajectories/seed_0.csv" "$out/asha/trajectories/seed_0.csv" || fail "ASHA trajectory differs after $kills kills"
+# Guided over rungs with a second model: both models are refitted in the replay as they were fitted.
+second=(--algo guided --predictor mlp --torch-threads 1 --fidelities 12,200 --rung-targets second-model --seeds 1 --budget 60 --eval-delay-ms 20)
+"$nas" search "${second[@]}" --out "$out/second-reference" > /dev/null 2>&1 || fail "second-model reference run"
+run_killed "$out/second" "${second[@]}"
+cmp "$out/second-reference/trajectories/seed_0.csv" "$out/second/trajectories/seed_0.csv" || fail "second-model trajectory differs after $kills kills"
 run_killed "$out/asha-async" --algo asha --seeds 1 --budget 120 --workers 4 --mode async --eval-delay-ms 20
 t="$out/asha-async/trajectories/seed_0.csv"
 rows=$(tail -n +2 "$t" | wc -l)
@@ -83,4 +89,4 @@ promoted=$(tail -n +2 "$t" | grep -c ",epochs:200," || true)
 [ "$rows" -eq 120 ] || fail "async ASHA run has $rows results, expected 120"
 [ "$distinct" -eq 120 ] || fail "async ASHA run evaluated a cell twice at one rung ($distinct distinct of 120)"
 [ "$promoted" -ge 20 ] || fail "async ASHA run promoted $promoted cells, expected at least 20"
-echo "crash_resume: $kills kills per run; guided and ASHA runs byte-identical to the uninterrupted ones; async runs complete, nothing repeated"
+echo "crash_resume: $kills kills per run; guided, ASHA and second-model runs byte-identical to the uninterrupted ones; async runs complete, nothing repeated"

@@ -90,6 +90,18 @@ assert [float(r['supernet_valid']) for r in rows] == traj[:2], (rows, traj)
 assert top['best_valid'] == max(float(r['valid']) for r in rows), (top, rows)
 assert all(0 <= float(r['test']) <= 100 and float(r['seconds']) > 0 for r in rows), rows
 " "$out/top/summary.json" "$out/top/retrain_top/seed_0.csv" "$out/top/trajectories/seed_0.csv" || fail "--retrain-top summary"
+# The evaluation phase is journaled: a resume takes both cells from retrain_top/seed_0.jsonl; one
+# killed after the first cell (its second line cut short) trains only the second, with the same result.
+cp "$out/top/retrain_top/seed_0.csv" "$out/top.csv"
+"$nas" search --resume "$out/top" > /dev/null 2> "$out/top2.err" || { cat "$out/top2.err"; fail "--retrain-top resume"; }
+[ "$(grep -c 'from the journal' "$out/top2.err")" -eq 2 ] || { cat "$out/top2.err"; fail "a resume trained a journaled cell again"; }
+cmp "$out/top.csv" "$out/top/retrain_top/seed_0.csv" || fail "retrain_top/seed_0.csv changed on resume"
+j="$out/top/retrain_top/seed_0.jsonl"
+{ head -n 1 "$j"; head -n 2 "$j" | tail -n 1 | head -c 25; } > "$j.cut" && mv "$j.cut" "$j"
+"$nas" search --resume "$out/top" > /dev/null 2> "$out/top3.err" || { cat "$out/top3.err"; fail "--retrain-top resume after a cut"; }
+[ "$(grep -c 'from the journal' "$out/top3.err")" -eq 1 ] || { cat "$out/top3.err"; fail "expected one journaled cell"; }
+[ "$(wc -l < "$j")" -eq 2 ] || fail "the journal's cut line was not replaced: $(cat "$j")"
+diff <(cut -d, -f1-6 "$out/top.csv") <(cut -d, -f1-6 "$out/top/retrain_top/seed_0.csv") || fail "the cell trained again differs"
 for algo in random local-search; do
   "$nas" search --algo "$algo" --budget 5 "${sn[@]}" --out "$out/$algo" > /dev/null 2> "$out/$algo.err" || { cat "$out/$algo.err"; fail "--algo $algo"; }
   [ "$(tail -n +2 "$out/$algo/trajectories/seed_0.csv" | wc -l)" -eq 5 ] || fail "--algo $algo: expected 5 evaluations"

@@ -78,13 +78,19 @@ struct RetrainedCell {
 /// A one-shot search's evaluation phase: the `k` best canonically distinct cells of `run` by
 /// signal (ties: the earlier query), each trained from scratch by a training::TrainingEvaluator
 /// with `options` and run seed `seed` (so a cell's result does not depend on the others), in the
-/// order of their search signal. `on_cell` (optional) is called after each training with
-/// (index, total, cell). Throws TrainingFailed / OptionError as the evaluator does. Thread-safe
-/// apart from torch's process-wide thread count (options.train.threads); not journaled.
+/// order of their search signal. `on_cell` (optional) is called after each cell with (index,
+/// total, cell, whether it came from the journal). `journal` (optional): a JSON-lines file; each
+/// cell trained is appended to it (flushed) as soon as it is done, and a cell already in it (same
+/// arch, same seed) is taken from it instead of trained again, so a killed evaluation phase goes
+/// on where it stopped (a last line cut by the kill is ignored and rewritten). Throws
+/// TrainingFailed / OptionError as the evaluator does, DataError for a journal line that is not
+/// one of its records (file and line named). Thread-safe apart from torch's process-wide thread
+/// count (options.train.threads) and the journal file (one caller per file).
 std::vector<RetrainedCell> retrain_top(const SearchSpace& space, const SearchResult& run, std::size_t k,
                                        std::shared_ptr<const training::ImageData> data, const training::TrainingEvaluatorOptions& options,
                                        std::uint64_t seed,
-                                       const std::function<void(std::size_t, std::size_t, const RetrainedCell&)>& on_cell = {});
+                                       const std::function<void(std::size_t, std::size_t, const RetrainedCell&, bool)>& on_cell = {},
+                                       const std::string& journal = "");
 
 /// The input shape (channels, height, width, classes) of a --data name (fashion-mnist, cifar10)
 /// without reading it. Throws OptionError for another name.
