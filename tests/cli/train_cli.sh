@@ -47,7 +47,9 @@ expect_error() {
   if "$nas" "$@" > "$out/bad.txt" 2> "$out/bad.err"; then fail "accepted: $*"; fi
   grep -q -- "$pattern" "$out/bad.err" || { cat "$out/bad.err"; fail "message for '$*' lacks '$pattern'"; }
   grep -q 'training |' "$out/bad.err" && fail "trained before refusing: $*"
-  (( SECONDS - t0 <= 5 )) || fail "took $((SECONDS - t0)) s to refuse: $*"
+  # A refusal reads no images (well under a second alone); the bound is loose because ctest -j2
+  # beside other work once made one take over 5 s here (cause not captured).
+  (( SECONDS - t0 <= 30 )) || fail "took $((SECONDS - t0)) s to refuse: $*"
   return 0
 }
 expect_error "--data: 'mnist' is not one of the choices" search --evaluator train --data mnist --budget 2 --out "$out/bad1"
