@@ -101,6 +101,15 @@ class SearchFromPython(unittest.TestCase):
             full = [q for q in r["trajectory"] if q["fidelity"][1] == 200.0]
             self.assertEqual(r["incumbent"]["signal"], max(q["signal"] for q in full))
             self.assertEqual(r["anytime"][-1][2], r["incumbent"]["reported"])
+        # Guided over rungs with a second model, as a keyword; a wrong value names the choices.
+        r = ne.search(algo="guided", fidelities="12,200", rung_targets="second-model", predictor="mlp", torch_threads=1, budget=30,
+                      seeds=1, executor="simulated", mode="async", workers=4, cost_model="epochs:15")[0]
+        self.assertEqual(len(r["trajectory"]), 30)
+        full = [q for q in r["trajectory"] if q["fidelity"][1] == 200.0]
+        self.assertTrue(full)
+        self.assertEqual(r["incumbent"]["signal"], max(q["signal"] for q in full))
+        with self.assertRaisesRegex(ne.OptionError, "second-model"):
+            ne.search(algo="guided", fidelities="12,200", rung_targets="second", budget=10)
         with self.assertRaisesRegex(ne.OptionError, "--eta 1.5|eta"):
             ne.search(algo="asha", eta=1.5)
         with self.assertRaisesRegex(ne.OptionError, "full fidelity only"):
