@@ -117,6 +117,25 @@ void OneshotConfig::finish() {
       throw OptionError(fmt::format("--{}: does not apply to --method {}", name, method));
 }
 
+// One retrain-top journal record; the writer and the reader below share its fields.
+static nlohmann::json retrain_record(std::uint64_t seed, const RetrainedCell& x) {
+  return {{"seed", seed}, {"arch", x.arch}, {"search_signal", x.search_signal}, {"valid", x.valid}, {"test", x.test},
+          {"params", x.parameters}, {"seconds", x.seconds}};
+}
+
+// The record on a journal line (its seed and cell), or nothing when the line is not one.
+static std::optional<std::pair<std::uint64_t, RetrainedCell>> parse_retrain_record(const std::string& line) {
+  const auto j = nlohmann::json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  try {
+    return std::pair{j.at("seed").get<std::uint64_t>(),
+                     RetrainedCell{j.at("arch").get<std::string>(), j.at("search_signal").get<double>(), j.at("valid").get<double>(),
+                                   j.at("test").get<double>(), j.at("seconds").get<double>(), j.at("params").get<std::int64_t>()}};
+  } catch (const nlohmann::json::exception&) {  // a field missing or of another type
+    return std::nullopt;
+  }
+}
+
 std::vector<RetrainedCell> retrain_top(const SearchSpace& space, const SearchResult& run, std::size_t k,
                                        std::shared_ptr<const training::ImageData> data, const training::TrainingEvaluatorOptions& options,
                                        std::uint64_t seed, const std::function<void(std::size_t, std::size_t, const RetrainedCell&, bool)>& on_cell,
@@ -141,18 +160,14 @@ std::vector<RetrainedCell> retrain_top(const SearchSpace& space, const SearchRes
     std::vector<std::string> lines;
     for (std::string line; std::getline(in, line);) lines.push_back(line);
     for (std::size_t n = 0; n < lines.size(); ++n) {
-      const auto j = nlohmann::json::parse(lines[n], nullptr, false);
-      const bool record = !j.is_discarded() && j.is_object() && j.contains("arch") && j.contains("seed") && j.contains("valid") &&
-                          j.contains("test") && j.contains("search_signal") && j.contains("seconds") && j.contains("params");
+      const auto record = parse_retrain_record(lines[n]);
       if (!record) {
         if (n + 1 == lines.size()) break;  // cut by a kill: trained again
         throw DataError(fmt::format("{}:{}: '{}' is not a retrain-top record (expected a JSON object with arch, seed, search_signal, "
                                     "valid, test, params, seconds)", journal, n + 1, lines[n].substr(0, 80)));
       }
       kept.push_back(lines[n]);
-      if (j["seed"].get<std::uint64_t>() == seed)
-        done[j["arch"].get<std::string>()] = {j["arch"].get<std::string>(), j["search_signal"].get<double>(), j["valid"].get<double>(),
-                                              j["test"].get<double>(), j["seconds"].get<double>(), j["params"].get<std::int64_t>()};
+      if (record->first == seed) done[record->second.arch] = record->second;
     }
     if (kept.size() != lines.size()) {  // drop the cut line before appending
       std::ofstream rewrite(journal, std::ios::trunc);
@@ -172,11 +187,8 @@ std::vector<RetrainedCell> retrain_top(const SearchSpace& space, const SearchRes
     const Evaluation e = ev->evaluate(cells[i]);
     out.push_back({arch, signals[i], e.signal, e.reported, e.cost_seconds, e.parameters});
     if (!journal.empty()) {
-      const RetrainedCell& x = out.back();
       std::ofstream log(journal, std::ios::app);
-      log << nlohmann::json{{"seed", seed}, {"arch", x.arch}, {"search_signal", x.search_signal}, {"valid", x.valid}, {"test", x.test},
-                            {"params", x.parameters}, {"seconds", x.seconds}}.dump()
-          << '\n';
+      log << retrain_record(seed, out.back()).dump() << '\n';
       log.flush();
       if (!log) throw DataError(fmt::format("{}: could not append the retrain-top record of {}", journal, arch));
     }
