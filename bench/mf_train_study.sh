@@ -7,14 +7,16 @@
 # Then every found cell (each run's incumbent) is trained again at one common higher fidelity with
 # `nas train` (the run's seed), and bench/mf_train_report.py prints mean +- SE of its test accuracy
 # per search and Welch's t-test between them.
-# Usage: bench/mf_train_study.sh [SEEDS] [MINUTES] [RETRAIN_EPOCHS]   (OUT=folder)
+# Usage: bench/mf_train_study.sh [SEEDS] [MINUTES] [RETRAIN_EPOCHS]
+#        (OUT=folder; NAS=a copy of the nas binary, so that a rebuild meanwhile does not change it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=${1:-5}
 minutes=${2:-20}
 retrain_epochs=${3:-12}
 out=${OUT:-bench-out/mf-train}
-[ -x build/apps/nas ] || NINJA_TARGETS=nas bash scripts/build.sh
+nas=${NAS:-build/apps/nas}
+[ -x "$nas" ] || NINJA_TARGETS=nas bash scripts/build.sh
 export OMP_WAIT_POLICY=PASSIVE
 mkdir -p "$out"
 budget=$(( minutes * 60 ))
@@ -28,12 +30,12 @@ done
 run_one() {
   local name=$1; shift
   [ -f "$out/$name/summary.json" ] && return 0  # done in an earlier call
-  build/apps/nas search --space nb201 --evaluator train --seeds 1 --time-budget "$budget" "$@" --out "$out/$name" \
+  "$nas" search --space nb201 --evaluator train --seeds 1 --time-budget "$budget" "$@" --out "$out/$name" \
     > "$out/$name.txt" 2> "$out/$name.log"
   echo "$name done"
 }
 export -f run_one
-export out budget
+export out budget nas
 printf '%s\n' "${jobs[@]}" | xargs -P 2 -I{} bash -c 'run_one {}'
 # The evaluation phase: each found cell trained again at one common fidelity, with its run's seed.
 for d in "$out"/*-s*/; do
@@ -44,7 +46,7 @@ for d in "$out"/*-s*/; do
   [ -n "$arch" ] || { echo "$name: no full-fidelity result"; continue; }
   seed=${name##*-s}
   echo "$name: $arch"
-  build/apps/nas train --space nb201 --arch "$arch" --seed "$seed" --channels 8 --cells 1 --train-subset 10000 --valid-size 1000 \
+  "$nas" train --space nb201 --arch "$arch" --seed "$seed" --channels 8 --cells 1 --train-subset 10000 --valid-size 1000 \
     --test-subset 0 --train-batch 64 --train-epochs "$retrain_epochs" --train-threads 1 --out "$out/retrain/$name" > /dev/null 2>&1 &
   while [ "$(jobs -r | wc -l)" -ge 2 ]; do sleep 1; done
 done
