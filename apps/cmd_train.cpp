@@ -133,6 +133,7 @@ int cmd_search_train(SearchConfig& c) {
     so.bn_batches = c.supernet_bn_batches;
     so.batch_size = to.train.batch_size;
     so.valid_subset = c.supernet_valid_images;
+    so.metric = c.supernet_metric;
     so.seed = to.split_seed;
     so.device = to.train.device;
     so.threads = to.train.threads;
@@ -154,9 +155,10 @@ int cmd_search_train(SearchConfig& c) {
     }
   }
   if (supernet)
-    fmt::print(stderr, "nas search: {} with inherited weights from {} on {} ({} BN recalibration batches of {}, {} validation images); {} seed(s) x {} candidates\n",
+    fmt::print(stderr, "nas search: {} with inherited weights from {} on {} ({} BN recalibration batches of {}, {} validation images, signal {}); {} seed(s) x {} candidates\n",
                guided ? "guided/" + po.kind : algo, c.supernet, data->name, c.supernet_bn_batches, to.train.batch_size,
-               c.supernet_valid_images ? std::min(c.supernet_valid_images, split.valid.size()) : split.valid.size(), n_seeds, budget);
+               c.supernet_valid_images ? std::min(c.supernet_valid_images, split.valid.size()) : split.valid.size(),
+               c.supernet_metric == "loss" ? "minus the validation loss" : "validation accuracy", n_seeds, budget);
   else
     fmt::print(stderr, "nas search: {} with real training on {}, {}; {} seed(s) x {} trained candidates\n", guided ? "guided/" + po.kind : algo,
                data->name, fidelity_brief(to, space->name()), n_seeds, budget);
@@ -223,7 +225,8 @@ int cmd_search_train(SearchConfig& c) {
                      {"cells", info.cells},         {"epochs", info.epochs},
                      {"seed", info.seed},           {"bn_batches", c.supernet_bn_batches},
                      {"batch", to.train.batch_size}, {"valid_images", c.supernet_valid_images ? std::min(c.supernet_valid_images, split.valid.size()) : split.valid.size()},
-                     {"valid_size", to.valid_size}, {"split_seed", to.split_seed}};
+                     {"valid_size", to.valid_size}, {"split_seed", to.split_seed},
+                     {"metric", c.supernet_metric}};
     if (files.size() > 1) j["supernet"]["few_shot_edge"] = info.fix_edge;
   } else
   j["fidelity"] = {{"channels", to.network.channels},

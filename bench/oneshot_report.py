@@ -37,20 +37,23 @@ def ranking(out):
         rows.append((name, j, by))
     if not rows:
         sys.exit(f"{out}: no ranking results")
-    print("| supernet (C8 N1, SPOS) | training images x epochs | train s | images/s | Kendall vs stand-alone | Spearman | "
-          "Kendall vs NB201 C10 | Spearman | cells/s |")
+    # Each supernet ranks by its paths' validation accuracy and by minus their validation loss
+    # (the same pass; summaries from before the loss have no loss columns: "-").
+    print("| supernet (C8 N1, SPOS) | training images x epochs | train s | images/s | Kendall vs stand-alone (accuracy / loss) | "
+          "Spearman | Kendall vs NB201 C10 | Spearman | cells/s |")
     print("|---|---|---|---|---|---|---|---|---|")
+    f = lambda a, k: f"{a[k]:.3f}" if a and k in a else "-"
+    both = lambda a, k: f"{f(a, k + '_kendall')} / {f(a, k + '_loss_kendall')}", lambda a, k: f"{f(a, k + '_spearman')} / {f(a, k + '_loss_spearman')}"
     for name, j, by in rows:
         sa, tb = by.get("signal"), by.get("nb201_cifar10_test")
-        f = lambda a, k: f"{a[k]:.3f}" if a else "-"
-        print(f"| {name} ({j['sampling']}) | {j['train_images']} x {j['epochs']} | {j['train_seconds']:.0f} | {j['images_per_second']:.0f} | "
-              f"{f(sa, 'supernet_kendall')} | {f(sa, 'supernet_spearman')} | {f(tb, 'supernet_kendall')} | {f(tb, 'supernet_spearman')} | "
-              f"{j['ranking']['cells_per_second']:.2f} |")
+        print(f"| {name} ({j['sampling']}, {j['ranking']['bn_batches']} BN batches) | {j['train_images']} x {j['epochs']} | {j['train_seconds']:.0f} | "
+              f"{j['images_per_second']:.0f} | {both[0](sa, 'supernet')} | {both[1](sa, 'supernet')} | {both[0](tb, 'supernet')} | "
+              f"{both[1](tb, 'supernet')} | {j['ranking']['cells_per_second']:.2f} |")
         if sa and "few_shot_kendall" in sa:
             fs = j["few_shot"]
             print(f"| {name}: few-shot, edge {fs['edge']}, 5 x {fs['epochs']} more epochs | | "
-                  f"{sum(x['train_seconds_this_call'] for x in fs['sub_supernets']):.0f} | | {sa['few_shot_kendall']:.3f} | "
-                  f"{sa['few_shot_spearman']:.3f} | {f(tb, 'few_shot_kendall')} | {f(tb, 'few_shot_spearman')} | |")
+                  f"{sum(x['train_seconds_this_call'] for x in fs['sub_supernets']):.0f} | | {both[0](sa, 'few_shot')} | "
+                  f"{both[1](sa, 'few_shot')} | {both[0](tb, 'few_shot')} | {both[1](tb, 'few_shot')} | |")
     name, j, by = rows[0]
     sa, tb = by.get("signal"), by.get("nb201_cifar10_test")
     print(f"| parameter count | - | - | - | {sa['params_kendall']:.3f} | {sa['params_spearman']:.3f} | "

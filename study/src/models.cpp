@@ -207,6 +207,9 @@ void SearchConfig::declare_models() {
                                                         "path's BN statistics before it is measured (0 = the stored statistics)", 0, 100000);
   s.integer("supernet-valid-images", supernet_valid_images, "--evaluator supernet: validation images measured (the first of the --valid-size part; 0 = all)",
             0, kMaxCount);
+  s.choice("supernet-metric", supernet_metric, "--evaluator supernet: the search signal, top-1 accuracy or minus the mean validation cross-entropy "
+                                               "(loss: continuous; reported stays the accuracy)",
+           {"accuracy", "loss"});
   s.integer("retrain-top", retrain_top,
             "--evaluator supernet: after each run, train its K best distinct cells from scratch with the training options (one-shot "
             "search's evaluation phase; retrain_top/seed_<s>.csv, the best by trained validation accuracy in summary.json; 0 = off)",

@@ -384,27 +384,31 @@ nlohmann::ordered_json rank_cells(const OneshotConfig& c, const SearchSpace& spa
   std::optional<training::FewShotEvaluator> fs;
   if (!few_shot.empty()) fs.emplace(space, few_shot, data, split, eo);
   const auto n = in.cells.size();
-  std::vector<double> acc(n), params(n), secs(n), fs_acc(n);
+  std::vector<double> acc(n), params(n), secs(n), fs_acc(n), score(n), fs_score(n);  // score: minus the validation loss
   const auto t0 = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < n; ++i) {
     const Evaluation e = ev.evaluate(in.cells[i].genome);
-    if (fs) fs_acc[i] = fs->evaluate(in.cells[i].genome).signal;
-    acc[i] = e.signal, params[i] = static_cast<double>(e.parameters), secs[i] = e.cost_seconds;
+    if (fs) {
+      fs_acc[i] = fs->evaluate(in.cells[i].genome).reported;
+      fs_score[i] = -*fs->validation_loss(in.cells[i].genome);
+    }
+    acc[i] = e.reported, params[i] = static_cast<double>(e.parameters), secs[i] = e.cost_seconds;
+    score[i] = -*ev.validation_loss(in.cells[i].genome);
     if ((i + 1) % std::max<std::size_t>(1, n / 10) == 0 || i + 1 == n) {
       fmt::print(log, "ranking: {}/{} cells\n", i + 1, n);
       std::fflush(log);
     }
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::vector<std::string> header{"arch", "supernet", "params", "seconds"};
-  if (fs) header.emplace_back("few_shot");
+  std::vector<std::string> header{"arch", "supernet", "supernet_loss", "params", "seconds"};
+  if (fs) header.insert(header.end(), {"few_shot", "few_shot_loss"});
   if (in.has_reference) header.push_back(c.rank_column);
   if (in.table.table) header.push_back("nb201_cifar10_test");
   datasets::CsvWriter csv(header);
   std::vector<std::optional<double>> table_acc(n);
   for (std::size_t i = 0; i < n; ++i) {
-    csv << in.cells[i].arch << acc[i] << params[i] << secs[i];
-    if (fs) csv << fs_acc[i];
+    csv << in.cells[i].arch << acc[i] << -score[i] << params[i] << secs[i];
+    if (fs) csv << fs_acc[i] << -fs_score[i];
     if (in.has_reference) {
       if (in.cells[i].reference)
         csv << *in.cells[i].reference;
@@ -423,22 +427,27 @@ nlohmann::ordered_json rank_cells(const OneshotConfig& c, const SearchSpace& spa
   write_file(c.out + "/ranking.csv", csv.str());
   auto against = nlohmann::ordered_json::array();
   const auto correlate = [&](const std::string& name, const std::function<std::optional<double>(std::size_t)>& ref) {
-    std::vector<double> a, p, r, f;
+    std::vector<double> a, l, p, r, f, fl;
     for (std::size_t i = 0; i < n; ++i)
-      if (const auto v = ref(i)) a.push_back(acc[i]), p.push_back(params[i]), r.push_back(*v), f.push_back(fs_acc[i]);
+      if (const auto v = ref(i))
+        a.push_back(acc[i]), l.push_back(score[i]), p.push_back(params[i]), r.push_back(*v), f.push_back(fs_acc[i]), fl.push_back(fs_score[i]);
     if (r.size() < 2) return;
     const double st = nas::kendall_tau(a, r), sr = nas::spearman_rho(a, r), pt = nas::kendall_tau(p, r), pr = nas::spearman_rho(p, r);
-    against.push_back({{"reference", name}, {"cells", r.size()}, {"supernet_kendall", st}, {"supernet_spearman", sr}, {"params_kendall", pt},
-                       {"params_spearman", pr}});
+    const double lt = nas::kendall_tau(l, r), lr = nas::spearman_rho(l, r);
+    against.push_back({{"reference", name}, {"cells", r.size()}, {"supernet_kendall", st}, {"supernet_spearman", sr},
+                       {"supernet_loss_kendall", lt}, {"supernet_loss_spearman", lr}, {"params_kendall", pt}, {"params_spearman", pr}});
     std::string few;
     if (fs) {
-      const double ft = nas::kendall_tau(f, r), fr = nas::spearman_rho(f, r);
+      const double ft = nas::kendall_tau(f, r), fr = nas::spearman_rho(f, r), flt = nas::kendall_tau(fl, r), flr = nas::spearman_rho(fl, r);
       against.back()["few_shot_kendall"] = ft;
       against.back()["few_shot_spearman"] = fr;
-      few = fmt::format("; few-shot Kendall {:.3f}, Spearman {:.3f}", ft, fr);
+      against.back()["few_shot_loss_kendall"] = flt;
+      against.back()["few_shot_loss_spearman"] = flr;
+      few = fmt::format("; few-shot Kendall {:.3f}, Spearman {:.3f} (by loss {:.3f}, {:.3f})", ft, fr, flt, flr);
     }
-    fmt::print("ranking against {} ({} cells): supernet Kendall {:.3f}, Spearman {:.3f}; parameter count Kendall {:.3f}, Spearman {:.3f}{}\n", name,
-               r.size(), st, sr, pt, pr, few);
+    fmt::print("ranking against {} ({} cells): supernet Kendall {:.3f}, Spearman {:.3f} (by loss {:.3f}, {:.3f}); parameter count Kendall {:.3f}, "
+               "Spearman {:.3f}{}\n",
+               name, r.size(), st, sr, lt, lr, pt, pr, few);
   };
   if (in.has_reference) correlate(c.rank_column, [&](std::size_t i) { return in.cells[i].reference; });
   if (in.table.table) correlate("nb201_cifar10_test", [&](std::size_t i) { return table_acc[i]; });

@@ -182,6 +182,7 @@ expect "--evaluator supernet --space nb101: supernets are built for nb201 and da
 expect "--algo hyperband: multi-fidelity; --evaluator supernet has one fidelity" search --algo hyperband --evaluator supernet --supernet "$tmp/corrupt.pt"
 expect "--supernet-bn-batches is an option of --evaluator supernet" search --evaluator train --supernet-bn-batches 3
 expect "--retrain-top is an option of --evaluator supernet" search --evaluator train --retrain-top 3
+expect "--supernet-metric is an option of --evaluator supernet" search --evaluator train --supernet-metric loss
 [ ! -e "$tmp/oneshot/summary.json" ] || fail "a refused nas oneshot left results"
 
 expect "--executor inline evaluates one candidate at a time" search --executor inline --workers 2

@@ -112,7 +112,7 @@ done
 "$nas" oneshot --resume "$out/a" --rank-cells "$traj" --rank-bn-batches 2 > "$out/k.txt" 2> "$out/k.err" || { cat "$out/k.err"; fail "--rank-cells"; }
 grep -q "already trained" "$out/k.err" || fail "--rank-cells on a finished run trained again"
 [ "$(tail -n +2 "$out/a/ranking.csv" | wc -l)" -eq 20 ] || fail "ranking.csv: expected 20 cells: $(cat "$out/a/ranking.csv")"
-head -1 "$out/a/ranking.csv" | grep -q '^arch,supernet,params,seconds,signal' || fail "ranking.csv header: $(head -1 "$out/a/ranking.csv")"
+head -1 "$out/a/ranking.csv" | grep -q '^arch,supernet,supernet_loss,params,seconds,signal' || fail "ranking.csv header: $(head -1 "$out/a/ranking.csv")"
 python3 -c "
 import csv, json, sys
 j = json.load(open(sys.argv[1]))['ranking']
@@ -125,6 +125,27 @@ for r in csv.DictReader(open(sys.argv[3])):
     assert abs(float(r['supernet']) - traj[r['arch']]) < 1e-9, (r, traj[r['arch']])
 " "$out/a/summary.json" "$traj" "$out/a/ranking.csv" || fail "ranking summary"
 grep -q "ranking against signal (20 cells): supernet Kendall 1.000" "$out/k.txt" || { cat "$out/k.txt"; fail "ranking line"; }
+# --supernet-metric loss: the signal is minus the validation loss, reported the accuracy; ranking
+# the same cells again gives the same loss (supernet_loss) and accuracy, and the loss ranks them
+# exactly as the signal does.
+"$nas" search --algo random --budget 8 "${sn[@]}" --supernet-metric loss --out "$out/loss" > /dev/null 2> "$out/loss.err" \
+  || { cat "$out/loss.err"; fail "--supernet-metric loss"; }
+grep -q "signal minus the validation loss" "$out/loss.err" || { cat "$out/loss.err"; fail "the search line does not name the signal"; }
+"$nas" oneshot --resume "$out/a" --rank-cells "$out/loss/trajectories/seed_0.csv" --rank-bn-batches 2 > "$out/kl.txt" 2> "$out/kl.err" \
+  || { cat "$out/kl.err"; fail "--rank-cells of the loss search"; }
+python3 -c "
+import csv, json, sys
+traj = {r['arch']: r for r in csv.DictReader(open(sys.argv[1]))}
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(rows) == 8, rows
+for r in rows:
+    t = traj[r['arch']]
+    assert float(t['signal']) < 0 and abs(float(t['signal']) + float(r['supernet_loss'])) < 1e-5, (t, r)
+    assert abs(float(t['reported']) - float(r['supernet'])) < 1e-9 and 0 <= float(r['supernet']) <= 100, (t, r)
+sig = [a for a in json.load(open(sys.argv[3]))['ranking']['against'] if a['reference'] == 'signal'][0]
+assert sig['supernet_loss_kendall'] == 1.0, sig
+assert json.load(open(sys.argv[4]))['supernet']['metric'] == 'loss'
+" "$out/loss/trajectories/seed_0.csv" "$out/a/ranking.csv" "$out/a/summary.json" "$out/loss/summary.json" || fail "--supernet-metric loss"
 
 # Few-shot: the finished supernet split on edge 5 into 5 sub-supernets (one epoch each); the
 # ranking scores the cells with them too, and a search takes the 5 files as its --supernet.
@@ -133,7 +154,7 @@ mkdir -p "$out/fs" && cp "$out/a/supernet.pt" "$out/a/checkpoint.pt" "$out/a/cur
   > "$out/fs.txt" 2> "$out/fs.err" || { cat "$out/fs.err"; fail "--few-shot-edge"; }
 for op in none skip_connect nor_conv_1x1 nor_conv_3x3 avg_pool_3x3; do [ -s "$out/fs/few_shot/$op.pt" ] || fail "no few_shot/$op.pt"; done
 grep -q "few-shot nor_conv_3x3 on edge 5: epoch 1/1" "$out/fs.err" || { cat "$out/fs.err"; fail "few-shot progress"; }
-head -1 "$out/fs/ranking.csv" | grep -q '^arch,supernet,params,seconds,few_shot,signal' || fail "few-shot ranking.csv header: $(head -1 "$out/fs/ranking.csv")"
+head -1 "$out/fs/ranking.csv" | grep -q '^arch,supernet,supernet_loss,params,seconds,few_shot,few_shot_loss,signal' || fail "few-shot ranking.csv header: $(head -1 "$out/fs/ranking.csv")"
 python3 -c "
 import json, sys
 j = json.load(open(sys.argv[1]))

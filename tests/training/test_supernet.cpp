@@ -403,6 +403,22 @@ CATCH_TEST_CASE("supernet evaluator: deterministic, canonical duplicates evaluat
   SupernetEvaluator ev0(space, dir / "s.pt", data, split, eo);
   (void)ev0.evaluate(g);
   CATCH_CHECK(ev0.path_bn_statistics(g) == before);
+
+  // The loss: known once a cell of the class is measured; with metric "loss" it is the signal
+  // (negated) and the accuracy stays the reported value.
+  eo.bn_batches = 2;
+  eo.metric = "loss";
+  SupernetEvaluator evl(space, dir / "s.pt", data, split, eo);
+  CATCH_CHECK_FALSE(evl.validation_loss(g).has_value());
+  const Evaluation el = evl.evaluate(g);
+  CATCH_REQUIRE(evl.validation_loss(g).has_value());
+  CATCH_CHECK(evl.validation_loss(same_class.front()) == evl.validation_loss(g));  // the class's
+  CATCH_CHECK(*evl.validation_loss(g) > 0);
+  CATCH_CHECK(el.signal == -*evl.validation_loss(g));
+  CATCH_CHECK(el.reported == e1.reported);
+  CATCH_CHECK(ev.validation_loss(g) == evl.validation_loss(g));  // measured the same way under either metric
+  eo.metric = "top5";
+  CATCH_CHECK(thrown_message<OptionError>([&] { eo.validate(); }).find("--supernet-metric top5") != std::string::npos);
 }
 
 CATCH_TEST_CASE("supernet: refusals (other space or data shape, corrupt or truncated files, bad options)", "[training][supernet]") {

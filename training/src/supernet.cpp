@@ -813,6 +813,7 @@ void SupernetEvaluatorOptions::validate() const {
   if (bn_batches < 0 || bn_batches > 100000) throw OptionError(fmt::format("--bn-batches {}: expected 0..100000", bn_batches));
   if (batch_size < 2 || batch_size > 65536) throw OptionError(fmt::format("--bn-batch {}: expected 2..65536 (BN needs 2 images)", batch_size));
   if (threads < 0 || threads > 1024) throw OptionError(fmt::format("--threads {}: expected 0..1024", threads));
+  if (metric != "accuracy" && metric != "loss") throw OptionError(fmt::format("--supernet-metric {}: expected accuracy or loss", metric));
   (void)to_device(device);
 }
 
@@ -1203,7 +1204,7 @@ Evaluation SupernetEvaluator::evaluate(const Genome& g) {
   ++queries_;
   const ArchitectureHash h = s.space.canonical_hash(g);
   if (auto it = done_.find(h); it != done_.end()) {
-    Evaluation e = it->second;
+    Evaluation e = it->second.evaluation;
     e.cost_seconds = 0;
     return e;
   }
@@ -1226,17 +1227,27 @@ Evaluation SupernetEvaluator::evaluate(const Genome& g) {
   }
   net.eval();
   std::int64_t correct = 0;
+  double loss_sum = 0;
   const std::int64_t nv = s.valid_x.size(0);
   for (std::int64_t b = 0; b < nv; b += s.options.batch_size) {
     const auto e = std::min<std::int64_t>(b + s.options.batch_size, nv);
     const Tensor logits = s.model->forward(prepare(s.valid_x.slice(0, b, e), s.mean, s.stdv, nullptr), g);
-    correct += logits.argmax(1).eq(s.valid_y.slice(0, b, e)).sum().item<std::int64_t>();
+    const Tensor y = s.valid_y.slice(0, b, e);
+    correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
+    loss_sum += torch::nn::functional::cross_entropy(logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
   }
   const double acc = 100.0 * static_cast<double>(correct) / static_cast<double>(nv);
-  Evaluation e = make_evaluation(acc, acc, since(t0), path_parameters(*s.model, g));
+  const double loss = loss_sum / static_cast<double>(nv);
+  Evaluation e = make_evaluation(s.options.metric == "loss" ? -loss : acc, acc, since(t0), path_parameters(*s.model, g));
   ++evaluations_;
-  done_.emplace(h, e);
+  done_.emplace(h, Done{e, loss});
   return e;
+}
+
+std::optional<double> SupernetEvaluator::validation_loss(const Genome& g) const {
+  const auto it = done_.find(state_->space.canonical_hash(g));
+  if (it == done_.end()) return std::nullopt;
+  return it->second.loss;
 }
 
 std::pair<double, double> SupernetEvaluator::path_bn_statistics(const Genome& g) const {
@@ -1303,6 +1314,12 @@ Evaluation FewShotEvaluator::evaluate(const Genome& g) {
   ++queries_;
   const Genome& rep = representative_.at(space_.canonical_hash(g));
   return by_op_[rep[static_cast<std::size_t>(edge_)]]->evaluate(rep);
+}
+
+std::optional<double> FewShotEvaluator::validation_loss(const Genome& g) const {
+  const auto it = representative_.find(space_.canonical_hash(g));
+  if (it == representative_.end()) return std::nullopt;
+  return by_op_[it->second[static_cast<std::size_t>(edge_)]]->validation_loss(it->second);
 }
 
 }  // namespace nas::training

@@ -120,6 +120,7 @@ struct SearchConfig {
   std::string supernet;
   int supernet_bn_batches = 10;
   std::size_t supernet_valid_images = 0;
+  std::string supernet_metric = "accuracy";  // the signal: accuracy | loss (SupernetEvaluatorOptions::metric)
   int retrain_top = 0;  // the K best cells of each run trained from scratch (study/oneshot.hpp retrain_top)
 #endif
   OptionSet options;

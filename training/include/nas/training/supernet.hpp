@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -204,6 +205,10 @@ struct SupernetEvaluatorOptions {
   int batch_size = 64;           // of the recalibration batches and of the evaluation
   std::size_t valid_subset = 0;  // the first N images of split.valid are measured (0 = all)
   std::uint64_t seed = 0;        // which training images form the K recalibration batches
+  /// The search signal: "accuracy" (top-1, percent) or "loss" (minus the mean cross-entropy of
+  /// the validation images, nats: continuous where 1,000 images' accuracy moves in 0.1-point
+  /// steps). reported is the accuracy either way.
+  std::string metric = "accuracy";
   std::string device = "cpu";
   int threads = 1;               // as SupernetOptions::threads
   void validate() const;         // throws OptionError naming the field
@@ -211,8 +216,9 @@ struct SupernetEvaluatorOptions {
 
 /// Evaluates cells with inherited weights: BN recalibration of the path (reset its BN layers'
 /// running statistics, forward passes in train mode over the same K training batches for every
-/// cell, exact averages of their batch statistics), then top-1 accuracy (percent) on a fixed
-/// validation subset, in eval mode. signal = reported = that accuracy. A canonically identical
+/// cell, exact averages of their batch statistics), then top-1 accuracy (percent) and mean
+/// cross-entropy on a fixed validation subset, in eval mode. signal: that accuracy, or minus the
+/// loss (options.metric); reported: the accuracy. A canonically identical
 /// cell already evaluated is answered from the cache (cost 0), so duplicates are evaluated once;
 /// results do not depend on the order of queries (each recalibration starts from reset statistics).
 ///
@@ -235,6 +241,9 @@ class SupernetEvaluator final : public Evaluator {
   /// sub-supernet, one without its fixed op on its fixed edge.
   Evaluation evaluate(const Genome& g) override;
   std::uint64_t queries() const override { return queries_; }
+  /// The mean validation cross-entropy (nats) of `g`'s canonical class, once evaluate() has
+  /// measured it; nullopt before. Whatever options.metric is.
+  std::optional<double> validation_loss(const Genome& g) const;
   /// Cells actually evaluated (queries minus cache hits).
   std::uint64_t evaluations() const { return evaluations_; }
   const SupernetInfo& info() const;
@@ -245,7 +254,11 @@ class SupernetEvaluator final : public Evaluator {
  private:
   struct State;
   std::unique_ptr<State> state_;
-  std::unordered_map<ArchitectureHash, Evaluation, ArchitectureHashHasher> done_;
+  struct Done {
+    Evaluation evaluation;
+    double loss;
+  };
+  std::unordered_map<ArchitectureHash, Done, ArchitectureHashHasher> done_;
   std::uint64_t queries_ = 0, evaluations_ = 0;
 };
 
@@ -274,6 +287,8 @@ class FewShotEvaluator final : public Evaluator {
   /// Throws OptionError for a genome that is not valid in the space.
   Evaluation evaluate(const Genome& g) override;
   std::uint64_t queries() const override { return queries_; }
+  /// As SupernetEvaluator::validation_loss, from the sub-supernet that measured `g`'s class.
+  std::optional<double> validation_loss(const Genome& g) const;
   std::uint64_t evaluations() const;
   int edge() const { return edge_; }
 
