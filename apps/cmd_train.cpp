@@ -127,6 +127,8 @@ int cmd_search_train(SearchConfig& c) {
   // --split-seed as --valid-size and --split-seed); the same recalibration batches for every run.
   training::Split split;
   if (supernet) split = training::make_split(*data, to.train_subset, to.valid_size, to.test_subset, to.split_seed);
+  // The validation images each cell is measured on (--supernet-valid-images of that part; 0 = all).
+  const std::size_t supernet_valid = c.supernet_valid_images ? std::min(c.supernet_valid_images, split.valid.size()) : split.valid.size();
   const auto make_evaluator = [&](std::uint64_t seed, const training::TrainingObserver& observer) -> std::unique_ptr<Evaluator> {
     if (!supernet) return std::make_unique<training::TrainingEvaluator>(*space, data, to, seed, observer);
     training::SupernetEvaluatorOptions so;
@@ -157,7 +159,7 @@ int cmd_search_train(SearchConfig& c) {
   if (supernet)
     fmt::print(stderr, "nas search: {} with inherited weights from {} on {} ({} BN recalibration batches of {}, {} validation images, signal {}); {} seed(s) x {} candidates\n",
                guided ? "guided/" + po.kind : algo, c.supernet, data->name, c.supernet_bn_batches, to.train.batch_size,
-               c.supernet_valid_images ? std::min(c.supernet_valid_images, split.valid.size()) : split.valid.size(),
+               supernet_valid,
                c.supernet_metric == "loss" ? "minus the validation loss" : "validation accuracy", n_seeds, budget);
   else
     fmt::print(stderr, "nas search: {} with real training on {}, {}; {} seed(s) x {} trained candidates\n", guided ? "guided/" + po.kind : algo,
@@ -224,7 +226,7 @@ int cmd_search_train(SearchConfig& c) {
                      {"sampling", info.sampling},   {"channels", info.channels},
                      {"cells", info.cells},         {"epochs", info.epochs},
                      {"seed", info.seed},           {"bn_batches", c.supernet_bn_batches},
-                     {"batch", to.train.batch_size}, {"valid_images", c.supernet_valid_images ? std::min(c.supernet_valid_images, split.valid.size()) : split.valid.size()},
+                     {"batch", to.train.batch_size}, {"valid_images", supernet_valid},
                      {"valid_size", to.valid_size}, {"split_seed", to.split_seed},
                      {"metric", c.supernet_metric}};
     if (files.size() > 1) j["supernet"]["few_shot_edge"] = info.fix_edge;

@@ -43,17 +43,17 @@ def ranking(out):
           "Spearman | Kendall vs NB201 C10 | Spearman | cells/s |")
     print("|---|---|---|---|---|---|---|---|---|")
     f = lambda a, k: f"{a[k]:.3f}" if a and k in a else "-"
-    both = lambda a, k: f"{f(a, k + '_kendall')} / {f(a, k + '_loss_kendall')}", lambda a, k: f"{f(a, k + '_spearman')} / {f(a, k + '_loss_spearman')}"
+    both = lambda a, who, stat: f"{f(a, f'{who}_{stat}')} / {f(a, f'{who}_loss_{stat}')}"  # accuracy / loss
     for name, j, by in rows:
         sa, tb = by.get("signal"), by.get("nb201_cifar10_test")
         print(f"| {name} ({j['sampling']}, {j['ranking']['bn_batches']} BN batches) | {j['train_images']} x {j['epochs']} | {j['train_seconds']:.0f} | "
-              f"{j['images_per_second']:.0f} | {both[0](sa, 'supernet')} | {both[1](sa, 'supernet')} | {both[0](tb, 'supernet')} | "
-              f"{both[1](tb, 'supernet')} | {j['ranking']['cells_per_second']:.2f} |")
+              f"{j['images_per_second']:.0f} | {both(sa, 'supernet', 'kendall')} | {both(sa, 'supernet', 'spearman')} | {both(tb, 'supernet', 'kendall')} | "
+              f"{both(tb, 'supernet', 'spearman')} | {j['ranking']['cells_per_second']:.2f} |")
         if sa and "few_shot_kendall" in sa:
             fs = j["few_shot"]
             print(f"| {name}: few-shot, edge {fs['edge']}, 5 x {fs['epochs']} more epochs | | "
-                  f"{sum(x['train_seconds_this_call'] for x in fs['sub_supernets']):.0f} | | {both[0](sa, 'few_shot')} | "
-                  f"{both[1](sa, 'few_shot')} | {both[0](tb, 'few_shot')} | {both[1](tb, 'few_shot')} | |")
+                  f"{sum(x['train_seconds_this_call'] for x in fs['sub_supernets']):.0f} | | {both(sa, 'few_shot', 'kendall')} | "
+                  f"{both(sa, 'few_shot', 'spearman')} | {both(tb, 'few_shot', 'kendall')} | {both(tb, 'few_shot', 'spearman')} | |")
     name, j, by = rows[0]
     sa, tb = by.get("signal"), by.get("nb201_cifar10_test")
     print(f"| parameter count | - | - | - | {sa['params_kendall']:.3f} | {sa['params_spearman']:.3f} | "

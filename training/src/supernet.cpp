@@ -1226,18 +1226,19 @@ Evaluation SupernetEvaluator::evaluate(const Genome& g) {
     for (std::size_t i = 0; i < bns.size(); ++i) bns[i]->options.momentum(momentum[i]);
   }
   net.eval();
-  std::int64_t correct = 0;
-  double loss_sum = 0;
+  // Sums kept on the device and read once: one synchronisation per cell, not two per batch.
+  Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(s.dev));
+  Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(s.dev));
   const std::int64_t nv = s.valid_x.size(0);
   for (std::int64_t b = 0; b < nv; b += s.options.batch_size) {
     const auto e = std::min<std::int64_t>(b + s.options.batch_size, nv);
     const Tensor logits = s.model->forward(prepare(s.valid_x.slice(0, b, e), s.mean, s.stdv, nullptr), g);
     const Tensor y = s.valid_y.slice(0, b, e);
-    correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
-    loss_sum += torch::nn::functional::cross_entropy(logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
+    correct += logits.argmax(1).eq(y).sum();
+    loss_sum += cross_entropy(logits, y).to(torch::kDouble) * static_cast<double>(e - b);
   }
-  const double acc = 100.0 * static_cast<double>(correct) / static_cast<double>(nv);
-  const double loss = loss_sum / static_cast<double>(nv);
+  const double acc = 100.0 * static_cast<double>(correct.item<std::int64_t>()) / static_cast<double>(nv);
+  const double loss = loss_sum.item<double>() / static_cast<double>(nv);
   Evaluation e = make_evaluation(s.options.metric == "loss" ? -loss : acc, acc, since(t0), path_parameters(*s.model, g));
   ++evaluations_;
   done_.emplace(h, Done{e, loss});
