@@ -10,7 +10,7 @@ import re
 import statistics
 import sys
 
-ORDER = ["random", "guided", "asha", "guided-rungs"]
+ORDER = ["random", "guided", "asha", "guided-rungs", "guided-rungs-2m"]
 
 
 def t_sf(t, df):
@@ -61,7 +61,7 @@ def main():
         v = acc[s]
         se = statistics.stdev(v) / math.sqrt(len(v)) if len(v) > 1 else math.nan
         e = evals.get(s, [])
-        print(f"{s:>14}: {statistics.mean(v):6.2f} +- {se:4.2f}  (n = {len(v)}; evaluations per run {statistics.mean(x[0] for x in e):.1f}, "
+        print(f"{s:>15}: {statistics.mean(v):6.2f} +- {se:4.2f}  (n = {len(v)}; evaluations per run {statistics.mean(x[0] for x in e):.1f}, "
               f"at full fidelity {statistics.mean(x[1] for x in e):.1f})")
     names = [x for x in ORDER if x in acc and len(acc[x]) > 1]
     print("\nWelch's t-test (two-sided)")

@@ -3,12 +3,14 @@
 # each search limited to MINUTES of wall time (--time-budget; two searches run at once, one per core):
 #   random and guided at the default search fidelity (5 epochs, full fidelity),
 #   asha and guided over rungs 1 -> 3 -> 9 epochs (the schedule of every rung spans 9; promotions go
-#   on from the lower rung's checkpoint).
+#   on from the lower rung's checkpoint), the latter with imputed rung targets (guided-rungs) and with
+#   a second model of the lowest rung (guided-rungs-2m).
 # Then every found cell (each run's incumbent) is trained again at one common higher fidelity with
 # `nas train` (the run's seed), and bench/mf_train_report.py prints mean +- SE of its test accuracy
 # per search and Welch's t-test between them.
 # Usage: bench/mf_train_study.sh [SEEDS] [MINUTES] [RETRAIN_EPOCHS]
-#        (OUT=folder; NAS=a copy of the nas binary, so that a rebuild meanwhile does not change it)
+#        (OUT=folder; NAS=a copy of the nas binary, so that a rebuild meanwhile does not change it;
+#         SEARCHES="random guided asha guided-rungs guided-rungs-2m", the default, or some of them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=${1:-5}
@@ -20,12 +22,20 @@ nas=${NAS:-build/apps/nas}
 export OMP_WAIT_POLICY=PASSIVE
 mkdir -p "$out"
 budget=$(( minutes * 60 ))
+searches=${SEARCHES:-random guided asha guided-rungs guided-rungs-2m}
+declare -A options=(
+  [random]="--algo random"
+  [guided]="--algo guided --predictor carl --torch-threads 1"
+  [asha]="--algo asha --fidelities 1,3,9"
+  [guided-rungs]="--algo guided --fidelities 1,3,9 --predictor carl --torch-threads 1"
+  [guided-rungs-2m]="--algo guided --fidelities 1,3,9 --rung-targets second-model --predictor carl --torch-threads 1"
+)
 jobs=()
 for s in $(seq 0 $(( seeds - 1 ))); do
-  jobs+=("random-s$s --algo random --seed-base $s")
-  jobs+=("guided-s$s --algo guided --predictor carl --torch-threads 1 --seed-base $s")
-  jobs+=("asha-s$s --algo asha --fidelities 1,3,9 --seed-base $s")
-  jobs+=("guided-rungs-s$s --algo guided --fidelities 1,3,9 --predictor carl --torch-threads 1 --seed-base $s")
+  for search in $searches; do
+    [ -n "${options[$search]:-}" ] || { echo "unknown search '$search' in SEARCHES (expected: ${!options[*]})" >&2; exit 2; }
+    jobs+=("$search-s$s ${options[$search]} --seed-base $s")
+  done
 done
 run_one() {
   local name=$1; shift
